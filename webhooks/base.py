@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 
 class WebhookError(Exception):
@@ -57,3 +60,76 @@ class StatusUpdate:
     provider_message_id: str
     status: str  # "queued", "sent", "delivered", "read", "failed", "undelivered"
     error_code: str | None = None
+
+
+# Longer ids are not ids: refusing them keeps junk out of the idempotency table.
+MAX_ID_LENGTH = 256
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """An outbound HTTP request built without sending it; the outbox sends it with ``requests``.
+
+    ``headers`` may hold an access token: never log a PreparedRequest.
+    """
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    json: dict[str, Any] | None = None
+
+
+def secrets_equal(expected: str | bytes, given: str | bytes) -> bool:
+    """Compare two secrets in constant time, whatever their characters."""
+    # hmac.compare_digest raises TypeError on non-ASCII str, so compare UTF-8 bytes instead.
+    left = expected.encode("utf-8") if isinstance(expected, str) else expected
+    right = given.encode("utf-8") if isinstance(given, str) else given
+    return hmac.compare_digest(left, right)
+
+
+def load_json_object(raw_body: bytes) -> dict[str, Any]:
+    """Parse a request body that must be a JSON object; PayloadError otherwise."""
+    try:
+        document = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        # ``from None``: the decoder's exception carries the document, which must not be logged.
+        raise PayloadError("body is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise PayloadError("body is not a JSON object")
+    return document
+
+
+def as_dict(value: object) -> dict[str, Any]:
+    """The value when it is a JSON object, else an empty one: payloads are read defensively."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list[Any]:
+    """The value when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def as_id(value: object) -> str | None:
+    """A provider id as a non-empty string (some payloads send ids as numbers), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip() and len(value) <= MAX_ID_LENGTH:
+        return value.strip()
+    return None
+
+
+def from_epoch(value: object, *, milliseconds: bool) -> datetime | None:
+    """A UTC datetime from an epoch timestamp (number or digit string); None when unusable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int | float):
+        return None
+    seconds = value / 1000 if milliseconds else value
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

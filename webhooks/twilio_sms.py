@@ -1,0 +1,162 @@
+"""Twilio Programmable Messaging (SMS/MMS): signature, inbound and status parsing, TwiML replies.
+
+Twilio posts form-encoded parameters and signs them, together with the exact URL it called, in
+``X-Twilio-Signature``. Behind a proxy that URL is the configured public base URL + path + the
+raw query string (see :func:`signed_url`), never Flask's ``request.url``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+# twilio ships no type information.
+from twilio.request_validator import (  # type: ignore[import-untyped]
+    RequestValidator,
+    get_signature_algorithm,
+)
+from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
+
+from webhooks.base import (
+    MAX_ID_LENGTH,
+    InboundMessage,
+    MediaRef,
+    PayloadError,
+    SignatureError,
+    StatusUpdate,
+)
+
+PROVIDER = "twilio"
+CHANNEL = "sms"
+TWIML_CONTENT_TYPE = "text/xml"
+# An MMS carries at most 10 media; a larger count is not something Twilio sends.
+MAX_MEDIA = 10
+
+# Whole-message keywords. Twilio enforces its own opt-out list on the carrier side (and refuses
+# sends with error 21610), so every word it honours must also mark the reporter opted out here.
+_KEYWORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ("stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"), "stop"
+    ),
+    **dict.fromkeys(("alto", "parar"), "stop"),
+    **dict.fromkeys(("start", "yes", "unstop"), "start"),
+    **dict.fromkeys(("help", "info", "ayuda"), "help"),
+    **dict.fromkeys(("new", "nuevo"), "new"),
+}
+_KEYWORD_TRIM = " \t\r\n.!¡¿?"
+
+
+def signed_url(public_base_url: str, path: str, raw_query_string: str | bytes = "") -> str:
+    """The URL Twilio signed: public base URL + path + raw (still percent-encoded) query string."""
+    if isinstance(raw_query_string, bytes):
+        # PEP 3333 carries the query as latin-1; Twilio's URLs are ASCII, percent-encoded.
+        raw_query_string = raw_query_string.decode("latin-1")
+    url = public_base_url.rstrip("/") + "/" + path.lstrip("/")
+    if raw_query_string:
+        url += "?" + raw_query_string.lstrip("?")
+    return url
+
+
+def verify_signature(
+    auth_token: str,
+    url: str,
+    form_params: Mapping[str, str],
+    signature: str | None,
+    *,
+    signature_settings: str | None = None,
+) -> None:
+    """Raise SignatureError unless ``signature`` is Twilio's signature of ``url`` + params.
+
+    ``form_params`` is the decoded POST form (a werkzeug MultiDict works: repeated keys count).
+    ``signature_settings`` is the ``X-Twilio-Webhooks-Signature-Settings`` header, present when
+    the webhook is signed with a SharedKey (then ``auth_token`` is that key's secret).
+    """
+    if not auth_token:
+        raise SignatureError("no Twilio auth token configured")
+    if not signature:
+        raise SignatureError("missing X-Twilio-Signature")
+    validator = RequestValidator(auth_token)
+    # RequestValidator compares in constant time and tries the URL with and without the default
+    # port, because Twilio is inconsistent about including it.
+    algorithm = get_signature_algorithm(signature_settings)
+    if not validator.validate(url, form_params, signature, algorithm=algorithm):
+        raise SignatureError("X-Twilio-Signature does not match")
+
+
+def _required(form: Mapping[str, str], *names: str) -> str:
+    for name in names:
+        value = (form.get(name) or "").strip()
+        if value:
+            if len(value) > MAX_ID_LENGTH:
+                raise PayloadError(f"{names[0]} is too long")
+            return value
+    raise PayloadError(f"missing {names[0]}")
+
+
+def _media_sid(url: str) -> str | None:
+    # .../Messages/MMxxx/Media/MExxx: the ME sid is what deleting the media needs.
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return last if last.startswith("ME") else None
+
+
+def parse_message(form: Mapping[str, str]) -> InboundMessage:
+    """An inbound SMS/MMS webhook's form as an InboundMessage; PayloadError when unusable."""
+    message_sid = _required(form, "MessageSid", "SmsMessageSid", "SmsSid")
+    sender = _required(form, "From")
+    raw_count = (form.get("NumMedia") or "0").strip()
+    if not raw_count.isdigit() or int(raw_count) > MAX_MEDIA:
+        raise PayloadError("NumMedia is not a media count")
+    media = []
+    for index in range(int(raw_count)):
+        url = (form.get(f"MediaUrl{index}") or "").strip()
+        if not url:
+            raise PayloadError(f"missing MediaUrl{index}")
+        content_type = (form.get(f"MediaContentType{index}") or "").strip() or None
+        media.append(
+            MediaRef(url=url, content_type=content_type, provider_media_id=_media_sid(url))
+        )
+    return InboundMessage(
+        provider=PROVIDER,
+        channel=CHANNEL,
+        event_id=message_sid,
+        sender=sender,
+        sender_kind="phone",
+        text=form.get("Body") or "",
+        recipient=(form.get("To") or "").strip() or None,
+        media=tuple(media),
+    )
+
+
+def parse_status(form: Mapping[str, str]) -> StatusUpdate:
+    """A delivery status callback's form as a StatusUpdate; PayloadError when unusable."""
+    message_sid = _required(form, "MessageSid", "SmsSid")
+    status = _required(form, "MessageStatus", "SmsStatus").lower()
+    error_code = (form.get("ErrorCode") or "").strip() or None
+    return StatusUpdate(
+        provider=PROVIDER, provider_message_id=message_sid, status=status, error_code=error_code
+    )
+
+
+def keyword(text: str) -> str | None:
+    """``"stop"``, ``"start"``, ``"help"`` or ``"new"`` when the whole message is that keyword.
+
+    Case, spacing and trailing punctuation do not matter ("Stop all." is STOPALL). A ``"start"``
+    (YES) only means something for an opted-out reporter; otherwise treat the text as a reply.
+    """
+    folded = "".join(text.strip(_KEYWORD_TRIM).split()).casefold()
+    return _KEYWORDS.get(folded)
+
+
+def twiml_reply(text: str | None) -> tuple[str, str]:
+    """The TwiML body and content type answering a webhook: one message, or none for None."""
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response), TWIML_CONTENT_TYPE
+
+
+def is_twilio_media_url(url: str) -> bool:
+    """True when ``url`` is an HTTPS Twilio API URL, the only place to send our credentials."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and (host == "api.twilio.com" or host.endswith(".twilio.com"))
