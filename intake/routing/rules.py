@@ -1,0 +1,115 @@
+"""Routing rules: from a tip's category and district to the queue that must act on it.
+
+The reason returned is stored on the tip and shown to detectives, so it is a short sentence built
+only from codes and, at most, a gazetteer place name: never from the tipster's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = [
+    "DEFAULT_CATEGORY_OVERRIDES",
+    "OFFICER_CONDUCT",
+    "OVERSIGHT_QUEUE",
+    "TRIAGE_QUEUE",
+    "RouteDecision",
+    "RoutingRuleError",
+    "decide_route",
+    "validate_overrides",
+]
+
+TRIAGE_QUEUE = "triage"
+OVERSIGHT_QUEUE = "oversight"
+OFFICER_CONDUCT = "officer_conduct"
+
+DEFAULT_CATEGORY_OVERRIDES: Mapping[str, str] = MappingProxyType(
+    {"homicide": "homicide", OFFICER_CONDUCT: OVERSIGHT_QUEUE}
+)
+
+
+class RoutingRuleError(ValueError):
+    """A category override would break a routing guarantee."""
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """Where a tip goes: its district (kept for statistics), its queue and why."""
+
+    district_code: str | None
+    queue_code: str
+    reason: str
+
+
+def validate_overrides(
+    category_overrides: Mapping[str, str], district_codes: Collection[str]
+) -> None:
+    """Refuse overrides that send officer conduct to a district or name an empty queue."""
+    for category, queue in category_overrides.items():
+        if not queue or not queue.strip():
+            raise RoutingRuleError(f"category {category!r} overrides to an empty queue code")
+    conduct_queue = category_overrides.get(OFFICER_CONDUCT, OVERSIGHT_QUEUE)
+    if conduct_queue in district_codes:
+        # A complaint about an officer must never land in front of that officer's colleagues.
+        raise RoutingRuleError(
+            f"{OFFICER_CONDUCT} must not be routed to a district queue ({conduct_queue!r})"
+        )
+
+
+def _location_sentence(district_code: str | None, point_source: str | None) -> str:
+    if district_code is not None:
+        if point_source:
+            return f"{point_source} is in district {district_code}"
+        return f"location is in district {district_code}"
+    if point_source:
+        return f"{point_source} is outside every district"
+    return "no usable location"
+
+
+def _capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:] + "."
+
+
+def decide_route(
+    *,
+    category: str | None,
+    district_code: str | None,
+    point_source: str | None,
+    category_overrides: Mapping[str, str] = DEFAULT_CATEGORY_OVERRIDES,
+) -> RouteDecision:
+    """Decide the queue for a tip from its category, district and where its point came from.
+
+    ``point_source`` says where the point came from, in words fit for a detective (for example
+    "map pin", "shared location" or "place 'Jamaica Plain'"); None means the tip had no point.
+    A category override wins over the district; ``officer_conduct`` always goes to oversight
+    (never to a district queue, even if the overrides forget it or name the tip's district).
+    Without an override the district code is the queue code, and no district means triage.
+    """
+    location = _location_sentence(district_code, point_source)
+    if category == OFFICER_CONDUCT:
+        queue = category_overrides.get(OFFICER_CONDUCT) or OVERSIGHT_QUEUE
+        if queue == district_code:
+            queue = OVERSIGHT_QUEUE
+        return RouteDecision(
+            district_code=district_code,
+            queue_code=queue,
+            reason=_capitalised(
+                f"category {OFFICER_CONDUCT} goes to the {queue} queue; {location}"
+            ),
+        )
+    if category is not None and category_overrides.get(category):
+        queue = category_overrides[category]
+        return RouteDecision(
+            district_code=district_code,
+            queue_code=queue,
+            reason=_capitalised(f"category {category} goes to the {queue} queue; {location}"),
+        )
+    if district_code is None:
+        return RouteDecision(
+            district_code=None, queue_code=TRIAGE_QUEUE, reason=_capitalised(f"{location}; triage")
+        )
+    return RouteDecision(
+        district_code=district_code, queue_code=district_code, reason=_capitalised(location)
+    )
