@@ -87,13 +87,19 @@ def secrets_equal(expected: str | bytes, given: str | bytes) -> bool:
     return hmac.compare_digest(left, right)
 
 
+_NOT_JSON = object()
+
+
 def load_json_object(raw_body: bytes) -> dict[str, Any]:
     """Parse a request body that must be a JSON object; PayloadError otherwise."""
     try:
         document = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError):
-        # ``from None``: the decoder's exception carries the document, which must not be logged.
-        raise PayloadError("body is not valid JSON") from None
+        # Raised outside this block: the decoder's exception holds the whole body (``.doc``,
+        # ``.object``) and would otherwise travel along as ``__context__`` into logs.
+        document = _NOT_JSON
+    if document is _NOT_JSON:
+        raise PayloadError("body is not valid JSON")
     if not isinstance(document, dict):
         raise PayloadError("body is not a JSON object")
     return document

@@ -1,0 +1,400 @@
+"""Meta platforms: Messenger, Instagram messaging and the WhatsApp Cloud API.
+
+One webhook serves all three. ``GET`` is the subscription handshake; ``POST`` is signed with
+``X-Hub-Signature-256`` over the raw body, and one POST may carry many entries and messages.
+Outbound requests are built here and sent by the outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from webhooks.base import (
+    InboundMessage,
+    MediaRef,
+    PayloadError,
+    PreparedRequest,
+    SignatureError,
+    StatusUpdate,
+    as_dict,
+    as_id,
+    as_list,
+    from_epoch,
+    load_json_object,
+    secrets_equal,
+)
+
+PROVIDER = "meta"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+_SIGNATURE_PREFIX = "sha256="
+_MAX_CHALLENGE_LENGTH = 256
+
+# Attachment types that are media worth keeping; shares, stories, reels and templates are not.
+_MESSENGER_MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})
+_WHATSAPP_MEDIA_TYPES = frozenset({"image", "video", "audio", "document"})
+_CHANNEL_BY_OBJECT = {"page": "messenger", "instagram": "instagram"}
+_SENDER_KIND_BY_CHANNEL = {"messenger": "psid", "instagram": "igsid"}
+
+
+@dataclass(frozen=True)
+class MetaBatch:
+    """What one webhook POST carried.
+
+    ``ignored`` counts events the service does not handle (reads, deliveries, reactions, echoes,
+    postbacks, edits...); ``malformed`` counts items too broken to use, so the view can log a
+    count while still answering 200 for the rest of the batch.
+    """
+
+    messages: list[InboundMessage] = field(default_factory=list)
+    statuses: list[StatusUpdate] = field(default_factory=list)
+    ignored: int = 0
+    malformed: int = 0
+
+
+def verify_subscription(params: Mapping[str, str], verify_token: str) -> str:
+    """The ``hub.challenge`` to echo when the subscription request carries our verify token."""
+    if not verify_token:
+        raise SignatureError("no Meta verify token configured")
+    if params.get("hub.mode") != "subscribe":
+        raise SignatureError("hub.mode is not subscribe")
+    if not secrets_equal(verify_token, params.get("hub.verify_token") or ""):
+        raise SignatureError("hub.verify_token does not match")
+    challenge = params.get("hub.challenge") or ""
+    if not challenge or len(challenge) > _MAX_CHALLENGE_LENGTH:
+        raise PayloadError("hub.challenge is missing or too long")
+    return challenge
+
+
+def verify_signature(app_secret: str, raw_body: bytes, header: str | None) -> None:
+    """Raise SignatureError unless ``header`` is ``sha256=`` + hex HMAC-SHA256 of the raw body."""
+    if not app_secret:
+        raise SignatureError("no Meta app secret configured")
+    if not header:
+        raise SignatureError(f"missing {SIGNATURE_HEADER}")
+    scheme, _, hex_digest = header.strip().partition("=")
+    try:
+        given = bytes.fromhex(hex_digest)
+    except ValueError:
+        raise SignatureError(f"malformed {SIGNATURE_HEADER}") from None
+    if scheme.lower() + "=" != _SIGNATURE_PREFIX or len(given) != hashlib.sha256().digest_size:
+        raise SignatureError(f"malformed {SIGNATURE_HEADER}")
+    expected = hmac.new(app_secret.encode("utf-8"), raw_body, hashlib.sha256).digest()
+    if not secrets_equal(expected, given):
+        raise SignatureError(f"{SIGNATURE_HEADER} does not match")
+
+
+def parse_events(raw_body: bytes) -> MetaBatch:
+    """Every message and delivery status in a (verified) webhook body; PayloadError if not JSON."""
+    document = load_json_object(raw_body)
+    kind = document.get("object")
+    entries = document.get("entry")
+    if not isinstance(kind, str) or not isinstance(entries, list):
+        raise PayloadError("body is not a Meta webhook batch")
+    batch = _Collector()
+    for entry in entries:
+        if not isinstance(entry, dict):
+            batch.malformed += 1
+        elif kind == "whatsapp_business_account":
+            _collect_whatsapp_entry(entry, batch)
+        elif kind in _CHANNEL_BY_OBJECT:
+            _collect_messaging_entry(entry, _CHANNEL_BY_OBJECT[kind], batch)
+        else:
+            batch.ignored += 1
+    return MetaBatch(
+        messages=batch.messages,
+        statuses=batch.statuses,
+        ignored=batch.ignored,
+        malformed=batch.malformed,
+    )
+
+
+@dataclass
+class _Collector:
+    messages: list[InboundMessage] = field(default_factory=list)
+    statuses: list[StatusUpdate] = field(default_factory=list)
+    ignored: int = 0
+    malformed: int = 0
+
+
+# --- Messenger and Instagram ------------------------------------------------------------------
+
+
+def _collect_messaging_entry(entry: dict[str, Any], channel: str, batch: _Collector) -> None:
+    own_id = as_id(entry.get("id"))
+    events = as_list(entry.get("messaging"))
+    # Instagram's dashboard test payloads (and some subscriptions) put messages under changes.
+    for change in as_list(entry.get("changes")):
+        change = as_dict(change)
+        if change.get("field") == "messages":
+            events.append(change.get("value"))
+        else:
+            batch.ignored += 1
+    # Events delivered to a secondary app under the handover protocol: not ours to answer.
+    batch.ignored += len(as_list(entry.get("standby")))
+    for event in events:
+        if not isinstance(event, dict):
+            batch.malformed += 1
+            continue
+        _collect_messaging_event(event, channel, own_id, batch)
+
+
+def _collect_messaging_event(
+    event: dict[str, Any], channel: str, own_id: str | None, batch: _Collector
+) -> None:
+    message = event.get("message")
+    if not isinstance(message, dict):
+        batch.ignored += 1  # read, delivery, reaction, postback, referral, message_edit...
+        return
+    sender = as_id(as_dict(event.get("sender")).get("id"))
+    if message.get("is_echo") or (sender is not None and sender == own_id):
+        batch.ignored += 1  # what the page itself sent
+        return
+    if message.get("is_deleted") or message.get("is_unsupported"):
+        batch.ignored += 1
+        return
+    mid = as_id(message.get("mid"))
+    if sender is None or mid is None:
+        batch.malformed += 1
+        return
+    text = _string(message.get("text"))
+    media: list[MediaRef] = []
+    location: tuple[float, float] | None = None
+    for attachment in as_list(message.get("attachments")):
+        attachment = as_dict(attachment)
+        payload = as_dict(attachment.get("payload"))
+        kind = attachment.get("type")
+        if kind == "location":
+            coordinates = as_dict(payload.get("coordinates"))
+            location = location or _lat_lon(coordinates.get("lat"), coordinates.get("long"))
+        elif kind in _MESSENGER_MEDIA_TYPES and "sticker_id" not in payload:
+            url = payload.get("url")
+            if isinstance(url, str) and url:
+                media.append(MediaRef(url=url))
+    if not text and not media and location is None:
+        batch.ignored += 1  # a sticker, a like, a shared post: nothing to act on
+        return
+    batch.messages.append(
+        InboundMessage(
+            provider=PROVIDER,
+            channel=channel,
+            event_id=mid,
+            sender=sender,
+            sender_kind=_SENDER_KIND_BY_CHANNEL[channel],
+            text=text,
+            recipient=as_id(as_dict(event.get("recipient")).get("id")) or own_id,
+            sent_at=from_epoch(event.get("timestamp"), milliseconds=True),
+            media=tuple(media),
+            location=location,
+        )
+    )
+
+
+# --- WhatsApp ---------------------------------------------------------------------------------
+
+
+def _collect_whatsapp_entry(entry: dict[str, Any], batch: _Collector) -> None:
+    for change in as_list(entry.get("changes")):
+        change = as_dict(change)
+        if change.get("field") != "messages":
+            batch.ignored += 1  # account, template and quality updates
+            continue
+        value = as_dict(change.get("value"))
+        phone_number_id = as_id(as_dict(value.get("metadata")).get("phone_number_id"))
+        names = _contact_names(as_list(value.get("contacts")))
+        for message in as_list(value.get("messages")):
+            _collect_whatsapp_message(as_dict(message), phone_number_id, names, batch)
+        for status in as_list(value.get("statuses")):
+            _collect_whatsapp_status(as_dict(status), batch)
+        batch.ignored += len(as_list(value.get("errors")))
+
+
+def _contact_names(contacts: list[Any]) -> dict[str, str]:
+    """Profile names by every id a contact is known under (phone wa_id and BSUID)."""
+    names: dict[str, str] = {}
+    for contact in contacts:
+        contact = as_dict(contact)
+        name = as_dict(contact.get("profile")).get("name")
+        if not isinstance(name, str) or not name:
+            continue
+        for key in ("wa_id", "user_id"):
+            contact_id = as_id(contact.get(key))
+            if contact_id:
+                names[contact_id] = name
+    return names
+
+
+def _collect_whatsapp_message(
+    message: dict[str, Any],
+    phone_number_id: str | None,
+    names: dict[str, str],
+    batch: _Collector,
+) -> None:
+    wamid = as_id(message.get("id"))
+    # ``from`` is a phone number (wa_id) until the user adopts a username; then only the
+    # business-scoped user id may be there. Never assume a phone.
+    sender = as_id(message.get("from")) or as_id(message.get("from_user_id"))
+    if wamid is None or sender is None:
+        batch.malformed += 1
+        return
+    kind = message.get("type")
+    text = ""
+    media: list[MediaRef] = []
+    location: tuple[float, float] | None = None
+    if kind == "text":
+        text = _string(as_dict(message.get("text")).get("body"))
+    elif kind in _WHATSAPP_MEDIA_TYPES:
+        body = as_dict(message.get(str(kind)))
+        media_id = as_id(body.get("id"))
+        if media_id is None:
+            batch.malformed += 1
+            return
+        # No URL yet: the outbox resolves the id with media_request(), then downloads it.
+        mime_type = _string(body.get("mime_type")) or None
+        media.append(MediaRef(url="", content_type=mime_type, provider_media_id=media_id))
+        text = _string(body.get("caption"))
+    elif kind == "location":
+        body = as_dict(message.get("location"))
+        location = _lat_lon(body.get("latitude"), body.get("longitude"))
+        if location is None:
+            batch.malformed += 1
+            return
+    else:
+        batch.ignored += 1  # reaction, sticker, contacts, button, interactive, system, unsupported
+        return
+    alternate = as_id(message.get("from_user_id"))
+    batch.messages.append(
+        InboundMessage(
+            provider=PROVIDER,
+            channel="whatsapp",
+            event_id=wamid,
+            sender=sender,
+            sender_kind="wa_id" if sender.isdigit() else "bsuid",
+            text=text,
+            recipient=phone_number_id,
+            sent_at=from_epoch(message.get("timestamp"), milliseconds=False),
+            media=tuple(media),
+            location=location,
+            sender_handle=names.get(sender) or (names.get(alternate) if alternate else None),
+        )
+    )
+
+
+def _collect_whatsapp_status(status: dict[str, Any], batch: _Collector) -> None:
+    wamid = as_id(status.get("id"))
+    state = status.get("status")
+    if wamid is None or not isinstance(state, str) or not state:
+        batch.malformed += 1
+        return
+    errors = as_list(status.get("errors"))
+    error_code = as_id(as_dict(errors[0]).get("code")) if errors else None
+    batch.statuses.append(
+        StatusUpdate(
+            provider=PROVIDER,
+            provider_message_id=wamid,
+            status=state.lower(),
+            error_code=error_code,
+        )
+    )
+
+
+def _string(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _coordinate(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _lat_lon(latitude: object, longitude: object) -> tuple[float, float] | None:
+    """A (lat, lon) pair when both are numbers within range, else None."""
+    lat, lon = _coordinate(latitude), _coordinate(longitude)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None  # also refuses NaN, which compares false with everything
+    return lat, lon
+
+
+# --- outbound ---------------------------------------------------------------------------------
+
+
+def _graph_url(graph_base_url: str, api_version: str, *segments: str) -> str:
+    path = "/".join(quote(segment, safe="") for segment in (api_version, *segments))
+    return graph_base_url.rstrip("/") + "/" + path
+
+
+def _bearer(access_token: str) -> dict[str, str]:
+    # A header, not the access_token query parameter, keeps the token out of URLs and logs.
+    return {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json"}
+
+
+def send_request(
+    channel: str,
+    recipient_id: str,
+    text: str,
+    *,
+    graph_base_url: str,
+    api_version: str,
+    page_id_or_phone_number_id: str,
+    access_token: str,
+    message_tag: str | None = None,
+) -> PreparedRequest:
+    """The Send API (Messenger, Instagram) or WhatsApp ``/messages`` request for a text reply.
+
+    ``message_tag`` (e.g. ``"HUMAN_AGENT"``) lets Messenger/Instagram deliver outside the 24-hour
+    window; WhatsApp needs an approved template there instead, which this does not build.
+    """
+    if channel in ("messenger", "instagram"):
+        body: dict[str, Any] = {
+            "recipient": {"id": recipient_id},
+            "messaging_type": "MESSAGE_TAG" if message_tag else "RESPONSE",
+            "message": {"text": text},
+        }
+        if message_tag:
+            body["tag"] = message_tag
+    elif channel == "whatsapp":
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "type": "text",
+            "text": {"preview_url": False, "body": text},
+        }
+        # A phone number (wa_id) goes in ``to``; a business-scoped user id in ``recipient``.
+        body["to" if recipient_id.isdigit() else "recipient"] = recipient_id
+    else:
+        raise ValueError(f"not a Meta channel: {channel!r}")
+    return PreparedRequest(
+        method="POST",
+        url=_graph_url(graph_base_url, api_version, page_id_or_phone_number_id, "messages"),
+        headers=_bearer(access_token),
+        json=body,
+    )
+
+
+def media_request(
+    media_id: str, *, graph_base_url: str, api_version: str, access_token: str
+) -> PreparedRequest:
+    """The request that turns a WhatsApp media id into a short-lived download URL (JSON ``url``)."""
+    headers = _bearer(access_token)
+    del headers["Content-Type"]
+    return PreparedRequest(
+        method="GET", url=_graph_url(graph_base_url, api_version, media_id), headers=headers
+    )
+
+
+def media_download_request(url: str, *, access_token: str) -> PreparedRequest:
+    """The authenticated GET for the URL :func:`media_request` answered (HTTPS only)."""
+    if urlsplit(url).scheme != "https":
+        # The access token must never travel in clear or to a non-URL.
+        raise PayloadError("media URL is not HTTPS")
+    return PreparedRequest(
+        method="GET", url=url, headers={"Authorization": f"Bearer {access_token}"}
+    )
