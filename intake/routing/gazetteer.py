@@ -518,7 +518,7 @@ class Gazetteer:
         if not found:
             return None
         # Prefer full names over bare cores and higher scores; "X and Y" can only mean one pair.
-        found.sort(key=lambda f: (-f[1], f[3] - f[2]))
+        found.sort(key=lambda f: (-f[1], f[2] - f[3]))
         return found[0]
 
 

@@ -46,15 +46,18 @@ class RouteDecision:
 def validate_overrides(
     category_overrides: Mapping[str, str], district_codes: Collection[str]
 ) -> None:
-    """Refuse overrides that send officer conduct to a district or name an empty queue."""
+    """Refuse overrides with an empty queue or that move officer conduct away from oversight."""
     for category, queue in category_overrides.items():
         if not queue or not queue.strip():
             raise RoutingRuleError(f"category {category!r} overrides to an empty queue code")
     conduct_queue = category_overrides.get(OFFICER_CONDUCT, OVERSIGHT_QUEUE)
     if conduct_queue in district_codes:
-        # A complaint about an officer must never land in front of that officer's colleagues.
         raise RoutingRuleError(
             f"{OFFICER_CONDUCT} must not be routed to a district queue ({conduct_queue!r})"
+        )
+    if conduct_queue != OVERSIGHT_QUEUE:
+        raise RoutingRuleError(
+            f"{OFFICER_CONDUCT} always goes to the {OVERSIGHT_QUEUE!r} queue, not {conduct_queue!r}"
         )
 
 
@@ -83,20 +86,19 @@ def decide_route(
 
     ``point_source`` says where the point came from, in words fit for a detective (for example
     "map pin", "shared location" or "place 'Jamaica Plain'"); None means the tip had no point.
-    A category override wins over the district; ``officer_conduct`` always goes to oversight
-    (never to a district queue, even if the overrides forget it or name the tip's district).
+    A category override wins over the district; ``officer_conduct`` always goes to the oversight
+    queue, whatever the overrides say (``validate_overrides`` refuses a configuration that tries).
     Without an override the district code is the queue code, and no district means triage.
     """
     location = _location_sentence(district_code, point_source)
     if category == OFFICER_CONDUCT:
-        queue = category_overrides.get(OFFICER_CONDUCT) or OVERSIGHT_QUEUE
-        if queue == district_code:
-            queue = OVERSIGHT_QUEUE
+        # Hard-wired, whatever the overrides say: a complaint about an officer must never land in
+        # front of that officer's colleagues, and a typo in configuration must not make it so.
         return RouteDecision(
             district_code=district_code,
-            queue_code=queue,
+            queue_code=OVERSIGHT_QUEUE,
             reason=_capitalised(
-                f"category {OFFICER_CONDUCT} goes to the {queue} queue; {location}"
+                f"category {OFFICER_CONDUCT} goes to the {OVERSIGHT_QUEUE} queue; {location}"
             ),
         )
     if category is not None and category_overrides.get(category):
