@@ -115,6 +115,11 @@ def as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def as_text(value: object) -> str:
+    """The value when it is a string, else an empty string."""
+    return value if isinstance(value, str) else ""
+
+
 def as_id(value: object) -> str | None:
     """A provider id as a non-empty string (some payloads send ids as numbers), else None."""
     if isinstance(value, bool):

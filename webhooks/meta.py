@@ -24,6 +24,7 @@ from webhooks.base import (
     as_dict,
     as_id,
     as_list,
+    as_text,
     from_epoch,
     load_json_object,
     secrets_equal,
@@ -161,7 +162,7 @@ def _collect_messaging_event(
     if sender is None or mid is None:
         batch.malformed += 1
         return
-    text = _string(message.get("text"))
+    text = as_text(message.get("text"))
     media: list[MediaRef] = []
     location: tuple[float, float] | None = None
     for attachment in as_list(message.get("attachments")):
@@ -246,7 +247,7 @@ def _collect_whatsapp_message(
     media: list[MediaRef] = []
     location: tuple[float, float] | None = None
     if kind == "text":
-        text = _string(as_dict(message.get("text")).get("body"))
+        text = as_text(as_dict(message.get("text")).get("body"))
     elif kind in _WHATSAPP_MEDIA_TYPES:
         body = as_dict(message.get(str(kind)))
         media_id = as_id(body.get("id"))
@@ -254,9 +255,9 @@ def _collect_whatsapp_message(
             batch.malformed += 1
             return
         # No URL yet: the outbox resolves the id with media_request(), then downloads it.
-        mime_type = _string(body.get("mime_type")) or None
+        mime_type = as_text(body.get("mime_type")) or None
         media.append(MediaRef(url="", content_type=mime_type, provider_media_id=media_id))
-        text = _string(body.get("caption"))
+        text = as_text(body.get("caption"))
     elif kind == "location":
         body = as_dict(message.get("location"))
         location = _lat_lon(body.get("latitude"), body.get("longitude"))
@@ -300,10 +301,6 @@ def _collect_whatsapp_status(status: dict[str, Any], batch: _Collector) -> None:
             error_code=error_code,
         )
     )
-
-
-def _string(value: object) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _coordinate(value: object) -> float | None:
