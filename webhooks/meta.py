@@ -127,7 +127,7 @@ class _Collector:
 
 def _collect_messaging_entry(entry: dict[str, Any], channel: str, batch: _Collector) -> None:
     own_id = as_id(entry.get("id"))
-    events = as_list(entry.get("messaging"))
+    events = list(as_list(entry.get("messaging")))
     # Instagram's dashboard test payloads (and some subscriptions) put messages under changes.
     for change in as_list(entry.get("changes")):
         change = as_dict(change)

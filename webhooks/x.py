@@ -25,7 +25,6 @@ from webhooks.base import (
     SignatureError,
     as_dict,
     as_id,
-    as_list,
     as_text,
     from_epoch,
     load_json_object,
@@ -111,8 +110,11 @@ def _collect_account_activity(document: dict[str, Any], collector: _Collector) -
     own_ids = collector.own_ids | ({subscribed} if subscribed else set())
     for key, value in document.items():
         if key == "direct_message_events":
+            if not isinstance(value, list):
+                collector.malformed += 1
+                continue
             users = as_dict(document.get("users"))
-            for event in as_list(value):
+            for event in value:
                 _collect_dm(as_dict(event), users, own_ids, collector)
         elif key.endswith("_events"):
             collector.ignored += len(value) if isinstance(value, list) else 1

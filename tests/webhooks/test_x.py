@@ -248,3 +248,9 @@ def test_send_dm_request() -> None:
 def test_send_dm_request_escapes_the_participant() -> None:
     request = x.send_dm_request("1/../2", "x", api_base_url="http://stub", bearer_token="t")
     assert request.url == "http://stub/2/dm_conversations/with/1%2F..%2F2/messages"
+
+
+def test_account_activity_dm_events_that_are_not_a_list_are_malformed() -> None:
+    body = b'{"for_user_id": "1480000000000000001", "direct_message_events": {"id": "1"}}'
+    batch = x.parse_events(body, own_user_id=OWN_USER_ID)
+    assert (batch.messages, batch.malformed) == ([], 1)
