@@ -1,0 +1,630 @@
+"""Tip classifier: category, confidence, evidence, language and urgency, by weighted lexicon rules.
+
+Pure functions over the word lists in ``lexicon.py``. Everything heavy (parsing the lists,
+building the phrase index) happens once, at first use; a call is a single pass over the tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from intake.classify import lexicon
+from intake.classify.taxonomy import DEFAULT_CATEGORIES
+
+SUPPORTED_LANGUAGES: frozenset[str] = frozenset({"en", "es"})
+OTHER_CATEGORY = "other"
+
+# Below this score no category is claimed; below this confidence the result is flagged unsure.
+MIN_CATEGORY_SCORE = 1.5
+UNSURE_CONFIDENCE = 0.45
+NEGATED_CATEGORY_FACTOR = 0.5
+NEGATION_WINDOW = 3
+
+URGENCY_EMERGENCY = "emergency"
+URGENCY_HIGH = "high"
+URGENCY_NORMAL = "normal"
+
+
+class LexiconError(Exception):
+    """A word list entry cannot be parsed."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What the classifier decided about one tip, and why."""
+
+    category: str
+    confidence: float
+    runners_up: tuple[tuple[str, float], ...]
+    evidence: tuple[str, ...]
+    language: str
+    is_unsure: bool
+    urgency: str
+    urgency_evidence: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- text normalisation
+
+_FOLD = str.maketrans(
+    "áàâäãåāéèêëēíìîïīóòôöõøōúùûüūñçýÿ’‘`´",
+    "aaaaaaaeeeeeiiiiiooooooouuuuuncyy''''",
+)
+_TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[.!?;\n]+")
+_SENTENCE_CHARS = frozenset(".!?;\n")
+
+# Contractions written without an apostrophe, as people type them in texts.
+_EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "dont": ("do", "not"),
+    "doesnt": ("does", "not"),
+    "didnt": ("did", "not"),
+    "isnt": ("is", "not"),
+    "wasnt": ("was", "not"),
+    "arent": ("are", "not"),
+    "werent": ("were", "not"),
+    "cant": ("can", "not"),
+    "cannot": ("can", "not"),
+    "wont": ("will", "not"),
+    "aint": ("not",),
+    "havent": ("have", "not"),
+    "hasnt": ("has", "not"),
+    "shouldnt": ("should", "not"),
+    "couldnt": ("could", "not"),
+    "wouldnt": ("would", "not"),
+    "theyre": ("they", "are"),
+    "youre": ("you", "are"),
+    "hes": ("he",),
+    "shes": ("she",),
+    "im": ("i", "am"),
+    "q": ("que",),
+    "k": ("que",),
+    "xq": ("porque",),
+    "pq": ("porque",),
+    "u": ("you",),
+    "ur": ("your",),
+}
+_APOSTROPHE_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("n't", ("not",)),
+    ("'ll", ("will",)),
+    ("'re", ("are",)),
+    ("'ve", ("have",)),
+    ("'m", ("am",)),
+    ("'d", ("would",)),
+    ("'s", ()),
+)
+_SPECIAL_NEGATIVE_BASES = {"ca": "can", "wo": "will", "ai": ""}
+
+
+@dataclass(frozen=True)
+class _Token:
+    word: str
+    start: int
+    end: int
+    sentence: int
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip Latin accents, keeping the string's length (offsets stay valid)."""
+    return text.lower().translate(_FOLD)
+
+
+def _tokens(text: str) -> tuple[str, list[_Token]]:
+    folded = fold(text)
+    out: list[_Token] = []
+    sentence = 0
+    for m in _TOKEN_RE.finditer(folded):
+        raw = m.group()
+        if raw[0] in _SENTENCE_CHARS:
+            sentence += 1
+            continue
+        start, end = m.span()
+        for word in _expand(raw):
+            out.append(_Token(word, start, end, sentence))
+    return folded, out
+
+
+def _expand(raw: str) -> tuple[str, ...]:
+    if "'" in raw:
+        for suffix, extra in _APOSTROPHE_SUFFIXES:
+            if raw.endswith(suffix):
+                base = raw[: -len(suffix)]
+                if suffix == "n't":
+                    base = _SPECIAL_NEGATIVE_BASES.get(base, base)
+                base = base.replace("'", "")
+                return tuple(w for w in (base, *extra) if w)
+        return (raw.replace("'", ""),)
+    return _EXPANSIONS.get(raw, (raw,))
+
+
+# --------------------------------------------------------------------------- lexicon index
+
+_CLITICS = ("", "me", "te", "lo", "la", "le", "nos", "los", "las", "les")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    words: tuple[str, ...]  # a word ending in "*" is a prefix
+    group: str  # "cat" for categories, else the concept name
+    target: str  # category code or concept name
+    weight: float
+
+
+@dataclass
+class _Index:
+    exact: dict[str, list[_Entry]] = field(default_factory=dict)
+    prefix: dict[str, list[_Entry]] = field(default_factory=dict)
+    max_prefix: int = 0
+    min_prefix: int = 99
+
+
+def _split_items(spec: str) -> Iterable[str]:
+    for item in spec.replace("\n", " ").split(";"):
+        item = " ".join(item.split())
+        if item:
+            yield item
+
+
+def _variants(phrase: str) -> list[tuple[str, ...]]:
+    words = fold(phrase).split()
+    variants: list[tuple[str, ...]] = [()]
+    for word in words:
+        if word.endswith("+"):
+            stems = [word[:-1] + c for c in _CLITICS]
+        else:
+            stems = [word]
+        variants = [v + (s,) for v in variants for s in stems]
+    return variants
+
+
+def _add(index: _Index, entry: _Entry) -> None:
+    first = entry.words[0]
+    if first.endswith("*"):
+        key = first[:-1]
+        index.prefix.setdefault(key, []).append(entry)
+        index.max_prefix = max(index.max_prefix, len(key))
+        index.min_prefix = min(index.min_prefix, len(key))
+    else:
+        index.exact.setdefault(first, []).append(entry)
+
+
+def _parse_weighted(spec: str, group: str, target: str | None) -> list[_Entry]:
+    entries = []
+    for item in _split_items(spec):
+        phrase, _, weight_text = item.rpartition("=")
+        if not phrase:
+            raise LexiconError(f"entry without weight in {target!r}: {item!r}")
+        if phrase.startswith("@"):
+            continue
+        try:
+            weight = float(weight_text)
+        except ValueError as exc:
+            raise LexiconError(f"bad weight in {target!r}: {item!r}") from exc
+        for words in _variants(phrase):
+            entries.append(_Entry(words, group, target or "", weight))
+    return entries
+
+
+def _parse_concept(spec: str, name: str) -> list[_Entry]:
+    return [
+        _Entry(words, name, name, 0.0)
+        for item in _split_items(spec)
+        for words in _variants(item)
+    ]
+
+
+@lru_cache(maxsize=1)
+def _default_index() -> _Index:
+    index = _Index()
+    for code, spec in lexicon.CATEGORY_TERMS.items():
+        for entry in _parse_weighted(spec, "cat", code):
+            _add(index, entry)
+    for table in (lexicon.CONCEPT_TERMS, lexicon.URGENCY_TERMS):
+        for name, spec in table.items():
+            for entry in _parse_concept(spec, name):
+                _add(index, entry)
+    return index
+
+
+@lru_cache(maxsize=64)
+def _extra_index(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> _Index:
+    index = _Index()
+    for code, words in extra:
+        for phrase in words:
+            for variant in _variants(phrase):
+                if variant:
+                    _add(index, _Entry(variant, "cat", code, 3.0))
+    return index
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> dict[str, frozenset[str]]:
+    return {lang: frozenset(fold(words).split()) for lang, words in lexicon.STOPWORDS.items()}
+
+
+def _word_matches(pattern: str, word: str) -> bool:
+    if pattern.endswith("*"):
+        return word.startswith(pattern[:-1])
+    return word == pattern or (len(pattern) > 2 and word in (pattern + "s", pattern + "es"))
+
+
+def _candidates(index: _Index, word: str) -> list[_Entry]:
+    found: list[_Entry] = []
+    hit = index.exact.get(word)
+    if hit:
+        found.extend(hit)
+    # Light plural stemming: "guns" finds "gun", "casquillos" finds "casquillo".
+    if len(word) > 3 and word.endswith("s"):
+        hit = index.exact.get(word[:-1])
+        if hit:
+            found.extend(hit)
+        if word.endswith("es"):
+            hit = index.exact.get(word[:-2])
+            if hit:
+                found.extend(hit)
+    if index.prefix:
+        for n in range(index.min_prefix, min(len(word), index.max_prefix) + 1):
+            hit = index.prefix.get(word[:n])
+            if hit:
+                found.extend(hit)
+    return found
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+@dataclass(frozen=True)
+class _Hit:
+    entry: _Entry
+    first: int  # token positions, inclusive..exclusive
+    last: int
+    negated: bool
+
+
+def _scan(tokens: list[_Token], index: _Index) -> list[_Hit]:
+    """Longest match per group at each position; later positions inside a match are skipped."""
+    hits: list[_Hit] = []
+    blocked_until: dict[str, int] = {}
+    words = [t.word for t in tokens]
+    n = len(words)
+    for i in range(n):
+        cands = _candidates(index, words[i])
+        if not cands:
+            continue
+        best: dict[str, tuple[int, list[_Entry]]] = {}
+        for entry in cands:
+            size = len(entry.words)
+            if i + size > n or blocked_until.get(entry.group, 0) > i:
+                continue
+            if size > 1 and not all(
+                _word_matches(p, words[i + k]) for k, p in enumerate(entry.words[1:], 1)
+            ):
+                continue
+            current = best.get(entry.group)
+            if current is None or size > current[0]:
+                best[entry.group] = (size, [entry])
+            elif size == current[0]:
+                current[1].append(entry)
+        if not best:
+            continue
+        negated = _is_negated(tokens, i)
+        for group, (size, entries) in best.items():
+            blocked_until[group] = i + size
+            for entry in entries:
+                hits.append(_Hit(entry, i, i + size, negated))
+    return hits
+
+
+_NEGATORS = frozenset(
+    fold(lexicon.URGENCY_TERMS["negator"]).replace(";", " ").split()
+) | {"not"}
+_NEGATION_BREAKERS = frozenset({"but", "pero", "and", "y", "though", "aunque", "sino"})
+
+
+def _is_negated(tokens: list[_Token], i: int) -> bool:
+    sentence = tokens[i].sentence
+    for j in range(i - 1, max(-1, i - 1 - NEGATION_WINDOW), -1):
+        tok = tokens[j]
+        if tok.sentence != sentence or tok.word in _NEGATION_BREAKERS:
+            return False
+        if tok.word in _NEGATORS:
+            return True
+    return False
+
+
+def _surface(text: str, tokens: list[_Token], hit: _Hit) -> str:
+    return " ".join(text[tokens[hit.first].start : tokens[hit.last - 1].end].lower().split())
+
+
+# --------------------------------------------------------------------------- language
+
+
+_SCRIPT_RANGES: tuple[tuple[str, int, int], ...] = (
+    ("zh", 0x4E00, 0x9FFF),
+    ("ja", 0x3040, 0x30FF),
+    ("ko", 0xAC00, 0xD7AF),
+    ("ar", 0x0600, 0x06FF),
+    ("ru", 0x0400, 0x04FF),
+    ("he", 0x0590, 0x05FF),
+    ("hi", 0x0900, 0x097F),
+    ("th", 0x0E00, 0x0E7F),
+    ("el", 0x0370, 0x03FF),
+)
+_VIETNAMESE_CHARS = frozenset("ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+
+
+def _script_language(text: str) -> str | None:
+    letters = 0
+    counts: dict[str, int] = {}
+    viet = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        code = ord(ch)
+        if code < 0x0370:
+            continue
+        if ch.lower() in _VIETNAMESE_CHARS:
+            viet += 1
+            continue
+        for lang, low, high in _SCRIPT_RANGES:
+            if low <= code <= high:
+                counts[lang] = counts.get(lang, 0) + 1
+                break
+    if not letters:
+        return None
+    if counts:
+        lang, count = max(counts.items(), key=lambda kv: kv[1])
+        if count * 4 >= letters:
+            return lang
+    if viet >= 2:
+        return "vi"
+    return None
+
+
+def _language_from_tokens(text: str, tokens: list[_Token]) -> str:
+    script = _script_language(text)
+    if script:
+        return script
+    stop = _stopwords()
+    scores = dict.fromkeys(stop, 0)
+    for tok in tokens:
+        for lang, words in stop.items():
+            if tok.word in words:
+                scores[lang] += 1
+    en, es = scores.get("en", 0), scores.get("es", 0)
+    other_lang, other = max(
+        ((lang, s) for lang, s in scores.items() if lang not in SUPPORTED_LANGUAGES),
+        key=lambda kv: kv[1],
+    )
+    # Another language must clearly beat both supported ones, which share many short words.
+    if other >= 2 and other > 1.3 * max(en, es):
+        return other_lang
+    if en == 0 and es == 0:
+        return "und"
+    return "es" if es > en else "en"
+
+
+def detect_language(text: str) -> str:
+    """Return the tip's language as an ISO-639-1 code, or "und" when it cannot be told."""
+    _, tokens = _tokens(text)
+    return _language_from_tokens(text, tokens)
+
+
+# --------------------------------------------------------------------------- categories
+
+_COMBOS: tuple[tuple[tuple[str, ...], str, float], ...] = (
+    (("partner", "violence"), "domestic_violence", 3.5),
+    (("child", "violence"), "child_abuse", 3.0),
+    (("child", "neglect"), "child_abuse", 3.0),
+    (("child", "sexual"), "child_abuse", 3.5),
+    (("steal", "vehicle"), "vehicle_theft", 3.0),
+    (("breakin", "premises"), "burglary", 3.0),
+    (("drugsale", "drugword"), "drugs", 2.0),
+    (("drugsale", "weaponword"), "weapons", 2.5),
+    (("officerword", "misconduct"), "officer_conduct", 3.5),
+    (("officerword", "praise"), "officer_conduct", 3.5),
+    (("threatword", "harm"), "threat", 2.0),
+    (("harm", "future"), "threat", 3.0),
+    (("school", "weaponword"), "threat", 2.5),
+    (("school", "harm"), "threat", 2.5),
+)
+_CATEGORY_ORDER = {c.code: i for i, c in enumerate(DEFAULT_CATEGORIES)}
+
+
+@dataclass
+class _Analysis:
+    text: str
+    tokens: list[_Token]
+    hits: list[_Hit]
+    scores: dict[str, float]
+    evidence: dict[str, list[str]]
+
+
+def _analyse(text: str, extra: _Index | None = None) -> _Analysis:
+    folded, tokens = _tokens(text)
+    hits = _scan(tokens, _default_index())
+    if extra is not None:
+        hits.extend(_scan(tokens, extra))
+    scores: dict[str, float] = {}
+    evidence: dict[str, list[str]] = {}
+    concepts: dict[str, list[_Hit]] = {}
+    for hit in hits:
+        entry = hit.entry
+        if entry.group == "cat":
+            weight = entry.weight * (NEGATED_CATEGORY_FACTOR if hit.negated else 1.0)
+            scores[entry.target] = scores.get(entry.target, 0.0) + weight
+            evidence.setdefault(entry.target, []).append(_surface(text, tokens, hit))
+        elif not hit.negated:
+            concepts.setdefault(entry.target, []).append(hit)
+    for names, code, weight in _COMBOS:
+        if all(name in concepts for name in names):
+            scores[code] = scores.get(code, 0.0) + weight
+            for name in names:
+                evidence.setdefault(code, []).append(_surface(text, tokens, concepts[name][0]))
+    return _Analysis(text, tokens, hits, scores, evidence)
+
+
+def _ranked(scores: Mapping[str, float]) -> list[tuple[str, float]]:
+    return sorted(
+        ((c, s) for c, s in scores.items() if s > 0),
+        key=lambda kv: (-kv[1], _CATEGORY_ORDER.get(kv[0], 999), kv[0]),
+    )
+
+
+def _confidence(top: float, second: float) -> float:
+    # Margin over the runner-up, damped when the evidence is thin.
+    return round(top / (top + second + 1.5), 3)
+
+
+def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+# --------------------------------------------------------------------------- urgency
+
+
+def _urgency(analysis: _Analysis, top_category: str) -> tuple[str, tuple[str, ...]]:
+    text, tokens = analysis.text, analysis.tokens
+    by_sentence: dict[int, dict[str, list[_Hit]]] = {}
+    morning_spans: list[tuple[int, int]] = []
+    for hit in analysis.hits:
+        entry = hit.entry
+        if entry.group == "cat":
+            continue
+        if entry.target == "morning":
+            morning_spans.append((hit.first, hit.last))
+            continue
+        if hit.negated and entry.target in _NEGATABLE:
+            continue
+        sentence = tokens[hit.first].sentence
+        by_sentence.setdefault(sentence, {}).setdefault(entry.target, []).append(hit)
+    # "esta mañana" is this morning, not tomorrow.
+    for cues in by_sentence.values():
+        soon = cues.get("soon")
+        if soon and morning_spans:
+            kept = [
+                h for h in soon if not any(a <= h.first < b for a, b in morning_spans)
+            ]
+            if kept:
+                cues["soon"] = kept
+            else:
+                del cues["soon"]
+    sentences = sorted(by_sentence)
+    windows = [by_sentence[s] for s in sentences]
+    windows += [
+        _merge(by_sentence[a], by_sentence[b])
+        for a, b in zip(sentences, sentences[1:], strict=False)
+        if b == a + 1
+    ]
+    for cues in windows:
+        decided = _emergency_cues(cues)
+        if decided:
+            return URGENCY_EMERGENCY, _dedupe(
+                _surface(text, tokens, h) for name in decided for h in cues[name]
+            )
+    serious: list[str] = []
+    all_cues = _merge(*by_sentence.values()) if by_sentence else {}
+    if top_category in lexicon.HIGH_URGENCY_CATEGORIES:
+        serious.extend(analysis.evidence.get(top_category, [])[:3])
+    for name in ("armed", "held", "ongoing", "harm"):
+        for hit in all_cues.get(name, []):
+            serious.append(_surface(text, tokens, hit))
+    if top_category == "threat" and "threatword" in all_cues:
+        serious.extend(_surface(text, tokens, h) for h in all_cues["threatword"])
+    if serious:
+        return URGENCY_HIGH, _dedupe(serious)
+    return URGENCY_NORMAL, ()
+
+
+_NEGATABLE = frozenset(
+    {"harm", "armed", "ongoing", "held", "help", "weaponword", "violence", "fireword", "school"}
+)
+_DANGER = ("harm", "armed", "weaponword", "violence", "ongoing", "held", "fireword")
+
+
+def _merge(*parts: Mapping[str, list[_Hit]]) -> dict[str, list[_Hit]]:
+    merged: dict[str, list[_Hit]] = {}
+    for part in parts:
+        for name, hits in part.items():
+            merged.setdefault(name, []).extend(hits)
+    return merged
+
+
+def _emergency_cues(cues: Mapping[str, list[_Hit]]) -> tuple[str, ...]:
+    """Names of the cues that make this window an emergency, or () when it is not one."""
+    has = cues.__contains__
+    now, soon, future = has("now"), has("soon"), has("future")
+    past = has("past")
+    if has("ongoing") and (now or not (past or has("habitual"))):
+        return ("ongoing",) + (("now",) if now else ())
+    if has("armed") and now:
+        return ("armed", "now")
+    if has("held") and now:
+        return ("held", "now")
+    if has("harm") and (now or soon):
+        return ("harm", "now" if now else "soon")
+    if has("harm") and future and not past:
+        return ("harm", "future")
+    if has("armed") and (soon or (future and not past)):
+        return ("armed", "soon" if soon else "future")
+    if has("school") and (has("weaponword") or has("harm")) and (soon or (future and not past)):
+        return ("school", "weaponword" if has("weaponword") else "harm", "soon" if soon else "future")
+    if has("help") and not past and any(has(d) for d in _DANGER):
+        return ("help", next(d for d in _DANGER if has(d)))
+    if has("child") and has("neglect") and now:
+        return ("child", "neglect", "now")
+    if has("fireword") and now:
+        return ("fireword", "now")
+    return ()
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def classify_text(
+    text: str, *, extra_keywords: Mapping[str, Sequence[str]] | None = None
+) -> Classification:
+    """Classify one tip: category, confidence, runners-up, evidence, language and urgency."""
+    extra = None
+    if extra_keywords:
+        frozen = tuple(sorted((code, tuple(words)) for code, words in extra_keywords.items()))
+        extra = _extra_index(frozen)
+    analysis = _analyse(text, extra)
+    language = _language_from_tokens(text, analysis.tokens)
+    ranked = _ranked(analysis.scores)
+    supported = language in SUPPORTED_LANGUAGES or language == "und"
+    if ranked and ranked[0][1] >= MIN_CATEGORY_SCORE:
+        top, top_score = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        confidence = _confidence(top_score, second)
+        evidence = _dedupe(analysis.evidence.get(top, []))
+        runners = ranked[1:4]
+    else:
+        top, confidence, evidence, runners = OTHER_CATEGORY, 0.0, (), ranked[:3]
+    urgency, urgency_evidence = _urgency(analysis, top)
+    if not supported:
+        # Say so rather than guess: the lexicon only knows English and Spanish.
+        runners = ranked[:3] if top != OTHER_CATEGORY else runners
+        top, confidence, evidence = OTHER_CATEGORY, 0.0, ()
+    is_unsure = not supported or top == OTHER_CATEGORY or confidence < UNSURE_CONFIDENCE
+    return Classification(
+        category=top,
+        confidence=confidence,
+        runners_up=tuple((c, round(s, 2)) for c, s in runners),
+        evidence=evidence,
+        language=language,
+        is_unsure=is_unsure,
+        urgency=urgency,
+        urgency_evidence=urgency_evidence,
+    )
+
+
+def assess_urgency(text: str, language: str) -> tuple[str, tuple[str, ...]]:
+    """Return the tip's urgency ("emergency", "high" or "normal") and the words that decided it."""
+    del language  # the cue lists hold every language we know; kept for callers' clarity
+    analysis = _analyse(text)
+    ranked = _ranked(analysis.scores)
+    top = ranked[0][0] if ranked and ranked[0][1] >= MIN_CATEGORY_SCORE else OTHER_CATEGORY
+    return _urgency(analysis, top)
