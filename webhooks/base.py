@@ -94,7 +94,7 @@ def load_json_object(raw_body: bytes) -> dict[str, Any]:
     """Parse a request body that must be a JSON object; PayloadError otherwise."""
     try:
         document = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         # Raised outside this block: the decoder's exception holds the whole body (``.doc``,
         # ``.object``) and would otherwise travel along as ``__context__`` into logs.
         document = _NOT_JSON
@@ -122,10 +122,8 @@ def as_text(value: object) -> str:
 
 def as_id(value: object) -> str | None:
     """A provider id as a non-empty string (some payloads send ids as numbers), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     if isinstance(value, str) and value.strip() and len(value) <= MAX_ID_LENGTH:
         return value.strip()
     return None

@@ -36,6 +36,7 @@ def test_secrets_equal_handles_non_ascii_and_bytes() -> None:
         (1.5, None),
         ({"id": "1"}, None),
         ("x" * (MAX_ID_LENGTH + 1), None),
+        (10 ** (MAX_ID_LENGTH + 1), None),
     ],
 )
 def test_as_id(value: object, expected: str | None) -> None:
@@ -64,3 +65,5 @@ def test_load_json_object_accepts_objects_only() -> None:
         load_json_object(b"[1, 2]")
     with pytest.raises(PayloadError, match="not valid JSON"):
         load_json_object(b"{")
+    with pytest.raises(PayloadError, match="not valid JSON"):
+        load_json_object(b"[" * 100_000 + b"]" * 100_000)
