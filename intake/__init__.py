@@ -1,0 +1,178 @@
+"""Intake: anonymous tips, routed to the people who act on them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from intake.config import Settings, load_settings
+
+LANGUAGES = (("en", "English"), ("es", "Español"))
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, errors, security, CLI."""
+    settings = load_settings(overrides=test_config)
+    app = Flask(__name__, instance_path=settings.instance_path)
+    configure(app, settings)
+
+    from intake.logging_setup import configure_logging
+
+    configure_logging(settings.log_level)
+    init_extensions(app, settings)
+    register_blueprints(app)
+
+    from intake.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_security(app, settings)
+    register_templates(app)
+
+    from intake.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    """Translate settings into Flask and extension configuration."""
+    from intake.database import engine_options
+
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        TESTING=settings.env == "testing",
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        WTF_CSRF_TIME_LIMIT=4 * 3600,
+        SESSION_COOKIE_NAME="intake_csrf",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["intake.settings"] = settings
+    if settings.trusted_proxy_count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxy_count,
+            x_proto=settings.trusted_proxy_count,
+            x_host=settings.trusted_proxy_count,
+        )
+
+
+def select_locale() -> str:
+    """The page language: an explicit ``lang`` choice, else the browser's preference."""
+    chosen = request.values.get("lang", "")
+    codes = [code for code, _ in LANGUAGES]
+    if chosen in codes:
+        return chosen
+    return request.accept_languages.best_match(codes) or "en"
+
+
+def init_extensions(app: Flask, settings: Settings) -> None:
+    """Bind every extension to the app."""
+    import intake.models  # noqa: F401  (every table on the metadata before migrations compare)
+    from intake.api import init_api
+    from intake.crypto import load_keyring
+    from intake.database import init_database
+    from intake.extensions import babel, csrf, db, limiter, migrate
+
+    init_database(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    init_api(app)
+    dev_keyring = None if settings.is_production else Path(settings.instance_path) / "keyring.json"
+    app.extensions["intake.keyring"] = load_keyring(
+        keyring_json=settings.keyring_json,
+        keyring_file=settings.keyring_file,
+        dev_path=dev_keyring,
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every feature's routes, each with its access rule."""
+    from intake import access
+    from intake.api import api
+    from intake.extensions import csrf
+    from intake.ops.views import bp as ops_bp
+    from intake.submissions.pages import bp as public_bp
+    from intake.submissions.views import bp as tips_api_bp
+
+    access.register(app, public_bp, access.PUBLIC)
+    access.register(app, ops_bp, access.PUBLIC)
+    # JSON API callers carry no cookie, so there is no session to forge: CSRF applies to forms.
+    csrf.exempt(tips_api_bp)
+    api.register_blueprint(tips_api_bp)
+    app.extensions.setdefault("intake.access", {})[tips_api_bp.name] = access.PUBLIC
+    app.extensions["intake.access"]["api-docs"] = access.PUBLIC
+
+
+def register_security(app: Flask, settings: Settings) -> None:
+    """Size limits before reading, and strict headers on every response."""
+    from intake.errors import PayloadTooLargeError
+
+    @app.before_request
+    def _refuse_oversized() -> None:
+        # JSON bodies are small; only the web form carries a photo.
+        limit = (
+            settings.max_json_bytes
+            if request.path.startswith(("/api/", "/webhooks/"))
+            else settings.max_upload_bytes + 64 * 1024
+        )
+        if request.content_length is not None and request.content_length > limit:
+            raise PayloadTooLargeError()
+        request.max_content_length = limit
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Frame-Options"] = "DENY"
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
+        if settings.is_production:
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        return response
+
+
+def register_templates(app: Flask) -> None:
+    """Values every page template uses."""
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        endpoint = request.endpoint or ""
+        is_get_page = request.method == "GET" and endpoint.startswith("public.")
+        return {
+            "site_name": "Intake",
+            "languages": LANGUAGES,
+            "current_language": str(get_locale() or "en"),
+            "lang_endpoint": endpoint if is_get_page else "public.tip_form",
+        }

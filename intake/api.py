@@ -1,0 +1,123 @@
+"""flask-smorest wiring: the project's Api, Blueprint, base Schema and argument parser."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+import flask_smorest
+import marshmallow as ma
+from flask import Flask, Response, request
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+from intake.errors import InvalidInputError, UnsupportedMediaTypeError, handle_http_exception
+
+UNKNOWN_FIELD = "_unknown"
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are refused, never silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+def _safe_messages(messages: Any, schema: ma.Schema | None) -> dict[str, Any]:
+    """Keep field names our schema declares and our own messages; hide unknown keys."""
+    declared: Mapping[str, Any] = schema.fields if schema is not None else {}
+    safe: dict[str, Any] = {}
+    if not isinstance(messages, Mapping):
+        return {UNKNOWN_FIELD: ["The request body must be a JSON object."]}
+    for key, value in messages.items():
+        if key == "_schema":
+            safe["_schema"] = ["The request body must be a JSON object."]
+        elif isinstance(key, str) and key in declared:
+            field = declared[key]
+            nested = getattr(field, "schema", None)
+            if isinstance(value, Mapping) and nested is not None:
+                safe[key] = _safe_messages(value, nested)
+            elif isinstance(value, list):
+                safe[key] = [str(m) for m in value if isinstance(m, str)][:3]
+            else:
+                safe[key] = ["Invalid value."]
+        else:
+            safe[UNKNOWN_FIELD] = ["Unknown fields are not accepted."]
+    return safe
+
+
+class IntakeParser(FlaskParser):
+    """Validation failures are 400 with sanitised messages; non-JSON bodies are 415."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def load_json(self, req: Any, schema: ma.Schema) -> Any:
+        """Refuse bodies that do not say they are JSON before reading them."""
+        if req.method in {"POST", "PUT", "PATCH"} and not req.is_json:
+            raise UnsupportedMediaTypeError()
+        return super().load_json(req, schema)
+
+    def handle_error(
+        self,
+        error: ma.ValidationError,
+        req: Any,
+        schema: ma.Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Any,
+    ) -> NoReturn:
+        """Raise the project's validation error with messages that never echo input."""
+        messages = error.messages
+        if isinstance(messages, Mapping) and "json" in messages:
+            messages = messages["json"]
+        raise InvalidInputError(fields=_safe_messages(messages, schema))
+
+    def _handle_invalid_json_error(
+        self, error: Any, req: Any, *args: Any, **kwargs: Any
+    ) -> NoReturn:
+        raise InvalidInputError("The request body is not valid JSON.")
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A smorest blueprint using the project's parser."""
+
+    ARGUMENTS_PARSER = IntakeParser()
+
+
+class Api(flask_smorest.Api):
+    """The API object, answering errors in the project's one shape."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
+        """Use the project's error body for every HTTP error."""
+        return handle_http_exception(error)
+
+    def _register_error_handlers(self) -> None:
+        # errors.register_error_handlers installs the handlers for the whole app.
+        pass
+
+
+api = Api()
+
+
+def init_api(app: Flask) -> None:
+    """Configure OpenAPI and bind the Api."""
+    app.config.setdefault("API_TITLE", "Intake")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api.init_app(app)
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """A JSON response for views that do not go through a response schema."""
+    from flask import jsonify
+
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+def request_is_json() -> bool:
+    """True when the request declares a JSON body."""
+    return request.is_json

@@ -1,0 +1,1 @@
+"""Photos and files sent with tips: checked, stripped of metadata, sealed."""

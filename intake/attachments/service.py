@@ -1,0 +1,44 @@
+"""Attaching a sanitised image to a tip."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from intake.attachments.rules import strip_image
+from intake.crypto import Keyring
+from intake.models import Attachment, Tip
+
+
+def attach_image(
+    session: Session,
+    keyring: Keyring,
+    tip: Tip,
+    data: bytes,
+    *,
+    message_id: uuid.UUID | None = None,
+) -> Attachment:
+    """Strip metadata from an image, seal it under the tip's key and add it to the tip.
+
+    Raises AttachmentError when the bytes are not an image we accept.
+    """
+    clean = strip_image(data)
+    attachment = Attachment(
+        tip_id=tip.id,
+        message_id=message_id,
+        content_type=clean.content_type,
+        size_bytes=len(clean.data),
+        sha256=clean.sha256,
+    )
+    attachment.data_ct = tip.seal_bytes(keyring, "attachment", "data", attachment.id, clean.data)
+    tip.attachments.append(attachment)
+    session.add(attachment)
+    return attachment
+
+
+def read_attachment(keyring: Keyring, attachment: Attachment) -> bytes:
+    """The decrypted bytes of an attachment."""
+    return attachment.tip.open_bytes(
+        keyring, "attachment", "data", attachment.id, attachment.data_ct
+    )

@@ -1,0 +1,1 @@
+"""Default queues and categories, and the demo city used by `make run`."""

@@ -1,0 +1,229 @@
+"""All of Intake's cryptography: keyring, envelope encryption, blind index, receipt digests.
+
+- Key-encryption keys (KEKs) live in a keyring with key ids: one list for identities (who the
+  tipster is) and one for content (narratives, locations, messages, attachments). The newest key of
+  a purpose wraps new data keys; older ones still unwrap until ``keys rotate`` re-wraps.
+- Each reporter and each tip has its own random 256-bit data key, stored wrapped (AES-256-GCM) on
+  its row. Deleting the wrapped key crypto-shreds everything sealed under it.
+- Every ciphertext's associated data names its table, column and row, so a ciphertext copied into
+  another row or column fails to open.
+- Blind indexes and receipt digests are HMAC-SHA256 under their own keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEK_PURPOSES = ("identity", "content")
+HMAC_PURPOSES = ("blind_index", "receipt")
+PURPOSES = KEK_PURPOSES + HMAC_PURPOSES
+KEY_BYTES = 32
+NONCE_BYTES = 12
+FORMAT_VERSION = b"\x01"
+
+
+class CryptoError(Exception):
+    """Base class for every cryptographic failure."""
+
+
+class KeyringError(CryptoError):
+    """The keyring is missing, malformed, or lacks a key that is needed."""
+
+
+class DecryptionError(CryptoError):
+    """A ciphertext failed to authenticate: wrong key, wrong row, or tampered bytes."""
+
+
+class KeyShreddedError(CryptoError):
+    """The data key was deleted on purpose; what it protected is gone."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the keyring."""
+
+    key_id: str
+    purpose: str
+    material: bytes
+
+
+class Keyring:
+    """Keys by id and by purpose; the last key listed for a purpose is the active one."""
+
+    def __init__(self, keys: Iterable[Key]) -> None:
+        self._by_id: dict[str, Key] = {}
+        self._active: dict[str, Key] = {}
+        for key in keys:
+            if key.purpose not in PURPOSES:
+                raise KeyringError(f"unknown key purpose {key.purpose!r} for key {key.key_id!r}")
+            if len(key.material) != KEY_BYTES:
+                raise KeyringError(f"key {key.key_id!r} must be {KEY_BYTES} bytes")
+            if key.key_id in self._by_id:
+                raise KeyringError(f"key id {key.key_id!r} appears twice")
+            self._by_id[key.key_id] = key
+            self._active[key.purpose] = key
+        missing = [p for p in PURPOSES if p not in self._active]
+        if missing:
+            raise KeyringError(f"keyring has no key for: {', '.join(missing)}")
+        self._aead: dict[str, AESGCM] = {
+            k.key_id: AESGCM(k.material) for k in self._by_id.values() if k.purpose in KEK_PURPOSES
+        }
+
+    def active(self, purpose: str) -> Key:
+        """The key that new material of ``purpose`` is protected with."""
+        return self._active[purpose]
+
+    def kek(self, key_id: str) -> AESGCM:
+        """The AEAD for a key-encryption key, by id."""
+        try:
+            return self._aead[key_id]
+        except KeyError:
+            raise KeyringError(f"keyring has no key-encryption key {key_id!r}") from None
+
+    def key_ids(self, purpose: str) -> list[str]:
+        """Ids of every key of ``purpose``, oldest first."""
+        return [k.key_id for k in self._by_id.values() if k.purpose == purpose]
+
+    @classmethod
+    def from_json(cls, text: str) -> Keyring:
+        """Parse the keyring format written by :func:`generate_keyring_document`."""
+        try:
+            document = json.loads(text)
+            entries = document["keys"]
+            keys = [
+                Key(str(e["id"]), str(e["purpose"]), base64.b64decode(e["key"], validate=True))
+                for e in entries
+            ]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise KeyringError(f"keyring is malformed ({type(exc).__name__})") from None
+        return cls(keys)
+
+
+def _new_key_entry(purpose: str) -> dict[str, str]:
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return {
+        "id": f"{purpose}-{stamp}-{secrets.token_hex(3)}",
+        "purpose": purpose,
+        "key": base64.b64encode(os.urandom(KEY_BYTES)).decode(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def generate_keyring_document() -> dict[str, Any]:
+    """A fresh keyring with one key of every purpose."""
+    return {"version": 1, "keys": [_new_key_entry(p) for p in PURPOSES]}
+
+
+def add_key(document: Mapping[str, Any], purpose: str) -> dict[str, Any]:
+    """A copy of ``document`` with a new active key for a key-encryption purpose."""
+    if purpose not in KEK_PURPOSES:
+        # Blind-index and receipt keys cannot rotate without recomputing every digest.
+        raise KeyringError(f"only {', '.join(KEK_PURPOSES)} keys can be added")
+    return {"version": 1, "keys": [*document["keys"], _new_key_entry(purpose)]}
+
+
+def write_keyring_file(path: Path, document: Mapping[str, Any]) -> None:
+    """Write a keyring file atomically, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(document, handle, indent=2)
+    os.replace(tmp, path)
+
+
+def load_keyring(
+    *, keyring_json: str | None, keyring_file: str | None, dev_path: Path | None
+) -> Keyring:
+    """The keyring from the environment's JSON, a key file, or (development) a generated file."""
+    if keyring_json:
+        return Keyring.from_json(keyring_json)
+    if keyring_file:
+        try:
+            return Keyring.from_json(Path(keyring_file).read_text())
+        except OSError as exc:
+            raise KeyringError(f"cannot read keyring file ({exc.strerror})") from None
+    if dev_path is None:
+        raise KeyringError("no keyring configured: set INTAKE_KEYRING or INTAKE_KEYRING_FILE")
+    if not dev_path.exists():
+        write_keyring_file(dev_path, generate_keyring_document())
+    return Keyring.from_json(dev_path.read_text())
+
+
+def aad_for(table: str, column: str, row_id: object) -> bytes:
+    """Associated data binding a ciphertext to one column of one row."""
+    return f"intake|{table}|{column}|{row_id}".encode()
+
+
+def new_data_key() -> bytes:
+    """A random 256-bit data key."""
+    return AESGCM.generate_key(bit_length=256)
+
+
+def seal(key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-256-GCM encrypt: version byte, nonce, ciphertext and tag."""
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
+    nonce = os.urandom(NONCE_BYTES)
+    return FORMAT_VERSION + nonce + aead.encrypt(nonce, plaintext, aad)
+
+
+def unseal(key: bytes | AESGCM, blob: bytes, aad: bytes) -> bytes:
+    """Open what :func:`seal` made, or raise DecryptionError."""
+    if len(blob) < 1 + NONCE_BYTES + 16 or blob[:1] != FORMAT_VERSION:
+        raise DecryptionError("ciphertext is malformed")
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
+    try:
+        return aead.decrypt(blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], aad)
+    except InvalidTag:
+        raise DecryptionError("ciphertext failed to authenticate") from None
+
+
+def wrap_data_key(keyring: Keyring, purpose: str, data_key: bytes, aad: bytes) -> tuple[str, bytes]:
+    """Wrap a data key under the active key-encryption key of ``purpose``."""
+    kek = keyring.active(purpose)
+    return kek.key_id, seal(keyring.kek(kek.key_id), data_key, aad)
+
+
+def unwrap_data_key(
+    keyring: Keyring, kek_id: str | None, wrapped: bytes | None, aad: bytes
+) -> bytes:
+    """Unwrap a data key; KeyShreddedError if it was deleted."""
+    if wrapped is None or kek_id is None:
+        raise KeyShreddedError("data key has been deleted")
+    return unseal(keyring.kek(kek_id), wrapped, aad)
+
+
+def blind_index(keyring: Keyring, kind: str, normalised_value: str) -> str:
+    """HMAC-SHA256 of a normalised address: equal inputs match, the address is not stored."""
+    key = keyring.active("blind_index").material
+    return hmac.new(key, f"{kind}:{normalised_value}".encode(), hashlib.sha256).hexdigest()
+
+
+def receipt_digest(keyring: Keyring, tip_number: str, receipt: str) -> bytes:
+    """HMAC-SHA256 of a tip's receipt, bound to its tip number."""
+    key = keyring.active("receipt").material
+    return hmac.new(key, f"{tip_number}:{receipt}".encode(), hashlib.sha256).digest()
+
+
+def keyed_digest(keyring: Keyring, label: str, value: str) -> str:
+    """A hex HMAC under the blind-index key for a labelled purpose (rate-limit keys, idempotency)."""
+    return blind_index(keyring, label, value)
+
+
+def derive_sealing_key(keyring: Keyring, secret: str) -> bytes:
+    """A 256-bit key from a client-held secret and the server's receipt key (both are needed)."""
+    key = keyring.active("receipt").material
+    return hmac.new(key, f"seal:{secret}".encode(), hashlib.sha256).digest()

@@ -1,0 +1,56 @@
+"""Idempotency records for what arrives, and the outbox for what must be sent."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake.models.base import Base, UTCDateTime, utcnow
+
+
+class InboundEvent(Base):
+    """One provider event (or client idempotency key) seen once; a redelivery finds it here.
+
+    ``event_key`` is the provider's message id, or for web and API submissions a keyed digest of
+    the client's idempotency key. ``replay_ct`` lets the same client get its receipt back.
+    """
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("provider", "event_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str] = mapped_column(String(128))
+    tip_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tip.id"), nullable=True)
+    replay_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+
+
+class OutboxMessage(Base):
+    """Something to send (a reply to a tipster, a notification), with its retry state."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "reply", "notification"
+    channel: Mapped[str] = mapped_column(String(16))
+    tip_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tip.id"), nullable=True)
+    message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("message.id"), nullable=True)
+    reporter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reporter.id"), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,34 @@
+"""The pseudonymous sender of tips."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import Boolean, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.sealed import KeyOwner
+
+
+class Reporter(KeyOwner, Base):
+    """A tipster known only by an encrypted address and its blind index.
+
+    ``address_ct`` holds a JSON object of whatever identifies them (phone, email, name, platform
+    id, handle), sealed under the reporter's own data key wrapped by the identity key.
+    """
+
+    __tablename__ = "reporter"
+    __table_args__ = (UniqueConstraint("channel", "address_index"),)
+    __key_purpose__: ClassVar[str] = "identity"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    address_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    is_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""The outbox: messages to tipsters and notifications to staff, sent after commit."""

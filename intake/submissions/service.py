@@ -1,0 +1,552 @@
+"""The submission pipeline: every channel's tips and follow-ups come through here.
+
+validate -> idempotency -> classify -> route -> encrypt -> one transaction (reporter, tip,
+attachments, inbound event, outbox, audit) -> receipt. Functions flush, never commit: the request,
+task or command that calls them owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from intake import crypto
+from intake.attachments.rules import AttachmentError
+from intake.attachments.service import attach_image
+from intake.audit.service import record_event
+from intake.classify.service import classify_tip, reassess_urgency
+from intake.crypto import Keyring
+from intake.errors import InvalidInputError, NotFoundError
+from intake.models import URGENCY_RANK, InboundEvent, Message, Reporter, Tip, utcnow
+from intake.outbound.service import enqueue_supervisor_alert
+from intake.routing.service import route_tip
+from intake.submissions.rules import (
+    new_receipt,
+    new_tip_number,
+    normalise_receipt,
+    normalise_tip_number,
+)
+
+log = logging.getLogger(__name__)
+
+NARRATIVE_MAX = 10_000
+LOCATION_TEXT_MAX = 300
+SUPPORTED_LANGUAGES = ("en", "es")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
+PUBLIC_STATUS = {
+    "new": "received",
+    "triaged": "received",
+    "assigned": "in_progress",
+    "investigating": "in_progress",
+    "closed": "closed",
+}
+
+
+class DuplicateEventError(Exception):
+    """A provider event was already processed (redelivery); nothing new was written."""
+
+    def __init__(self, tip_id: uuid.UUID | None):
+        super().__init__("event already processed")
+        self.tip_id = tip_id
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A way to reach a web or API tipster, volunteered by them."""
+
+    phone: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Sender:
+    """A channel identity (phone number, platform id, handle)."""
+
+    kind: str  # "phone", "psid", "igsid", "wa_id", "bsuid", "x_user_id", "handle"
+    address: str
+    handle: str | None = None
+
+
+@dataclass(frozen=True)
+class TipSubmission:
+    """Everything a channel knows about a new tip."""
+
+    channel: str
+    narrative: str
+    language: str | None = None
+    location_text: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    point_kind: str = "pin"
+    occurred_at: datetime | None = None
+    contact: Contact | None = None
+    sender: Sender | None = None
+    images: tuple[bytes, ...] = ()
+    idempotency_key: str | None = None
+    provider: str | None = None
+    provider_event_id: str | None = None
+    source_platform: str | None = None
+    source_url: str | None = None
+    source_posted_at: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubmittedTip:
+    """What the tipster is told: the tip number and, once only, the receipt."""
+
+    tip_id: uuid.UUID
+    tip_number: str
+    receipt: str | None
+    is_replay: bool
+    category: str
+    urgency: str
+    language: str
+    queue_code: str
+
+
+# --- identities ---------------------------------------------------------------------------------
+
+
+def normalise_phone(raw: str, default_region: str = "US") -> str:
+    """E.164 form of a phone number, or InvalidInputError."""
+    try:
+        number = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInputError(
+            fields={"contact": {"phone": ["Not a valid phone number."]}}
+        ) from None
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidInputError(fields={"contact": {"phone": ["Not a valid phone number."]}})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _identity_of(
+    submission: TipSubmission, default_region: str
+) -> tuple[dict[str, str], str | None]:
+    """The identity document to seal and the blind-index input, if any."""
+    identity: dict[str, str] = {}
+    index_input: str | None = None
+    if submission.sender is not None:
+        sender = submission.sender
+        address = (
+            normalise_phone(sender.address, default_region)
+            if sender.kind == "phone"
+            else sender.address
+        )
+        identity = {"kind": sender.kind, "address": address}
+        if sender.handle:
+            identity["handle"] = sender.handle
+        index_input = f"{sender.kind}:{address}"
+    elif submission.contact is not None:
+        contact = submission.contact
+        if contact.phone:
+            identity["phone"] = normalise_phone(contact.phone, default_region)
+            index_input = f"phone:{identity['phone']}"
+        if contact.email:
+            identity["email"] = contact.email.strip()
+            index_input = index_input or f"email:{contact.email.strip().lower()}"
+        if contact.name:
+            identity["name"] = contact.name.strip()
+    return identity, index_input
+
+
+def address_index(keyring: Keyring, channel: str, index_input: str) -> str:
+    """Blind index of a normalised address on a channel."""
+    return crypto.blind_index(keyring, channel, index_input)
+
+
+def find_reporter(
+    session: Session, keyring: Keyring, channel: str, sender: Sender, default_region: str = "US"
+) -> Reporter | None:
+    """The reporter behind a channel identity, found by blind index."""
+    address = (
+        normalise_phone(sender.address, default_region)
+        if sender.kind == "phone"
+        else sender.address
+    )
+    digest = address_index(keyring, channel, f"{sender.kind}:{address}")
+    return session.scalar(
+        select(Reporter).where(Reporter.channel == channel, Reporter.address_index == digest)
+    )
+
+
+def _resolve_reporter(
+    session: Session,
+    keyring: Keyring,
+    submission: TipSubmission,
+    language: str,
+    default_region: str,
+) -> Reporter | None:
+    identity, index_input = _identity_of(submission, default_region)
+    if not identity:
+        return None
+    digest = address_index(keyring, submission.channel, index_input) if index_input else None
+    reporter = None
+    if digest is not None:
+        reporter = session.scalar(
+            select(Reporter).where(
+                Reporter.channel == submission.channel, Reporter.address_index == digest
+            )
+        )
+    if reporter is None or reporter.wrapped_key is None:
+        reporter = Reporter(channel=submission.channel, address_index=digest, language=language)
+        reporter.create_data_key(keyring)
+        session.add(reporter)
+    else:
+        known = read_identity(keyring, reporter)
+        identity = {**known, **identity}
+        reporter.last_seen_at = utcnow()
+        reporter.language = language
+    reporter.address_ct = reporter.seal_text(
+        keyring, "reporter", "address", reporter.id, json.dumps(identity, sort_keys=True)
+    )
+    return reporter
+
+
+def read_identity(keyring: Keyring, reporter: Reporter) -> dict[str, str]:
+    """The decrypted identity of a reporter. Only the outbox and a supervisor's reveal call it."""
+    text = reporter.open_text(keyring, "reporter", "address", reporter.id, reporter.address_ct)
+    return json.loads(text) if text else {}
+
+
+# --- idempotency --------------------------------------------------------------------------------
+
+
+def _event_key(keyring: Keyring, submission: TipSubmission) -> tuple[str, str] | None:
+    if submission.provider and submission.provider_event_id:
+        return submission.provider, submission.provider_event_id[:128]
+    if submission.idempotency_key:
+        if not IDEMPOTENCY_KEY.match(submission.idempotency_key):
+            raise InvalidInputError(
+                "The idempotency key must be 16 to 128 letters, digits, '-' or '_'."
+            )
+        digest = crypto.keyed_digest(
+            keyring, "idempotency", f"{submission.channel}:{submission.idempotency_key}"
+        )
+        return submission.channel, digest
+    return None
+
+
+def _replay(
+    session: Session, keyring: Keyring, event: InboundEvent, submission: TipSubmission
+) -> SubmittedTip:
+    tip = session.get(Tip, event.tip_id) if event.tip_id else None
+    if tip is None:
+        raise DuplicateEventError(None)
+    receipt = None
+    if event.replay_ct is not None and submission.idempotency_key:
+        key = crypto.derive_sealing_key(keyring, submission.idempotency_key)
+        receipt = crypto.unseal(
+            key, event.replay_ct, crypto.aad_for("inbound_event", "replay", event.event_key)
+        ).decode()
+    if receipt is None:
+        raise DuplicateEventError(tip.id)
+    return SubmittedTip(
+        tip.id,
+        tip.tip_number,
+        receipt,
+        True,
+        tip.category_code,
+        tip.urgency,
+        tip.language,
+        tip.queue.code,
+    )
+
+
+def _claim_event(session: Session, provider: str, event_key: str) -> InboundEvent | None:
+    """Insert the idempotency record; None if another request already holds it."""
+    event = InboundEvent(provider=provider, event_key=event_key)
+    try:
+        with session.begin_nested():
+            session.add(event)
+            session.flush()
+    except IntegrityError:
+        return None
+    return event
+
+
+def find_event(session: Session, provider: str, event_key: str) -> InboundEvent | None:
+    """A previously seen provider event."""
+    return session.scalar(
+        select(InboundEvent).where(
+            InboundEvent.provider == provider, InboundEvent.event_key == event_key
+        )
+    )
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+def _validate(submission: TipSubmission) -> None:
+    problems: dict[str, list[str]] = {}
+    narrative = submission.narrative.strip()
+    if not narrative and not submission.images:
+        problems["narrative"] = ["Tell us what you know."]
+    if len(submission.narrative) > NARRATIVE_MAX:
+        problems["narrative"] = [f"Keep it under {NARRATIVE_MAX} characters."]
+    if submission.location_text and len(submission.location_text) > LOCATION_TEXT_MAX:
+        problems["location"] = [f"Keep the place under {LOCATION_TEXT_MAX} characters."]
+    if (submission.lat is None) != (submission.lon is None):
+        problems["location"] = ["Give both latitude and longitude, or neither."]
+    if submission.lat is not None and not -90 <= submission.lat <= 90:
+        problems["location"] = ["Latitude must be between -90 and 90."]
+    if submission.lon is not None and not -180 <= submission.lon <= 180:
+        problems["location"] = ["Longitude must be between -180 and 180."]
+    if submission.occurred_at is not None and submission.occurred_at > utcnow():
+        problems["occurred_at"] = ["This date is in the future."]
+    if problems:
+        raise InvalidInputError(fields=problems)
+
+
+def _unique_tip_number(session: Session) -> str:
+    while True:
+        number = new_tip_number()
+        if session.scalar(select(Tip.id).where(Tip.tip_number == number)) is None:
+            return number
+
+
+def submit_tip(
+    session: Session, keyring: Keyring, submission: TipSubmission, *, default_region: str = "US"
+) -> SubmittedTip:
+    """Create a tip from any channel. Flushes; the caller commits.
+
+    Raises InvalidInputError for bad input, DuplicateEventError for a provider redelivery.
+    A repeated idempotency key returns the first submission's tip number and receipt.
+    """
+    _validate(submission)
+    event_ref = _event_key(keyring, submission)
+    event = None
+    if event_ref is not None:
+        existing = find_event(session, *event_ref)
+        if existing is not None:
+            return _replay(session, keyring, existing, submission)
+        event = _claim_event(session, *event_ref)
+        if event is None:  # a concurrent request won the race
+            existing = find_event(session, *event_ref)
+            assert existing is not None
+            return _replay(session, keyring, existing, submission)
+
+    classification = classify_tip(session, submission.narrative)
+    language = submission.language or classification.language
+    if language in ("und", ""):
+        language = "en"
+    route = route_tip(
+        session,
+        category_code=classification.category,
+        lat=submission.lat,
+        lon=submission.lon,
+        location_text=submission.location_text,
+        point_kind=submission.point_kind,
+    )
+    reporter = _resolve_reporter(session, keyring, submission, language, default_region)
+
+    tip_number = _unique_tip_number(session)
+    receipt = new_receipt()
+    now = utcnow()
+    tip = Tip(
+        tip_number=tip_number,
+        receipt_digest=crypto.receipt_digest(keyring, tip_number, receipt),
+        channel=submission.channel,
+        language=language,
+        lat=route.lat,
+        lon=route.lon,
+        location_source=route.location_source,
+        occurred_at=submission.occurred_at,
+        source_platform=submission.source_platform,
+        source_posted_at=submission.source_posted_at,
+        category_code=classification.category,
+        category_confidence=round(classification.confidence, 3),
+        category_evidence=list(classification.evidence),
+        category_runners_up=[[code, round(score, 3)] for code, score in classification.runners_up],
+        is_classifier_unsure=classification.is_unsure,
+        urgency=classification.urgency,
+        urgency_rank=URGENCY_RANK[classification.urgency],
+        urgency_evidence=list(classification.urgency_evidence),
+        district_id=route.district_id,
+        queue=route.queue,
+        routing_reason=route.reason,
+        status="new",
+        reporter=reporter,
+        created_at=now,
+        updated_at=now,
+        last_tipster_activity_at=now,
+    )
+    tip.create_data_key(keyring)
+    tip.narrative_ct = (
+        tip.seal_text(keyring, "tip", "narrative", tip.id, submission.narrative) or b""
+    )
+    tip.location_text_ct = tip.seal_text(
+        keyring, "tip", "location_text", tip.id, submission.location_text or None
+    )
+    tip.source_url_ct = tip.seal_text(
+        keyring, "tip", "source_url", tip.id, submission.source_url or None
+    )
+    session.add(tip)
+    # Insert the tip now: outbox and idempotency rows refer to it by key only.
+    session.flush()
+    for image in submission.images:
+        try:
+            attach_image(session, keyring, tip, image)
+        except AttachmentError:
+            raise InvalidInputError(
+                fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
+            ) from None
+
+    if event is not None:
+        event.tip_id = tip.id
+        if submission.idempotency_key and event.provider in ("web", "api"):
+            key = crypto.derive_sealing_key(keyring, submission.idempotency_key)
+            event.replay_ct = crypto.seal(
+                key, receipt.encode(), crypto.aad_for("inbound_event", "replay", event.event_key)
+            )
+    if tip.urgency == "emergency":
+        enqueue_supervisor_alert(session, tip)
+    record_event(
+        session,
+        "tip.submitted",
+        actor_kind="tipster",
+        tip_id=tip.id,
+        details={
+            "channel": tip.channel,
+            "queue": route.queue.code,
+            "category": tip.category_code,
+            "urgency": tip.urgency,
+        },
+    )
+    log.info(
+        "tip %s submitted channel=%s queue=%s urgency=%s",
+        tip.tip_number,
+        tip.channel,
+        route.queue.code,
+        tip.urgency,
+    )
+    return SubmittedTip(
+        tip.id,
+        tip_number,
+        receipt,
+        False,
+        tip.category_code,
+        tip.urgency,
+        language,
+        route.queue.code,
+    )
+
+
+# --- coming back with the receipt ---------------------------------------------------------------
+
+
+def find_tip_by_receipt(session: Session, keyring: Keyring, tip_number: str, receipt: str) -> Tip:
+    """The tip if the receipt matches; one NotFoundError for every failure, so none leaks which."""
+    number = normalise_tip_number(tip_number) or "0000-0000"
+    code = normalise_receipt(receipt) or ""
+    tip = session.scalar(select(Tip).where(Tip.tip_number == number))
+    # The digest is computed even for an unknown number so both failures take the same time.
+    digest = crypto.receipt_digest(keyring, number, code)
+    stored = tip.receipt_digest if tip is not None else b"\0" * 32
+    if tip is None or not code or not hmac.compare_digest(digest, stored):
+        raise NotFoundError("No tip matches this tip number and receipt.")
+    return tip
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    """A message as the tipster sees it."""
+
+    direction: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TipStatus:
+    """What a tipster may see about their tip."""
+
+    tip_number: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    urgency: str
+    messages: tuple[ThreadMessage, ...]
+
+
+def tip_status(keyring: Keyring, tip: Tip) -> TipStatus:
+    """The tipster's view of a tip: public status and the thread, nothing internal."""
+    messages = tuple(
+        ThreadMessage(m.direction, m.body(keyring), m.created_at)
+        for m in tip.messages
+        if m.direction in ("inbound", "outbound")
+    )
+    return TipStatus(
+        tip.tip_number,
+        PUBLIC_STATUS.get(tip.status, "received"),
+        tip.created_at,
+        tip.updated_at,
+        tip.urgency,
+        messages,
+    )
+
+
+def add_followup(
+    session: Session,
+    keyring: Keyring,
+    tip: Tip,
+    body: str,
+    *,
+    channel: str,
+    provider: str | None = None,
+    provider_message_id: str | None = None,
+    images: tuple[bytes, ...] = (),
+) -> Message:
+    """Add the tipster's message to a tip's thread; escalates the tip if it reports danger now."""
+    if not body.strip() and not images:
+        raise InvalidInputError(fields={"body": ["Write a message."]})
+    if len(body) > NARRATIVE_MAX:
+        raise InvalidInputError(fields={"body": [f"Keep it under {NARRATIVE_MAX} characters."]})
+    message = Message(
+        tip=tip,
+        direction="inbound",
+        channel=channel,
+        provider=provider,
+        provider_message_id=provider_message_id,
+        delivery_status="received",
+    )
+    message.seal_body(keyring, body)
+    session.add(message)
+    for image in images:
+        try:
+            attach_image(session, keyring, tip, image, message_id=message.id)
+        except AttachmentError:
+            raise InvalidInputError(
+                fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
+            ) from None
+    now = utcnow()
+    tip.last_tipster_activity_at = now
+    tip.updated_at = now
+    urgency, evidence = reassess_urgency(body, tip.language)
+    escalated = URGENCY_RANK[urgency] < tip.urgency_rank
+    if escalated:
+        tip.urgency, tip.urgency_rank = urgency, URGENCY_RANK[urgency]
+        tip.urgency_evidence = sorted({*tip.urgency_evidence, *evidence})
+        if urgency == "emergency":
+            enqueue_supervisor_alert(session, tip, reason="follow-up reports an emergency")
+    session.flush()
+    record_event(
+        session,
+        "tip.followup",
+        actor_kind="tipster",
+        tip_id=tip.id,
+        details={"channel": channel, "escalated_to": urgency if escalated else None},
+    )
+    return message
