@@ -18,7 +18,7 @@ CATEGORY_TERMS: dict[str, str] = {
         catch a body=4; caught a body=4; took his life=3; funeral=1; rip=1; passed away=1.5;
         asesin*=4; mataron=4; lo mato=4; la mato=4; los mato=4; lo mataron=5; la mataron=5;
         muerto=2.5; muerta=2.5; muertos=2.5; cadaver*=4; homicidio=4; murio=2; fallecio=2;
-        cuerpo=1.5; sin vida=3; lo ultimaron=4; lo quebraron=3; lo tumbaron=2.5
+        cuerpo=1.5; sin vida=3; mato=3; to death=3; lo ultimaron=4; lo quebraron=3; lo tumbaron=2.5
     """,
     "shooting": """
         shot=2.5; shots=3; shooting=3; shootin=3; shoot out=3; shootout=3; gunshot*=3;
@@ -81,7 +81,8 @@ CATEGORY_TERMS: dict[str, str] = {
         violacion=4; violaron=4; violo=4; violada=4; violado=4; violador=4; abuso sexual=5;
         abuso sexualmente=5; acoso sexual=4; manose*=3.5; me toco=2.5; la toco=2.5;
         la tocaba=2.5; tocamientos=3.5; sus partes=3; exhibicionista=4; se masturba*=4;
-        algo en la bebida=3; desnud*=2; sexual*=2; encuerado=2; le ensena el pene=4
+        algo en la bebida=3; desnud*=2; sexual*=2; encuerado=2; le ensena el pene=4; abusaron de mi=4; abuso de mi=4;
+        me drogaron=2.5; abusaron de ella=4
     """,
     "child_abuse": """
         child abuse=5; child neglect=5; neglect*=3; left alone=2; home alone=2.5;
@@ -95,7 +96,8 @@ CATEGORY_TERMS: dict[str, str] = {
         no les dan de comer=4; les pega=3; le pega al nino=4; le pega a la nina=4;
         le pega a sus hijos=4; les pega a los ninos=4; pornografia infantil=5; pedofilo=4;
         abandon*=1.5; moretones=1; encerrados=1.5; desnutrid*=3; sucios=1.5; descuid*=2.5;
-        chancla=1.5; cinturon=1.5; cinto=1.5; sin comer=2.5
+        chancla=1.5; cinturon=1.5; cinto=1.5; sin comer=2.5;
+        solo en el carro=4; sola en el carro=4; solito en el carro=4
     """,
     "human_trafficking": """
         traffick*=3; trafficking=3.5; human trafficking=6; sex trafficking=6; trafficked=4;
@@ -112,7 +114,10 @@ CATEGORY_TERMS: dict[str, str] = {
         no los dejan salir=4; no las dejan=3; no los dejan=3; encerrad*=1.5; deuda=2;
         casa de citas=4; burdel=4; sin pagarles=3; no les pagan=3; la migra=1.5;
         migracion=1; esclav*=3; explot*=2.5; cantina=1.5; ficheras=3; duermen ahi=2.5;
-        viven ahi=1.5; las venden=3
+        viven ahi=1.5; las venden=3; never get paid=3.5; never gets paid=3.5;
+        sleep in the basement=2.5; call immigration=2.5; immigration=1.5; not allowed to=2.5;
+        lo tienen trabajando=4; la tienen trabajando=4; los tienen trabajando=4;
+        las tienen trabajando=4; tienen trabajando=3; sin pagarle=3; sin pagarles=3
     """,
     "robbery": """
         robbed=2.5; robbery=3.5; robberies=3.5; rob=2.5; robbing=2.5; mugg*=3.5; held up=3;
@@ -124,7 +129,8 @@ CATEGORY_TERMS: dict[str, str] = {
         asalt*=3.5; atraco=3.5; atracaron=3.5; a punta de pistola=5; a mano armada=5;
         a punta de cuchillo=5; me quitaron=2.5; le quitaron=2.5; nos quitaron=2.5;
         arrebat*=3; cartera=1.5; billetera=1.5; bolsa=1; encapuchado*=1.5; cajero=1;
-        me bajaron=2; lo bajaron=2
+        me bajaron=2; lo bajaron=2; sticking people up=4; sticking up=3.5;
+        stickup=3.5; holding up=3; asaltando=3.5
     """,
     "burglary": """
         broke in=3.5; break in=3.5; broke into=3.5; breaking into=3.5; breaking in=3.5;
@@ -137,7 +143,9 @@ CATEGORY_TERMS: dict[str, str] = {
         se metieron=3.5; se metio a=3; se metio en=3; entraron a mi casa=4;
         entraron a robar=4; se metieron a robar=4; forzaron=3; rompieron la ventana=2.5;
         rompieron la puerta=3; robaron en mi casa=4; robaron mi casa=4; robo a casa=4;
-        allanamiento=3.5; por la ventana=2; cerradura=2; chapa=1.5; brincaron=2
+        allanamiento=3.5; por la ventana=2; cerradura=2; chapa=1.5; brincaron=2; storage unit*=2;
+        sotano=1.5; metiendose=3; metiendo=2; entrando a las casas=4; entran a las casas=4;
+        se meten a las casas=4
     """,
     "theft": """
         stole=2.5; stolen=2; steal*=2.5; theft=3; shoplift*=4; package*=2.5; porch=1.5;
@@ -147,7 +155,7 @@ CATEGORY_TERMS: dict[str, str] = {
         amazon=1.5; delivery=1; deliveries=1; mail=1; tip jar=3; stealing=2.5;
         robaron=2; robo=2; robar*=2; roba=2; roban=2; robando=2; hurto=3.5; bici*=1.5;
         bicicleta*=1.5; paquete*=2.5; ladron*=2.5; ratero*=2.5; se llevo=2; se llevaron=2;
-        tienda=0.5; carterista=4; sin pagar=3; correo=1; se robo=2.5; se roba=2.5
+        tienda=0.5; carterista=4; catalizador*=4; sin pagar=3; correo=1; se robo=2.5; se roba=2.5
     """,
     "vehicle_theft": """
         stole my car=5; car was stolen=5; car stolen=5; stolen car=4; stolen cars=4;
@@ -235,7 +243,8 @@ CATEGORY_TERMS: dict[str, str] = {
         firebomb*=5; flames=2; smoke=1; on fire=3; lighter=1; dumpster fire=3;
         incendi*=4; prendieron fuego=5; prendio fuego=5; le prendieron fuego=5;
         prender fuego=4.5; fuego=2.5; quemaron=3.5; quemar=2.5; quemo=2.5; quemando=3;
-        gasolina=3; humo=1; llamas=2.5; molotov=5; encendedor=1; cerillos=2
+        gasolina=3; humo=1; llamas=2.5; molotov=5; encendedor=1; cerillos=2; pouring gas=4; poured gas=4;
+        pouring gasoline=4; poured gasoline=4; lighting=2; echando gasolina=4; echo gasolina=4
     """,
     "fugitive": """
         warrant*=4; wanted=2.5; fugitive=5; on the run=4; hiding out=3.5; hiding=2;
@@ -264,7 +273,32 @@ CATEGORY_TERMS: dict[str, str] = {
         no sabemos nada=3.5; no contesta=2.5; ultima vez=3.5; por ultima vez=3.5;
         extraviad*=4; perdid*=1.5; no aparece=4; no lo encontramos=3; no la encontramos=3;
         no lo encuentran=3; no la encuentran=3; no ha llegado=3; nadie la ha visto=4;
-        nadie lo ha visto=4; se perdio=3
+        nadie lo ha visto=4; se perdio=3; kidnapped=4; kidnap*=4;
+        abducted=4; was taken=3; just taken=3; taken=1.5; secuestr*=4; se llevaron a mi hija=5;
+        se llevaron a mi hijo=5; se llevaron a=2.5; a la fuerza=2; se la llevaron=3;
+        se lo llevaron=3
+    """,
+    "threat": """
+        threat=3; threats=3.5; threaten*=3.5; threatning=3.5; threating=3; threatened=3.5;
+        bomb threat=5; bomb=2.5; hit list=4; kill list=4; shoot up=3.5; shoot it up=3.5;
+        gonna kill=3; going to kill=3; will kill=3; kill me=2; kill you=2; kill us=2;
+        kill everyone=3.5; said he would=1.5; said hed=1.5; warned=1; scared for my life=3;
+        intimidat*=2.5; stalking=2.5; stalker=2.5; following me=2; knows where i live=3;
+        amenaz*=3.5; amenazas=3.5; amenazo=3.5; amenazandome=4; me va a matar=4;
+        va a matar=3; te voy a matar=4; los va a matar=3; lo va a matar=3; me quiere matar=3;
+        quiere matar=2.5; amenaza de bomba=5; amenazas de bomba=5; bomba=2.5;
+        dijo que iba a=1.5; sabe donde vivo=3; me sigue=2; me persigue=2.5; me acosa=2;
+        intimidar*=2.5; miedo=1
+    """,
+    "other": """
+        found a wallet=4; found a phone=4; found a purse=4; lost and found=4; lost dog=4;
+        lost cat=4; copy of the report=4; police report=1.5; community meeting=4;
+        volunteer=3; citizen police academy=4; how do i=1; how can i=1; who do i=1;
+        property back=3; evidence room=3; power lines=3; tree fell=3; records request=4;
+        encontre una cartera=4; encontre un celular=4; perro perdido=4; gato perdido=4;
+        copia del reporte=4; el reporte de mi caso=4; reunion de la comunidad=4;
+        voluntario=3; ser voluntario=4; carta de la policia=3; como la pido=1.5;
+        donde puedo=1; a donde la llevo=2; a donde lo llevo=2
     """,
     "traffic": """
         speeding=3.5; speed=2; speeds=2.5; speeders=3.5; drunk driv*=5; drunk driving=5;
@@ -342,7 +376,8 @@ CONCEPT_TERMS: dict[str, str] = {
         mi esposo; mi marido; mi pareja; mi ex; su ex; mi exesposo; mi ex esposo;
         mi ex novio; su esposo; su marido; su esposa; su mujer; mi novio; su novio;
         su novia; su pareja; el papa de mis hijos; el papa de mi hijo; mi viejo; su viejo;
-        su senora; mi senora; el marido; el esposo; el novio; mi chavo; mi compañero
+        su senora; mi senora; el marido; el esposo; el novio; mi chavo; mi companero;
+        ex; exnovio; exnovia; exesposo; exesposa; ex novio; ex novia; ex esposo
     """,
     "child": """
         kid; kids; child; children; baby; babies; toddler; infant; newborn; my son;
@@ -365,12 +400,13 @@ CONCEPT_TERMS: dict[str, str] = {
         me pega; la golpea; lo golpea; los golpea; golpea; golpeo; golpeando; golpes;
         le pego; la golpeo; me golpeo; empujo; la empujo; jalo; la jalo del pelo; ahorco;
         la ahorco; la quiere ahorcar; la cacheteo; cachetadas; maltrata; maltrato;
-        quemo; la lastimo; lastima; moretones; chingadazos; madrazos; patadas; pegando
+        quemo; la lastimo; lastima; moretones; chingadazos; madrazos; patadas; pegando;
+        pushing; pushing her; shoving; pushes; empuja; empujando
     """,
     "neglect": """
         alone; left alone; home alone; no food; starving; hungry; dirty; filthy; locked;
         no heat; unsupervised; neglected; neglect; not fed; solos; solitos; solas; sin comer;
-        hambre; sucios; descuidados; abandonados; encerrados; sin calefaccion
+        solo; sola; solito; solita; hambre; sucios; descuidados; abandonados; encerrados; sin calefaccion
     """,
     "sexual": """
         touched; touching; touches; molested; molesting; sexual; sexually; naked; nudes;
@@ -378,7 +414,7 @@ CONCEPT_TERMS: dict[str, str] = {
         fotos; sexual; abuso sexual; violo; viola; violacion
     """,
     "steal": """
-        stole; stolen; steal; stealing; took; taken; jacked; swiped; gone; robbed;
+        stole; stolen; steal; stealing; took; jacked; swiped; gone; robbed;
         robaron; robado; robada; robo; roban; robando; se robaron; se llevaron; se llevo;
         se la llevaron; desaparecio
     """,
@@ -390,9 +426,9 @@ CONCEPT_TERMS: dict[str, str] = {
     """,
     "premises": """
         house; home; apartment; apt; condo; garage; shed; basement; store; shop; office;
-        window; door; back door; unit; place; building;
+        window; door; back door; unit; place; building; basement; storage;
         casa; apartamento; departamento; depa; tienda; negocio; ventana; puerta; cochera;
-        bodega; local; oficina; cuarto
+        bodega; local; oficina; cuarto; edificio; sotano
     """,
     "breakin": """
         broke in; broke into; break in; breaking in; breaking into; got in; got into;
@@ -435,7 +471,16 @@ CONCEPT_TERMS: dict[str, str] = {
     """,
     "threatword": """
         threatened; threatening; threatens; threat; threats; amenazo; amenaza; amenazando;
+        amenazandome; amenazandola; amenazandonos;
         amenazas; me amenazo; nos amenazo
+    """,
+    "robverb": """
+        robbing; robbed; rob; holding up; sticking up; held up; stuck up; mugging; robbery;
+        asaltando; asaltaron; asaltar; asalto; atracaron; atracando; robando; me asaltaron
+    """,
+    "deathword": """
+        to death; dead; died; killed; murdered; is dead; body;
+        muerto; muerta; murio; mato; mataron; sin vida; fallecio
     """,
     "fireword": """
         fire; set fire; burn; burn down; gasoline; molotov; fuego; quemar; incendiar;
@@ -454,27 +499,49 @@ URGENCY_TERMS: dict[str, str] = {
         kill; kill me; kill her; kill him; kill us; kill them; kill you; kill my; murder me;
         shoot; shoot me; shoot up; shoot her; shoot him; shoot us; shoot them; stab; stab me;
         stab her; hurt me; hurt her; hurt him; hurt us; hurt them; hurt my; hurt someone;
-        hurt somebody; beat me; beat her; burn; burn down; blow up; bomb; light up; smoke him;
+        hurt somebody; beat me; beat her; burn us; burn me; burn the house; burn down the house;
+        burn my house; burn down my house; blow up; bomb; light up; smoke him;
         pop him; pop her; blast; air out; air it out; do something bad; finish the job;
         finish me; end me; end her; come back for; shoot the place up; hurt the kids;
         hurt the baby; hurt herself; hurt himself; kill herself; kill himself;
         matar+; asesinar+; disparar+; balacear+; balear+; apunalar+; lastimar+; golpear+;
-        quemar+; hacer dano; hacerle dano; hacerme dano; acabar con; desaparecer+;
+        quemarme; quemarnos; quemarlos; quemar la casa; quemarnos vivos; hacer dano; hacerle dano; hacerme dano; acabar con; desaparecer+;
         echar bala; echarle bala; dar un tiro; darle un tiro; darme un tiro; partir la madre;
         partirle la madre; romper la madre; romperle la madre; quitarse la vida;
         volar la escuela; poner una bomba; sacar la pistola;
+        handle me; handle you; handle us; get me; come for me; pull up on me; run up on me;
+        take care of me; get at me; do me; smoke me; body me; catch me;
         tuer; me tuer; te tuer; matar; touye; touye m; tiye
     """,
     # Said or signalled intent about the future.
     "future": """
-        going to; gonna; will; finna; fixing to; about to; bout to; boutta; ima; imma;
+        going to; gonna; will; coming; finna; fixing to; about to; bout to; boutta; ima; imma;
         plans to; planning to; planning on; plan to; wants to; coming to; coming back;
         coming over; on his way; on her way; on their way; on the way; is coming;
         are coming; swore; promised; vowed;
         va a; van a; vamos a; voy a; vas a; viene a; vienen a; viene para; vienen para;
-        va para; quiere; quieren; piensa; piensan; planea; planean; juro; dijo que iba a;
+        va para; juro; dijo que iba a;
         dice que va a; ya viene; ya vienen; viene en camino; vienen en camino;
         vai; vao; va me; va te; va la; pral; pwal; ap vin
+    """,
+    # Softer intent: counts with harm words only.
+    "want": """
+        wants to; want to; trying to; tryna; threatening to; threatens to;
+        quiere; quieren; piensa; piensan; planea; planean; amenaza con
+    """,
+    # Someday: intent with no near time.
+    "someday": """
+        one day; someday; some day; eventually; sooner or later; one of these days;
+        un dia; algun dia; tarde o temprano; cualquier dia; uno de estos dias
+    """,
+    # Violence in progress when said with "now".
+    "violent_ing": """
+        beating; stomping; attacking; stabbing; shooting; hitting; punching; kicking;
+        choking; fighting; robbing; breaking in; breaking into; pouring gas; pouring gasoline;
+        jumping; hurting; dragging; chasing; holding up; sticking up;
+        golpeando; pegando; apunalando; asaltando; disparando; peleando; metiendose;
+        robando; dando una golpiza; echando gasolina; atacando; persiguiendo; estan entrando;
+        se estan metiendo; quieren entrar; entrando
     """,
     # Now, here, still.
     "now": """
@@ -505,7 +572,8 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Someone armed or a weapon in sight.
     "armed": """
-        armed; has a gun; have a gun; got a gun; with a gun; with guns; with a knife;
+        armed; has a gun; have a gun; got a gun; with a gun; with guns; has guns; have guns;
+        got guns; with a strap; waving it; with a knife;
         has a knife; waving a gun; waving a knife; pointing a gun; pointed a gun; pulled a gun;
         pulling out a gun; showing a gun; flashing a gun; with a pistol; has a pistol;
         with a rifle; has a rifle; strapped; got a strap; has a strap; with a machete;
@@ -526,13 +594,13 @@ URGENCY_TERMS: dict[str, str] = {
         being attacked; being beaten; breaking in right now; is breaking in;
         are breaking in; trying to break in; is on fire; house is on fire; is burning;
         active shooter; someone is shooting; somebody is shooting; they are shooting;
-        overdosing; not breathing; unconscious; is being held; being held;
+        overdosing; not breathing; unconscious; is being held; being held; on fire;
         esta disparando; estan disparando; estan balaceando; esta balaceando;
         se oyen balazos; se escuchan disparos; se oyen disparos; escucho disparos;
         esta golpeando; le esta pegando; la esta golpeando; me esta pegando;
         me esta golpeando; estan golpeando; se estan peleando con; esta ahorcando;
         se esta quemando; esta en llamas; no respira; sobredosis ahora; esta inconsciente;
-        quieren entrar; estan entrando; se estan metiendo; la tienen encerrada;
+        la tienen encerrada;
         lo tienen encerrado; la tienen secuestrada
     """,
     # Calls for help.
@@ -547,7 +615,7 @@ URGENCY_TERMS: dict[str, str] = {
         kidnapped; kidnap; kidnapping; abducted; hostage; hostages; held against;
         locked in; locked up; tied up; chained; wont let her leave; wont let me leave;
         secuestr*; rehen; rehenes; encerrada; encerrado; amarrada; amarrado;
-        no la deja salir; no me deja salir; se la llevaron a la fuerza; se lo llevaron
+        no la deja salir; no me deja salir; a la fuerza; se lo llevaron; just taken; was taken;
     """,
     # Events in the past: they cancel a future-intent cue in the same sentence.
     "past": """
@@ -580,19 +648,19 @@ STOPWORDS: dict[str, str] = {
     "en": """the and is are was were he she they it this that there have has with for of
         my his her their at on in to from not but what who when where someone somebody
         i you we been be will would can just about people house street near him them our
-        your out because every night day there s""",
+        your out because every night day""",
     "es": """el la los las que de y en es son esta estan un una unos mi mis su sus con por
         para pero no se le lo muy hay tiene donde cuando porque casa calle cerca todos
-        todas noche dia gente ese esa este ellos ella el del al como ya tambien anda
-        vecino vecina senor senora hombre mujer""",
-    "fr": """le la les est et il elle je un une des du dans pas mon ma mes qui avec sur ce
-        cette sont ont fait tres nous vous ils au aux chez maison rue voisin homme femme
-        depuis mais pour suis avait quelqu quelquun""",
-    "pt": """o a os as que de e em um uma nao voce ele ela com meu minha seu sua isso essa
-        esse muito esta estao tem casa rua vizinho homem mulher pra para mas foi todo
-        toda noite dia gente tambem aqui agora ontem""",
-    "ht": """mwen li pa nan ap yo se ki gen sou lakay moun ou te pou kay fe vin konn bay
-        gen yon nou yo genyen kote isit la a kounye kounya vwazen nèg fanm""",
-    "it": """il lo gli che di e in non un una mio mia suo sua con per ma sono della nella
-        questo questa casa strada vicino uomo donna molto anche""",
+        todas noche dia gente ese esa este ellos ella del al como ya tambien anda
+        vecino vecina senor senora hombre mujer a""",
+    "fr": """les est et il elle je une des du dans pas mon mes qui avec sur ce cette sont
+        ont fait tres nous vous ils au aux chez maison rue voisin homme femme depuis mais
+        pour suis avait quelquun jai cest quil nest dun dune lui""",
+    "pt": """um uma nao voce ele ela com meu minha seu sua isso essa esse muito estao tem
+        rua vizinho homem mulher pra foi noite tambem agora ontem em os do da dos das ao
+        na nas pelo pela""",
+    "ht": """mwen li pa nan ap yo ki gen sou lakay moun ou pou kay fe vin konn bay yon nou
+        genyen kote isit kounye kounya vwazen neg fanm""",
+    "it": """il che di non mio suo sua per ma sono della nella questo questa strada uomo
+        donna molto anche gli ho perche""",
 }

@@ -208,9 +208,7 @@ def _parse_weighted(spec: str, group: str, target: str | None) -> list[_Entry]:
 
 def _parse_concept(spec: str, name: str) -> list[_Entry]:
     return [
-        _Entry(words, name, name, 0.0)
-        for item in _split_items(spec)
-        for words in _variants(item)
+        _Entry(words, name, name, 0.0) for item in _split_items(spec) for words in _variants(item)
     ]
 
 
@@ -304,7 +302,8 @@ def _scan(tokens: list[_Token], index: _Index) -> list[_Hit]:
             current = best.get(entry.group)
             if current is None or size > current[0]:
                 best[entry.group] = (size, [entry])
-            elif size == current[0]:
+            elif size == current[0] and all(e.target != entry.target for e in current[1]):
+                # The same phrase found twice (as written and via plural stemming) counts once.
                 current[1].append(entry)
         if not best:
             continue
@@ -316,9 +315,7 @@ def _scan(tokens: list[_Token], index: _Index) -> list[_Hit]:
     return hits
 
 
-_NEGATORS = frozenset(
-    fold(lexicon.URGENCY_TERMS["negator"]).replace(";", " ").split()
-) | {"not"}
+_NEGATORS = frozenset(fold(lexicon.URGENCY_TERMS["negator"]).replace(";", " ").split()) | {"not"}
 _NEGATION_BREAKERS = frozenset({"but", "pero", "and", "y", "though", "aunque", "sino"})
 
 
@@ -427,6 +424,12 @@ _COMBOS: tuple[tuple[tuple[str, ...], str, float], ...] = (
     (("officerword", "praise"), "officer_conduct", 3.5),
     (("threatword", "harm"), "threat", 2.0),
     (("harm", "future"), "threat", 3.0),
+    (("harm", "soon"), "threat", 2.0),
+    (("partner", "harm"), "domestic_violence", 5.0),
+    (("partner", "threatword"), "domestic_violence", 4.0),
+    (("robverb", "armed"), "robbery", 3.0),
+    (("robverb", "weaponword"), "robbery", 2.0),
+    (("violence", "deathword"), "homicide", 2.5),
     (("school", "weaponword"), "threat", 2.5),
     (("school", "harm"), "threat", 2.5),
 )
@@ -504,9 +507,7 @@ def _urgency(analysis: _Analysis, top_category: str) -> tuple[str, tuple[str, ..
     for cues in by_sentence.values():
         soon = cues.get("soon")
         if soon and morning_spans:
-            kept = [
-                h for h in soon if not any(a <= h.first < b for a, b in morning_spans)
-            ]
+            kept = [h for h in soon if not any(a <= h.first < b for a, b in morning_spans)]
             if kept:
                 cues["soon"] = kept
             else:
@@ -539,9 +540,20 @@ def _urgency(analysis: _Analysis, top_category: str) -> tuple[str, tuple[str, ..
 
 
 _NEGATABLE = frozenset(
-    {"harm", "armed", "ongoing", "held", "help", "weaponword", "violence", "fireword", "school"}
+    {
+        "harm",
+        "armed",
+        "ongoing",
+        "held",
+        "help",
+        "weaponword",
+        "violence",
+        "violent_ing",
+        "fireword",
+        "school",
+    }
 )
-_DANGER = ("harm", "armed", "weaponword", "violence", "ongoing", "held", "fireword")
+_DANGER = ("harm", "armed", "weaponword", "violence", "ongoing", "held", "violent_ing")
 
 
 def _merge(*parts: Mapping[str, list[_Hit]]) -> dict[str, list[_Hit]]:
@@ -563,20 +575,26 @@ def _emergency_cues(cues: Mapping[str, list[_Hit]]) -> tuple[str, ...]:
         return ("armed", "now")
     if has("held") and now:
         return ("held", "now")
+    if has("violent_ing") and now:
+        return ("violent_ing", "now")
     if has("harm") and (now or soon):
         return ("harm", "now" if now else "soon")
-    if has("harm") and future and not past:
-        return ("harm", "future")
-    if has("armed") and (soon or (future and not past)):
+    # Intent with no near time ("one day he'll kill someone") or told of the past is not "now".
+    intent = (future or has("want")) and not (past or has("someday"))
+    if has("harm") and intent:
+        return ("harm", "future" if future else "want")
+    if has("armed") and (soon or (future and not (past or has("someday")))):
         return ("armed", "soon" if soon else "future")
     if has("school") and (has("weaponword") or has("harm")) and (soon or (future and not past)):
-        return ("school", "weaponword" if has("weaponword") else "harm", "soon" if soon else "future")
+        return (
+            "school",
+            "weaponword" if has("weaponword") else "harm",
+            "soon" if soon else "future",
+        )
     if has("help") and not past and any(has(d) for d in _DANGER):
         return ("help", next(d for d in _DANGER if has(d)))
     if has("child") and has("neglect") and now:
         return ("child", "neglect", "now")
-    if has("fireword") and now:
-        return ("fireword", "now")
     return ()
 
 
