@@ -203,6 +203,7 @@ class DistrictIndex:
         self._tree = shapely.STRtree(self._geometries)
         # The extra trailing None lets "no district" (index len(codes)) map through one take().
         self._code_lookup = np.array([*codes, None], dtype=object)
+        self._cells = _CellTable(self._geometries, self._tree) if codes else None
 
     @classmethod
     def build(cls, boundaries: Iterable[Boundary]) -> DistrictIndex:
@@ -215,16 +216,19 @@ class DistrictIndex:
 
     def locate(self, lat: float, lon: float) -> str | None:
         """Return the code of the district covering (lat, lon), or None outside every district."""
-        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # also False for NaN
+        cells = self._cells
+        if cells is None:
             return None
+        entry = cells.entry(lon, lat)
+        if entry is None:
+            return None
+        if isinstance(entry, int):
+            return self.codes[entry]
         point = Point(lon, lat)
-        candidates = self._tree.query(point)
-        if len(candidates) == 0:
-            return None
-        for position in sorted(candidates.tolist()):
+        for position in entry:  # ascending, i.e. code order: the first hit is the tie-break
             # Prepared geometry: intersects on a point is "covers", edges included.
             if self._geometries[position].intersects(point):
-                return self.codes[int(position)]
+                return self.codes[position]
         return None
 
     def locate_indices(self, lats: npt.ArrayLike, lons: npt.ArrayLike) -> npt.NDArray[np.intp]:
@@ -265,6 +269,74 @@ class DistrictIndex:
             if boundary.code == code:
                 return boundary.name
         return None
+
+
+class _CellTable:
+    """A uniform grid over the districts answering most single lookups without geometry.
+
+    Building a shapely Point costs more than the rest of an indexed lookup, so ``locate`` first
+    looks the point's cell up in a plain list. A cell that no district boundary crosses is
+    covered throughout by the same districts, so its answer is stored once (the smallest
+    position among them, or None). Only cells crossed by a boundary keep candidate positions for
+    an exact test. Cells are widened by a hair so rounding in the cell arithmetic is harmless.
+    """
+
+    _CELLS_ALONG_LONGEST_SIDE = 128
+    _MARGIN = 1e-9  # degrees; far above float rounding, far below any surveyed edge
+
+    def __init__(self, geometries: npt.NDArray[np.object_], tree: shapely.STRtree) -> None:
+        minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geometries))
+        size = max(maxx - minx, maxy - miny) / self._CELLS_ALONG_LONGEST_SIDE or 1.0
+        self.minx, self.miny, self.maxx, self.maxy = minx, miny, maxx, maxy
+        self.inverse_size = 1.0 / size
+        self.columns = max(1, math.ceil((maxx - minx) / size))
+        self.rows = max(1, math.ceil((maxy - miny) / size))
+        column, row = np.meshgrid(np.arange(self.columns), np.arange(self.rows))
+        x0 = minx + column.ravel() * size
+        y0 = miny + row.ravel() * size
+        margin = self._MARGIN
+        boxes = shapely.box(x0 - margin, y0 - margin, x0 + size + margin, y0 + size + margin)
+        crossed = np.zeros(len(boxes), dtype=bool)
+        crossed[shapely.STRtree(boxes).query(_boundary_segments(geometries), "intersects")[1]] = (
+            True
+        )
+        # Uncrossed cells: what covers the centre covers the whole cell.
+        centre_x, centre_y = x0 + size / 2, y0 + size / 2
+        point_rows, tree_rows = tree.query(shapely.points(centre_x, centre_y))
+        hit = shapely.intersects_xy(
+            geometries[tree_rows], centre_x[point_rows], centre_y[point_rows]
+        )
+        answer = np.full(len(boxes), len(geometries), dtype=np.intp)
+        np.minimum.at(answer, point_rows[hit], tree_rows[hit])
+        table: list[int | tuple[int, ...] | None] = [
+            None if position == len(geometries) else position for position in answer.tolist()
+        ]
+        crossed_cells = np.flatnonzero(crossed)
+        candidates: dict[int, list[int]] = {int(cell): [] for cell in crossed_cells}
+        cell_rows, polygon_rows = tree.query(boxes[crossed_cells])
+        for cell_row, polygon in zip(cell_rows.tolist(), polygon_rows.tolist(), strict=True):
+            candidates[int(crossed_cells[cell_row])].append(polygon)
+        for cell, positions in candidates.items():
+            table[cell] = tuple(sorted(positions))
+        self.table = table
+
+    def entry(self, x: float, y: float) -> int | tuple[int, ...] | None:
+        """The stored answer (a position), the candidates to test, or None for this point."""
+        if not (self.minx <= x <= self.maxx and self.miny <= y <= self.maxy):  # NaN: False
+            return None
+        column = min(int((x - self.minx) * self.inverse_size), self.columns - 1)
+        row = min(int((y - self.miny) * self.inverse_size), self.rows - 1)
+        return self.table[row * self.columns + column]
+
+
+def _boundary_segments(geometries: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Every edge of every ring of the polygons, as two-point line strings."""
+    parts = shapely.get_parts(geometries)
+    rings = shapely.get_rings(parts)
+    coordinates, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same_ring = ring_of[1:] == ring_of[:-1]
+    segments = np.stack([coordinates[:-1][same_ring], coordinates[1:][same_ring]], axis=1)
+    return np.asarray(shapely.linestrings(segments))
 
 
 def geometry_to_geojson(geometry: BaseGeometry) -> str:

@@ -6,7 +6,7 @@ only from codes and, at most, a gazetteer place name: never from the tipster's w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -18,6 +18,7 @@ __all__ = [
     "RouteDecision",
     "RoutingRuleError",
     "decide_route",
+    "decide_routes",
     "validate_overrides",
 ]
 
@@ -115,3 +116,28 @@ def decide_route(
     return RouteDecision(
         district_code=district_code, queue_code=district_code, reason=_capitalised(location)
     )
+
+
+def decide_routes(
+    district_codes: Iterable[str | None],
+    *,
+    category: str | None,
+    point_source: str | None,
+    category_overrides: Mapping[str, str] = DEFAULT_CATEGORY_OVERRIDES,
+) -> list[RouteDecision]:
+    """``decide_route`` for many tips sharing a category and point source (bulk re-routing)."""
+    # A city has tens of districts, so there are only that many distinct decisions to make.
+    decided: dict[str | None, RouteDecision] = {}
+    result = []
+    for district_code in district_codes:
+        decision = decided.get(district_code)
+        if decision is None:
+            decision = decide_route(
+                category=category,
+                district_code=district_code,
+                point_source=point_source,
+                category_overrides=category_overrides,
+            )
+            decided[district_code] = decision
+        result.append(decision)
+    return result

@@ -177,6 +177,10 @@ def test_shared_edge_and_overlap_tie_break_is_the_smallest_code() -> None:
         assert index.locate(0.5, 1.0) == "A3"  # on the shared edge
         assert index.locate(0.5, 0.2) == "B7"
         assert index.locate(0.5, 1.8) == "A3"
+        assert index.locate(1.0, 2.0) == "A3"  # the far corner of the whole map
+        assert index.locate(0.0, 0.0) == "B7"
+        assert index.locate(1.0 + 1e-12, 1.0) is None
+        assert index.locate_many([1.0, 0.0, 0.5], [2.0, 0.0, 1.0]) == ["A3", "B7", "A3"]
     index = DistrictIndex.build([overlapping, west])
     assert index.locate(0.5, 0.7) == "B7"  # inside both
     assert index.locate(0.5, 1.2) == "C1"

@@ -9,6 +9,7 @@ from intake.routing.rules import (
     RouteDecision,
     RoutingRuleError,
     decide_route,
+    decide_routes,
     validate_overrides,
 )
 
@@ -128,3 +129,26 @@ def test_overrides_sending_conduct_to_a_district_are_refused() -> None:
         validate_overrides({"officer_conduct": "internal_affairs"}, {"A1", "B2"})
     with pytest.raises(RoutingRuleError, match="empty queue"):
         validate_overrides({"homicide": " "}, {"A1"})
+
+
+def test_bulk_decisions_equal_single_decisions() -> None:
+    districts = ["A1", None, "B2", "A1", None]
+    for category in (None, "homicide", "officer_conduct"):
+        bulk = decide_routes(districts, category=category, point_source="map pin")
+        single = [
+            decide_route(
+                category=category,
+                district_code=district,
+                point_source="map pin",
+                category_overrides=DEFAULT_CATEGORY_OVERRIDES,
+            )
+            for district in districts
+        ]
+        assert bulk == single
+    assert [d.queue_code for d in decide_routes(districts, category=None, point_source="pin")] == [
+        "A1",
+        "triage",
+        "B2",
+        "A1",
+        "triage",
+    ]
