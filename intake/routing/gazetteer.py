@@ -193,7 +193,14 @@ _CONNECTORS = frozenset({"and", "at", "con"})
 _TOKEN_PATTERN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[&+]")
 _MIN_FUZZY_LENGTH = 4
 _TOKEN_CUTOFF = 0.8
-_RANK_BY_KIND = {"intersection": 0, "street": 2, "area": 3}
+_RANK_BY_KIND = {
+    "intersection": 0,
+    "street": 2,
+    "area": 3,
+    "neighbourhood": 3,
+    "neighborhood": 3,
+    "district": 3,
+}
 _DEFAULT_RANK = 1  # landmarks and other points: more specific than an area
 # Degrees; about 30 m and 250 m at Boston's latitude.
 _NEAR_MISS = 0.0003
@@ -396,7 +403,7 @@ class Gazetteer:
             if tokens:
                 grouped.setdefault(tokens, []).append(place)
         self.places: tuple[Place, ...] = ()
-        self._ambiguous: set[tuple[str, ...]] = set()
+        self._ambiguous: set[Place] = set()
         by_first: dict[str, list[_Entry]] = {}
         kept: list[Place] = []
         for tokens, same_name in grouped.items():
@@ -421,7 +428,7 @@ class Gazetteer:
         ):
             # Two different places share this name (a "Washington Street" in two towns): which
             # one a tipster means is unknowable, so the name never matches.
-            self._ambiguous.add(tokens)
+            self._ambiguous.add(first)
         return first
 
     @staticmethod
@@ -463,7 +470,7 @@ class Gazetteer:
             for first in self._candidates_for(token):
                 for entry in self._by_first[first]:
                     end = start + len(entry.tokens)
-                    if end > len(tokens) or entry.tokens in self._ambiguous:
+                    if end > len(tokens) or entry.place in self._ambiguous:
                         continue
                     score = _sequence_score(tokens[start:end], entry.tokens)
                     if score >= self.min_score:

@@ -51,6 +51,22 @@ def streets_file(tmp_path: Path) -> Path:
             "properties": {"name": "Franklin Park", "kind": "park"},
             "geometry": {"type": "Point", "coordinates": [-71.0931, 42.3030]},
         },
+        {
+            "type": "Feature",
+            "properties": {"name": "Dorchester", "kind": "Neighborhood"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [-71.08, 42.28],
+                        [-71.04, 42.28],
+                        [-71.04, 42.32],
+                        [-71.08, 42.32],
+                        [-71.08, 42.28],
+                    ]
+                ],
+            },
+        },
     ]
     path = tmp_path / "streets.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
@@ -185,6 +201,17 @@ def test_a_landmark_beats_the_street_it_is_on(streets_file: Path) -> None:
     assert (found.place.name, found.place.kind) == ("Franklin Park", "park")
 
 
+def test_a_landmark_beats_the_neighbourhood_it_is_in(streets_file: Path) -> None:
+    gazetteer = Gazetteer(load_places(streets_file))
+    found = gazetteer.match("in Dorchester, by Franklin Park")
+    assert found is not None
+    assert found.place.name == "Franklin Park"
+    alone = gazetteer.match("in dorchester")
+    assert alone is not None
+    assert (alone.place.name, alone.place.kind) == ("Dorchester", "neighborhood")
+    assert (round(alone.place.lat, 6), round(alone.place.lon, 6)) != (42.28, -71.08)
+
+
 def test_intersection_known_as_a_place_matches_in_either_order(places_csv: Path) -> None:
     gazetteer = Gazetteer(load_places(places_csv))
     for text in ("washington street and park street", "Park St. & Washington St."):
@@ -206,8 +233,20 @@ def test_csv_places_with_accents_and_default_kind(places_csv: Path) -> None:
 
 def test_same_name_in_two_far_apart_places_never_matches(tmp_path: Path) -> None:
     path = tmp_path / "twice.csv"
-    path.write_text("Central Square,42.3651,-71.1040\nCentral Square,42.3740,-71.0390\n")
-    assert Gazetteer(load_places(path)).match("at central square") is None
+    path.write_text(
+        "Central Square,42.3651,-71.1040\n"
+        "Central Square,42.3740,-71.0390\n"
+        "Main St & Elm St,42.30,-71.10,intersection\n"
+        "Main St & Elm St,42.40,-71.00,intersection\n"
+        "Copley Square,42.3500,-71.0770\n"
+        "Copley Square,42.3501,-71.0771\n"
+    )
+    gazetteer = Gazetteer(load_places(path))
+    assert gazetteer.match("at central square") is None
+    assert gazetteer.match("elm st and main st") is None
+    copley = gazetteer.match("copley square")  # the same place listed twice is still one place
+    assert copley is not None
+    assert copley.place.lat == 42.35
 
 
 def test_normalisation_of_names() -> None:
