@@ -5,7 +5,8 @@ ordinal words, "&"/"y" as "and"). A place matches when all its tokens appear in 
 each exactly or, for longer words, by close spelling (difflib ratio); the score is the
 length-weighted mean similarity. A wrong match misroutes a tip while no match sends it to triage,
 so the gazetteer answers None rather than guess: below the score threshold, when two places of
-the same rank are named, or when only a long street (which may cross several districts) is named.
+the same rank are named, or when only a long street (which may cross several districts) is named,
+including a street named after a place ("Hyde Park Ave" is not Hyde Park).
 """
 
 from __future__ import annotations
@@ -188,6 +189,11 @@ _STREET_TYPES = frozenset(
         "highway",
         "way",
     }
+)
+# Words that make the name before them a long street ("Hyde Park Ave", "Dorchester Ave"):
+# such a street crosses several districts, so the place it is named after is not the location.
+_LINEAR_TYPES = frozenset(
+    {"street", "avenue", "road", "boulevard", "parkway", "highway", "drive", "lane", "way"}
 )
 _CONNECTORS = frozenset({"and", "at", "con"})
 _TOKEN_PATTERN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[&+]")
@@ -492,7 +498,7 @@ class Gazetteer:
         if crossing is not None:
             place, score, start, end = crossing
             return PlaceMatch(place=place, score=score, matched_text=matched_text(start, end))
-        best = _best_standalone(hits)
+        best = _best_standalone(hits, tokens)
         if best is None:
             return None
         return PlaceMatch(
@@ -561,9 +567,14 @@ def _rank(hit: _Hit) -> int:
     return _RANK_BY_KIND.get(hit.entry.place.kind, _DEFAULT_RANK)
 
 
-def _best_standalone(hits: list[_Hit]) -> _Hit | None:
-    # A bare street core ("Morton") only means something inside an intersection.
-    usable = [h for h in hits if not h.entry.is_core]
+def _best_standalone(hits: list[_Hit], tokens: Sequence[str]) -> _Hit | None:
+    # A bare street core ("Morton") only means something inside an intersection, and a place
+    # name followed by "Ave"/"St" names a street, not the place.
+    usable = [
+        h
+        for h in hits
+        if not h.entry.is_core and not (h.end < len(tokens) and tokens[h.end] in _LINEAR_TYPES)
+    ]
     # A longer match hides a shorter one inside it ("South Boston Waterfront" / "South Boston").
     usable = [
         h

@@ -96,6 +96,7 @@ def places_csv(tmp_path: Path) -> Path:
         ("they hang out in east boston by the airport", "East Boston"),
         ("South Boston Waterfront, behind the convention center", "South Boston Waterfront"),
         ("I saw it in Mattapan yesterday", "Mattapan"),
+        ("mattapan sq", "Mattapan"),
         ("jamica plane", "Jamaica Plain"),
         ("dorchster", "Dorchester"),
     ],
@@ -134,6 +135,8 @@ def test_exact_match_scores_higher_than_a_misspelling(neighbourhoods: Gazetteer)
         "Brookline",  # a town Boston surrounds, not a Boston neighbourhood
         "Roxborough",
         "between Dorchester and Roxbury",  # two neighbourhoods: which one is unknown
+        "on Hyde Park Ave",  # a long street named after a neighbourhood, not the neighbourhood
+        "Dorchester Avenue",
     ],
 )
 def test_nothing_close_enough_gives_none(neighbourhoods: Gazetteer, text: str) -> None:
