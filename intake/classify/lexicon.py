@@ -18,7 +18,7 @@ CATEGORY_TERMS: dict[str, str] = {
         catch a body=4; caught a body=4; took his life=3; funeral=1; rip=1; passed away=1.5;
         asesin*=4; mataron=4; lo mato=4; la mato=4; los mato=4; lo mataron=5; la mataron=5;
         muerto=2.5; muerta=2.5; muertos=2.5; cadaver*=4; homicidio=4; murio=2; fallecio=2;
-        cuerpo=1.5; sin vida=3; mato=3; to death=3; lo ultimaron=4; lo quebraron=3; lo tumbaron=2.5
+        cuerpo=1.5; sin vida=3; mato=3; to death=3; lo ultimaron=4; lo quebraron=3; lo tumbaron=2.5; smoked=2; quito la vida=4
     """,
     "shooting": """
         shot=2.5; shots=3; shooting=3; shootin=3; shoot out=3; shootout=3; gunshot*=3;
@@ -77,7 +77,8 @@ CATEGORY_TERMS: dict[str, str] = {
         touched me=2.5; touching=1.5; inappropriately=2; forced himself=4; sexual=2;
         indecent exposure=4; exposed himself=4; exposing himself=4; flashing=1.5; flashed=1.5;
         masturbat*=3.5; roofie*=4; drugged her=3; drugged my drink=4; something in her drink=3;
-        unwanted=1; sex=1.5; naked=2; nudes=2.5; private parts=3; creep=1.5; pervert=2.5;
+        unwanted=1; sex=1.5; naked=2; nudes=2.5; private parts=3; creep=1.5; pervert=2.5; grabbing women=3.5; grabbing girls=3.5;
+        grabbing=1.5; tocando=2.5; la estuvo tocando=3.5;
         violacion=4; violaron=4; violo=4; violada=4; violado=4; violador=4; abuso sexual=5;
         abuso sexualmente=5; acoso sexual=4; manose*=3.5; me toco=2.5; la toco=2.5;
         la tocaba=2.5; tocamientos=3.5; sus partes=3; exhibicionista=4; se masturba*=4;
@@ -130,7 +131,8 @@ CATEGORY_TERMS: dict[str, str] = {
         a punta de cuchillo=5; me quitaron=2.5; le quitaron=2.5; nos quitaron=2.5;
         arrebat*=3; cartera=1.5; billetera=1.5; bolsa=1; encapuchado*=1.5; cajero=1;
         me bajaron=2; lo bajaron=2; sticking people up=4; sticking up=3.5;
-        stickup=3.5; holding up=3; asaltando=3.5
+        stickup=3.5; holding up=3; asaltando=3.5; pulled a knife on=3.5;
+        pulled a gun on=3.5; hand over=2.5; made me give=3; a la fuerza=1
     """,
     "burglary": """
         broke in=3.5; break in=3.5; broke into=3.5; breaking into=3.5; breaking in=3.5;
@@ -276,7 +278,7 @@ CATEGORY_TERMS: dict[str, str] = {
         nadie lo ha visto=4; se perdio=3; kidnapped=4; kidnap*=4;
         abducted=4; was taken=3; just taken=3; taken=1.5; secuestr*=4; se llevaron a mi hija=5;
         se llevaron a mi hijo=5; se llevaron a=2.5; a la fuerza=2; se la llevaron=3;
-        se lo llevaron=3
+        se lo llevaron=3; hasnt come back=4; has not come back=4; memory problems=2
     """,
     "threat": """
         threat=3; threats=3.5; threaten*=3.5; threatning=3.5; threating=3; threatened=3.5;
@@ -543,6 +545,11 @@ URGENCY_TERMS: dict[str, str] = {
         robando; dando una golpiza; echando gasolina; atacando; persiguiendo; estan entrando;
         se estan metiendo; quieren entrar; entrando
     """,
+    # Gunfire heard or seen: an emergency when it is happening now.
+    "gunfire": """
+        shots; gunshots; shots fired; shooting; gunfire; balacera; balazos; disparos; tiros;
+        plomazos; balacean
+    """,
     # Now, here, still.
     "now": """
         right now; now; rn; currently; at the moment; at this moment; as we speak;
@@ -573,7 +580,8 @@ URGENCY_TERMS: dict[str, str] = {
     # Someone armed or a weapon in sight.
     "armed": """
         armed; has a gun; have a gun; got a gun; with a gun; with guns; has guns; have guns;
-        got guns; with a strap; waving it; with a knife;
+        got guns; with a strap; waving it; showed me a gun; showing a gun; showed a gun;
+        enseno una pistola; enseno el arma; with a knife;
         has a knife; waving a gun; waving a knife; pointing a gun; pointed a gun; pulled a gun;
         pulling out a gun; showing a gun; flashing a gun; with a pistol; has a pistol;
         with a rifle; has a rifle; strapped; got a strap; has a strap; with a machete;

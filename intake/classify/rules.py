@@ -577,6 +577,8 @@ def _emergency_cues(cues: Mapping[str, list[_Hit]]) -> tuple[str, ...]:
         return ("held", "now")
     if has("violent_ing") and now:
         return ("violent_ing", "now")
+    if has("gunfire") and now and not past:
+        return ("gunfire", "now")
     if has("harm") and (now or soon):
         return ("harm", "now" if now else "soon")
     # Intent with no near time ("one day he'll kill someone") or told of the past is not "now".
