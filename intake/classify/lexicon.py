@@ -18,7 +18,8 @@ CATEGORY_TERMS: dict[str, str] = {
         catch a body=4; caught a body=4; took his life=3; funeral=1; rip=1; passed away=1.5;
         asesin*=4; mataron=4; lo mato=4; la mato=4; los mato=4; lo mataron=5; la mataron=5;
         muerto=2.5; muerta=2.5; muertos=2.5; cadaver*=4; homicidio=4; murio=2; fallecio=2;
-        cuerpo=1.5; sin vida=3; mato=3; to death=3; lo ultimaron=4; lo quebraron=3; lo tumbaron=2.5; smoked=2; quito la vida=4
+        cuerpo=1.5; sin vida=3; mato=3; to death=3; lo ultimaron=4; lo quebraron=3; lo tumbaron=2.5;
+        smoked=2; quito la vida=4
     """,
     "shooting": """
         shot=2.5; shots=3; shooting=3; shootin=3; shoot out=3; shootout=3; gunshot*=3;
@@ -77,12 +78,14 @@ CATEGORY_TERMS: dict[str, str] = {
         touched me=2.5; touching=1.5; inappropriately=2; forced himself=4; sexual=2;
         indecent exposure=4; exposed himself=4; exposing himself=4; flashing=1.5; flashed=1.5;
         masturbat*=3.5; roofie*=4; drugged her=3; drugged my drink=4; something in her drink=3;
-        unwanted=1; sex=1.5; naked=2; nudes=2.5; private parts=3; creep=1.5; pervert=2.5; grabbing women=3.5; grabbing girls=3.5;
+        unwanted=1; sex=1.5; naked=2; nudes=2.5; private parts=3; creep=1.5; pervert=2.5; grabbing
+        women=3.5; grabbing girls=3.5;
         grabbing=1.5; tocando=2.5; la estuvo tocando=3.5;
         violacion=4; violaron=4; violo=4; violada=4; violado=4; violador=4; abuso sexual=5;
         abuso sexualmente=5; acoso sexual=4; manose*=3.5; me toco=2.5; la toco=2.5;
         la tocaba=2.5; tocamientos=3.5; sus partes=3; exhibicionista=4; se masturba*=4;
-        algo en la bebida=3; desnud*=2; sexual*=2; encuerado=2; le ensena el pene=4; abusaron de mi=4; abuso de mi=4;
+        algo en la bebida=3; desnud*=2; sexual*=2; encuerado=2; le ensena el pene=4; abusaron de
+        mi=4; abuso de mi=4;
         me drogaron=2.5; abusaron de ella=4
     """,
     "child_abuse": """
@@ -245,7 +248,8 @@ CATEGORY_TERMS: dict[str, str] = {
         firebomb*=5; flames=2; smoke=1; on fire=3; lighter=1; dumpster fire=3;
         incendi*=4; prendieron fuego=5; prendio fuego=5; le prendieron fuego=5;
         prender fuego=4.5; fuego=2.5; quemaron=3.5; quemar=2.5; quemo=2.5; quemando=3;
-        gasolina=3; humo=1; llamas=2.5; molotov=5; encendedor=1; cerillos=2; pouring gas=4; poured gas=4;
+        gasolina=3; humo=1; llamas=2.5; molotov=5; encendedor=1; cerillos=2; pouring gas=4; poured
+        gas=4;
         pouring gasoline=4; poured gasoline=4; lighting=2; echando gasolina=4; echo gasolina=4
     """,
     "fugitive": """
@@ -408,7 +412,8 @@ CONCEPT_TERMS: dict[str, str] = {
     "neglect": """
         alone; left alone; home alone; no food; starving; hungry; dirty; filthy; locked;
         no heat; unsupervised; neglected; neglect; not fed; solos; solitos; solas; sin comer;
-        solo; sola; solito; solita; hambre; sucios; descuidados; abandonados; encerrados; sin calefaccion
+        solo; sola; solito; solita; hambre; sucios; descuidados; abandonados; encerrados; sin
+        calefaccion
     """,
     "sexual": """
         touched; touching; touches; molested; molesting; sexual; sexually; naked; nudes;
@@ -507,7 +512,8 @@ URGENCY_TERMS: dict[str, str] = {
         finish me; end me; end her; come back for; shoot the place up; hurt the kids;
         hurt the baby; hurt herself; hurt himself; kill herself; kill himself;
         matar+; asesinar+; disparar+; balacear+; balear+; apunalar+; lastimar+; golpear+;
-        quemarme; quemarnos; quemarlos; quemar la casa; quemarnos vivos; hacer dano; hacerle dano; hacerme dano; acabar con; desaparecer+;
+        quemarme; quemarnos; quemarlos; quemar la casa; quemarnos vivos; hacer dano; hacerle dano;
+        hacerme dano; acabar con; desaparecer+;
         echar bala; echarle bala; dar un tiro; darle un tiro; darme un tiro; partir la madre;
         partirle la madre; romper la madre; romperle la madre; quitarse la vida;
         volar la escuela; poner una bomba; sacar la pistola;

@@ -6,6 +6,7 @@ building the phrase index) happens once, at first use; a call is a single pass o
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -170,11 +171,8 @@ def _variants(phrase: str) -> list[tuple[str, ...]]:
     words = fold(phrase).split()
     variants: list[tuple[str, ...]] = [()]
     for word in words:
-        if word.endswith("+"):
-            stems = [word[:-1] + c for c in _CLITICS]
-        else:
-            stems = [word]
-        variants = [v + (s,) for v in variants for s in stems]
+        stems = [word[:-1] + c for c in _CLITICS] if word.endswith("+") else [word]
+        variants = [(*v, s) for v in variants for s in stems]
     return variants
 
 
@@ -446,7 +444,7 @@ class _Analysis:
 
 
 def _analyse(text: str, extra: _Index | None = None) -> _Analysis:
-    folded, tokens = _tokens(text)
+    _, tokens = _tokens(text)
     hits = _scan(tokens, _default_index())
     if extra is not None:
         hits.extend(_scan(tokens, extra))
@@ -516,7 +514,7 @@ def _urgency(analysis: _Analysis, top_category: str) -> tuple[str, tuple[str, ..
     windows = [by_sentence[s] for s in sentences]
     windows += [
         _merge(by_sentence[a], by_sentence[b])
-        for a, b in zip(sentences, sentences[1:], strict=False)
+        for a, b in itertools.pairwise(sentences)
         if b == a + 1
     ]
     for cues in windows:

@@ -1,0 +1,97 @@
+"""The shipped evaluation set meets its targets; evaluate() and friends are CLI-ready."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from intake.classify.evaluate import (
+    DEFAULT_EVALUATION_PATH,
+    EvaluationSetError,
+    classification_to_dict,
+    evaluate,
+    format_report,
+    load_labelled,
+)
+from intake.classify.rules import classify_text
+from intake.classify.taxonomy import DEFAULT_CODES
+
+HELDOUT = Path(__file__).parent / "heldout.jsonl"
+
+
+def test_evaluation_set_shape() -> None:
+    tips = load_labelled(DEFAULT_EVALUATION_PATH)
+    assert len(tips) >= 320
+    assert sum(t.language == "es" for t in tips) >= 110
+    assert sum(t.urgency == "emergency" for t in tips) >= 25
+    per_category = Counter(t.category for t in tips)
+    assert set(per_category) == DEFAULT_CODES
+    assert min(per_category.values()) >= 8
+    assert len({t.text for t in tips}) == len(tips)
+
+
+def test_heldout_shares_no_text_with_evaluation_set() -> None:
+    evaluation = {t.text for t in load_labelled(DEFAULT_EVALUATION_PATH)}
+    heldout = load_labelled(HELDOUT)
+    assert len(heldout) >= 60
+    assert not evaluation & {t.text for t in heldout}
+
+
+def test_evaluation_set_meets_targets() -> None:
+    report = evaluate()
+    assert report.accuracy >= 0.90
+    assert report.language_accuracy("en") >= 0.85
+    assert report.language_accuracy("es") >= 0.85
+    assert report.emergency_recall == 1.0, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.05
+
+
+def test_heldout_set_targets() -> None:
+    report = evaluate(HELDOUT)
+    assert report.accuracy >= 0.80
+    assert report.emergency_recall == 1.0, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.05
+
+
+def test_report_counts_and_confusion(tmp_path: Path) -> None:
+    rows = [
+        {"text": "venden perico en la esquina", "language": "es", "category": "drugs",
+         "urgency": "normal"},
+        {"text": "someone is shooting right now outside", "language": "en",
+         "category": "shooting", "urgency": "emergency"},
+        {"text": "my car was stolen last night", "language": "en", "category": "theft",
+         "urgency": "normal"},
+    ]  # fmt: skip
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    report = evaluate(path)
+    assert (report.total, report.correct) == (3, 2)
+    assert report.per_language == {"en": (1, 2), "es": (1, 1)}
+    assert report.confusion[("theft", "vehicle_theft")] == 1
+    assert all(n > 0 for n in report.confusion.values())
+    assert (report.emergencies, report.emergencies_caught, report.false_alarms) == (1, 1, 0)
+    text = format_report(report)
+    assert "66.7%" in text
+    assert "theft" in text and "vehicle_theft:1" in text
+    assert "stolen" not in text  # the report never echoes a narrative
+
+
+def test_malformed_file_raises(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(EvaluationSetError):
+        evaluate(path)
+    with pytest.raises(EvaluationSetError):
+        evaluate(tmp_path / "missing.jsonl")
+
+
+def test_classification_to_dict_is_json_ready() -> None:
+    data = classification_to_dict(classify_text("está armado afuera de mi casa ahora"))
+    assert {"category", "confidence", "urgency", "language", "evidence", "runners_up",
+            "is_unsure"} <= set(data)  # fmt: skip
+    assert data["urgency"] == "emergency"
+    assert data["language"] == "es"
+    assert json.loads(json.dumps(data)) == data
