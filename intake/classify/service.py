@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,24 +20,24 @@ def _extra_keywords(session: Session) -> dict[str, list[str]]:
     return {code: list(words) for code, words in rows if words}
 
 
+def tip_classifier(session: Session) -> Callable[[str], Classification]:
+    """A classifier bound to the taxonomy as it is now (read once: for many texts in a row)."""
+    extra = _extra_keywords(session) or None
+    active = frozenset(session.scalars(select(Category.code).where(Category.is_active.is_(True))))
+
+    def classify(text: str) -> Classification:
+        result = classify_text(text, extra_keywords=extra)
+        if active and result.category not in active:
+            # A category switched off by an administrator: keep the evidence, file it as "other".
+            return replace(result, category="other", is_unsure=True)
+        return result
+
+    return classify
+
+
 def classify_tip(session: Session, text: str) -> Classification:
     """Category, confidence, evidence, urgency and language of a tip's text."""
-    extra = _extra_keywords(session)
-    result = classify_text(text, extra_keywords=extra or None)
-    active = set(session.scalars(select(Category.code).where(Category.is_active.is_(True))))
-    if active and result.category not in active:
-        # A category switched off by an administrator: keep the evidence, file it as "other".
-        return Classification(
-            category="other",
-            confidence=result.confidence,
-            runners_up=result.runners_up,
-            evidence=result.evidence,
-            language=result.language,
-            is_unsure=True,
-            urgency=result.urgency,
-            urgency_evidence=result.urgency_evidence,
-        )
-    return result
+    return tip_classifier(session)(text)
 
 
 def reassess_urgency(text: str, language: str) -> tuple[str, tuple[str, ...]]:

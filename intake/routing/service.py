@@ -5,15 +5,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import numpy.typing as npt
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from intake.models import Category, District, Place, Queue, utcnow
 from intake.routing.gazetteer import Gazetteer
 from intake.routing.gazetteer import Place as GazetteerPlace
 from intake.routing.geo import Boundary, DistrictIndex, geometry_from_geojson
-from intake.routing.rules import TRIAGE_QUEUE, decide_route
+from intake.routing.rules import TRIAGE_QUEUE, RouteDecision, decide_route, decide_routes
 
 
 class RoutingError(Exception):
@@ -44,6 +45,7 @@ POINT_LABELS = {
     "pin": "map pin",
     "shared": "shared location",
     "coordinates": "coordinates in the message",
+    "point": "point",
 }
 
 _cache = _Cache()
@@ -58,7 +60,7 @@ def _version(session: Session) -> tuple[object, ...]:
     ).one()
     places = session.execute(select(func.count(Place.id), func.max(Place.id))).one()
     bind = session.get_bind()
-    return (str(bind.url), *districts, *places)
+    return (str(bind.engine.url), *districts, *places)
 
 
 def _load(session: Session) -> _Cache:
@@ -108,7 +110,41 @@ def category_overrides(session: Session) -> dict[str, str]:
     return {code: queue for code, queue in rows if queue}
 
 
-def route_tip(
+@dataclass(frozen=True)
+class RoutePlan:
+    """Where a tip goes, by codes: what ``route_tip`` stores and `flask intake route` prints."""
+
+    district_code: str | None
+    queue_code: str
+    reason: str
+    lat: float | None
+    lon: float | None
+    location_source: str | None
+
+
+def _queue_codes(session: Session) -> frozenset[str]:
+    """Codes of the queues a decision may name; triage counts even if switched off."""
+    rows = session.scalars(
+        select(Queue.code).where(or_(Queue.is_active.is_(True), Queue.code == TRIAGE_QUEUE))
+    )
+    return frozenset(rows)
+
+
+def _settle(decision: RouteDecision, queue_codes: frozenset[str]) -> RouteDecision:
+    """Send a decision naming a missing or inactive queue to triage, saying so in the reason."""
+    reason = decision.reason
+    queue_code = decision.queue_code
+    if queue_code not in queue_codes:
+        reason = f"{reason} Queue {queue_code} does not exist; sent to triage."
+        queue_code = TRIAGE_QUEUE
+    if TRIAGE_QUEUE not in queue_codes:
+        raise RoutingError("there is no triage queue: run `flask intake init` first")
+    return RouteDecision(
+        district_code=decision.district_code, queue_code=queue_code, reason=reason[:300]
+    )
+
+
+def plan_route(
     session: Session,
     *,
     category_code: str | None,
@@ -116,11 +152,11 @@ def route_tip(
     lon: float | None,
     location_text: str | None,
     point_kind: str = "pin",
-) -> Route:
-    """Decide the queue of a tip. Never refuses: anything unroutable goes to triage.
+) -> RoutePlan:
+    """Decide, by codes, where a tip goes: the single decision ``route_tip`` and the CLI share.
 
     ``point_kind`` says where a given point came from: "pin" (form), "shared" (a location shared
-    in a message) or "coordinates" (written in the text).
+    in a message), "coordinates" (written in the text) or "point" (given to the CLI).
     """
     cache = _load(session)
     assert cache.index is not None and cache.gazetteer is not None
@@ -140,23 +176,84 @@ def route_tip(
         point_source=source,
         category_overrides=category_overrides(session),
     )
-    queue = session.scalar(
-        select(Queue).where(Queue.code == decision.queue_code, Queue.is_active.is_(True))
-    )
-    reason = decision.reason
-    if queue is None:
-        queue = session.scalar(select(Queue).where(Queue.code == TRIAGE_QUEUE))
-        reason = f"{reason} Queue {decision.queue_code} does not exist; sent to triage."
-    if queue is None:
-        raise RoutingError("there is no triage queue: run `flask intake init` first")
-    district_id = (cache.district_ids or {}).get(district_code) if district_code else None
-    return Route(
-        queue=queue,
-        district_id=district_id,
-        reason=reason[:300],
+    settled = _settle(decision, _queue_codes(session))
+    return RoutePlan(
+        district_code=settled.district_code,
+        queue_code=settled.queue_code,
+        reason=settled.reason,
         lat=lat,
         lon=lon,
         location_source=location_source,
+    )
+
+
+def route_points(
+    session: Session,
+    lats: npt.ArrayLike,
+    lons: npt.ArrayLike,
+    *,
+    category_code: str | None = None,
+    point_kind: str = "point",
+) -> list[RouteDecision]:
+    """Route many points at once (re-routing history): one decision per point, in order.
+
+    Vectorised: one ``locate_many`` over all points, and each distinct decision is made (and
+    checked against the queues) once, so points in the same district share one decision object.
+    A NaN point (a bad input line) is outside every district.
+    """
+    cache = _load(session)
+    assert cache.index is not None
+    decisions = decide_routes(
+        cache.index.locate_many(lats, lons),
+        category=category_code,
+        point_source=POINT_LABELS.get(point_kind, point_kind),
+        category_overrides=category_overrides(session),
+    )
+    queue_codes = _queue_codes(session)
+    settled: dict[int, RouteDecision] = {}
+    result = []
+    for decision in decisions:
+        final = settled.get(id(decision))
+        if final is None:
+            final = settled[id(decision)] = _settle(decision, queue_codes)
+        result.append(final)
+    return result
+
+
+def route_tip(
+    session: Session,
+    *,
+    category_code: str | None,
+    lat: float | None,
+    lon: float | None,
+    location_text: str | None,
+    point_kind: str = "pin",
+) -> Route:
+    """Decide the queue of a tip. Never refuses: anything unroutable goes to triage.
+
+    ``point_kind`` says where a given point came from: "pin" (form), "shared" (a location shared
+    in a message) or "coordinates" (written in the text).
+    """
+    plan = plan_route(
+        session,
+        category_code=category_code,
+        lat=lat,
+        lon=lon,
+        location_text=location_text,
+        point_kind=point_kind,
+    )
+    queue = session.scalar(select(Queue).where(Queue.code == plan.queue_code))
+    if queue is None:  # deleted between the two queries
+        raise RoutingError(f"queue {plan.queue_code} vanished while routing; try again")
+    district_ids = _load(session).district_ids or {}
+    district_id = district_ids.get(plan.district_code) if plan.district_code else None
+    return Route(
+        queue=queue,
+        district_id=district_id,
+        reason=plan.reason,
+        lat=plan.lat,
+        lon=plan.lon,
+        location_source=plan.location_source,
     )
 
 
@@ -201,6 +298,55 @@ def upsert_districts(session: Session, boundaries: list[Boundary]) -> tuple[int,
             queue.district_id, queue.is_active = district.id, True
     session.flush()
     return created, updated
+
+
+class DistrictLoadError(ValueError):
+    """A set of boundaries cannot be loaded; the message names the district code, never a point."""
+
+
+@dataclass(frozen=True)
+class DistrictLoad:
+    """What loading a boundary file changed."""
+
+    created: int
+    updated: int
+    deactivated: int
+
+
+MAX_DISTRICT_CODE = 32  # District.code and Queue.code are String(32)
+
+
+def load_districts(session: Session, boundaries: list[Boundary]) -> DistrictLoad:
+    """Make ``boundaries`` the active districts: upsert them, deactivate the others.
+
+    Districts missing from the new set are deactivated, never deleted, and their queues stay, so
+    tips already routed there keep their district and queue and can still be worked.
+    """
+    if not boundaries:
+        raise DistrictLoadError("no districts to load")
+    codes = {b.code for b in boundaries}
+    too_long = sorted(c for c in codes if len(c) > MAX_DISTRICT_CODE)
+    if too_long:
+        raise DistrictLoadError(
+            f"district codes longer than {MAX_DISTRICT_CODE} characters: {', '.join(too_long)}"
+        )
+    # A district named like a unit queue would take that queue over (its tips, its detectives).
+    clashes = sorted(
+        session.scalars(select(Queue.code).where(Queue.code.in_(codes), Queue.kind != "district"))
+    )
+    if clashes:
+        raise DistrictLoadError(
+            f"district codes already used by non-district queues: {', '.join(clashes)}"
+        )
+    created, updated = upsert_districts(session, boundaries)
+    stale = session.scalars(
+        select(District).where(District.code.not_in(codes), District.is_active.is_(True))
+    ).all()
+    for district in stale:
+        district.is_active = False
+        district.updated_at = utcnow()
+    session.flush()
+    return DistrictLoad(created=created, updated=updated, deactivated=len(stale))
 
 
 def replace_places(session: Session, places: list[GazetteerPlace], source: str) -> int:
