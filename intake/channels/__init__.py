@@ -1,0 +1,12 @@
+"""Messaging channels: provider webhooks turned into tips and follow-ups, and their senders."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_senders(app: Flask) -> None:
+    """Make the outbox deliver each messaging channel's rows through its provider."""
+    from intake.channels.twilio_sender import register as register_twilio
+
+    register_twilio(app)

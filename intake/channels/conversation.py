@@ -1,0 +1,395 @@
+"""Threading a messaging conversation into tips: one set of rules for SMS and the DM channels.
+
+For each inbound text the rules decide, in this order:
+
+1. a redelivered event (same provider + event id) changes nothing and gets the same kind of reply;
+2. a whole-message keyword: STOP records the opt-out, START lifts it (only for an opted-out
+   sender; otherwise "yes"/"start" is an ordinary answer), HELP explains the line, NEW makes the
+   sender's next text start a new tip;
+3. a text naming one of this sender's tip numbers joins that tip;
+4. a text within the conversation window of the sender's last tip activity joins their most
+   recent open tip, unless they sent NEW since that activity;
+5. anything else is a new tip through :func:`intake.submissions.service.submit_tip`.
+
+Everything flushes, nothing commits: the webhook request owns the transaction. The caller sends
+``Outcome.reply`` back on the channel (``None``: send nothing, for instance after STOP).
+
+"NEW" is remembered without a column of its own: every stored text sets the reporter's
+``last_seen_at`` to exactly the tip's ``last_tipster_activity_at``, and NEW moves it later, so
+``last_seen_at`` after the latest tip activity means "the next text starts a new tip".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from intake.crypto import Keyring
+from intake.errors import InvalidInputError
+from intake.models import Message, Reporter, Tip, utcnow
+from intake.submissions.rules import find_tip_number
+from intake.submissions.service import (
+    DuplicateEventError,
+    Sender,
+    TipSubmission,
+    _claim_event,
+    add_followup,
+    find_event,
+    find_reporter,
+    submit_tip,
+)
+from webhooks.twilio_sms import keyword
+
+log = logging.getLogger(__name__)
+
+# Outcome kinds.
+NEW_TIP = "new_tip"
+FOLLOWUP = "followup"
+STOP = "stop"
+START = "start"
+HELP = "help"
+NEW = "new"
+EMPTY = "empty"
+
+# Keywords that are Spanish words: the reply to them is in Spanish even for a first contact.
+_SPANISH_KEYWORDS = frozenset({"alto", "parar", "ayuda", "nuevo"})
+_KEYWORD_TRIM = " \t\r\n.!¡¿?"
+
+# Tipster-facing SMS/DM texts. Short: every 160 characters (70 with accents) is one more segment.
+REPLIES: dict[str, dict[str, str]] = {
+    "en": {
+        "emergency": "If anyone is in danger right now, call 911 at once. ",
+        NEW_TIP: (
+            "Tip {tip_number} received. Your phone number is protected: it is encrypted and no "
+            "officer ever sees it. Your tip goes to the unit for that area; a detective may text "
+            "you a question here. Reply NEW for a separate tip, STOP to end texts."
+        ),
+        FOLLOWUP: "Added to tip {tip_number}. Thank you.",
+        HELP: (
+            "Anonymous tip line. Text what you know; your number is encrypted and never shown "
+            "to officers. Reply NEW for a new tip, STOP to end texts. In danger now? Call 911."
+        ),
+        START: "You will get texts from the tip line again. Reply STOP to end them.",
+        NEW: "OK: your next text starts a new tip with its own number.",
+        EMPTY: "Text us what you know. If anyone is in danger now, call 911.",
+        "photo_failed": " We could not read your photo; please describe it in a text.",
+    },
+    "es": {
+        "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato. ",
+        NEW_TIP: (
+            "Recibimos su denuncia {tip_number}. Su número está protegido: se guarda cifrado y "
+            "ningún agente lo ve. La denuncia va a la unidad de esa zona; un detective puede "
+            "escribirle aquí. Responda NUEVO para otra denuncia, ALTO para no recibir más."
+        ),
+        FOLLOWUP: "Añadido a la denuncia {tip_number}. Gracias.",
+        HELP: (
+            "Línea de denuncias anónimas. Escriba lo que sabe; su número se guarda cifrado y "
+            "ningún agente lo ve. Responda NUEVO para otra denuncia, ALTO para no recibir más. "
+            "¿Peligro ahora? Llame al 911."
+        ),
+        START: "Volverá a recibir mensajes de la línea de denuncias. Responda ALTO para dejarlos.",
+        NEW: "De acuerdo: su próximo mensaje será una denuncia nueva con su propio número.",
+        EMPTY: "Escríbanos lo que sabe. Si alguien está en peligro ahora, llame al 911.",
+        "photo_failed": " No pudimos leer su foto; descríbala en un mensaje.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class IncomingText:
+    """One inbound message as a channel hands it to the conversation rules.
+
+    ``sender`` is an identity and must never be logged. ``images`` are image bytes already
+    stripped by :func:`intake.attachments.rules.strip_image` (the pipeline strips them again).
+    """
+
+    channel: str  # "sms", "messenger", "instagram", "whatsapp", "x"
+    provider: str  # "twilio", "meta", "x": with event_id, the idempotency key
+    event_id: str
+    sender: Sender
+    text: str = ""
+    images: tuple[bytes, ...] = ()
+    location: tuple[float, float] | None = None  # (lat, lon) shared in the message
+    images_failed: int = 0  # media the channel could not fetch or read
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to an inbound text and what to answer (``reply`` None: answer nothing)."""
+
+    kind: str
+    reply: str | None
+    language: str = "en"
+    tip_number: str | None = None
+    is_emergency: bool = False
+    is_replay: bool = False
+    images_stored: int = 0
+
+
+def reply_text(kind: str, language: str, *, tip_number: str | None = None) -> str:
+    """A tipster-facing text in English or Spanish (English for any other language)."""
+    texts = REPLIES.get(language, REPLIES["en"])
+    return texts[kind].format(tip_number=tip_number or "")
+
+
+def _language_of_keyword(text: str) -> str | None:
+    folded = "".join(text.strip(_KEYWORD_TRIM).split()).casefold()
+    return "es" if folded in _SPANISH_KEYWORDS else None
+
+
+def _tip_reply(kind: str, tip: Tip, *, opted_out: bool, images_failed: int = 0) -> str | None:
+    if opted_out:
+        return None
+    text = reply_text(kind, tip.language, tip_number=tip.tip_number)
+    if tip.urgency == "emergency":
+        # Danger first: on a small screen the first words may be all that is read.
+        text = reply_text("emergency", tip.language) + text
+    if images_failed:
+        text += reply_text("photo_failed", tip.language)
+    return text
+
+
+def is_redelivery(session: Session, provider: str, event_id: str) -> bool:
+    """True when this provider event was already handled (check before fetching media)."""
+    return find_event(session, provider, event_id[:128]) is not None
+
+
+def _reporter_for(
+    session: Session, keyring: Keyring, incoming: IncomingText, default_region: str
+) -> Reporter | None:
+    reporter = find_reporter(session, keyring, incoming.channel, incoming.sender, default_region)
+    # A crypto-shredded reporter has no identity left: nothing to thread with.
+    return reporter if reporter is not None and reporter.wrapped_key is not None else None
+
+
+def replay_outcome(
+    session: Session, keyring: Keyring, incoming: IncomingText, *, default_region: str = "US"
+) -> Outcome:
+    """The answer to a redelivered event: the same kind of reply, nothing written."""
+    reporter = _reporter_for(session, keyring, incoming, default_region)
+    opted_out = reporter is not None and reporter.is_opted_out
+    language = _language_of_keyword(incoming.text) or (reporter.language if reporter else "en")
+    event = find_event(session, incoming.provider, incoming.event_id[:128])
+    tip = session.get(Tip, event.tip_id) if event is not None and event.tip_id else None
+    if tip is None:
+        word = keyword(incoming.text)
+        language = language or "en"
+        if word in (HELP, NEW, START) and not opted_out:
+            return Outcome(word, reply_text(word, language), language, is_replay=True)
+        return Outcome(word or EMPTY, None, language, is_replay=True)
+    is_followup = (
+        session.scalar(
+            select(Message.id).where(
+                Message.provider == incoming.provider,
+                Message.provider_message_id == incoming.event_id,
+            )
+        )
+        is not None
+    )
+    kind = FOLLOWUP if is_followup else NEW_TIP
+    return Outcome(
+        kind,
+        _tip_reply(kind, tip, opted_out=opted_out),
+        tip.language,
+        tip.tip_number,
+        is_emergency=tip.urgency == "emergency",
+        is_replay=True,
+    )
+
+
+def _apply_keyword(
+    session: Session, word: str, reporter: Reporter | None, language: str, now: datetime
+) -> Outcome:
+    if word == STOP:
+        if reporter is not None:
+            reporter.is_opted_out = True
+        # The provider confirms STOP itself and refuses anything we send afterwards.
+        log.info("sms opt-out recorded known_sender=%s", reporter is not None)
+        return Outcome(STOP, None, language)
+    if word == START:
+        assert reporter is not None
+        reporter.is_opted_out = False
+        log.info("sms opt-in recorded")
+        return Outcome(START, reply_text(START, language), language)
+    opted_out = reporter is not None and reporter.is_opted_out
+    if word == NEW and reporter is not None:
+        reporter.last_seen_at = now
+    return Outcome(word, None if opted_out else reply_text(word, language), language)
+
+
+def _thread_for(
+    session: Session, reporter: Reporter, text: str, window: timedelta, now: datetime
+) -> Tip | None:
+    """The tip this text continues, or None for a new tip."""
+    named = find_tip_number(text)
+    if named:
+        tip = session.scalar(
+            select(Tip).where(Tip.tip_number == named, Tip.reporter_id == reporter.id)
+        )
+        if tip is not None:
+            return tip
+    latest = session.scalar(
+        select(func.max(Tip.last_tipster_activity_at)).where(Tip.reporter_id == reporter.id)
+    )
+    if latest is None or now - latest > window:
+        return None
+    if reporter.last_seen_at > latest:  # NEW since the last activity
+        return None
+    return session.scalar(
+        select(Tip)
+        .where(Tip.reporter_id == reporter.id, Tip.status != "closed")
+        .order_by(Tip.last_tipster_activity_at.desc(), Tip.created_at.desc())
+        .limit(1)
+    )
+
+
+def _is_photo_error(error: InvalidInputError) -> bool:
+    return bool(error.fields and "photo" in error.fields)
+
+
+def _add_followup(
+    session: Session, keyring: Keyring, tip: Tip, incoming: IncomingText
+) -> tuple[Message, int]:
+    """Add the text (and images) to the thread; images that fail never cost the text."""
+    images = incoming.images
+    try:
+        with session.begin_nested():
+            message = add_followup(
+                session,
+                keyring,
+                tip,
+                incoming.text,
+                channel=incoming.channel,
+                provider=incoming.provider,
+                provider_message_id=incoming.event_id,
+                images=images,
+            )
+        return message, len(images)
+    except InvalidInputError as error:
+        if not (images and incoming.text.strip() and _is_photo_error(error)):
+            raise
+    log.warning("tip %s: follow-up images unreadable, text kept", tip.tip_number)
+    message = add_followup(
+        session,
+        keyring,
+        tip,
+        incoming.text,
+        channel=incoming.channel,
+        provider=incoming.provider,
+        provider_message_id=incoming.event_id,
+    )
+    return message, 0
+
+
+def _submit(
+    session: Session, keyring: Keyring, submission: TipSubmission, default_region: str
+) -> tuple[Tip, int]:
+    """Submit a new tip; images that fail never cost the text."""
+    try:
+        with session.begin_nested():
+            created = submit_tip(session, keyring, submission, default_region=default_region)
+        images_stored = len(submission.images)
+    except InvalidInputError as error:
+        if not (submission.images and submission.narrative.strip() and _is_photo_error(error)):
+            raise
+        log.warning("sms tip images unreadable, text kept")
+        created = submit_tip(
+            session, keyring, replace(submission, images=()), default_region=default_region
+        )
+        images_stored = 0
+    tip = session.get(Tip, created.tip_id)
+    assert tip is not None
+    return tip, images_stored
+
+
+def handle_incoming(
+    session: Session,
+    keyring: Keyring,
+    incoming: IncomingText,
+    *,
+    window: timedelta,
+    default_region: str = "US",
+    now: datetime | None = None,
+) -> Outcome:
+    """Apply the conversation rules to one inbound text; flushes, the caller commits.
+
+    Raises InvalidInputError when the sender's address is unusable or the text too long.
+    """
+    now = now or utcnow()
+    if is_redelivery(session, incoming.provider, incoming.event_id):
+        return replay_outcome(session, keyring, incoming, default_region=default_region)
+    reporter = _reporter_for(session, keyring, incoming, default_region)
+    opted_out = reporter is not None and reporter.is_opted_out
+    language = _language_of_keyword(incoming.text) or (
+        reporter.language if reporter and reporter.language else "en"
+    )
+
+    word = keyword(incoming.text)
+    if word == START and not opted_out:
+        word = None  # "yes" / "start" from someone not opted out is an ordinary answer
+    if word is not None:
+        if _claim_event(session, incoming.provider, incoming.event_id[:128]) is None:
+            return replay_outcome(session, keyring, incoming, default_region=default_region)
+        return _apply_keyword(session, word, reporter, language, now)
+
+    if not incoming.text.strip() and not incoming.images:
+        # Nothing to keep (an empty text, or only media we could not read): ask for words.
+        return Outcome(EMPTY, None if opted_out else reply_text(EMPTY, language), language)
+
+    tip = (
+        _thread_for(session, reporter, incoming.text, window, now) if reporter is not None else None
+    )
+    if tip is not None:
+        event = _claim_event(session, incoming.provider, incoming.event_id[:128])
+        if event is None:
+            return replay_outcome(session, keyring, incoming, default_region=default_region)
+        event.tip_id = tip.id
+        _, images_stored = _add_followup(session, keyring, tip, incoming)
+        assert reporter is not None
+        reporter.last_seen_at = tip.last_tipster_activity_at
+        kind = FOLLOWUP
+    else:
+        submission = TipSubmission(
+            channel=incoming.channel,
+            narrative=incoming.text,
+            # An image-only first message has no words to tell the language by.
+            language=None if incoming.text.strip() else (reporter.language if reporter else None),
+            lat=incoming.location[0] if incoming.location else None,
+            lon=incoming.location[1] if incoming.location else None,
+            point_kind="shared",
+            sender=incoming.sender,
+            images=incoming.images,
+            provider=incoming.provider,
+            provider_event_id=incoming.event_id,
+        )
+        try:
+            tip, images_stored = _submit(session, keyring, submission, default_region)
+        except DuplicateEventError:
+            return replay_outcome(session, keyring, incoming, default_region=default_region)
+        reporter = tip.reporter
+        assert reporter is not None
+        # See the module docstring: last_seen_at equal to the activity means "no NEW since".
+        reporter.last_seen_at = tip.last_tipster_activity_at
+        kind = NEW_TIP
+    session.flush()
+    images_failed = incoming.images_failed + len(incoming.images) - images_stored
+    log.info(
+        "%s tip %s %s images=%d images_failed=%d",
+        incoming.channel,
+        tip.tip_number,
+        kind,
+        images_stored,
+        images_failed,
+    )
+    return Outcome(
+        kind,
+        _tip_reply(kind, tip, opted_out=opted_out, images_failed=images_failed),
+        tip.language,
+        tip.tip_number,
+        is_emergency=tip.urgency == "emergency",
+        images_stored=images_stored,
+    )

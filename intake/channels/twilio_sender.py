@@ -1,0 +1,167 @@
+"""Sending replies to SMS tipsters through Twilio's REST API, from the outbox.
+
+The phone number is decrypted here, at send time, and nowhere else on the reply path. A reporter
+who texted STOP is never sent anything: the outbox row dies instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from intake.crypto import Keyring
+from intake.models import Message, OutboxMessage, Reporter
+from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.submissions.service import read_identity
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "sms"
+PROVIDER = "twilio"
+TWILIO_API = "https://api.twilio.com"
+STATUS_PATH = "/webhooks/twilio/status"
+SEND_TIMEOUT_SECONDS = 10.0
+# Twilio error codes: the recipient opted out (texted STOP) / retrying cannot help.
+OPTED_OUT = 21610
+PERMANENT_CODES = frozenset({21211, 21212, 21214, 21408, 21610, 21612, 21614, 30004, 30005, 30006})
+# Requests that fail this way are worth retrying: rate limits and server errors.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Status callbacks may arrive out of order; a status never moves back down this ladder.
+STATUS_RANK = {
+    "accepted": 1,
+    "queued": 1,
+    "scheduled": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+}
+
+
+@dataclass(frozen=True)
+class TwilioAccount:
+    """Twilio credentials and addresses from the provider settings."""
+
+    account_sid: str
+    auth_token: str
+    from_number: str
+    messaging_service_sid: str
+    api_base_url: str  # "" for the real Twilio API
+
+    @property
+    def can_send(self) -> bool:
+        """True when replies can be sent: credentials and a sender (number or service)."""
+        has_sender = bool(self.from_number or self.messaging_service_sid)
+        return bool(self.account_sid and self.auth_token and has_sender)
+
+    def api_url(self, url: str) -> str:
+        """``url`` with https://api.twilio.com replaced by the stand-in base URL, if one is set."""
+        if self.api_base_url and url.startswith(TWILIO_API):
+            return self.api_base_url.rstrip("/") + url[len(TWILIO_API) :]
+        return url
+
+
+def twilio_account(providers: Mapping[str, str]) -> TwilioAccount:
+    """The Twilio account configured in ``settings.providers``."""
+    return TwilioAccount(
+        account_sid=providers.get("TWILIO_ACCOUNT_SID", ""),
+        auth_token=providers.get("TWILIO_AUTH_TOKEN", ""),
+        from_number=providers.get("TWILIO_FROM", ""),
+        messaging_service_sid=providers.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        api_base_url=providers.get("TWILIO_API_BASE_URL", "").rstrip("/"),
+    )
+
+
+class StandInHttpClient(TwilioHttpClient):  # type: ignore[misc]
+    """Twilio's HTTP client, pointed at TWILIO_API_BASE_URL (a stand-in) when it is set.
+
+    Its request log is quieted: the library logs each request's URL and headers at INFO.
+    """
+
+    def __init__(self, account: TwilioAccount, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+        super().__init__(timeout=timeout, logger=log)
+        self._account = account
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Send the request to the stand-in instead of api.twilio.com when configured."""
+        return super().request(method, self._account.api_url(url), *args, **kwargs)
+
+    def log_request(self, kwargs: dict[str, Any]) -> None:
+        """Log nothing: the request carries the recipient and body."""
+
+    def log_response(self, status_code: int, response: Any) -> None:
+        """Log nothing here; the outbox logs the outcome by row id."""
+
+
+def _destination(identity: Mapping[str, str]) -> str | None:
+    if identity.get("kind") == "phone":
+        return identity.get("address")
+    return identity.get("phone")
+
+
+def _status_callback_url() -> str:
+    from intake.extensions import get_settings
+
+    base: str = get_settings().public_base_url
+    return base.rstrip("/") + STATUS_PATH
+
+
+def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
+    """Send one outbox reply by SMS; SendError (permanent when retrying cannot help)."""
+    from intake.extensions import get_settings
+
+    account = twilio_account(get_settings().providers)
+    reporter = session.get(Reporter, row.reporter_id) if row.reporter_id else None
+    message = session.get(Message, row.message_id) if row.message_id else None
+    if reporter is None or message is None:
+        raise SendError("nothing to send: reply or reporter is gone", permanent=True)
+    if reporter.is_opted_out:
+        raise SendError("the tipster opted out (STOP)", permanent=True)
+    if reporter.wrapped_key is None:
+        raise SendError("the tipster's identity was deleted", permanent=True)
+    if not account.can_send:
+        raise SendError("Twilio is not configured (account, token, TWILIO_FROM)")
+    to = _destination(read_identity(keyring, reporter))
+    if not to:
+        raise SendError("the tipster left no phone number", permanent=True)
+
+    params: dict[str, Any] = {"to": to, "body": message.body(keyring)}
+    if account.messaging_service_sid:
+        params["messaging_service_sid"] = account.messaging_service_sid
+    else:
+        params["from_"] = account.from_number
+    params["status_callback"] = _status_callback_url()
+    client = Client(account.account_sid, account.auth_token, http_client=StandInHttpClient(account))
+    try:
+        sent = client.messages.create(**params)
+    except TwilioRestException as error:
+        # The library's message can quote the number: keep only the codes.
+        code, status = error.code, error.status
+        if code == OPTED_OUT:
+            reporter.is_opted_out = True
+        permanent = code in PERMANENT_CODES or (
+            status not in RETRYABLE_STATUSES and 400 <= status < 500
+        )
+        raise SendError(f"Twilio error {code} (HTTP {status})", permanent=permanent) from None
+    except (TwilioException, OSError) as error:
+        # requests' errors are OSErrors; their text can hold the URL but never the number.
+        raise SendError(f"Twilio unreachable ({type(error).__name__})") from None
+    message.provider = PROVIDER
+    status = (sent.status or "queued").lower()
+    return SendResult(provider_message_id=sent.sid, status=status)
+
+
+def register(app: Flask) -> None:
+    """Deliver the outbox's "sms" rows with :func:`send_sms`."""
+    register_sender(CHANNEL, send_sms)

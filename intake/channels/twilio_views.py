@@ -1,0 +1,178 @@
+"""Twilio webhooks: inbound SMS/MMS and delivery status callbacks.
+
+Every request is checked against ``X-Twilio-Signature`` before anything else happens; a missing,
+wrong or tampered signature gets 403 and nothing is stored. The signed URL is the configured
+``PUBLIC_BASE_URL`` + path + raw query string, because behind a proxy the URL Flask sees is not
+the one Twilio called.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import Blueprint, Response, request
+from limits import parse
+from sqlalchemy import select
+
+from intake.channels import conversation, media
+from intake.channels.twilio_sender import (
+    OPTED_OUT,
+    PROVIDER,
+    STATUS_RANK,
+    TwilioAccount,
+    twilio_account,
+)
+from intake.errors import ForbiddenError, InvalidInputError
+from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.models import Message, Reporter, Tip
+from intake.submissions.service import Sender, address_index, normalise_phone
+from webhooks import twilio_sms
+from webhooks.base import InboundMessage, PayloadError, SignatureError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
+
+# Per sender, counted on the sender's blind index: a flood from one phone cannot bury the queue.
+SENDER_LIMIT = parse("30 per 10 minutes")
+
+
+class _DropCounter:
+    """How many texts were dropped over the per-sender limit since start (logged, never who)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self) -> int:
+        with self._lock:
+            self.count += 1
+            return self.count
+
+
+dropped = _DropCounter()
+
+
+def _twiml(text: str | None) -> Response:
+    body, content_type = twilio_sms.twiml_reply(text)
+    return Response(body, status=200, content_type=content_type)
+
+
+def _verified_form(account: TwilioAccount) -> None:
+    """Refuse the request (403) unless Twilio signed exactly this URL and form."""
+    settings = get_settings()
+    url = twilio_sms.signed_url(settings.public_base_url, request.path, request.query_string)
+    try:
+        twilio_sms.verify_signature(
+            account.auth_token,
+            url,
+            request.form,
+            request.headers.get("X-Twilio-Signature"),
+            signature_settings=request.headers.get("X-Twilio-Webhooks-Signature-Settings"),
+        )
+    except SignatureError:
+        if not account.auth_token:
+            log.warning("twilio webhook refused: TWILIO_AUTH_TOKEN is not configured")
+        raise ForbiddenError("The request is not signed by Twilio.") from None
+
+
+def _over_sender_limit(inbound: InboundMessage, region: str) -> bool:
+    """Count this text against its sender (by blind index); True when over the limit."""
+    settings = get_settings()
+    if not settings.ratelimit_enabled:
+        return False
+    phone = normalise_phone(inbound.sender, region)
+    digest = address_index(get_keyring(), inbound.channel, f"phone:{phone}")
+    return not limiter.limiter.hit(SENDER_LIMIT, "twilio-sender", digest[:32])
+
+
+@bp.post("/sms")
+def inbound_sms() -> Response:
+    """An inbound SMS/MMS: a new tip or a follow-up, answered with TwiML."""
+    settings = get_settings()
+    account = twilio_account(settings.providers)
+    _verified_form(account)
+    try:
+        inbound = twilio_sms.parse_message(request.form)
+    except PayloadError as error:
+        raise InvalidInputError("The message could not be read.") from error
+    if _over_sender_limit(inbound, settings.default_region):
+        log.warning("sms dropped over the per-sender limit (dropped so far: %d)", dropped.add())
+        return _twiml(None)
+
+    sender = Sender(kind=inbound.sender_kind, address=inbound.sender)
+    incoming = conversation.IncomingText(
+        channel=inbound.channel,
+        provider=inbound.provider,
+        event_id=inbound.event_id,
+        sender=sender,
+        text=inbound.text,
+    )
+    session = db.session()
+    keyring = get_keyring()
+    region = settings.default_region
+    if conversation.is_redelivery(session, incoming.provider, incoming.event_id):
+        outcome = conversation.replay_outcome(session, keyring, incoming, default_region=region)
+        session.rollback()
+        log.info("sms %s redelivered; nothing stored", inbound.event_id)
+        return _twiml(outcome.reply)
+
+    # Fetch media before the transaction: no database lock is held across the network calls.
+    fetched = media.fetch_media(account, inbound.media) if inbound.media else []
+    images = tuple(item.image for item in fetched if item.image is not None)
+    incoming = conversation.IncomingText(
+        channel=incoming.channel,
+        provider=incoming.provider,
+        event_id=incoming.event_id,
+        sender=sender,
+        text=incoming.text,
+        images=images,
+        images_failed=len(fetched) - len(images),
+    )
+    outcome = conversation.handle_incoming(
+        session,
+        keyring,
+        incoming,
+        window=timedelta(hours=settings.conversation_window_hours),
+        default_region=region,
+    )
+    session.commit()
+    if outcome.images_stored or outcome.is_replay:
+        # Stored (by this request or by the one it raced): the copy on Twilio can go.
+        media.delete_media(account, fetched)
+    return _twiml(outcome.reply)
+
+
+@bp.post("/status")
+def delivery_status() -> Response:
+    """A delivery status callback for a reply we sent: updates the message's delivery status."""
+    account = twilio_account(get_settings().providers)
+    _verified_form(account)
+    try:
+        update = twilio_sms.parse_status(request.form)
+    except PayloadError as error:
+        raise InvalidInputError("The status could not be read.") from error
+    session = db.session()
+    message = session.scalar(
+        select(Message).where(
+            Message.provider == PROVIDER,
+            Message.provider_message_id == update.provider_message_id,
+        )
+    )
+    if message is None or message.direction != "outbound":
+        # Not ours (or not yet recorded by the worker): nothing to update, and no retry needed.
+        return Response(status=204)
+    if STATUS_RANK.get(update.status, 0) >= STATUS_RANK.get(message.delivery_status, 0):
+        message.delivery_status = update.status[:16]
+        if update.status in ("failed", "undelivered"):
+            message.delivery_error = f"Twilio error {update.error_code or 'unknown'}"[:200]
+    if update.error_code == str(OPTED_OUT):
+        tip = session.get(Tip, message.tip_id)
+        reporter = session.get(Reporter, tip.reporter_id) if tip and tip.reporter_id else None
+        if reporter is not None:
+            reporter.is_opted_out = True
+    session.commit()
+    log.info("sms status %s for message %s", update.status, message.id)
+    return Response(status=204)

@@ -1,0 +1,1 @@
+"""Tests of the messaging channels (SMS, Meta, X): webhooks, conversation rules, senders."""
