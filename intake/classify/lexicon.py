@@ -39,7 +39,9 @@ CATEGORY_TERMS: dict[str, str] = {
         ammo=2.5; ammunition=2.5; machine gun*=3; selling guns=4; sells guns=4; sell guns=4;
         gun sale*=4; stash=1; piece=1; packing=1.5; carrying=1.5; concealed=1.5; armed=1.5;
         revolver=3; shotgun=3; 9mm=3; 40 cal=3; 45=0.5; 22=0.3; silencer=3; gun store=1;
-        no license=1; without a license=1.5; license to carry=2.5; trunk full of=1.5;
+        no license=1; without a license=1.5; no tiene permiso=1.5;
+        armas escondidas=4; tiene armas=3; guarda armas=3.5; keeps a gun=3; keeps guns=3.5;
+        an ar=2.5; a ar=2.5; his ar=2.5; license to carry=2.5; trunk full of=1.5;
         pistola*=3; arma=2.5; armas=2.5; armado=1.5; armados=1.5; cuete=3; cuetes=3;
         cuetazo=2; fierro*=2.5; fusil*=3; cuerno de chivo=4; cuernos de chivo=4; escuadra=2.5;
         municion*=3; arma de fuego=4; armas de fuego=4; vende armas=4; venden armas=4;
@@ -140,7 +142,9 @@ CATEGORY_TERMS: dict[str, str] = {
     "burglary": """
         broke in=3.5; break in=3.5; broke into=3.5; breaking into=3.5; breaking in=3.5;
         break ins=3.5; breakin*=3.5; burglar*=4; burgl*=4; kicked in the door=4;
-        kicked the door=3.5; kicked in=2; pried=3; jimmied=3; got into my house=3.5;
+        kicked the door=3.5; kicked in=2; pried=3; pry=3; prying=3;
+        pry open=3.5; broken into=3.5; been broken into=4; getting broken into=4; jimmied=3;
+        got into my house=3.5;
         house was robbed=4; house got robbed=4; apartment was robbed=4; home was robbed=4;
         robbed my house=4; robbed my apartment=4; went through my=2; ransacked=4;
         forced entry=4; climbed in=3; climbing in=3; through the window=2; garage=1.5;
@@ -383,7 +387,9 @@ CONCEPT_TERMS: dict[str, str] = {
         mi ex novio; su esposo; su marido; su esposa; su mujer; mi novio; su novio;
         su novia; su pareja; el papa de mis hijos; el papa de mi hijo; mi viejo; su viejo;
         su senora; mi senora; el marido; el esposo; el novio; mi chavo; mi companero;
-        ex; exnovio; exnovia; exesposo; exesposa; ex novio; ex novia; ex esposo
+        ex; exnovio; exnovia; exesposo; exesposa; ex novio; ex novia; ex esposo;
+        husband; wife; boyfriend; girlfriend; esposo; esposa; marido; novio; novia; pareja;
+        babys father; kids father; father of my kids; mother of his kids
     """,
     "child": """
         kid; kids; child; children; baby; babies; toddler; infant; newborn; my son;
@@ -407,7 +413,13 @@ CONCEPT_TERMS: dict[str, str] = {
         le pego; la golpeo; me golpeo; empujo; la empujo; jalo; la jalo del pelo; ahorco;
         la ahorco; la quiere ahorcar; la cacheteo; cachetadas; maltrata; maltrato;
         quemo; la lastimo; lastima; moretones; chingadazos; madrazos; patadas; pegando;
-        pushing; pushing her; shoving; pushes; empuja; empujando
+        pushing; pushing her; shoving; pushes; empuja; empujando;
+        slamming; slammed her; slams her; broke my arm; broke her arm; broke my nose;
+        broke her nose; busted her lip; me rompio; le rompio; golpeaba; me golpeaba;
+        la golpeaba; pegaba; me pegaba; le pegaba; me pego; le pego; le quema; la quema;
+        lo quema; burns him; burns her; whipped; whips; cord; extension cord; belt;
+        con el cinturon; con la chancla; con el cable; como castigo; as punishment;
+        marks on; marcas; quemaduras; burn marks
     """,
     "neglect": """
         alone; left alone; home alone; no food; starving; hungry; dirty; filthy; locked;
@@ -421,14 +433,16 @@ CONCEPT_TERMS: dict[str, str] = {
         fotos; sexual; abuso sexual; violo; viola; violacion
     """,
     "steal": """
-        stole; stolen; steal; stealing; took; jacked; swiped; gone; robbed;
+        stole; stolen; steal; stealing; took; jacked; swiped; gone; robbed; got taken;
+        been taken; taken from; snatched; lifted;
         robaron; robado; robada; robo; roban; robando; se robaron; se llevaron; se llevo;
         se la llevaron; desaparecio
     """,
     "vehicle": """
         car; cars; truck; trucks; van; suv; jeep; vehicle; vehicles; motorcycle; moped;
         scooter; dirt bike; honda; toyota; nissan; kia; hyundai; civic; accord; camry;
-        altima; my ride; whip;
+        altima; my ride; whip; corolla; sentra; charger; mustang; silverado; f150; ram;
+        pickup; motorbike; motorcycles; yamaha; bmw; audi; lexus; acura; subaru; tesla;
         carro; carros; coche; auto; camioneta; troca; vehiculo; moto; motocicleta
     """,
     "premises": """
@@ -453,7 +467,8 @@ CONCEPT_TERMS: dict[str, str] = {
     """,
     "weaponword": """
         gun; guns; firearm; firearms; pistol; pistols; handgun; rifle; rifles; strap; blicky;
-        glock; ak; draco; choppa; shotgun; ammo; ghost gun; ghost guns;
+        glock; ak; draco; choppa; shotgun; ammo; ghost gun; ghost guns; his dads gun;
+        a gun; the gun; his gun; her gun; knife; knives; machete; bomb; explosives;
         pistola; pistolas; arma; armas; cuete; cuetes; fierro; fusil; escuadra; cuerno de chivo
     """,
     "officerword": """
@@ -466,6 +481,10 @@ CONCEPT_TERMS: dict[str, str] = {
         rude; disrespectful; excessive force; brutality; profiling; slammed; cursed;
         bribe; bribes; corrupt; harassed; harassing; threatened; hit me; punched; beat;
         pushed; searched; frisked; laughed at; insulted; racist; called me; kicked;
+        asked for money; wanted money; without a warrant; no warrant; for no reason;
+        refused to take; wouldnt take; would not take; called my son; called him a;
+        pidio dinero; le pidio dinero; me pidio dinero; sin orden; sin razon; sin motivo;
+        no quiso tomar; se nego; rompieron mis cosas;
         grosero; grosera; groseros; me insulto; nos insulto; me empujo; me pego; nos pego;
         me golpeo; racista; corrupto; corruptos; mordida; soborno; me amenazo; se burlo;
         abuso
@@ -495,6 +514,7 @@ CONCEPT_TERMS: dict[str, str] = {
     """,
     "school": """
         school; schools; high school; middle school; the school; classroom; campus;
+        elementary; academy; to class; at class; the bus stop;
         escuela; la escuela; colegio; secundaria; prepa; preparatoria
     """,
 }
@@ -559,14 +579,21 @@ URGENCY_TERMS: dict[str, str] = {
     # Now, here, still.
     "now": """
         right now; now; rn; currently; at the moment; at this moment; as we speak;
-        still here; still outside; still there; right outside; outside my; outside our;
-        at my door; at the door; in my house; in the house right now; in front of my house;
-        banging on; trying to get in; is here; is outside; are outside; happening;
+        still here; still there; in the house right now; happening;
         ahora; ahorita; ahora mismo; en este momento; en estos momentos; todavia esta;
-        sigue aqui; sigue afuera; afuera de mi; afuera de la casa; esta afuera; estan afuera;
-        en mi puerta; en la puerta; tocando la puerta; quiere entrar; esta aqui; estan aqui;
-        en mi casa ahora;
+        sigue aqui; en mi casa ahora;
+        just now; just happened; minutes ago; mins ago; min ago; a minute ago;
+        hace # minutos; hace unos minutos; hace un minuto; hace un momento; hace un ratito;
+        hace poquito; ahorita mismo; en vivo; going on right now; still going on;
+        sigue pasando; esta pasando; estan pasando;
         maintenant; agora; kounye a; kounya
+    """,
+    # Here: someone at the tipster's door or home. Counts as "now" with a weapon or harm.
+    "here": """
+        still outside; right outside; outside my; outside our; at my door; at the door;
+        in my house; in front of my house; banging on; trying to get in; is here; is outside;
+        are outside; sigue afuera; afuera de mi; afuera de la casa; esta afuera; estan afuera;
+        en mi puerta; en la puerta; tocando la puerta; quiere entrar; esta aqui; estan aqui
     """,
     # A near time: today or tomorrow, or an upcoming event.
     "soon": """
@@ -607,8 +634,9 @@ URGENCY_TERMS: dict[str, str] = {
         is choking; is stabbing; are fighting with knives; is attacking; are attacking;
         being attacked; being beaten; breaking in right now; is breaking in;
         are breaking in; trying to break in; is on fire; house is on fire; is burning;
+        are on fire; its on fire; building on fire; car on fire; house on fire;
         active shooter; someone is shooting; somebody is shooting; they are shooting;
-        overdosing; not breathing; unconscious; is being held; being held; on fire;
+        overdosing; not breathing; unconscious; is being held; being held;
         esta disparando; estan disparando; estan balaceando; esta balaceando;
         se oyen balazos; se escuchan disparos; se oyen disparos; escucho disparos;
         esta golpeando; le esta pegando; la esta golpeando; me esta pegando;
@@ -644,6 +672,58 @@ URGENCY_TERMS: dict[str, str] = {
     "habitual": """
         every day; every night; every weekend; always; all the time; usually; every time;
         siempre; todos los dias; todas las noches; cada fin de semana; cada vez; seguido
+    """,
+    # Phrases that cancel a "now" cue inside them: reported talk or a state, not danger now.
+    "not_now": """
+        now he says; now she says; now they say; now he claims; now she claims; now he wants;
+        now she wants; now lives; now he lives; now she lives; now works; now he works;
+        until now; by now; for now; up to now; now that;
+        ahora dice; ahora dicen; ahora quiere; ahora quieren; ahora vive; ahora viven;
+        ahora trabaja; hasta ahora; por ahora; ahora que
+    """,
+    # Idioms that contain a harm verb without meaning harm.
+    "idiom": """
+        kill it; killing it; killed it; kill the game; killing the game; dying laughing;
+        me va a matar si llego tarde; me mata de risa; matar el tiempo; kill time
+    """,
+    # Laughter and joke markers: a threat of harm said as a joke is not an emergency alone.
+    "joke": """
+        lol; lmao; lmfao; haha; hahaha; jaja; jajaja; jajajaja; jeje; jk; just kidding;
+        es broma; de broma; xd
+    """,
+    # A state that still holds: "since yesterday", "no adults" (with a child left alone).
+    "still": """
+        since yesterday; since last night; since this morning; no adults; no adult;
+        nobody home; no one home; nobody is home; no one is home; still alone;
+        desde ayer; desde anoche; desde la manana; no hay adultos; no hay nadie;
+        sin adultos; siguen solos; sigue solo; sigue sola
+    """,
+    # A child in immediate danger wherever they are.
+    "child_danger": """
+        alone in a car; alone in the car; alone in a hot car; in a hot car; locked in a car;
+        locked in the car; left in the car; left in a car; left in a hot car; hot car;
+        solo en el carro; sola en el carro; solos en el carro; solito en el carro;
+        encerrado en el carro; encerrada en el carro; dentro del carro solo;
+        solo en el auto; sola en el auto; solo en el coche; en el carro con las ventanas
+    """,
+    # Driving drunk or dangerously: an emergency while it is happening.
+    "impaired": """
+        drunk driver; drunk driving; driving drunk; drunk behind the wheel; swerving;
+        all over the road; wrong way; wrong way driver; going the wrong way;
+        borracho manejando; manejando borracho; va manejando borracho; borracho va manejando;
+        zigzag; en zigzag; en sentido contrario; contra el trafico; maneja borracho
+    """,
+    # An overdose in progress.
+    "overdose": """
+        oding; od ing; odeing; is overdosing; overdosing; turning blue; turned blue;
+        lips are blue; unresponsive; not responding; wont wake up; will not wake up;
+        having an overdose; esta sobredosis; tiene una sobredosis; se esta muriendo;
+        no reacciona; no despierta; se puso morado; esta morado; se esta poniendo morado
+    """,
+    # Bringing something (a weapon) somewhere.
+    "bring": """
+        bring; brings; bringing; gonna bring; going to bring; will bring;
+        llevar; llevara; va a llevar; traer; traera; va a traer; lleva; llevando
     """,
     "negator": """
         no; not; never; nobody; none; no one; noone; without; nothing; nunca; nadie; ni;

@@ -240,6 +240,8 @@ def _stopwords() -> dict[str, frozenset[str]]:
 
 
 def _word_matches(pattern: str, word: str) -> bool:
+    if pattern == "#":
+        return word.isdigit()
     if pattern.endswith("*"):
         return word.startswith(pattern[:-1])
     return word == pattern or (len(pattern) > 2 and word in (pattern + "s", pattern + "es"))
@@ -489,27 +491,35 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
 def _urgency(analysis: _Analysis, top_category: str) -> tuple[str, tuple[str, ...]]:
     text, tokens = analysis.text, analysis.tokens
     by_sentence: dict[int, dict[str, list[_Hit]]] = {}
-    morning_spans: list[tuple[int, int]] = []
+    cancel_spans: dict[str, list[tuple[int, int]]] = {}
     for hit in analysis.hits:
         entry = hit.entry
         if entry.group == "cat":
+            if not hit.negated and entry.target in _DANGER_NOW_CATEGORIES:
+                # Evidence of a violent crime, kept per sentence: with "right now" it is one.
+                sentence = tokens[hit.first].sentence
+                by_sentence.setdefault(sentence, {}).setdefault(_VIOLENT_CRIME, []).append(hit)
             continue
-        if entry.target == "morning":
-            morning_spans.append((hit.first, hit.last))
+        if entry.target in _CANCELS:
+            cancel_spans.setdefault(entry.target, []).append((hit.first, hit.last))
             continue
         if hit.negated and entry.target in _NEGATABLE:
             continue
         sentence = tokens[hit.first].sentence
         by_sentence.setdefault(sentence, {}).setdefault(entry.target, []).append(hit)
-    # "esta mañana" is this morning, not tomorrow.
-    for cues in by_sentence.values():
-        soon = cues.get("soon")
-        if soon and morning_spans:
-            kept = [h for h in soon if not any(a <= h.first < b for a, b in morning_spans)]
-            if kept:
-                cues["soon"] = kept
-            else:
-                del cues["soon"]
+    # A cue inside a cancelling phrase is not that cue: "esta mañana" is this morning, not
+    # tomorrow; "now he says" reports talk, not danger now; "kill it" is praise.
+    for canceller, spans in cancel_spans.items():
+        for cues in by_sentence.values():
+            for name in _CANCELS[canceller]:
+                found = cues.get(name)
+                if not found:
+                    continue
+                kept = [h for h in found if not any(a <= h.first < b for a, b in spans)]
+                if kept:
+                    cues[name] = kept
+                else:
+                    del cues[name]
     sentences = sorted(by_sentence)
     windows = [by_sentence[s] for s in sentences]
     windows += [
@@ -552,6 +562,28 @@ _NEGATABLE = frozenset(
     }
 )
 _DANGER = ("harm", "armed", "weaponword", "violence", "ongoing", "held", "violent_ing")
+# Concepts whose phrases cancel other cues found inside them.
+_CANCELS: dict[str, tuple[str, ...]] = {
+    "morning": ("soon",),
+    "not_now": ("now",),
+    "idiom": ("harm",),
+}
+# Crimes that endanger someone when they are happening now ("fight outside right now").
+_DANGER_NOW_CATEGORIES = frozenset(
+    {
+        "homicide",
+        "shooting",
+        "weapons",
+        "assault",
+        "domestic_violence",
+        "sexual_assault",
+        "robbery",
+        "burglary",
+        "arson",
+        "threat",
+    }
+)
+_VIOLENT_CRIME = "violent_crime"  # pseudo-cue: category evidence for one of the above
 
 
 def _merge(*parts: Mapping[str, list[_Hit]]) -> dict[str, list[_Hit]]:
@@ -565,22 +597,26 @@ def _merge(*parts: Mapping[str, list[_Hit]]) -> dict[str, list[_Hit]]:
 def _emergency_cues(cues: Mapping[str, list[_Hit]]) -> tuple[str, ...]:
     """Names of the cues that make this window an emergency, or () when it is not one."""
     has = cues.__contains__
-    now, soon, future = has("now"), has("soon"), has("future")
+    # "He is outside my door" is as present as "right now" for a person; for a crime scene it
+    # is only a place ("burned my car in front of my house"), so the crime rule needs a time.
+    now_time = has("now")
+    now, soon, future = now_time or has("here"), has("soon"), has("future")
+    now_name = "now" if now_time else "here"
     past = has("past")
     if has("ongoing") and (now or not (past or has("habitual"))):
-        return ("ongoing",) + (("now",) if now else ())
+        return ("ongoing",) + ((now_name,) if now else ())
     if has("armed") and now:
-        return ("armed", "now")
+        return ("armed", now_name)
     if has("held") and now:
-        return ("held", "now")
+        return ("held", now_name)
     if has("violent_ing") and now:
-        return ("violent_ing", "now")
+        return ("violent_ing", now_name)
     if has("gunfire") and now and not past:
-        return ("gunfire", "now")
+        return ("gunfire", now_name)
     if has("harm") and (now or soon):
-        return ("harm", "now" if now else "soon")
+        return ("harm", now_name if now else "soon")
     # Intent with no near time ("one day he'll kill someone") or told of the past is not "now".
-    intent = (future or has("want")) and not (past or has("someday"))
+    intent = (future or has("want")) and not (past or has("someday") or has("joke"))
     if has("harm") and intent:
         return ("harm", "future" if future else "want")
     if has("armed") and (soon or (future and not (past or has("someday")))):
@@ -593,8 +629,18 @@ def _emergency_cues(cues: Mapping[str, list[_Hit]]) -> tuple[str, ...]:
         )
     if has("help") and not past and any(has(d) for d in _DANGER):
         return ("help", next(d for d in _DANGER if has(d)))
-    if has("child") and has("neglect") and now:
-        return ("child", "neglect", "now")
+    if has("child") and has("neglect") and (now or has("still")):
+        return ("child", "neglect", now_name if now else "still")
+    if has("child_danger") and not past:
+        return ("child_danger",)
+    if has("impaired") and now:
+        return ("impaired", now_name)
+    if has("overdose") and not (past or has("habitual")):
+        return ("overdose",)
+    if has("weaponword") and has("bring") and (soon or has("school")) and not past:
+        return ("weaponword", "bring", "soon" if soon else "school")
+    if has(_VIOLENT_CRIME) and now_time and not (past or has("habitual")):
+        return (_VIOLENT_CRIME, "now")
     return ()
 
 
