@@ -115,10 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from intake import access
     from intake.api import api
     from intake.channels import register_senders
-    from intake.channels.meta_views import bp as meta_bp
-    from intake.channels.social_service import register_social_senders
     from intake.channels.twilio_views import bp as twilio_bp
-    from intake.channels.x_views import bp as x_bp
     from intake.extensions import csrf
     from intake.ops.views import bp as ops_bp
     from intake.submissions.pages import bp as public_bp
@@ -131,21 +128,10 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(tips_api_bp)
     app.extensions.setdefault("intake.access", {})[tips_api_bp.name] = access.PUBLIC
     app.extensions["intake.access"]["api-docs"] = access.PUBLIC
-    # Staff API and pages (detective workspace, forwarding), each with its staff rule.
-    from intake.notify.service import register_notify_sender
-    from intake.queues.views import register_staff
-
-    register_staff(app)
-    register_notify_sender()
     # Twilio signs its posts; it carries no session, so there is nothing for CSRF to protect.
     csrf.exempt(twilio_bp)
     access.register(app, twilio_bp, access.WEBHOOK)
     register_senders(app)
-    # Meta and X sign their posts (checked in the views); no session, nothing for CSRF to protect.
-    for social_bp in (meta_bp, x_bp):
-        csrf.exempt(social_bp)
-        access.register(app, social_bp, access.WEBHOOK)
-    register_social_senders(app)
 
 
 def register_security(app: Flask, settings: Settings) -> None:
