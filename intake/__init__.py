@@ -128,6 +128,12 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(tips_api_bp)
     app.extensions.setdefault("intake.access", {})[tips_api_bp.name] = access.PUBLIC
     app.extensions["intake.access"]["api-docs"] = access.PUBLIC
+    # Staff API and pages (detective workspace, forwarding), each with its staff rule.
+    from intake.notify.service import register_notify_sender
+    from intake.queues.views import register_staff
+
+    register_staff(app)
+    register_notify_sender()
     # Twilio signs its posts; it carries no session, so there is nothing for CSRF to protect.
     csrf.exempt(twilio_bp)
     access.register(app, twilio_bp, access.WEBHOOK)

@@ -86,11 +86,25 @@ def keys_rotate(batch_size: int) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the made-up city Port Alder: districts, places, default categories."""
-    from intake.bootstrap.service import load_demo_city
+    from intake.bootstrap.service import (
+        ensure_demo_users,
+        load_demo_city,
+        write_demo_credentials,
+    )
 
+    settings = current_app.extensions["intake.settings"]
     districts, places = load_demo_city(db.session)
+    if settings.is_production:
+        db.session.commit()
+        click.echo(f"Demo city Port Alder: {districts} districts, {places} places (no demo users).")
+        return
+    created = ensure_demo_users(db.session, get_keyring())
+    # Written before the commit: a failure here leaves no account whose secrets are lost.
+    path = write_demo_credentials(Path(settings.instance_path), created)
     db.session.commit()
     click.echo(f"Demo city Port Alder: {districts} districts, {places} places.")
+    click.echo(f"Demo staff logins ({path}):")
+    click.echo(path.read_text())
 
 
 @audit_cli.command("verify")
@@ -158,5 +172,7 @@ def register_cli(app: Flask) -> None:
     import intake.routing.cli  # noqa: F401 - registers districts, places and route on intake_cli
 
     import intake.staff.cli  # noqa: F401  (attaches `flask intake users`)
+
+    import intake.staff.cli  # noqa: F401 - registers users on intake_cli
 
     app.cli.add_command(intake_cli)

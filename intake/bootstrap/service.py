@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
-from intake.models import Category, Queue
+from intake.crypto import Keyring
+from intake.models import Category, Queue, User
 from intake.routing.gazetteer import load_places
 from intake.routing.geo import load_boundaries
 from intake.routing.service import replace_places, upsert_districts
@@ -49,12 +50,64 @@ def ensure_defaults(session: Session) -> None:
 
 @dataclass(frozen=True)
 class DemoCredential:
-    """A demo user's login, printed once by `flask intake demo load`."""
+    """A demo user's login, written to instance/demo-credentials.txt by `flask intake demo load`."""
 
     username: str
     role: str
+    queues: tuple[str, ...]
     password: str
+    totp_secret: str
     api_token: str
+
+
+# One account per role; the two detectives work different districts.
+DEMO_USERS = (
+    ("detective-n1", "detective", ("N1",)),
+    ("detective-h2", "detective", ("H2",)),
+    ("supervisor", "supervisor", ()),
+    ("social", "social_media", ()),
+    ("admin", "admin", ()),
+)
+DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
+
+
+def ensure_demo_users(session: Session, keyring: Keyring) -> list[DemoCredential]:
+    """Create the demo accounts that are missing; returns the new ones' credentials."""
+    from intake.staff.service import create_user
+
+    existing = set(session.scalars(select(User.username)))
+    created = []
+    for username, role, queues in DEMO_USERS:
+        if username in existing:
+            continue
+        new = create_user(session, keyring, username, role, queues=queues)
+        created.append(
+            DemoCredential(username, role, queues, new.password, new.totp_secret, new.api_token)
+        )
+    return created
+
+
+def write_demo_credentials(instance_path: Path, credentials: list[DemoCredential]) -> Path:
+    """Append new demo credentials to instance/demo-credentials.txt (mode 0600)."""
+    path = instance_path / DEMO_CREDENTIALS_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(
+            "# Demo staff accounts (development only). Log in at /staff/login with the password,\n"
+            "# then a code from an authenticator app given the TOTP secret\n"
+            "# (or: python -c 'import pyotp; print(pyotp.TOTP(\"SECRET\").now())').\n"
+        )
+    path.chmod(0o600)
+    with path.open("a") as handle:
+        for c in credentials:
+            handle.write(
+                f"\n{c.username} ({c.role}{', queues ' + ','.join(c.queues) if c.queues else ''})\n"
+                f"  password:    {c.password}\n"
+                f"  TOTP secret: {c.totp_secret}\n"
+                f"  API token:   {c.api_token}\n"
+            )
+    return path
 
 
 def load_demo_city(session: Session) -> tuple[int, int]:

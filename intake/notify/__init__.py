@@ -1,0 +1,1 @@
+"""Notifying supervisors on duty of emergency tips (email and/or an outgoing webhook)."""

@@ -1,0 +1,149 @@
+"""The outbox sender for channel "supervisors": emergency tips, by email and/or webhook.
+
+A notification says which tip, which queue and where to look: never the narrative, the place or
+anything about the tipster. Settings (strings in ``settings.providers``):
+
+- ``NOTIFY_SMTP_URL`` ``smtp://host:port`` (``smtp+starttls://`` to upgrade, ``smtps://`` for TLS;
+  ``user:password@`` if the relay wants a login), ``NOTIFY_EMAIL_FROM``; recipients are the email
+  addresses of active supervisors on duty, else ``NOTIFY_EMAIL_TO`` (comma-separated).
+- ``NOTIFY_WEBHOOK_URL``: a JSON POST ``{"event", "tip_number", "queue", "reason", "link"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.crypto import Keyring
+from intake.models import OutboxMessage, User
+from intake.outbound.worker import SendError, SendResult, register_sender
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "supervisors"
+TIMEOUT_SECONDS = 10
+
+
+def _settings() -> Any:
+    return current_app.extensions["intake.settings"]
+
+
+def recipients(session: Session, fallback: str | None) -> list[str]:
+    """Emails of active supervisors on duty; the configured list when none has one."""
+    emails = [
+        e
+        for e in session.scalars(
+            select(User.email).where(
+                User.role == "supervisor",
+                User.is_active.is_(True),
+                User.is_on_duty.is_(True),
+                User.email.is_not(None),
+            )
+        )
+        if e
+    ]
+    if emails:
+        return sorted(set(emails))
+    return [a.strip() for a in (fallback or "").split(",") if a.strip()]
+
+
+def compose(payload: dict[str, Any], base_url: str) -> tuple[str, str, str]:
+    """(subject, text, link) of a notification: tip number and queue only."""
+    tip_number = str(payload.get("tip_number", ""))
+    queue = str(payload.get("queue", ""))
+    reason = str(payload.get("reason", "emergency"))
+    link = f"{base_url.rstrip('/')}/staff/tips/{tip_number}"
+    subject = f"[Intake] Emergency tip {tip_number} in queue {queue}"
+    text = (
+        f"An emergency tip needs attention ({reason}).\n\n"
+        f"Tip: {tip_number}\nQueue: {queue}\nOpen it: {link}\n\n"
+        "Log in to read it; this message carries none of its content.\n"
+    )
+    return subject, text, link
+
+
+def send_email(smtp_url: str, sender: str, to: list[str], subject: str, text: str) -> None:
+    """Send one plain-text email through the configured relay."""
+    parts = urlsplit(smtp_url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("smtp", "smtps", "smtp+starttls") or not parts.hostname:
+        raise SendError("NOTIFY_SMTP_URL must look like smtp://host:port", permanent=True)
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message.set_content(text)
+    port = parts.port or (465 if scheme == "smtps" else 25)
+    client_class = smtplib.SMTP_SSL if scheme == "smtps" else smtplib.SMTP
+    try:
+        with client_class(parts.hostname, port, timeout=TIMEOUT_SECONDS) as client:
+            if scheme == "smtp+starttls":
+                client.starttls()
+            if parts.username:
+                client.login(unquote(parts.username), unquote(parts.password or ""))
+            client.send_message(message)
+    except smtplib.SMTPRecipientsRefused:
+        raise SendError("the mail relay refused every recipient", permanent=True) from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise SendError(f"mail relay error: {type(error).__name__}") from None
+
+
+def post_webhook(url: str, body: dict[str, Any]) -> None:
+    """POST the notification as JSON; any non-2xx answer is retried."""
+    try:
+        response = requests.post(url, json=body, timeout=TIMEOUT_SECONDS)
+    except requests.RequestException as error:
+        raise SendError(f"webhook error: {type(error).__name__}") from None
+    if not 200 <= response.status_code < 300:
+        raise SendError(f"webhook answered {response.status_code}")
+
+
+def send_supervisor_notification(
+    session: Session, keyring: Keyring, row: OutboxMessage
+) -> SendResult:
+    """Deliver one supervisors' notification by every configured route."""
+    settings = _settings()
+    providers = settings.providers
+    smtp_url = providers.get("NOTIFY_SMTP_URL")
+    webhook_url = providers.get("NOTIFY_WEBHOOK_URL")
+    if not smtp_url and not webhook_url:
+        raise SendError(
+            "no notification route: set NOTIFY_SMTP_URL or NOTIFY_WEBHOOK_URL", permanent=True
+        )
+    subject, text, link = compose(row.payload or {}, settings.public_base_url)
+    sent = []
+    if smtp_url:
+        to = recipients(session, providers.get("NOTIFY_EMAIL_TO"))
+        if not to:
+            raise SendError("no supervisor on duty has an email address", permanent=True)
+        sender = providers.get("NOTIFY_EMAIL_FROM") or "intake@localhost"
+        send_email(smtp_url, sender, to, subject, text)
+        sent.append(f"email:{len(to)}")
+    if webhook_url:
+        payload = row.payload or {}
+        post_webhook(
+            webhook_url,
+            {
+                "event": "tip.emergency",
+                "tip_number": payload.get("tip_number"),
+                "queue": payload.get("queue"),
+                "reason": payload.get("reason"),
+                "link": link,
+            },
+        )
+        sent.append("webhook")
+    log.info("outbox %s notified supervisors via %s", row.id, ",".join(sent))
+    return SendResult(provider_message_id=None, status="sent")
+
+
+def register_notify_sender() -> None:
+    """Deliver outbox rows of channel "supervisors" with this module."""
+    register_sender(CHANNEL, send_supervisor_notification)

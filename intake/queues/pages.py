@@ -1,0 +1,405 @@
+"""Staff web pages: my queues, a queue, a tip with its thread and actions, the forwarding form.
+
+Server-rendered, no script, no third-party asset. Every form is a POST with a CSRF token that
+redirects back (post/redirect/get); messages shown after an action are our own words.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from intake.errors import IntakeError
+from intake.extensions import db, get_keyring, get_settings
+from intake.models import Category, Queue
+from intake.models.tip import CHANNELS, STATUSES, URGENCIES
+from intake.queues import service
+from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SUPERVISOR
+from intake.staff.access import current_user
+from intake.staff.forms import LogoutForm
+from intake.submissions.service import NARRATIVE_MAX
+
+bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
+forward_bp = Blueprint("staff_forward_pages", __name__, url_prefix="/staff/forward")
+
+
+class ClaimForm(FlaskForm):
+    """Take the tip."""
+
+
+class StatusForm(FlaskForm):
+    """Move the tip through the workflow."""
+
+    status = SelectField("New status", choices=[(s, s) for s in STATUSES])
+    disposition = SelectField(
+        "Disposition (to close)", choices=[("", "—"), *((d, d) for d in DISPOSITIONS)]
+    )
+
+
+class CategoryForm(FlaskForm):
+    """Correct the category."""
+
+    category = SelectField("Category", choices=[])
+
+
+class RerouteForm(FlaskForm):
+    """Move the tip to another queue (supervisors)."""
+
+    queue = SelectField("Queue", choices=[])
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=300)])
+
+
+class NoteForm(FlaskForm):
+    """An internal note."""
+
+    body = TextAreaField("Internal note", validators=[DataRequired(), Length(max=NOTE_MAX)])
+
+
+class ReplyForm(FlaskForm):
+    """A message to the tipster."""
+
+    body = TextAreaField(
+        "Message to the tipster", validators=[DataRequired(), Length(max=REPLY_MAX)]
+    )
+
+
+class RevealForm(FlaskForm):
+    """Why the identity must be revealed."""
+
+    reason = TextAreaField("Reason (recorded in the audit log)", validators=[Length(max=500)])
+
+
+class ForwardForm(FlaskForm):
+    """A post, comment or DM to turn into a tip."""
+
+    platform = SelectField(
+        "Platform",
+        choices=[
+            (p, p)
+            for p in (
+                "facebook",
+                "instagram",
+                "x",
+                "tiktok",
+                "whatsapp",
+                "nextdoor",
+                "youtube",
+                "other",
+            )
+        ],
+    )
+    url = StringField("Link to the post", validators=[Optional(), Length(max=2000)])
+    handle = StringField("Sender's handle", validators=[Optional(), Length(max=200)])
+    text = TextAreaField("Text of the post", validators=[DataRequired(), Length(max=NARRATIVE_MAX)])
+    posted_at = DateTimeLocalField(
+        "Posted at (local time)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    photo = FileField("Image (optional)")
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    user = current_user()
+    response = make_response(
+        render_template(template, user=user, logout_form=LogoutForm(), **context), status
+    )
+    # Tip content must not stay in a shared desktop's cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _flash_error(error: IntakeError) -> None:
+    parts = [error.message]
+    for name, messages in (error.fields or {}).items():
+        if isinstance(messages, list):
+            parts.extend(f"{name}: {m}" for m in messages if isinstance(m, str))
+    flash(" ".join(parts), "error")
+
+
+def _back(tip_number: str) -> Response:
+    return redirect(url_for("staff_pages.tip", tip_number=tip_number))  # type: ignore[return-value]
+
+
+@bp.get("/")
+def home() -> Response:
+    """My queues with counts, and the urgent open tips on top."""
+    user = current_user()
+    urgent = [
+        item
+        for urgency in ("emergency", "high")
+        for item in service.list_tips(
+            db.session,
+            user,
+            filters=service.TipFilters(status="open", urgency=urgency),
+            limit=25,
+        ).items
+    ]
+    return _page(
+        "staff/home.html", queues=service.queue_summaries(db.session, user), urgent=urgent[:25]
+    )
+
+
+def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=ZoneInfo(get_settings().timezone))
+    except ValueError:
+        return None
+    if end:
+        day = day.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return day.astimezone(UTC)
+
+
+@bp.get("/queues/<code>")
+def queue(code: str) -> Response:
+    """A queue's tips, urgent first then newest, with filters and a next page."""
+    user = current_user()
+    current = service.find_queue(db.session, user, code)
+    args = request.args
+    filters = service.TipFilters(
+        status=args.get("status") if args.get("status") in (*STATUSES, "open") else None,
+        category=args.get("category") or None,
+        urgency=args.get("urgency") if args.get("urgency") in URGENCIES else None,
+        channel=args.get("channel") if args.get("channel") in CHANNELS else None,
+        created_from=_parse_day(args.get("from")),
+        created_to=_parse_day(args.get("to"), end=True),
+    )
+    try:
+        page = service.list_tips(
+            db.session, user, queue_code=code, filters=filters, cursor=args.get("cursor") or None
+        )
+    except IntakeError:
+        page = service.list_tips(db.session, user, queue_code=code, filters=filters)
+    categories = list(db.session.scalars(select(Category.code).order_by(Category.sort_order)))
+    return _page(
+        "staff/queue.html",
+        queue=current,
+        page=page,
+        args=args,
+        statuses=STATUSES,
+        urgencies=URGENCIES,
+        channels=CHANNELS,
+        categories=categories,
+    )
+
+
+@bp.get("/tips/<tip_number>")
+def tip(tip_number: str) -> Response:
+    """A tip with its thread, notes, attachments, history and the actions."""
+    user = current_user()
+    detail = service.view_tip(db.session, get_keyring(), user, tip_number)
+    db.session.commit()
+    category_form = CategoryForm(category=detail.category)
+    category_form.category.choices = [
+        (c, c) for c in db.session.scalars(select(Category.code).order_by(Category.sort_order))
+    ]
+    reroute_form = RerouteForm(queue=detail.queue)
+    reroute_form.queue.choices = [
+        (q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
+    ]
+    return _page(
+        "staff/tip.html",
+        tip=detail,
+        is_supervisor=user.role == SUPERVISOR,
+        claim_form=ClaimForm(),
+        status_form=StatusForm(),
+        category_form=category_form,
+        reroute_form=reroute_form,
+        note_form=NoteForm(),
+        reply_form=ReplyForm(),
+        reveal_form=RevealForm(),
+    )
+
+
+@bp.post("/tips/<tip_number>/claim")
+def claim(tip_number: str) -> Response:
+    """Take the tip."""
+    if ClaimForm().validate_on_submit():
+        try:
+            service.claim_tip(db.session, current_user(), tip_number)
+            db.session.commit()
+            flash("You have claimed this tip.", "notice")
+        except IntakeError as error:
+            db.session.rollback()
+            _flash_error(error)
+    return _back(tip_number)
+
+
+def _apply(tip_number: str, change: service.TipChange, done: str) -> None:
+    try:
+        service.update_tip(db.session, current_user(), tip_number, change)
+        db.session.commit()
+        flash(done, "notice")
+    except IntakeError as error:
+        db.session.rollback()
+        _flash_error(error)
+
+
+@bp.post("/tips/<tip_number>/status")
+def change_status(tip_number: str) -> Response:
+    """Change the status (closing needs a disposition)."""
+    form = StatusForm()
+    if form.validate_on_submit():
+        change = service.TipChange(
+            status=form.status.data, disposition=form.disposition.data or None
+        )
+        _apply(tip_number, change, f"Status changed to {form.status.data}.")
+    return _back(tip_number)
+
+
+@bp.post("/tips/<tip_number>/category")
+def change_category(tip_number: str) -> Response:
+    """Correct the category."""
+    form = CategoryForm()
+    form.category.choices = [(c, c) for c in db.session.scalars(select(Category.code))]
+    if form.validate_on_submit():
+        _apply(tip_number, service.TipChange(category=form.category.data), "Category corrected.")
+    return _back(tip_number)
+
+
+@bp.post("/tips/<tip_number>/reroute")
+def reroute(tip_number: str) -> Response:
+    """Move the tip to another queue (supervisors)."""
+    form = RerouteForm()
+    form.queue.choices = [(q, q) for q in db.session.scalars(select(Queue.code))]
+    if not form.validate_on_submit():
+        flash("Choose a queue and say why the tip moves.", "error")
+        return _back(tip_number)
+    change = service.TipChange(queue=form.queue.data, reason=form.reason.data)
+    _apply(tip_number, change, f"Tip moved to {form.queue.data}.")
+    user = current_user()
+    try:
+        service.find_tip(db.session, user, tip_number)
+    except IntakeError:
+        return redirect(url_for("staff_pages.home"))  # type: ignore[return-value]
+    return _back(tip_number)
+
+
+@bp.post("/tips/<tip_number>/notes")
+def add_note(tip_number: str) -> Response:
+    """Add an internal note."""
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            service.add_note(
+                db.session, get_keyring(), current_user(), tip_number, form.body.data or ""
+            )
+            db.session.commit()
+            flash("Note added.", "notice")
+        except IntakeError as error:
+            db.session.rollback()
+            _flash_error(error)
+    else:
+        flash("Write a note.", "error")
+    return _back(tip_number)
+
+
+@bp.post("/tips/<tip_number>/replies")
+def add_reply(tip_number: str) -> Response:
+    """Send a message to the tipster."""
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            service.send_reply(
+                db.session, get_keyring(), current_user(), tip_number, form.body.data or ""
+            )
+            db.session.commit()
+            flash("Reply sent to the tipster.", "notice")
+        except IntakeError as error:
+            db.session.rollback()
+            _flash_error(error)
+    else:
+        flash("Write a reply.", "error")
+    return _back(tip_number)
+
+
+@bp.post("/tips/<tip_number>/reveal")
+def reveal(tip_number: str) -> Response:
+    """Supervisors: show the tipster's contact, with a reason (audited)."""
+    form = RevealForm()
+    if not form.validate_on_submit():
+        return _back(tip_number)
+    try:
+        revealed = service.reveal_identity(
+            db.session, get_keyring(), current_user(), tip_number, form.reason.data or ""
+        )
+        db.session.commit()
+    except IntakeError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return _back(tip_number)
+    return _page("staff/revealed.html", revealed=revealed)
+
+
+@bp.get("/tips/<tip_number>/attachments/<attachment_id>")
+def attachment(tip_number: str, attachment_id: str) -> Response:
+    """Download an attachment (audited)."""
+    row, data = service.download_attachment(
+        db.session, get_keyring(), current_user(), tip_number, attachment_id
+    )
+    db.session.commit()
+    response = Response(data, mimetype=row.content_type)
+    response.headers["Content-Disposition"] = "attachment"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@forward_bp.get("/")
+def forward_form() -> Response:
+    """The forwarding form of the social-media team."""
+    return _page("staff/forward.html", form=ForwardForm())
+
+
+@forward_bp.post("/")
+def forward_submit() -> Response:
+    """Make a tip of a forwarded post."""
+    form = ForwardForm()
+    if not form.validate_on_submit():
+        return _page("staff/forward.html", 400, form=form)
+    posted_at = None
+    if form.posted_at.data:
+        zone = ZoneInfo(get_settings().timezone)
+        posted_at = form.posted_at.data.replace(tzinfo=zone).astimezone(UTC)
+    images: tuple[bytes, ...] = ()
+    upload = form.photo.data
+    if upload and getattr(upload, "filename", ""):
+        images = (upload.read(),)
+    try:
+        created = service.forward_post(
+            db.session,
+            get_keyring(),
+            current_user(),
+            service.ForwardedPost(
+                platform=form.platform.data or "other",
+                url=form.url.data or None,
+                handle=form.handle.data or None,
+                text=form.text.data or "",
+                posted_at=posted_at,
+                images=images,
+            ),
+            default_region=get_settings().default_region,
+        )
+    except IntakeError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return _page("staff/forward.html", 400, form=form)
+    db.session.commit()
+    flash(f"Tip {created.tip_number} created in queue {created.queue_code}.", "notice")
+    return redirect(url_for("staff_forward_pages.forward_form"))  # type: ignore[return-value]

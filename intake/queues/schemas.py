@@ -1,0 +1,251 @@
+"""Staff API schemas. Nothing here has a field for a tipster's identity except the reveal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, post_load, validate
+
+from intake.api import Schema
+from intake.models.tip import CHANNELS, STATUSES, URGENCIES
+from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
+from intake.submissions.service import NARRATIVE_MAX
+
+
+class TipFilterSchema(Schema):
+    """Listing filters (query string)."""
+
+    status = fields.String(validate=validate.OneOf((*STATUSES, "open")))
+    category = fields.String(validate=validate.Length(max=40))
+    urgency = fields.String(validate=validate.OneOf(URGENCIES))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    created_from = fields.AwareDateTime(metadata={"description": "created at or after"})
+    created_to = fields.AwareDateTime(metadata={"description": "created before"})
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class ListedTipSchema(Schema):
+    """One tip in a listing: routing facts only, no content."""
+
+    tip_number = fields.String()
+    channel = fields.String()
+    category = fields.String()
+    urgency = fields.String()
+    status = fields.String()
+    queue = fields.String()
+    district = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    is_classifier_unsure = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class TipPageSchema(Schema):
+    """A page of tips; pass ``next_cursor`` back as ``cursor`` for the next page."""
+
+    items = fields.List(fields.Nested(ListedTipSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class QueueSchema(Schema):
+    """A queue the caller works, with counts of open tips."""
+
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    open_count = fields.Integer()
+    new_count = fields.Integer()
+    urgent_count = fields.Integer()
+    emergency_count = fields.Integer()
+
+
+class QueueListSchema(Schema):
+    """The caller's queues."""
+
+    items = fields.List(fields.Nested(QueueSchema))
+
+
+class ThreadEntrySchema(Schema):
+    """A message of the thread."""
+
+    direction = fields.String()
+    channel = fields.String()
+    created_at = fields.DateTime()
+    body = fields.String()
+    delivery_status = fields.String()
+    delivery_error = fields.String(allow_none=True)
+    author = fields.String(allow_none=True)
+
+
+class NoteSchema(Schema):
+    """An internal note."""
+
+    author = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    body = fields.String()
+
+
+class AttachmentSchema(Schema):
+    """An attachment's metadata; ``download`` is where its bytes are."""
+
+    id = fields.UUID()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    created_at = fields.DateTime()
+    from_message = fields.Boolean()
+    download = fields.String()
+
+
+class HistoryEntrySchema(Schema):
+    """An audit event."""
+
+    seq = fields.Integer()
+    created_at = fields.DateTime()
+    action = fields.String()
+    actor_kind = fields.String()
+    actor = fields.String(allow_none=True)
+    tip_number = fields.String(allow_none=True)
+    details = fields.Dict()
+
+
+class TipDetailSchema(Schema):
+    """Everything staff may see about a tip; never who sent it."""
+
+    tip_number = fields.String()
+    channel = fields.String()
+    language = fields.String()
+    status = fields.String()
+    disposition = fields.String(allow_none=True)
+    queue = fields.String()
+    queue_name = fields.String()
+    district = fields.String(allow_none=True)
+    routing_reason = fields.String()
+    category = fields.String()
+    category_confidence = fields.Float()
+    category_evidence = fields.List(fields.Raw())
+    category_runners_up = fields.List(fields.Raw())
+    is_classifier_unsure = fields.Boolean()
+    urgency = fields.String()
+    urgency_evidence = fields.List(fields.Raw())
+    narrative = fields.String()
+    location_text = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    location_source = fields.String(allow_none=True)
+    occurred_at = fields.DateTime(allow_none=True)
+    source_platform = fields.String(allow_none=True)
+    source_url = fields.String(allow_none=True)
+    source_posted_at = fields.DateTime(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    has_contact = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    messages = fields.List(fields.Nested(ThreadEntrySchema))
+    notes = fields.List(fields.Nested(NoteSchema))
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    history = fields.List(fields.Nested(HistoryEntrySchema))
+
+
+class TipPatchSchema(Schema):
+    """A change of status, category or queue (queue: supervisors, with a reason)."""
+
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
+    category = fields.String(validate=validate.Length(min=1, max=40))
+    queue = fields.String(validate=validate.Length(min=1, max=40))
+    reason = fields.String(validate=validate.Length(max=300))
+
+
+class TipStateSchema(Schema):
+    """A tip's workflow state after a change."""
+
+    tip_number = fields.String()
+    status = fields.String()
+    disposition = fields.String(allow_none=True)
+    category = fields.String()
+    queue = fields.String()
+    assignee = fields.String(allow_none=True)
+
+
+class NoteCreateSchema(Schema):
+    """A new internal note."""
+
+    body = fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX))
+
+
+class ReplyCreateSchema(Schema):
+    """A message to the tipster."""
+
+    body = fields.String(required=True, validate=validate.Length(min=1, max=REPLY_MAX))
+
+
+class ReplyCreatedSchema(Schema):
+    """The reply as queued: ``pending`` (outbox) or ``available`` (read with the receipt)."""
+
+    tip_number = fields.String()
+    channel = fields.String()
+    delivery_status = fields.String()
+
+
+class RevealRequestSchema(Schema):
+    """Why the identity must be revealed (required, audited)."""
+
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class RevealedSchema(Schema):
+    """The decrypted contact of the tipster."""
+
+    tip_number = fields.String()
+    channel = fields.String(allow_none=True)
+    identity = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class AuditQuerySchema(Schema):
+    """Audit log filters."""
+
+    tip = fields.String(validate=validate.Length(max=20))
+    before = fields.Integer(validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class AuditPageSchema(Schema):
+    """A page of the audit log, newest first; pass ``next_before`` as ``before``."""
+
+    items = fields.List(fields.Nested(HistoryEntrySchema))
+    next_before = fields.Integer(allow_none=True)
+
+
+PLATFORM = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]{1,31}$", error="Use a short platform name.")
+
+
+class ForwardCreateSchema(Schema):
+    """A post, comment or DM forwarded by the social-media team."""
+
+    platform = fields.String(required=True, validate=PLATFORM)
+    url = fields.Url(validate=validate.Length(max=2000), allow_none=True, schemes={"http", "https"})
+    handle = fields.String(validate=validate.Length(max=200), allow_none=True)
+    text = fields.String(required=True, validate=validate.Length(min=1, max=NARRATIVE_MAX))
+    posted_at = fields.AwareDateTime(allow_none=True)
+    attachments = fields.List(
+        fields.String(validate=validate.Length(max=12_000_000)),
+        validate=validate.Length(max=4),
+        load_default=list,
+        metadata={"description": "images, base64-encoded"},
+    )
+
+    @post_load
+    def _lower(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["platform"] = data["platform"].lower()
+        return data
+
+
+class ForwardCreatedSchema(Schema):
+    """The new tip."""
+
+    tip_number = fields.String()
+    category = fields.String()
+    urgency = fields.String()
+    queue = fields.String()

@@ -1,0 +1,907 @@
+"""The detective workspace: what a staff member may see of the queues, and the tip workflow.
+
+Visibility is decided here, once: a detective sees the queues they are a member of, a supervisor
+sees every queue. A tip outside what the caller may see is NotFoundError, exactly as if it did
+not exist. No function here returns a tipster's identity, its blind index or the reporter id,
+except :func:`reveal_identity` (supervisors, with a written reason, audited).
+
+Every view of a tip, change, reply, reveal and download appends an audit event (last, as the
+audit service asks). Functions flush; the request commits.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from intake.attachments.service import read_attachment
+from intake.audit.service import record_event
+from intake.crypto import Keyring
+from intake.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from intake.models import (
+    URGENCY_RANK,
+    Attachment,
+    AuditEvent,
+    Category,
+    District,
+    Message,
+    Note,
+    Queue,
+    Tip,
+    User,
+    utcnow,
+)
+from intake.outbound.service import enqueue_reply
+from intake.queues.rules import (
+    FORWARD_ROLES,
+    NOTE_MAX,
+    REPLY_MAX,
+    REVEAL_REASON_MIN,
+    SUPERVISOR,
+    Cursor,
+    TransitionError,
+    check_transition,
+    decode_cursor,
+    encode_cursor,
+)
+from intake.submissions.rules import normalise_tip_number
+from intake.submissions.service import (
+    Sender,
+    SubmittedTip,
+    TipSubmission,
+    read_identity,
+    submit_tip,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_MAX = 200
+OPEN_STATUSES = ("new", "triaged", "assigned", "investigating")
+LISTING_COLUMNS = (
+    Tip.id,
+    Tip.tip_number,
+    Tip.channel,
+    Tip.category_code,
+    Tip.urgency,
+    Tip.urgency_rank,
+    Tip.status,
+    Tip.queue_id,
+    Tip.district_id,
+    Tip.assignee_id,
+    Tip.is_classifier_unsure,
+    Tip.created_at,
+)
+
+
+# --- visibility --------------------------------------------------------------------------------
+
+
+def sees_every_queue(user: User) -> bool:
+    """Supervisors see every queue."""
+    return user.role == SUPERVISOR
+
+
+def visible_queues(session: Session, user: User) -> list[Queue]:
+    """The queues the user works, by code."""
+    if sees_every_queue(user):
+        return list(session.scalars(select(Queue).order_by(Queue.code)))
+    if user.role != "detective":
+        return []
+    return sorted(user.queues, key=lambda q: q.code)
+
+
+def find_queue(session: Session, user: User, code: str) -> Queue:
+    """A queue the user may see, or NotFoundError."""
+    for queue in visible_queues(session, user):
+        if queue.code == code:
+            return queue
+    raise NotFoundError("No such queue.")
+
+
+def find_tip(session: Session, user: User, tip_number: str) -> Tip:
+    """A tip in a queue the user may see, or NotFoundError (also for tips elsewhere)."""
+    number = normalise_tip_number(tip_number)
+    tip = session.scalar(select(Tip).where(Tip.tip_number == number)) if number else None
+    if tip is None or tip.queue_id not in {q.id for q in visible_queues(session, user)}:
+        raise NotFoundError("No such tip.")
+    return tip
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TipFilters:
+    """Listing filters; None means any."""
+
+    status: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    channel: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ListedTip:
+    """One line of a queue listing: no content, no identity."""
+
+    tip_number: str
+    channel: str
+    category: str
+    urgency: str
+    urgency_rank: int
+    status: str
+    queue: str
+    district: str | None
+    assignee: str | None
+    is_classifier_unsure: bool
+    created_at: datetime
+    tip_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class TipPage:
+    """A page of a listing and the cursor of the next one."""
+
+    items: list[ListedTip]
+    next_cursor: str | None
+
+
+def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.status == "open":
+        clauses.append(Tip.status.in_(OPEN_STATUSES))
+    elif filters.status:
+        clauses.append(Tip.status == filters.status)
+    if filters.category:
+        clauses.append(Tip.category_code == filters.category)
+    if filters.channel:
+        clauses.append(Tip.channel == filters.channel)
+    if filters.created_from is not None:
+        clauses.append(Tip.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        clauses.append(Tip.created_at < filters.created_to)
+    return clauses
+
+
+def _scan(
+    session: Session,
+    queue_id: int | None,
+    ranks: list[int],
+    clauses: list[ColumnElement[bool]],
+    cursor: Cursor | None,
+    want: int,
+) -> list[Any]:
+    """Rows of one queue (or all) in listing order, one index range per urgency rank.
+
+    Sorting urgent-first then newest mixes directions, which no single index scan yields; with
+    the rank fixed by equality, ``(queue_id, urgency_rank, created_at, id)`` walked backwards
+    gives newest first, and the page stops after ``want`` rows however many tips exist.
+    """
+    rows: list[Any] = []
+    for rank in ranks:
+        if cursor is not None and rank < cursor.urgency_rank:
+            continue
+        query = select(*LISTING_COLUMNS).where(Tip.urgency_rank == rank, *clauses)
+        if queue_id is not None:
+            query = query.where(Tip.queue_id == queue_id)
+        if cursor is not None and rank == cursor.urgency_rank:
+            query = query.where(
+                or_(
+                    Tip.created_at < cursor.created_at,
+                    and_(Tip.created_at == cursor.created_at, Tip.id < cursor.tip_id),
+                )
+            )
+        query = query.order_by(Tip.created_at.desc(), Tip.id.desc()).limit(want - len(rows))
+        rows.extend(session.execute(query).all())
+        if len(rows) >= want:
+            break
+    return rows
+
+
+def listing_query_for_explain(queue_id: int, rank: int) -> Any:
+    """The statement one page of a queue runs per urgency rank (for EXPLAIN in the benchmark)."""
+    return (
+        select(*LISTING_COLUMNS)
+        .where(Tip.urgency_rank == rank, Tip.queue_id == queue_id)
+        .order_by(Tip.created_at.desc(), Tip.id.desc())
+        .limit(51)
+    )
+
+
+def _sort_key(row: Any) -> tuple[int, float, str]:
+    # heapq.merge wants ascending keys: negate time; ids compare as their inverted hex.
+    inverted = uuid.UUID(int=(1 << 128) - 1 - row.id.int).hex
+    return (row.urgency_rank, -row.created_at.timestamp(), inverted)
+
+
+def list_tips(
+    session: Session,
+    user: User,
+    *,
+    queue_code: str | None = None,
+    filters: TipFilters | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> TipPage:
+    """Tips of one queue (or every queue the user sees): urgent first, then newest."""
+    filters = filters or TipFilters()
+    limit = max(1, min(limit, PAGE_MAX))
+    position = decode_cursor(cursor) if cursor else None
+    if queue_code is not None:
+        scopes: list[int | None] = [find_queue(session, user, queue_code).id]
+    elif sees_every_queue(user):
+        scopes = [None]
+    else:
+        scopes = [q.id for q in visible_queues(session, user)]
+    ranks = sorted(URGENCY_RANK.values())
+    if filters.urgency:
+        if filters.urgency not in URGENCY_RANK:
+            raise InvalidInputError(fields={"urgency": ["Unknown urgency."]})
+        ranks = [URGENCY_RANK[filters.urgency]]
+    clauses = _filter_clauses(filters)
+    want = limit + 1
+    per_scope = [_scan(session, scope, ranks, clauses, position, want) for scope in scopes]
+    merged: Iterator[Any] = (
+        iter(per_scope[0]) if len(per_scope) == 1 else heapq.merge(*per_scope, key=_sort_key)
+    )
+    rows = [row for _, row in zip(range(want), merged, strict=False)]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(Cursor(last.urgency_rank, last.created_at, last.id))
+    return TipPage(_listed(session, rows), next_cursor)
+
+
+def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
+    queue_codes = dict(session.execute(select(Queue.id, Queue.code)).all())
+    district_ids = {row.district_id for row in rows if row.district_id is not None}
+    districts: dict[int, str] = {}
+    if district_ids:
+        districts = dict(
+            session.execute(
+                select(District.id, District.code).where(District.id.in_(district_ids))
+            ).all()
+        )
+    assignee_ids = {row.assignee_id for row in rows if row.assignee_id is not None}
+    assignees: dict[int, str] = {}
+    if assignee_ids:
+        assignees = dict(
+            session.execute(select(User.id, User.username).where(User.id.in_(assignee_ids))).all()
+        )
+    return [
+        ListedTip(
+            tip_number=row.tip_number,
+            channel=row.channel,
+            category=row.category_code,
+            urgency=row.urgency,
+            urgency_rank=row.urgency_rank,
+            status=row.status,
+            queue=queue_codes.get(row.queue_id, ""),
+            district=districts.get(row.district_id) if row.district_id is not None else None,
+            assignee=assignees.get(row.assignee_id) if row.assignee_id is not None else None,
+            is_classifier_unsure=bool(row.is_classifier_unsure),
+            created_at=row.created_at,
+            tip_id=row.id,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    """A queue with its counts of open tips."""
+
+    code: str
+    name: str
+    kind: str
+    open_count: int
+    new_count: int
+    urgent_count: int
+    emergency_count: int
+
+
+def queue_summaries(session: Session, user: User) -> list[QueueSummary]:
+    """The user's queues with open, new and urgent counts; queues with emergencies first."""
+    queues = visible_queues(session, user)
+    if not queues:
+        return []
+    counts: dict[tuple[int, str, str], int] = {}
+    rows = session.execute(
+        select(Tip.queue_id, Tip.status, Tip.urgency, func.count())
+        .where(Tip.queue_id.in_([q.id for q in queues]), Tip.status.in_(OPEN_STATUSES))
+        .group_by(Tip.queue_id, Tip.status, Tip.urgency)
+    ).all()
+    for queue_id, status, urgency, count in rows:
+        counts[(queue_id, status, urgency)] = count
+
+    def total(queue_id: int, *, status: str | None = None, urgencies: Iterable[str] = ()) -> int:
+        wanted = set(urgencies)
+        return sum(
+            n
+            for (qid, st, urg), n in counts.items()
+            if qid == queue_id
+            and (status is None or st == status)
+            and (not wanted or urg in wanted)
+        )
+
+    summaries = [
+        QueueSummary(
+            code=q.code,
+            name=q.name,
+            kind=q.kind,
+            open_count=total(q.id),
+            new_count=total(q.id, status="new"),
+            urgent_count=total(q.id, urgencies=("emergency", "high")),
+            emergency_count=total(q.id, urgencies=("emergency",)),
+        )
+        for q in queues
+    ]
+    return sorted(summaries, key=lambda s: (-s.emergency_count, -s.urgent_count, s.code))
+
+
+# --- one tip -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """A message of the thread as staff see it."""
+
+    direction: str
+    channel: str
+    created_at: datetime
+    body: str
+    delivery_status: str
+    delivery_error: str | None
+    author: str | None
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    """An internal note."""
+
+    author: str | None
+    created_at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class AttachmentEntry:
+    """An attachment's metadata (the bytes are downloaded separately)."""
+
+    id: uuid.UUID
+    content_type: str
+    size_bytes: int
+    sha256: str
+    created_at: datetime
+    from_message: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """An audit event of the tip."""
+
+    seq: int
+    created_at: datetime
+    action: str
+    actor_kind: str
+    actor: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TipDetail:
+    """Everything staff may see about a tip. Never the identity."""
+
+    tip_number: str
+    channel: str
+    language: str
+    status: str
+    disposition: str | None
+    queue: str
+    queue_name: str
+    district: str | None
+    routing_reason: str
+    category: str
+    category_confidence: float
+    category_evidence: list[Any]
+    category_runners_up: list[Any]
+    is_classifier_unsure: bool
+    urgency: str
+    urgency_evidence: list[Any]
+    narrative: str
+    location_text: str | None
+    lat: float | None
+    lon: float | None
+    location_source: str | None
+    occurred_at: datetime | None
+    source_platform: str | None
+    source_url: str | None
+    source_posted_at: datetime | None
+    assignee: str | None
+    has_contact: bool
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    messages: list[ThreadEntry] = field(default_factory=list)
+    notes: list[NoteEntry] = field(default_factory=list)
+    attachments: list[AttachmentEntry] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+
+
+def _usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
+
+
+def tip_history(session: Session, tip: Tip, *, viewer: User) -> list[HistoryEntry]:
+    """The tip's audit events, oldest first (reveal reasons only for supervisors)."""
+    events = list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.tip_id == tip.id).order_by(AuditEvent.seq)
+        )
+    )
+    names = _usernames(session, (e.actor_user_id for e in events))
+    entries = []
+    for event in events:
+        details = dict(event.details or {})
+        if event.action == "identity.revealed" and viewer.role != SUPERVISOR:
+            details = {}
+        entries.append(
+            HistoryEntry(
+                seq=event.seq,
+                created_at=event.created_at,
+                action=event.action,
+                actor_kind=event.actor_kind,
+                actor=names.get(event.actor_user_id) if event.actor_user_id else None,
+                details=details,
+            )
+        )
+    return entries
+
+
+def view_tip(session: Session, keyring: Keyring, user: User, tip_number: str) -> TipDetail:
+    """A tip's full picture for staff; records that the user viewed it."""
+    tip = find_tip(session, user, tip_number)
+    record_event(session, "tip.viewed", actor_kind="user", actor_user_id=user.id, tip_id=tip.id)
+    return _detail(session, keyring, user, tip)
+
+
+def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDetail:
+    notes = list(
+        session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.created_at))
+    )
+    names = _usernames(
+        session,
+        [
+            tip.assignee_id,
+            *(m.author_user_id for m in tip.messages),
+            *(n.author_user_id for n in notes),
+        ],
+    )
+    return TipDetail(
+        tip_number=tip.tip_number,
+        channel=tip.channel,
+        language=tip.language,
+        status=tip.status,
+        disposition=tip.disposition,
+        queue=tip.queue.code,
+        queue_name=tip.queue.name,
+        district=tip.district.code if tip.district is not None else None,
+        routing_reason=tip.routing_reason,
+        category=tip.category_code,
+        category_confidence=tip.category_confidence,
+        category_evidence=list(tip.category_evidence or []),
+        category_runners_up=list(tip.category_runners_up or []),
+        is_classifier_unsure=tip.is_classifier_unsure,
+        urgency=tip.urgency,
+        urgency_evidence=list(tip.urgency_evidence or []),
+        narrative=tip.narrative(keyring),
+        location_text=tip.location_text(keyring),
+        lat=tip.lat,
+        lon=tip.lon,
+        location_source=tip.location_source,
+        occurred_at=tip.occurred_at,
+        source_platform=tip.source_platform,
+        source_url=tip.open_text(keyring, "tip", "source_url", tip.id, tip.source_url_ct),
+        source_posted_at=tip.source_posted_at,
+        assignee=names.get(tip.assignee_id) if tip.assignee_id else None,
+        # Whether a reply can reach the tipster; says nothing about who they are.
+        has_contact=tip.reporter_id is not None,
+        created_at=tip.created_at,
+        updated_at=tip.updated_at,
+        closed_at=tip.closed_at,
+        messages=[
+            ThreadEntry(
+                direction=m.direction,
+                channel=m.channel,
+                created_at=m.created_at,
+                body=m.body(keyring),
+                delivery_status=m.delivery_status,
+                delivery_error=m.delivery_error,
+                author=names.get(m.author_user_id) if m.author_user_id else None,
+            )
+            for m in tip.messages
+        ],
+        notes=[
+            NoteEntry(
+                author=names.get(n.author_user_id) if n.author_user_id else None,
+                created_at=n.created_at,
+                body=tip.open_text(keyring, "note", "body", n.id, n.body_ct) or "",
+            )
+            for n in notes
+        ],
+        attachments=[
+            AttachmentEntry(
+                id=a.id,
+                content_type=a.content_type,
+                size_bytes=a.size_bytes,
+                sha256=a.sha256,
+                created_at=a.created_at,
+                from_message=a.message_id is not None,
+            )
+            for a in tip.attachments
+        ],
+        history=tip_history(session, tip, viewer=user),
+    )
+
+
+def download_attachment(
+    session: Session, keyring: Keyring, user: User, tip_number: str, attachment_id: str
+) -> tuple[Attachment, bytes]:
+    """An attachment's decrypted bytes; the download is audited."""
+    tip = find_tip(session, user, tip_number)
+    try:
+        wanted = uuid.UUID(attachment_id)
+    except ValueError:
+        raise NotFoundError("No such attachment.") from None
+    attachment = session.get(Attachment, wanted)
+    if attachment is None or attachment.tip_id != tip.id:
+        raise NotFoundError("No such attachment.")
+    data = read_attachment(keyring, attachment)
+    record_event(
+        session,
+        "attachment.downloaded",
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=tip.id,
+        details={"attachment": attachment.id.hex},
+    )
+    return attachment, data
+
+
+# --- workflow ----------------------------------------------------------------------------------
+
+
+def claim_tip(session: Session, user: User, tip_number: str) -> Tip:
+    """Make the user the tip's assignee; a new or triaged tip becomes assigned."""
+    tip = find_tip(session, user, tip_number)
+    if tip.status == "closed":
+        raise ConflictError("This tip is closed.")
+    if tip.assignee_id not in (None, user.id) and user.role != SUPERVISOR:
+        raise ConflictError("Another detective has claimed this tip.")
+    previous = tip.assignee_id
+    tip.assignee_id = user.id
+    tip.assigned_at = utcnow()
+    old_status = tip.status
+    if tip.status in ("new", "triaged"):
+        tip.status = "assigned"
+    tip.updated_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        "tip.claimed",
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=tip.id,
+        details={"previous_assignee": previous, "from": old_status, "to": tip.status},
+    )
+    return tip
+
+
+@dataclass(frozen=True)
+class TipChange:
+    """What a PATCH asks for; None means unchanged."""
+
+    status: str | None = None
+    disposition: str | None = None
+    category: str | None = None
+    queue: str | None = None
+    reason: str | None = None
+
+
+def update_tip(session: Session, user: User, tip_number: str, change: TipChange) -> Tip:
+    """Change a tip's status, category or queue; each change is audited with old and new."""
+    tip = find_tip(session, user, tip_number)
+    if change.queue is None and change.reason is not None and change.status is None:
+        raise InvalidInputError(fields={"queue": ["Say which queue to move the tip to."]})
+    if not (change.status or change.category or change.queue):
+        raise InvalidInputError("Nothing to change.")
+    now = utcnow()
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    if change.category and change.category != tip.category_code:
+        if session.get(Category, change.category) is None:
+            raise InvalidInputError(fields={"category": ["Unknown category."]})
+        events.append(("tip.category_changed", {"from": tip.category_code, "to": change.category}))
+        tip.category_code = change.category
+
+    if change.queue and change.queue != tip.queue.code:
+        if user.role != SUPERVISOR:
+            raise ForbiddenError("Only a supervisor can move a tip to another queue.")
+        reason = (change.reason or "").strip()
+        if not reason:
+            raise InvalidInputError(fields={"reason": ["Say why the tip moves."]})
+        target = session.scalar(select(Queue).where(Queue.code == change.queue))
+        if target is None:
+            raise InvalidInputError(fields={"queue": ["Unknown queue."]})
+        events.append(
+            ("tip.rerouted", {"from": tip.queue.code, "to": target.code, "reason": reason[:300]})
+        )
+        tip.queue = target
+        tip.routing_reason = f"moved by a supervisor: {reason}"[:300]
+        # The old queue's detective may not work the new queue: the tip waits to be claimed.
+        if tip.status in ("assigned", "investigating"):
+            events.append(("tip.status_changed", {"from": tip.status, "to": "triaged"}))
+            tip.status = "triaged"
+        tip.assignee_id = None
+
+    if change.status:
+        try:
+            check_transition(
+                tip.status, change.status, role=user.role, disposition=change.disposition
+            )
+        except TransitionError as error:
+            raise ConflictError(str(error)) from None
+        details: dict[str, Any] = {"from": tip.status, "to": change.status}
+        if change.status == "closed":
+            tip.disposition = change.disposition
+            tip.closed_at = now
+            details["disposition"] = change.disposition
+        elif tip.status == "closed":
+            tip.disposition = None
+            tip.closed_at = None
+        if change.status == "assigned" and tip.assignee_id is None:
+            tip.assignee_id = user.id
+            tip.assigned_at = now
+        tip.status = change.status
+        events.append(("tip.status_changed", details))
+
+    tip.updated_at = now
+    session.flush()
+    for action, details in events:
+        record_event(
+            session,
+            action,
+            actor_kind="user",
+            actor_user_id=user.id,
+            tip_id=tip.id,
+            details=details,
+        )
+    return tip
+
+
+def add_note(session: Session, keyring: Keyring, user: User, tip_number: str, body: str) -> Note:
+    """An internal note (sealed under the tip's key); never shown to the tipster."""
+    tip = find_tip(session, user, tip_number)
+    body = body.strip()
+    if not body or len(body) > NOTE_MAX:
+        raise InvalidInputError(
+            fields={"body": [f"Write a note of at most {NOTE_MAX} characters."]}
+        )
+    note = Note(tip_id=tip.id, author_user_id=user.id, created_at=utcnow())
+    note.body_ct = tip.seal_text(keyring, "note", "body", note.id, body) or b""
+    session.add(note)
+    session.flush()
+    record_event(session, "tip.note_added", actor_kind="user", actor_user_id=user.id, tip_id=tip.id)
+    return note
+
+
+def send_reply(
+    session: Session, keyring: Keyring, user: User, tip_number: str, body: str
+) -> Message:
+    """A message to the tipster: through the outbox on their channel, or read with the receipt."""
+    tip = find_tip(session, user, tip_number)
+    body = body.strip()
+    if not body or len(body) > REPLY_MAX:
+        raise InvalidInputError(
+            fields={"body": [f"Write a reply of at most {REPLY_MAX} characters."]}
+        )
+    if tip.channel not in ("web", "api") and tip.reporter_id is None:
+        raise ConflictError("This tipster left no way to reach them.")
+    now = utcnow()
+    message = Message(
+        tip=tip,
+        direction="outbound",
+        author_user_id=user.id,
+        channel=tip.channel,
+        delivery_status="pending",
+        created_at=now,
+    )
+    message.seal_body(keyring, body)
+    session.add(message)
+    session.flush()
+    enqueue_reply(session, tip, message)
+    tip.updated_at = now
+    session.flush()
+    record_event(
+        session,
+        "tip.replied",
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=tip.id,
+        details={"channel": tip.channel, "delivery": message.delivery_status},
+    )
+    log.info("tip %s reply queued channel=%s", tip.tip_number, tip.channel)
+    return message
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """A revealed identity: for the supervisor's eyes only, never stored or logged."""
+
+    tip_number: str
+    channel: str | None
+    identity: dict[str, str]
+
+
+def reveal_identity(
+    session: Session, keyring: Keyring, user: User, tip_number: str, reason: str
+) -> Revealed:
+    """Decrypt the tipster's identity for a supervisor with a written reason; audited."""
+    if user.role != SUPERVISOR:
+        raise ForbiddenError("Only a supervisor can reveal who sent a tip.")
+    reason = (reason or "").strip()
+    if len(reason) < REVEAL_REASON_MIN:
+        raise InvalidInputError(
+            fields={"reason": [f"Write why (at least {REVEAL_REASON_MIN} characters)."]}
+        )
+    tip = find_tip(session, user, tip_number)
+    identity = read_identity(keyring, tip.reporter) if tip.reporter is not None else {}
+    record_event(
+        session,
+        "identity.revealed",
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=tip.id,
+        details={"reason": reason[:500], "had_identity": bool(identity)},
+    )
+    log.warning("identity of tip %s revealed by user %s", tip.tip_number, user.id)
+    return Revealed(tip.tip_number, tip.reporter.channel if tip.reporter else None, identity)
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """A page of the audit log, newest first."""
+
+    items: list[HistoryEntry]
+    tip_numbers: dict[int, str]
+    next_before: int | None
+
+
+def list_audit(
+    session: Session,
+    user: User,
+    *,
+    tip_number: str | None = None,
+    before: int | None = None,
+    limit: int = 100,
+) -> AuditPage:
+    """The audit log (supervisors), optionally of one tip; ``before`` pages by sequence."""
+    if user.role != SUPERVISOR:
+        raise ForbiddenError()
+    limit = max(1, min(limit, 500))
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit + 1)
+    if tip_number:
+        number = normalise_tip_number(tip_number)
+        tip_id = session.scalar(select(Tip.id).where(Tip.tip_number == number)) if number else None
+        if tip_id is None:
+            raise NotFoundError("No such tip.")
+        query = query.where(AuditEvent.tip_id == tip_id)
+    if before is not None:
+        query = query.where(AuditEvent.seq < before)
+    events = list(session.scalars(query))
+    next_before = None
+    if len(events) > limit:
+        events = events[:limit]
+        next_before = events[-1].seq
+    names = _usernames(session, (e.actor_user_id for e in events))
+    tip_ids = {e.tip_id for e in events if e.tip_id is not None}
+    numbers = (
+        dict(session.execute(select(Tip.id, Tip.tip_number).where(Tip.id.in_(tip_ids))).all())
+        if tip_ids
+        else {}
+    )
+    items = [
+        HistoryEntry(
+            seq=e.seq,
+            created_at=e.created_at,
+            action=e.action,
+            actor_kind=e.actor_kind,
+            actor=names.get(e.actor_user_id) if e.actor_user_id else None,
+            details=dict(e.details or {}),
+        )
+        for e in events
+    ]
+    by_seq = {e.seq: numbers[e.tip_id] for e in events if e.tip_id in numbers}
+    record_event(
+        session,
+        "audit.exported",
+        actor_kind="user",
+        actor_user_id=user.id,
+        details={
+            "tip": normalise_tip_number(tip_number) if tip_number else None,
+            "count": len(items),
+        },
+    )
+    return AuditPage(items, by_seq, next_before)
+
+
+# --- forwarding by the social-media team -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForwardedPost:
+    """A post, comment or DM the social-media team turns into a tip."""
+
+    platform: str
+    url: str | None
+    handle: str | None
+    text: str
+    posted_at: datetime | None
+    images: tuple[bytes, ...] = ()
+
+
+def forward_post(
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    post: ForwardedPost,
+    *,
+    default_region: str = "US",
+) -> SubmittedTip:
+    """Make a tip of a forwarded post (channel ``forward``); the handle is sealed as identity."""
+    if user.role not in FORWARD_ROLES:
+        raise ForbiddenError()
+    if post.posted_at is not None and post.posted_at > utcnow():
+        raise InvalidInputError(fields={"posted_at": ["This time is in the future."]})
+    handle = (post.handle or "").strip()
+    created = submit_tip(
+        session,
+        keyring,
+        TipSubmission(
+            channel="forward",
+            narrative=post.text,
+            sender=Sender(kind="handle", address=handle) if handle else None,
+            images=post.images,
+            source_platform=post.platform,
+            source_url=(post.url or "").strip() or None,
+            source_posted_at=post.posted_at,
+        ),
+        default_region=default_region,
+    )
+    record_event(
+        session,
+        "tip.forwarded",
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=created.tip_id,
+        details={"platform": post.platform, "images": len(post.images)},
+    )
+    log.info("tip %s forwarded by user %s", created.tip_number, user.id)
+    return created

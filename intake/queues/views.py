@@ -1,0 +1,313 @@
+"""Staff API under /api/v1/staff/: queues, the tip workflow, reveal, audit, forwarding.
+
+Bearer tokens only (no cookie authenticates these routes, so they need no CSRF token). Each
+blueprint declares its access rule in :func:`register_staff`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import asdict
+from typing import Any
+
+from flask import Flask, Response, url_for
+
+from intake import access
+from intake.api import Blueprint, api
+from intake.errors import InvalidInputError
+from intake.extensions import csrf, db, get_keyring, get_settings
+from intake.queues import service
+from intake.queues.rules import FORWARD_ROLES, SUPERVISOR, WORKSPACE_ROLES
+from intake.queues.schemas import (
+    AuditPageSchema,
+    AuditQuerySchema,
+    ForwardCreatedSchema,
+    ForwardCreateSchema,
+    NoteCreateSchema,
+    QueueListSchema,
+    ReplyCreatedSchema,
+    ReplyCreateSchema,
+    RevealedSchema,
+    RevealRequestSchema,
+    TipDetailSchema,
+    TipFilterSchema,
+    TipPageSchema,
+    TipPatchSchema,
+    TipStateSchema,
+)
+from intake.staff.access import current_user, staff_rule
+
+bp = Blueprint(
+    "staff_api", __name__, url_prefix="/api/v1/staff", description="The detective workspace."
+)
+audit_bp = Blueprint(
+    "staff_audit_api", __name__, url_prefix="/api/v1/staff", description="The audit log."
+)
+forwards_bp = Blueprint(
+    "staff_forwards_api",
+    __name__,
+    url_prefix="/api/v1/staff",
+    description="Posts forwarded by the social-media team.",
+)
+
+
+def _filters(args: dict[str, Any]) -> service.TipFilters:
+    return service.TipFilters(
+        status=args.get("status"),
+        category=args.get("category"),
+        urgency=args.get("urgency"),
+        channel=args.get("channel"),
+        created_from=args.get("created_from"),
+        created_to=args.get("created_to"),
+    )
+
+
+@bp.route("/queues", methods=["GET"])
+@bp.response(200, QueueListSchema)
+def list_queues() -> Any:
+    """The caller's queues with counts of open, new and urgent tips."""
+    return {"items": service.queue_summaries(db.session, current_user())}
+
+
+@bp.route("/queues/<code>/tips", methods=["GET"])
+@bp.arguments(TipFilterSchema, location="query")
+@bp.response(200, TipPageSchema)
+def list_queue_tips(args: dict[str, Any], code: str) -> Any:
+    """One queue's tips: urgent first, then newest; cursor pagination."""
+    page = service.list_tips(
+        db.session,
+        current_user(),
+        queue_code=code,
+        filters=_filters(args),
+        cursor=args.get("cursor"),
+        limit=args["limit"],
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@bp.route("/tips", methods=["GET"])
+@bp.arguments(TipFilterSchema, location="query")
+@bp.response(200, TipPageSchema)
+def list_all_tips(args: dict[str, Any]) -> Any:
+    """Tips across every queue the caller sees, in the same order and with the same filters."""
+    page = service.list_tips(
+        db.session,
+        current_user(),
+        filters=_filters(args),
+        cursor=args.get("cursor"),
+        limit=args["limit"],
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+def detail_payload(detail: service.TipDetail) -> dict[str, Any]:
+    """A tip's detail with download links for its attachments."""
+    payload = asdict(detail)
+    for attachment in payload["attachments"]:
+        attachment["download"] = url_for(
+            "staff_api.download_attachment",
+            tip_number=detail.tip_number,
+            attachment_id=attachment["id"].hex,
+        )
+    return payload
+
+
+@bp.route("/tips/<tip_number>", methods=["GET"])
+@bp.response(200, TipDetailSchema)
+def get_tip(tip_number: str) -> Any:
+    """A tip: narrative, location, category and evidence, thread, notes, attachments, history."""
+    detail = service.view_tip(db.session, get_keyring(), current_user(), tip_number)
+    db.session.commit()
+    return detail_payload(detail)
+
+
+def _state(tip: Any) -> dict[str, Any]:
+    assignee = db.session.get(service.User, tip.assignee_id) if tip.assignee_id else None
+    return {
+        "tip_number": tip.tip_number,
+        "status": tip.status,
+        "disposition": tip.disposition,
+        "category": tip.category_code,
+        "queue": tip.queue.code,
+        "assignee": assignee.username if assignee else None,
+    }
+
+
+@bp.route("/tips/<tip_number>", methods=["PATCH"])
+@bp.arguments(TipPatchSchema)
+@bp.response(200, TipStateSchema)
+def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
+    """Change status (allowed transitions; closing needs a disposition), category or queue."""
+    tip = service.update_tip(db.session, current_user(), tip_number, service.TipChange(**data))
+    state = _state(tip)
+    db.session.commit()
+    return state
+
+
+@bp.route("/tips/<tip_number>/claim", methods=["POST"])
+@bp.response(200, TipStateSchema)
+def claim_tip(tip_number: str) -> Any:
+    """Take the tip: the caller becomes its assignee."""
+    tip = service.claim_tip(db.session, current_user(), tip_number)
+    state = _state(tip)
+    db.session.commit()
+    return state
+
+
+@bp.route("/tips/<tip_number>/notes", methods=["POST"])
+@bp.arguments(NoteCreateSchema)
+@bp.response(201, TipStateSchema)
+def add_note(data: dict[str, Any], tip_number: str) -> Any:
+    """An internal note; the tipster never sees it."""
+    note = service.add_note(db.session, get_keyring(), current_user(), tip_number, data["body"])
+    state = _state(note.tip)
+    db.session.commit()
+    return state
+
+
+@bp.route("/tips/<tip_number>/replies", methods=["POST"])
+@bp.arguments(ReplyCreateSchema)
+@bp.response(201, ReplyCreatedSchema)
+def add_reply(data: dict[str, Any], tip_number: str) -> Any:
+    """A message to the tipster, on their channel (web tipsters read it with their receipt)."""
+    message = service.send_reply(
+        db.session, get_keyring(), current_user(), tip_number, data["body"]
+    )
+    payload = {
+        "tip_number": message.tip.tip_number,
+        "channel": message.channel,
+        "delivery_status": message.delivery_status,
+    }
+    db.session.commit()
+    return payload
+
+
+@bp.route("/tips/<tip_number>/attachments/<attachment_id>", methods=["GET"])
+@bp.response(200, description="The attachment's bytes (metadata already stripped).")
+def download_attachment(tip_number: str, attachment_id: str) -> Any:
+    """Download an attachment (decrypted); audited."""
+    attachment, data = service.download_attachment(
+        db.session, get_keyring(), current_user(), tip_number, attachment_id
+    )
+    db.session.commit()
+    response = Response(data, mimetype=attachment.content_type)
+    response.headers["Content-Disposition"] = "attachment"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/tips/<tip_number>/reveal", methods=["POST"])
+@bp.arguments(RevealRequestSchema)
+@bp.response(200, RevealedSchema)
+def reveal(data: dict[str, Any], tip_number: str) -> Any:
+    """Supervisors: the tipster's contact, with a written reason (audited, identity not logged)."""
+    revealed = service.reveal_identity(
+        db.session, get_keyring(), current_user(), tip_number, data["reason"]
+    )
+    db.session.commit()
+    response = {
+        "tip_number": revealed.tip_number,
+        "channel": revealed.channel,
+        "identity": revealed.identity,
+    }
+    return response
+
+
+@audit_bp.route("/audit", methods=["GET"])
+@audit_bp.arguments(AuditQuerySchema, location="query")
+@audit_bp.response(200, AuditPageSchema)
+def list_audit(args: dict[str, Any]) -> Any:
+    """Supervisors: the audit log, newest first (``tip`` filters by tip number)."""
+    page = service.list_audit(
+        db.session,
+        current_user(),
+        tip_number=args.get("tip"),
+        before=args.get("before"),
+        limit=args["limit"],
+    )
+    db.session.commit()
+    items = []
+    for entry in page.items:
+        item = asdict(entry)
+        item["tip_number"] = page.tip_numbers.get(entry.seq)
+        items.append(item)
+    return {"items": items, "next_before": page.next_before}
+
+
+def decode_images(encoded: list[str]) -> tuple[bytes, ...]:
+    """Base64 images from a JSON body."""
+    images = []
+    for value in encoded:
+        try:
+            images.append(base64.b64decode(value, validate=True))
+        except (binascii.Error, ValueError):
+            raise InvalidInputError(
+                fields={"attachments": ["Send images base64-encoded."]}
+            ) from None
+    return tuple(images)
+
+
+@forwards_bp.route("/forwards", methods=["POST"])
+@forwards_bp.arguments(ForwardCreateSchema)
+@forwards_bp.response(201, ForwardCreatedSchema)
+def create_forward(data: dict[str, Any]) -> Any:
+    """Make a tip of a forwarded post, comment or DM (the handle is sealed, never shown)."""
+    created = service.forward_post(
+        db.session,
+        get_keyring(),
+        current_user(),
+        service.ForwardedPost(
+            platform=data["platform"],
+            url=data.get("url"),
+            handle=data.get("handle"),
+            text=data["text"],
+            posted_at=data.get("posted_at"),
+            images=decode_images(data.get("attachments") or []),
+        ),
+        default_region=get_settings().default_region,
+    )
+    db.session.commit()
+    return {
+        "tip_number": created.tip_number,
+        "category": created.category,
+        "urgency": created.urgency,
+        "queue": created.queue_code,
+    }
+
+
+def _guard_once(blueprint: Any, rule: access.AccessRule) -> None:
+    # Blueprints are module objects shared by every app the process builds (tests build
+    # several); a blueprint takes no new hooks once registered, and one guard is enough.
+    if rule.guard is not None and not getattr(blueprint, "_intake_guarded", False):
+        blueprint.before_request(rule.guard)
+        blueprint._intake_guarded = True
+
+
+def _register_api(app: Flask, blueprint: Blueprint, rule: access.AccessRule) -> None:
+    # Bearer-token callers carry no cookie, so there is no session to forge: no CSRF here.
+    csrf.exempt(blueprint)
+    _guard_once(blueprint, rule)
+    api.register_blueprint(blueprint)
+    app.extensions.setdefault("intake.access", {})[blueprint.name] = rule
+
+
+def _register_pages(app: Flask, blueprint: Any, rule: access.AccessRule) -> None:
+    _guard_once(blueprint, rule)
+    access.register(app, blueprint, access.AccessRule(rule.kind, rule.roles))
+    app.extensions["intake.access"][blueprint.name] = rule
+
+
+def register_staff(app: Flask) -> None:
+    """Register the staff API and pages, each blueprint with its access rule."""
+    from intake.queues.pages import bp as pages_bp
+    from intake.queues.pages import forward_bp as forward_pages_bp
+    from intake.staff.pages import bp as auth_bp
+
+    _register_api(app, bp, staff_rule(WORKSPACE_ROLES))
+    _register_api(app, audit_bp, staff_rule((SUPERVISOR,)))
+    _register_api(app, forwards_bp, staff_rule(FORWARD_ROLES))
+    # Login pages are for people not yet authenticated; they are rate-limited.
+    access.register(app, auth_bp, access.PUBLIC)
+    _register_pages(app, pages_bp, staff_rule(WORKSPACE_ROLES))
+    _register_pages(app, forward_pages_bp, staff_rule(FORWARD_ROLES))
