@@ -115,7 +115,10 @@ def register_blueprints(app: Flask) -> None:
     from intake import access
     from intake.api import api
     from intake.channels import register_senders
+    from intake.channels.meta_views import bp as meta_bp
+    from intake.channels.social_service import register_social_senders
     from intake.channels.twilio_views import bp as twilio_bp
+    from intake.channels.x_views import bp as x_bp
     from intake.extensions import csrf
     from intake.ops.views import bp as ops_bp
     from intake.submissions.pages import bp as public_bp
@@ -138,6 +141,11 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(twilio_bp)
     access.register(app, twilio_bp, access.WEBHOOK)
     register_senders(app)
+    # Meta and X sign their posts (checked in the views); no session, nothing for CSRF to protect.
+    for social_bp in (meta_bp, x_bp):
+        csrf.exempt(social_bp)
+        access.register(app, social_bp, access.WEBHOOK)
+    register_social_senders(app)
 
 
 def register_security(app: Flask, settings: Settings) -> None:

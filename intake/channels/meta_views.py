@@ -1,0 +1,73 @@
+"""``/webhooks/meta``: the subscription handshake and signed event deliveries from Meta.
+
+Messenger, Instagram and the WhatsApp Cloud API all post here. The signature covers the raw body,
+so the body is read once, unparsed, before anything else touches it. Every message of a delivery
+is stored in the request's one transaction before the 200: an acknowledged message is never lost,
+and a redelivery (WhatsApp retries non-200 answers for days) deduplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify, request
+
+from intake.channels.social_media import provider_setting
+from intake.channels.social_service import process_batch
+from intake.errors import ForbiddenError, InvalidInputError
+from intake.extensions import db, get_keyring, get_settings
+from webhooks import meta
+from webhooks.base import PayloadError, SignatureError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("meta_webhook", __name__)
+
+
+@bp.get("/webhooks/meta")
+def verify_subscription() -> Response:
+    """Echo ``hub.challenge`` when Meta subscribes with our verify token."""
+    token = provider_setting(get_settings(), "META_VERIFY_TOKEN")
+    try:
+        challenge = meta.verify_subscription(request.args, token)
+    except SignatureError:
+        log.warning("meta subscription refused: verify token missing or wrong")
+        raise ForbiddenError("The verify token does not match.") from None
+    except PayloadError:
+        raise InvalidInputError("hub.challenge is missing or too long.") from None
+    return Response(challenge, mimetype="text/plain")
+
+
+@bp.post("/webhooks/meta")
+def receive_events() -> tuple[Response, int]:
+    """Store every message and delivery status of a signed Meta delivery."""
+    # Before anything parses the body: the signature is over these exact bytes.
+    raw_body = request.get_data(cache=False)
+    settings = get_settings()
+    try:
+        meta.verify_signature(
+            provider_setting(settings, "META_APP_SECRET"),
+            raw_body,
+            request.headers.get(meta.SIGNATURE_HEADER),
+        )
+    except SignatureError:
+        log.warning("meta delivery refused: signature missing or wrong")
+        raise ForbiddenError("The request is not signed by Meta.") from None
+    try:
+        batch = meta.parse_events(raw_body)
+    except PayloadError:
+        log.warning("meta delivery refused: not a webhook batch")
+        raise InvalidInputError("The body is not a Meta webhook batch.") from None
+    report = process_batch(db.session(), get_keyring(), settings, batch.messages, batch.statuses)
+    db.session.commit()
+    log.info(
+        "meta delivery messages=%d %s ignored=%d malformed=%d",
+        len(batch.messages),
+        report.summary(),
+        batch.ignored,
+        batch.malformed,
+    )
+    if report.unstored:
+        # Stored items are committed and will deduplicate; Meta must send the rest again.
+        return jsonify({"status": "retry"}), 503
+    return jsonify({"status": "received"}), 200

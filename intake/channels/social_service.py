@@ -1,0 +1,352 @@
+"""What happens to one Messenger, Instagram, WhatsApp or X message, and the replies it earns.
+
+The webhook views verify and parse; this module deduplicates, fetches photos, threads the message
+(a new tip or a follow-up, by the channel conversation rules), applies a shared location and
+queues the acknowledgement in the tipster's language through the outbox (a DM cannot be answered
+in the HTTP response). Everything flushes inside the caller's transaction.
+
+Provider message ids are stored only as keyed digests: a WhatsApp ``wamid`` embeds the sender's
+phone number in base64, and an Instagram ``mid`` names the account.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake import crypto
+from intake.audit.service import record_event
+from intake.channels import conversation
+from intake.channels.social_media import FetchedMedia, fetch_images
+from intake.crypto import Keyring
+from intake.errors import InvalidInputError
+from intake.models import Message, OutboxMessage, Tip
+from intake.outbound.service import enqueue_reply
+from intake.routing.service import route_tip
+from intake.submissions.service import NARRATIVE_MAX, Sender, find_reporter
+from webhooks.base import InboundMessage, StatusUpdate
+
+log = logging.getLogger(__name__)
+
+SOCIAL_CHANNELS = ("messenger", "instagram", "whatsapp", "x")
+
+# Tipster-facing DM texts, keyed by conversation outcome. The SMS wording speaks of "texts" and a
+# phone number; a DM tipster has neither, so the DM channels say it their way.
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "emergency": "If anyone is in danger right now, call 911 at once.",
+        conversation.NEW_TIP: "Thank you. Your tip number is {tip_number}. Who you are is "
+        "encrypted and no officer sees it. A detective may ask you questions here. "
+        "Send NEW for a separate tip, STOP to get no more messages.",
+        conversation.FOLLOWUP: "Added to tip {tip_number}. Thank you.",
+        conversation.HELP: "Anonymous tip line. Tell us what you know; who you are is encrypted "
+        "and never shown to officers. Send NEW for a new tip, STOP to get no more messages. "
+        "In danger now? Call 911.",
+        conversation.START: "You will get messages from the tip line again. Send STOP to end them.",
+        conversation.NEW: "OK: your next message starts a new tip with its own number.",
+        conversation.EMPTY: "Write to us what you know. If anyone is in danger now, call 911.",
+        conversation.STOP: "You will get no more messages from the tip line. Send START to get "
+        "them again.",
+        "media_failed": "We could not keep your photo or file; please describe it in a message.",
+    },
+    "es": {
+        "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato.",
+        conversation.NEW_TIP: "Gracias. Su número de denuncia es {tip_number}. Quién es usted "
+        "se guarda cifrado y ningún agente lo ve. Un detective puede hacerle preguntas aquí. "
+        "Envíe NUEVO para otra denuncia, ALTO para no recibir más mensajes.",
+        conversation.FOLLOWUP: "Añadido a la denuncia {tip_number}. Gracias.",
+        conversation.HELP: "Línea de denuncias anónimas. Cuéntenos lo que sabe; quién es usted se "
+        "guarda cifrado y ningún agente lo ve. Envíe NUEVO para otra denuncia, ALTO para no "
+        "recibir más mensajes. ¿Peligro ahora? Llame al 911.",
+        conversation.START: "Volverá a recibir mensajes de la línea de denuncias. Envíe ALTO "
+        "para dejarlos.",
+        conversation.NEW: "De acuerdo: su próximo mensaje será una denuncia nueva con su propio "
+        "número.",
+        conversation.EMPTY: "Escríbanos lo que sabe. Si alguien está en peligro ahora, llame "
+        "al 911.",
+        conversation.STOP: "No recibirá más mensajes de la línea de denuncias. Envíe START para "
+        "volver a recibirlos.",
+        "media_failed": "No pudimos guardar su foto o archivo; descríbalo en un mensaje.",
+    },
+}
+_TIP_KINDS = (conversation.NEW_TIP, conversation.FOLLOWUP)
+
+
+def tipster_text(language: str | None, key: str, **values: str) -> str:
+    """A tipster-facing DM text in English or Spanish (English for anything else)."""
+    table = TEXTS.get(language or "en", TEXTS["en"])
+    return table[key].format(**values)
+
+
+@dataclass(frozen=True)
+class SocialOutcome:
+    """What became of one message: a conversation outcome kind, or ``duplicate``."""
+
+    kind: str
+    tip_number: str | None = None
+    images_stored: int = 0
+    media_failed: int = 0
+    reply_queued: bool = False
+
+
+def register_social_senders(app: Flask) -> None:
+    """Register the outbox senders of messenger, instagram, whatsapp and x."""
+    from intake.channels.meta_sender import register_meta_senders
+    from intake.channels.x_sender import register_x_sender
+
+    register_meta_senders(app)
+    register_x_sender(app)
+    # urllib3 logs every request line at DEBUG, and an X DM path or Graph media URL names the
+    # tipster's id (the redacting filter only knows phone numbers and addresses).
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
+
+
+def provider_key(keyring: Keyring, provider: str, provider_message_id: str) -> str:
+    """The stored form of a provider message id: a keyed digest, so no id leaks who sent it."""
+    return crypto.keyed_digest(keyring, "provider-message", f"{provider}:{provider_message_id}")
+
+
+def sender_of(message: InboundMessage) -> Sender:
+    """The pipeline's Sender for a platform message (an id, never assumed to be a phone)."""
+    return Sender(kind=message.sender_kind, address=message.sender, handle=message.sender_handle)
+
+
+def process_message(
+    session: Session, keyring: Keyring, settings: Any, message: InboundMessage
+) -> SocialOutcome:
+    """Thread one platform message into a tip (shared rules) and queue the reply. Flushes only.
+
+    Raises InvalidInputError when the message cannot be stored (too long, unusable sender).
+    """
+    key = provider_key(keyring, message.provider, message.event_id)
+    # Checked before fetching media: a redelivery must cost nothing.
+    if conversation.is_redelivery(session, message.provider, key):
+        return SocialOutcome("duplicate")
+    media = fetch_images(message, settings) if message.media else FetchedMedia()
+    text = message.text
+    if message.location is not None:
+        # The point itself goes on the tip; the note keeps a shared location visible in the thread
+        # (and gives a location-only message, WhatsApp's only kind, something to store).
+        note = "[Shared location: {:.5f}, {:.5f}]".format(*message.location)
+        text = f"{text}\n{note}" if text.strip() else note
+    incoming = conversation.IncomingText(
+        channel=message.channel,
+        provider=message.provider,
+        event_id=key,
+        sender=sender_of(message),
+        text=text[:NARRATIVE_MAX],
+        images=media.images,
+        location=message.location,
+        images_failed=media.failed,
+    )
+    outcome = conversation.handle_incoming(
+        session,
+        keyring,
+        incoming,
+        window=timedelta(hours=int(settings.conversation_window_hours)),
+        default_region=settings.default_region,
+    )
+    if outcome.is_replay:
+        return SocialOutcome("duplicate", outcome.tip_number)
+    tip = (
+        session.scalar(select(Tip).where(Tip.tip_number == outcome.tip_number))
+        if outcome.tip_number
+        else None
+    )
+    if tip is not None and outcome.kind == conversation.FOLLOWUP and message.location:
+        _place_tip(session, tip, *message.location)
+    failed = media.failed + len(media.images) - outcome.images_stored
+    if outcome.kind not in _TIP_KINDS:
+        failed = media.failed + len(media.images)
+    queued = _queue_answer(session, keyring, message, outcome, tip, failed)
+    return SocialOutcome(outcome.kind, outcome.tip_number, outcome.images_stored, failed, queued)
+
+
+def _answer_text(outcome: conversation.Outcome, media_failed: int) -> str:
+    lines = []
+    if outcome.is_emergency:
+        lines.append(tipster_text(outcome.language, "emergency"))
+    lines.append(tipster_text(outcome.language, outcome.kind, tip_number=outcome.tip_number or ""))
+    if media_failed and outcome.kind in _TIP_KINDS:
+        lines.append(tipster_text(outcome.language, "media_failed"))
+    return "\n\n".join(lines)
+
+
+def _queue_answer(
+    session: Session,
+    keyring: Keyring,
+    message: InboundMessage,
+    outcome: conversation.Outcome,
+    tip: Tip | None,
+    media_failed: int,
+) -> bool:
+    """Queue the DM answering this message; False when nothing may or can be sent."""
+    # The rules answer None to an opted-out tipster, and to STOP (where SMS carriers confirm
+    # themselves); a DM platform confirms nothing, so STOP gets its one last message here.
+    if outcome.reply is None and outcome.kind != conversation.STOP:
+        return False
+    if outcome.kind not in conversation.REPLIES["en"] and outcome.kind != conversation.STOP:
+        return False
+    text = _answer_text(outcome, media_failed)
+    if tip is not None and outcome.kind in _TIP_KINDS:
+        return queue_reply(session, keyring, tip, text) is not None
+    reporter = find_reporter(session, keyring, message.channel, sender_of(message))
+    if reporter is None or reporter.wrapped_key is None:
+        return False  # a keyword before any tip: no reporter, so no address to answer
+    payload = {"text": text}
+    if outcome.kind == conversation.STOP:
+        payload["notice"] = "opt_out"  # the one message an opted-out tipster still gets
+    session.add(
+        OutboxMessage(
+            kind="reply", channel=message.channel, reporter_id=reporter.id, payload=payload
+        )
+    )
+    session.flush()
+    return True
+
+
+def _place_tip(session: Session, tip: Tip, lat: float, lon: float) -> None:
+    """Give a tip without a point the location its tipster shared, and route it there if new.
+
+    A tip someone already works stays in its queue: only a supervisor moves it.
+    """
+    if tip.lat is not None or tip.status != "new":
+        return
+    route = route_tip(
+        session,
+        category_code=tip.category_code,
+        lat=lat,
+        lon=lon,
+        location_text=None,
+        point_kind="shared",
+    )
+    old_queue = tip.queue.code
+    tip.lat, tip.lon, tip.location_source = route.lat, route.lon, route.location_source
+    tip.district_id, tip.queue, tip.routing_reason = route.district_id, route.queue, route.reason
+    session.flush()
+    record_event(
+        session,
+        "tip.located",
+        actor_kind="tipster",
+        tip_id=tip.id,
+        details={"from_queue": old_queue, "to_queue": route.queue.code},
+    )
+
+
+def queue_reply(session: Session, keyring: Keyring, tip: Tip, text: str) -> OutboxMessage | None:
+    """Add an outbound message to the tip's thread and queue it to the tipster."""
+    message = Message(tip=tip, direction="outbound", channel=tip.channel)
+    message.seal_body(keyring, text)
+    session.add(message)
+    session.flush()
+    return enqueue_reply(session, tip, message)
+
+
+def apply_status(session: Session, keyring: Keyring, status: StatusUpdate) -> bool:
+    """Record a delivery report on the message it names; False when no message matches."""
+    key = provider_key(keyring, status.provider, status.provider_message_id)
+    message = session.scalar(
+        select(Message).where(
+            Message.provider == status.provider, Message.provider_message_id == key
+        )
+    )
+    if message is None:
+        return False
+    # Reports can arrive out of order: a late "sent" must not undo "delivered" or "read".
+    rank = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+    if rank.get(status.status, 0) < rank.get(message.delivery_status, 0):
+        return True
+    message.delivery_status = status.status[:16]
+    if status.status == "failed":
+        message.delivery_error = f"provider error {status.error_code or 'unknown'}"[:200]
+    return True
+
+
+@dataclass
+class BatchReport:
+    """Counts for one webhook delivery; ``unstored`` > 0 means the provider must deliver again."""
+
+    kinds: dict[str, int]
+    statuses: int = 0
+    refused: int = 0
+    degraded: int = 0
+    unstored: int = 0
+
+    def summary(self) -> str:
+        """A log-safe one-liner: counts only."""
+        kinds = " ".join(f"{kind}={count}" for kind, count in sorted(self.kinds.items()))
+        return (
+            f"{kinds} statuses={self.statuses} refused={self.refused} "
+            f"degraded={self.degraded} unstored={self.unstored}"
+        ).strip()
+
+
+def _where(exc: BaseException) -> str:
+    """Where an exception was raised (file:line), for the log: its message may hold data."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    frame = frames[-1]
+    return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+
+
+def _store_one(
+    session: Session, keyring: Keyring, settings: Any, message: InboundMessage, report: BatchReport
+) -> str | None:
+    """The outcome kind of one message, or None when it was refused or could not be stored."""
+    attempts = (message, replace(message, media=(), location=None))
+    for number, attempt in enumerate(attempts):
+        if number and attempt == message:
+            break  # nothing to leave out: a second try would fail the same way
+        try:
+            with session.begin_nested():
+                outcome = process_message(session, keyring, settings, attempt)
+        except InvalidInputError:
+            report.refused += 1
+            log.warning("%s message refused by the pipeline", message.channel)
+            return None
+        except Exception as exc:  # noqa: BLE001 - one item must not sink the batch
+            log.error(
+                "%s message failed kind=%s at=%s", message.channel, type(exc).__name__, _where(exc)
+            )
+            continue
+        report.degraded += 1 if number else 0
+        return outcome.kind
+    report.unstored += 1
+    return None
+
+
+def process_batch(
+    session: Session,
+    keyring: Keyring,
+    settings: Any,
+    messages: list[InboundMessage],
+    statuses: list[StatusUpdate] = (),  # type: ignore[assignment]
+) -> BatchReport:
+    """Store every message and status of one delivery, each in its own savepoint. Flushes only.
+
+    A message the pipeline refuses (InvalidInputError: nothing storable) is dropped and counted.
+    A message that fails unexpectedly is tried once more without its media and location, the
+    likeliest culprits; if that fails too it is counted in ``unstored`` and the view must answer
+    non-200 so the platform delivers the batch again (stored items deduplicate).
+    """
+    report = BatchReport(kinds={})
+    for message in messages:
+        kind = _store_one(session, keyring, settings, message, report)
+        if kind is not None:
+            report.kinds[kind] = report.kinds.get(kind, 0) + 1
+    for status in statuses:
+        try:
+            with session.begin_nested():
+                if apply_status(session, keyring, status):
+                    report.statuses += 1
+        except Exception as exc:  # noqa: BLE001 - a report is worth less than the batch
+            log.error("status update failed kind=%s at=%s", type(exc).__name__, _where(exc))
+    return report

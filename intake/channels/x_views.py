@@ -1,0 +1,71 @@
+"""``/webhooks/x``: X's CRC challenge and signed direct-message deliveries.
+
+Both the Account Activity API and the X Activity API (``dm.received``) post here. The signature
+covers the raw body, read once before anything parses it; the account's own DMs are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify, request
+
+from intake.channels.social_media import provider_setting
+from intake.channels.social_service import process_batch
+from intake.errors import ForbiddenError, InvalidInputError
+from intake.extensions import db, get_keyring, get_settings
+from webhooks import x
+from webhooks.base import PayloadError, SignatureError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("x_webhook", __name__)
+
+
+@bp.get("/webhooks/x")
+def answer_crc() -> Response:
+    """Answer X's challenge-response check with the HMAC of ``crc_token``."""
+    secret = provider_setting(get_settings(), "X_CONSUMER_SECRET")
+    try:
+        answer = x.crc_response(secret, request.args.get("crc_token", ""))
+    except SignatureError:
+        log.warning("x crc refused: X_CONSUMER_SECRET is not set")
+        raise ForbiddenError("The X webhook is not configured.") from None
+    except PayloadError:
+        raise InvalidInputError("crc_token is missing or too long.") from None
+    return jsonify(answer)
+
+
+@bp.post("/webhooks/x")
+def receive_events() -> tuple[Response, int]:
+    """Store every resident DM of a signed X delivery."""
+    # Before anything parses the body: the signature is over these exact bytes.
+    raw_body = request.get_data(cache=False)
+    settings = get_settings()
+    try:
+        x.verify_signature(
+            provider_setting(settings, "X_CONSUMER_SECRET"),
+            raw_body,
+            request.headers.get(x.SIGNATURE_HEADER),
+        )
+    except SignatureError:
+        log.warning("x delivery refused: signature missing or wrong")
+        raise ForbiddenError("The request is not signed by X.") from None
+    try:
+        batch = x.parse_events(raw_body, own_user_id=provider_setting(settings, "X_USER_ID"))
+    except PayloadError:
+        log.warning("x delivery refused: not a JSON object")
+        raise InvalidInputError("The body is not an X webhook event.") from None
+    report = process_batch(db.session(), get_keyring(), settings, batch.messages)
+    db.session.commit()
+    log.info(
+        "x delivery messages=%d %s ignored=%d malformed=%d",
+        len(batch.messages),
+        report.summary(),
+        batch.ignored,
+        batch.malformed,
+    )
+    if report.unstored:
+        # Stored items are committed and will deduplicate; X must send the rest again.
+        return jsonify({"status": "retry"}), 503
+    return jsonify({"status": "received"}), 200
