@@ -19,7 +19,13 @@ CATEGORY_TERMS: dict[str, str] = {
         asesin*=4; mataron=4; lo mato=4; la mato=4; los mato=4; lo mataron=5; la mataron=5;
         muerto=2.5; muerta=2.5; muertos=2.5; cadaver*=4; homicidio=4; murio=2; fallecio=2;
         cuerpo=1.5; sin vida=3; mato=3; to death=3; lo ultimaron=4; lo quebraron=3; lo tumbaron=2.5;
-        smoked=2; quito la vida=4
+        smoked=2; quito la vida=4;
+        did him in=3; did her in=3; offed=3; whacked=2.5; bodied=3; popped him=2;
+        killed him=3.5; killed her=3.5; was murdered=4; got murdered=4; killing=2.5;
+        found him dead=4; found her dead=4; found in the river=2.5; found floating=3;
+        le quitaron la vida=4; lo asesinaron=5; la asesinaron=5; lo mataron a=5;
+        lo despacharon=3; lo matan=3; lo encontraron muerto=5; la encontraron muerta=5;
+        ajusticiaron=3; lo ejecutaron=4; ejecutado=3; lo picaron hasta matarlo=5
     """,
     "shooting": """
         shot=2.5; shots=3; shooting=3; shootin=3; shoot out=3; shootout=3; gunshot*=3;
@@ -29,7 +35,13 @@ CATEGORY_TERMS: dict[str, str] = {
         shot at=3.5; shot up=3; bullet hole*=4; shooter=3; sounded like fireworks=2;
         balacera=4; balaceras=4; balazo*=3.5; baleado*=3.5; balearon=4; balacearon=4;
         dispar*=2.5; tiroteo=4; tiros=3; tiro=1.5; plomazo*=3.5; plomo=1.5; casquillo*=4;
-        herido de bala=4; bala*=2; le dieron un tiro=4; tronaron=2; detonaciones=3
+        herido de bala=4; bala*=2; le dieron un tiro=4; tronaron=2; detonaciones=3;
+        shot him=3; shot her=3; got shot=3.5; was shot=3.5; been shot=3.5; shots rang out=4;
+        rounds=1.5; fired rounds=3.5; fired shots=4; busting=1.5; clapping=1.5; bussin=1;
+        le dispararon=4; nos dispararon=4; dispararon=3.5; disparos=3.5; tirando tiros=4;
+        tirando balazos=4; tirotearon=4; lo balearon=4; lo balacearon=4; echaron bala=4;
+        echando bala=4; pegaron un tiro=4; le pegaron un tiro=4; le metieron un tiro=4;
+        rafaga*=3; detonacion*=3
     """,
     "weapons": """
         gun=2; guns=2.5; gunz=2.5; gunn=2; firearm*=3; pistol*=2.5; handgun*=3; rifle*=2.5;
@@ -46,7 +58,15 @@ CATEGORY_TERMS: dict[str, str] = {
         cuetazo=2; fierro*=2.5; fusil*=3; cuerno de chivo=4; cuernos de chivo=4; escuadra=2.5;
         municion*=3; arma de fuego=4; armas de fuego=4; vende armas=4; venden armas=4;
         venta de armas=4; trae una pistola=3; pistolon=3; chopo=2.5; tiene un arma=3;
-        una 9=2.5; una nueve=2.5; navaja=1; cuchillo=1; knife=1; machete=1.5
+        una 9=2.5; una nueve=2.5; navaja=1; cuchillo=1; knife=1; machete=1.5;
+        gat=2.5; heat=0.5; burner=1.5; tool=0.5; iron=1; 380=2; 357=2; 38 special=3;
+        assault rifle=3.5; uzi=3; tec 9=3.5; mac 10=3.5; long gun=3; stolen gun*=4;
+        gun in his waistband=4; waistband=2; bulge=1; selling a gun=4; sold me a gun=4;
+        trafficking guns=5; gun runner*=4; straw purchase*=5; arsenal=3;
+        guarda una pistola=3.5; esconde armas=4; esconde una pistola=4; cargador=2;
+        balas=2.5; cartuchos=2.5; chumbo=2; pistolita=3; revolver=3; la 38=2.5;
+        trafica armas=5; trafico de armas=5; armas ilegales=5; arma ilegal=5;
+        matraca=2.5; cuerno=2; r 15=3; metralleta=3.5
     """,
     "assault": """
         assault*=2.5; asault*=2.5; beat up=3; beat him up=3.5; beat her up=3; beating=2.5;
@@ -60,7 +80,16 @@ CATEGORY_TERMS: dict[str, str] = {
         acuchill*=3.5; navaja*=1.5; cuchillo*=1.5; madrazo*=3; chingadazo*=3; le pegaron=3;
         pegaron=2; patada*=2.5; punetazo*=3; trompada*=3; lo atacaron=3; ataco=2;
         atacaron=2.5; ataque=2; sangr*=1; herido=1.5; herida=1.5; lo lastimaron=3; bate=2;
-        le rompieron=2.5; puno=1.5; cachazo*=3; le dieron una=2; reventaron=1.5
+        le rompieron=2.5; puno=1.5; cachazo*=3; le dieron una=2; reventaron=1.5;
+        pulled a knife=3; pulled a knife on=3; knife on me=2.5; fight with knives=4;
+        persigu*=2; chasing=1.5; chased=1.5; stitches=2; puntadas=2; busted his head=3;
+        hit him with=3; hit her with=3; hit me with=3; smashed a bottle=3.5;
+        got beat=3; beat down=3; beatdown=3; beat the crap=3; whooped on=2.5; jumping=1;
+        lo golpearon=3.5; la golpearon=3.5; me golpearon=3.5; golpearon=3; le dieron una golpiza=4;
+        lo agarraron a golpes=4; a golpes=3; a palos=3; a batazos=3.5; botellazo=3.5;
+        lo madrearon=3.5; le partieron=2.5; le rajaron=3; lo cortaron=3; navajazo=3.5;
+        machetazo*=4; lo chuzaron=3.5; lo apunalaron=4; pelea con cuchillos=4;
+        entre varios=2; le cayeron=2; lo jumpearon=3
     """,
     "domestic_violence": """
         domestic=3.5; dv=2.5; restraining order=3.5; protective order=3.5;
@@ -72,7 +101,16 @@ CATEGORY_TERMS: dict[str, str] = {
         orden de restriccion=4; orden de proteccion=4; le pega=3; me pega=3; la golpea=3;
         me golpea=3; la golpeo=3; me golpeo=3; maltrat*=2; ahorc*=2.5; celos*=2;
         la amenaza=1.5; no la deja salir=2.5; le quita el telefono=2.5; la encierra=2.5;
-        la insulta=1.5; moretones=1.5; ojo morado=2.5
+        la insulta=1.5; moretones=1.5; ojo morado=2.5;
+        choked her=4; choked me=3; chokes her=4; strangled her=4; slammed her=3;
+        slamming her=3; beat his wife=4; beat his girlfriend=4; hit his wife=3.5;
+        punched his girlfriend=4; hits his girlfriend=4; broke my arm=2.5; my ex=1;
+        her ex=1; his ex=1; abuser=2.5; abusive relationship=4; domestic violence=5;
+        women's shelter=3; shelter=1; safe house=2; scared to leave=3; cant leave him=3;
+        me pego=3; me golpeaba=3; la golpeaba=3; le pegaba=3; me pegaba=3; le pega a su=3;
+        le pega a su esposa=4; le pega a su mujer=4; golpea a su esposa=4; golpea a su mujer=4;
+        me maltrata=3.5; la maltrata=3.5; mi pareja=1.5; mi marido=1; cara golpeada=3;
+        sale golpeada=3; la trae golpeada=3.5; la cela=2; muy celoso=2.5; celoso=2
     """,
     "sexual_assault": """
         rape=4; raped=4; rapes=4; raping=4; rapist=4; sexual assault=5; sexually assault*=5;
@@ -88,7 +126,16 @@ CATEGORY_TERMS: dict[str, str] = {
         la tocaba=2.5; tocamientos=3.5; sus partes=3; exhibicionista=4; se masturba*=4;
         algo en la bebida=3; desnud*=2; sexual*=2; encuerado=2; le ensena el pene=4; abusaron de
         mi=4; abuso de mi=4;
-        me drogaron=2.5; abusaron de ella=4
+        me drogaron=2.5; abusaron de ella=4;
+        put something in my drink=4; something in my drink=4; drugged me=3.5;
+        spiked my drink=4; spiked=2; roofied=4; woke up naked=4; took advantage of=3;
+        forced me to=2.5; made me touch=4; touched my=2.5; grabbed my=2; grabbing their=2.5;
+        rubbing up against=3.5; rubbing against=3; upskirt=4; peeping tom=4; peeping=2.5;
+        sextortion=4; revenge porn=4; nudes of=3; leaked my=2; catcall*=1.5;
+        la violaron=5; me violaron=5; la violo=5; me violo=5; abuso de ella=4;
+        le toco sus partes=5; me toco mis partes=5; se le pego=2; se le repega=3;
+        nalgas=2; la nalga=2; manosea=3.5; manoseando=3.5; le levanta la falda=4;
+        la drogaron=3.5; algo en mi bebida=4; le echaron algo=3; acosando=2; acosa=2
     """,
     "child_abuse": """
         child abuse=5; child neglect=5; neglect*=3; left alone=2; home alone=2.5;
@@ -103,7 +150,18 @@ CATEGORY_TERMS: dict[str, str] = {
         le pega a sus hijos=4; les pega a los ninos=4; pornografia infantil=5; pedofilo=4;
         abandon*=1.5; moretones=1; encerrados=1.5; desnutrid*=3; sucios=1.5; descuid*=2.5;
         chancla=1.5; cinturon=1.5; cinto=1.5; sin comer=2.5;
-        solo en el carro=4; sola en el carro=4; solito en el carro=4
+        solo en el carro=4; sola en el carro=4; solito en el carro=4;
+        in diapers=2.5; diapers=2; dirty clothes=1.5; never home=1.5; mom is never home=3;
+        locked in a room=3; locked in the closet=4; beats the baby=5; shakes the baby=5;
+        shaking the baby=5; burned the kid=4; cigarette burns=4; marks on his back=3;
+        marks on her back=3; marks all over=2.5; extension cord=3; with a belt=2.5;
+        as punishment=2; whoops them=3.5; beats them=3; child support=0; baby=0.5;
+        inappropriate with kids=4; messages to kids=3; sends messages to=1.5;
+        texting my daughter=3; texting my son=3; dont tell your parents=4;
+        no le diga a sus papas=4; no le digas a tus papas=4; fotos raras=2.5; mensajes raros=2;
+        le quema=3; como castigo=3; panales=2; en panales=2.5; los tiene sucios=3;
+        no los manda a la escuela=3; los encierra=3.5; la encierra=1; maltrata a los ninos=5;
+        maltrata a sus hijos=5; les pega con=4; le pega con=3; a su nino=1.5; a su hijo=1
     """,
     "human_trafficking": """
         traffick*=3; trafficking=3.5; human trafficking=6; sex trafficking=6; trafficked=4;
@@ -123,7 +181,18 @@ CATEGORY_TERMS: dict[str, str] = {
         viven ahi=1.5; las venden=3; never get paid=3.5; never gets paid=3.5;
         sleep in the basement=2.5; call immigration=2.5; immigration=1.5; not allowed to=2.5;
         lo tienen trabajando=4; la tienen trabajando=4; los tienen trabajando=4;
-        las tienen trabajando=4; tienen trabajando=3; sin pagarle=3; sin pagarles=3
+        las tienen trabajando=4; tienen trabajando=3; sin pagarle=3; sin pagarles=3;
+        massage spot=3.5; massage place=3.5; massage=2; rub and tug=4; happy ending*=4;
+        men in and out=3.5; older men=2.5; meet older men=4; for money=1;
+        makes her=2; makes them=2; forces her=3; forced her=2.5; keeps all the money=3;
+        keeps all of it=2; keeps their money=3; holds their passports=5; holds their papers=4;
+        work for free=3; without pay=3; no pay=2; unpaid=2; live in the back=3;
+        live at the store=3; sleep at the restaurant=3; locked in at night=3.5;
+        de sirvienta=2.5; sin sueldo=3; sin paga=3; le quito el pasaporte=5;
+        le quitaron el pasaporte=5; les quitan los papeles=5; la trajeron=2.5;
+        los trajeron=2.5; promesa de trabajo=3.5; le prometieron trabajo=3.5;
+        para pagar la deuda=4; pagar la deuda=3; acostarse con hombres=4; con hombres=1.5;
+        la prostituyen=5; las prostituyen=5; las ponen a trabajar=4; trabajando sin=2.5
     """,
     "robbery": """
         robbed=2.5; robbery=3.5; robberies=3.5; rob=2.5; robbing=2.5; mugg*=3.5; held up=3;
@@ -137,7 +206,15 @@ CATEGORY_TERMS: dict[str, str] = {
         arrebat*=3; cartera=1.5; billetera=1.5; bolsa=1; encapuchado*=1.5; cajero=1;
         me bajaron=2; lo bajaron=2; sticking people up=4; sticking up=3.5;
         stickup=3.5; holding up=3; asaltando=3.5; pulled a knife on=3.5;
-        pulled a gun on=3.5; hand over=2.5; made me give=3; a la fuerza=1
+        pulled a gun on=3.5; hand over=2.5; made me give=3; a la fuerza=1;
+        jalaron=1.5; me jalaron=2.5; le jalaron=2.5; jalaron la cadena=4; arrancaron=2.5;
+        me arrancaron=3; le arrancaron=3; cadena=1.5; chain=1; snatched my chain=4;
+        ripped my chain=4; took my chain=3.5; jacked me=3; got jacked=2.5; robbed me=3.5;
+        robbed him=3.5; robbed her=3.5; robbing people=4; mugged=4; get robbed=3;
+        getting robbed=3.5; stick up kids=4; gun in my face=4; knife to my=3.5;
+        me robaron el celular=4; me asaltaron=5; lo asaltaron=5; la asaltaron=5;
+        nos asaltaron=5; asaltando=3.5; asaltan=3.5; atracan=3.5; me atracaron=5;
+        me encanonaron=5; encanonaron=4; lo encanonaron=5; dame todo=3; dame el celular=4
     """,
     "burglary": """
         broke in=3.5; break in=3.5; broke into=3.5; breaking into=3.5; breaking in=3.5;
@@ -154,7 +231,15 @@ CATEGORY_TERMS: dict[str, str] = {
         rompieron la puerta=3; robaron en mi casa=4; robaron mi casa=4; robo a casa=4;
         allanamiento=3.5; por la ventana=2; cerradura=2; chapa=1.5; brincaron=2; storage unit*=2;
         sotano=1.5; metiendose=3; metiendo=2; entrando a las casas=4; entran a las casas=4;
-        se meten a las casas=4
+        se meten a las casas=4;
+        entrando a los garajes=4; garajes=1.5; garaje=1.5; entrando a=1; robbed my store=3;
+        broke into the store=4; broke into my car=3; car break in*=4; smash and grab=4;
+        tried to break in=3.5; trying to break in=3.5; came through the window=3.5;
+        someone was in my house=3.5; somebody was in my house=3.5; house was broken=4;
+        entraron a robar=4; se metieron a mi casa=5; se metieron a la casa=4;
+        se metieron en mi casa=5; se metieron al carro=3.5; abrieron la puerta=2;
+        rompieron el candado=3; reventaron la puerta=4; forzaron la puerta=4;
+        tumbaron la puerta=4; se brincaron=3; se brinco la barda=3.5; robaron la casa=4
     """,
     "theft": """
         stole=2.5; stolen=2; steal*=2.5; theft=3; shoplift*=4; package*=2.5; porch=1.5;
@@ -164,7 +249,16 @@ CATEGORY_TERMS: dict[str, str] = {
         amazon=1.5; delivery=1; deliveries=1; mail=1; tip jar=3; stealing=2.5;
         robaron=2; robo=2; robar*=2; roba=2; roban=2; robando=2; hurto=3.5; bici*=1.5;
         bicicleta*=1.5; paquete*=2.5; ladron*=2.5; ratero*=2.5; se llevo=2; se llevaron=2;
-        tienda=0.5; carterista=4; catalizador*=4; sin pagar=3; correo=1; se robo=2.5; se roba=2.5
+        tienda=0.5; carterista=4; catalizador*=4; sin pagar=3; correo=1; se robo=2.5; se roba=2.5;
+        pocketing=3; pocketed=3; skimming=2; embezzl*=3.5; stealing from=3; steals from=3;
+        from the register=2; cut the lock=3.5; bike got=2; my bike=2; jacked my bike=4;
+        took my bike=4; took my package*=4; took the packages=4; stealing packages=4;
+        shoplifter*=4; walking out with=3; walks out with=3; puts it in her bag=3;
+        scrap metal=2; stripping the copper=3; gas siphon*=3; siphoning=3;
+        se esta llevando=2.5; se lleva=2; se llevan=2; se robo=2.5; se roban=2.5;
+        se robaron=2.5; me robaron la bici=4; me robaron el paquete=4; robaron el paquete=4;
+        cortaron el candado=3.5; ropa de la tienda=2.5; metida en su bolsa=2.5;
+        sin pagar=3; robando en la tienda=4; roba en la tienda=4; le robo=2; me robo=2
     """,
     "vehicle_theft": """
         stole my car=5; car was stolen=5; car stolen=5; stolen car=4; stolen cars=4;
@@ -177,7 +271,15 @@ CATEGORY_TERMS: dict[str, str] = {
         robo de auto=5; robo de vehiculo=5; desarmadero=5; deshuesadero=5; yonke=2.5;
         me robaron el carro=5; me robaron la camioneta=5; me robaron la troca=5;
         se robaron el carro=5; robaron el carro=5; robaron la camioneta=5; robaron mi carro=5;
-        placas=1.5; cambian las placas=4; le cambian las placas=4; numero de serie=2.5
+        placas=1.5; cambian las placas=4; le cambian las placas=4; numero de serie=2.5;
+        got taken=1; took my whip=4; stole my whip=5; stole my ride=5; my whip=1.5;
+        change the vins=5; changing vins=5; repaint cars=3; repainting cars=3;
+        chop shop=5; stripped car=3; stealing kias=5; steal kias=5; kias=2; hyundais=2;
+        se llevaron el carro=5; se llevaron mi carro=5; se robaron mi carro=5;
+        me robaron la moto=5; robaron la moto=5; se robaron la moto=5; la moto=1;
+        me robaron el coche=5; se llevan los carros=4; se andan llevando=3;
+        roban carros=5; robando carros=5; es robado=2.5; carro robado=5; moto robada=5;
+        troca robada=5; camioneta robada=5; sin placas=2
     """,
     "drugs": """
         drug=3; drugs=3; drug dealer*=4; drug dealing=4; drug house=4; drug trafficking=6;
@@ -200,7 +302,15 @@ CATEGORY_TERMS: dict[str, str] = {
         jeringa*=2.5; sobredosis=4; polvo=2; grapas=2.5; bolsitas=3; tiendita*=3;
         jibaro*=4; jibariando=4; caleta=2; nieve=1; moteros=3; marihuanos=2.5;
         entra y sale gente=3.5; entran y salen=3; sale y entra=3; drogadict*=3; adict*=2.5;
-        fumando=1.5; se drogan=3.5; drogandose=3.5; drogando=3.5
+        fumando=1.5; se drogan=3.5; drogandose=3.5; drogando=3.5;
+        oding=4; od ing=4; pushing pills=4; pushing=1.5; serving out=3; hand stuff=2;
+        little bags=2.5; baggies=3; drug deals=4; selling dope=4; selling weed=4;
+        selling coke=4; selling crack=4; pills and lean=4; shooting dope=4; nodding off=3;
+        needles everywhere=3; plug=2; k2=3; spice=2; tusi=3.5; pink cocaine=4; vape pens=1;
+        se inyecta=4; se inyectan=4; inyectandose=4; inyect*=2.5; jeringas tiradas=3;
+        venden cocaina=5; venden marihuana=5; venden mota=5; venden perico=5; vende perico=5;
+        vende mota=5; pastillas de=2; fentanilo=4; crico=3; crack=2.5; piedra=2; cripy=3;
+        jibaros=4; bichote=3; punto=1; capsulas=2; dealer=3; narcomenudeo=5; la tiendita=3
     """,
     "gang": """
         gang=3.5; gangs=3.5; gang member*=4; gangbang*=4; gangster*=3; crew=1.5;
@@ -212,7 +322,14 @@ CATEGORY_TERMS: dict[str, str] = {
         pandill*=4; marero*=4; mara=3; la mara=4; la 18=4; la 13=4; cholos=2.5; banda=1.5;
         territorio=2.5; reclut*=3; tatuaje*=1.5; cobran renta=4; cobran la renta=4;
         cobrar renta=4; cobran cuota=4; cuota=2; extorsion*=3.5; extorsionan=4;
-        extorsionando=4; vacuna=1.5; derecho de piso=4; sicario*=3; carteles=2.5; cartel=2.5
+        extorsionando=4; vacuna=1.5; derecho de piso=4; sicario*=3; carteles=2.5; cartel=2.5;
+        the set=2; set=0.5; beefing=3; beefin=3; beef with=2.5; smoke with=1.5; opp block=4;
+        shooting at opps=3; flashing signs=4; throwing up signs=4; gang related=4;
+        gang tattoo*=4; jumped into=3.5; join a gang=5; join the gang=5; joining a gang=5;
+        get in=0.5; initiation=3; recruiting=3; recruit kids=4; young boys=1.5; crew from=2.5;
+        cathedral=0.5; la ms=4; los de la ms=5; mareros=4; la placa=2; su placa=1.5;
+        cobra renta=4; cobra la renta=4; cobran piso=4; cobran derecho de piso=5;
+        pintaron su placa=4; clicas=4; homies=1.5; los homies=2; barrio 18=5; la clika=4
     """,
     "fraud": """
         scam*=3.5; scamm*=3.5; fraud*=3.5; fake=1.5; identity theft=5; stole my identity=5;
@@ -231,7 +348,17 @@ CATEGORY_TERMS: dict[str, str] = {
         cheques=2.5; cheque=2; me cobraron=2.5; papeles falsos=3.5; documentos falsos=4;
         seguro social=3; se hizo pasar=3.5; se hace pasar=3.5; se hacen pasar=3.5;
         le saco dinero=3; dinero=0.5; transferencia=2; billetes falsos=4; inversion=2;
-        me pidio dinero=2.5; nos pidio dinero=2.5; deposito=1.5
+        me pidio dinero=2.5; nos pidio dinero=2.5; deposito=1.5;
+        cooks the books=4; cooking the books=4; fake patients=3.5; bills medicaid=4;
+        medicaid fraud=5; medicare fraud=5; insurance fraud=5; medicaid=2; medicare=2;
+        fake listing=4; listing is fake=4; rental scam=5; took my rent=3; took my deposit=3;
+        blocked me=1.5; never came back=1.5; took a deposit=3; deposit from=2;
+        gift cards=3.5; fake charity=4; fake cop=2; grandparent scam=5; in jail and needed=3;
+        needed bail=3; romance scam=5; catfish*=3; crypto scam=5; stole my identity=5;
+        opened cards in my name=5; in my name=2.5; a mi nombre=3; a nombre mio=3;
+        papeles de inmigracion=2.5; cobra miles=2; mensaje del banco=3; banco falso=4;
+        me sacaron todo el dinero=4; me sacaron el dinero=4; me vacearon la cuenta=4;
+        vaciaron mi cuenta=4; vaciaron la cuenta=4; tarjetas de credito a mi nombre=5
     """,
     "vandalism": """
         vandal*=4; graffiti=4; grafitti=4; grafiti=4; graffitti=4; spray paint*=4;
@@ -242,7 +369,14 @@ CATEGORY_TERMS: dict[str, str] = {
         grafiti*=4; pintaron=3; pintas=3; pintadas=3; rayaron=3; rayado=2; rayones=2;
         ponchar*=3.5; poncharon=4; llantas=1.5; rompieron=2; quebraron=2; danaron=3;
         dano=1.5; danos=1.5; destroz*=3; vidrio*=2; vandalismo=4; a pedradas=3; piedras=1.5;
-        tumbaron=1.5
+        tumbaron=1.5;
+        smashing=2.5; smash*=2.5; bus shelter=1.5; broke the windows=3; breaking windows=3;
+        threw a brick=3.5; spray painted=4; tagging the=3; tagged the=3; keyed my car=5;
+        slashed my tires=5; flattened my tires=4; let the air out=3; scratched my car=4;
+        dented=2; kicked in my mirror=3; broke my mirror=3; broke off=2; ripped out=2;
+        pintarrajearon=4; quebraron los vidrios=4; rompieron los vidrios=4;
+        rompieron el parabrisas=4; parabrisas=2.5; espejos=2; le rayaron=3.5; rayaron el carro=4;
+        le poncharon las llantas=5; ponchadas=1.5; danaron mi carro=4
     """,
     "arson": """
         arson=5; arsonist=5; set fire=4.5; set on fire=4.5; set a fire=4.5; set it on fire=5;
@@ -254,7 +388,12 @@ CATEGORY_TERMS: dict[str, str] = {
         prender fuego=4.5; fuego=2.5; quemaron=3.5; quemar=2.5; quemo=2.5; quemando=3;
         gasolina=3; humo=1; llamas=2.5; molotov=5; encendedor=1; cerillos=2; pouring gas=4; poured
         gas=4;
-        pouring gasoline=4; poured gasoline=4; lighting=2; echando gasolina=4; echo gasolina=4
+        pouring gasoline=4; poured gasoline=4; lighting=2; echando gasolina=4; echo gasolina=4;
+        lit the=2; lit it=3; lit them=3; lit the trash=4; lit on purpose=4; on purpose=1.5;
+        car fire=3.5; house fire=3; fire was set=5; was set on fire=5; set by=2;
+        burned down=4; burned my=3.5; burn it down=4; torch it=3.5; prendieron=2.5;
+        le prendio fuego=5; le prendieron=3.5; le pegaron fuego=5; pegaron fuego=5;
+        quemaron el carro=5; quemaron la casa=5; incendiaron=5; incendio provocado=6
     """,
     "fugitive": """
         warrant*=4; wanted=2.5; fugitive=5; on the run=4; hiding out=3.5; hiding=2;
@@ -267,7 +406,13 @@ CATEGORY_TERMS: dict[str, str] = {
         fugitivo=5; se escapo=2.5; escondido=3; escondida=3; esconde=2.5; escondiendo=3;
         se esconde=3; libertad condicional=3; brazalete=3; grillete=3.5; fianza=2;
         se fugo=3.5; esta escondido=4; lo esta escondiendo=4; en las noticias=1.5;
-        salio en las noticias=2; lo deportaron y regreso=2
+        salio en las noticias=2; lo deportaron y regreso=2;
+        wanted poster=4; wanted for=4; on the wanted=4; hiding at=3.5; is hiding at=4;
+        staying at his=1.5; staying at her=1.5; under another name=3.5; fake name=2.5;
+        warrants out=5; warrants=4; skipped court=4; missed court=2.5; escaped from=4;
+        que buscan por=4; lo buscan por=5; buscan por=3.5; se escapo de la carcel=5;
+        se escapo de la prision=5; se fugo de=4; esta profugo=5; anda profugo=5;
+        se esconde en=4; escondido en=3.5; orden de arresto=5; tiene orden=3
     """,
     "missing_person": """
         missing=3.5; disappeared=3.5; ran away=3.5; runaway=3.5; run away=2;
@@ -286,7 +431,14 @@ CATEGORY_TERMS: dict[str, str] = {
         nadie lo ha visto=4; se perdio=3; kidnapped=4; kidnap*=4;
         abducted=4; was taken=3; just taken=3; taken=1.5; secuestr*=4; se llevaron a mi hija=5;
         se llevaron a mi hijo=5; se llevaron a=2.5; a la fuerza=2; se la llevaron=3;
-        se lo llevaron=3; hasnt come back=4; has not come back=4; memory problems=2
+        se lo llevaron=3; hasnt come back=4; has not come back=4; memory problems=2;
+        didnt come home=4; hasnt come home=4; isnt answering=2; not picking up=2;
+        no one knows where=3; nobody knows where=3; went missing=5; gone missing=5;
+        left with a guy=2; left with a man=2; runaway girl=4; runaway boy=4; group home=2;
+        ran off=2.5; se fue con=2; no sabemos donde=3.5; no sabemos nada de ella=5;
+        no sabemos nada de el=5; se desaparecio=5; lo vieron por ultima vez=5;
+        la vieron por ultima vez=5; no ha aparecido=4; no aparece=4; se salio de la casa=3;
+        salio de la casa=1.5; se perdio=3; buscando a mi=3
     """,
     "threat": """
         threat=3; threats=3.5; threaten*=3.5; threatning=3.5; threating=3; threatened=3.5;
@@ -298,7 +450,16 @@ CATEGORY_TERMS: dict[str, str] = {
         va a matar=3; te voy a matar=4; los va a matar=3; lo va a matar=3; me quiere matar=3;
         quiere matar=2.5; amenaza de bomba=5; amenazas de bomba=5; bomba=2.5;
         dijo que iba a=1.5; sabe donde vivo=3; me sigue=2; me persigue=2.5; me acosa=2;
-        intimidar*=2.5; miedo=1
+        intimidar*=2.5; miedo=1;
+        said he would shoot=4; says he will=2; said hed kill=4; said he would kill=4;
+        threatened to=3.5; threatening to=3.5; gonna shoot=3; going to shoot=3;
+        shoot up the school=5; bringing a gun to=3; bring a gun to=3; school shooting=3;
+        columbine=4; uvalde=4; hit list=4; death threat*=5; left a note=2; note on my=2;
+        if i dont=1; watch your back=3.5; youre dead=4; your dead=3; im going to get you=3;
+        me dijo que si=2; me va a=1.5; me van a=1.5; si no me voy=2.5; te voy a=2;
+        lo mismo que paso en=3; amenaza de muerte=5; amenazas de muerte=5;
+        me las vas a pagar=4; me la va a pagar=3; cuidate=2; te vamos a=3;
+        va a hacer lo mismo=3; hacer una masacre=5; masacre=3
     """,
     "other": """
         found a wallet=4; found a phone=4; found a purse=4; lost and found=4; lost dog=4;
@@ -308,7 +469,12 @@ CATEGORY_TERMS: dict[str, str] = {
         encontre una cartera=4; encontre un celular=4; perro perdido=4; gato perdido=4;
         copia del reporte=4; el reporte de mi caso=4; reunion de la comunidad=4;
         voluntario=3; ser voluntario=4; carta de la policia=3; como la pido=1.5;
-        donde puedo=1; a donde la llevo=2; a donde lo llevo=2
+        donde puedo=1; a donde la llevo=2; a donde lo llevo=2;
+        drop it off=3; where can i=1.5; where do i=1.5; is the tip line=3; tip line=1.5;
+        anonymous=1; is this anonymous=3; perdi mis=3; perdi mi=2.5; mis llaves=2;
+        lost my=2; las entrego=2; alguien las entrego=3; academia de policia=3;
+        police academy=3; aplicar para=2; apply to=1.5; how to apply=3; fender bender=3;
+        reunion con=2; a que hora=2; what time=2; license application=3
     """,
     "traffic": """
         speeding=3.5; speed=2; speeds=2.5; speeders=3.5; drunk driv*=5; drunk driving=5;
@@ -328,7 +494,13 @@ CATEGORY_TERMS: dict[str, str] = {
         se dio a la fuga=3; estacionad*=2.5; estacionan=2.5; estacionamiento=1.5; trafico=2;
         a toda velocidad=4; rapidisimo=2; como locos=1; placa=1; cochera=1.5; banqueta=1;
         bloquean=1.5; bloqueando=1.5; calle=0.3; zona escolar=2.5; camiones=1; motos=1;
-        carros=0.7; carro=0.5
+        carros=0.7; carro=0.5;
+        runs red lights=4; running red lights=4; ran a red=3.5; blew the light=3.5;
+        blowing stop signs=4; kept going=2; didnt stop=2; drove off=2; took off=1;
+        box truck hit=3; hit a cyclist=4; hit a pedestrian=4; hit a kid=3; hit my car=3;
+        caballitos=3.5; haciendo caballitos=4; cuatrimotos=2.5; motos de cuatro ruedas=3;
+        no respetan=2; se pasan los altos=4; se paso el alto=4; atropellaron=4;
+        chocaron=3; choco mi carro=4; manejando=2; maneja rapido=4; van rapido=3
     """,
     "quality_of_life": """
         noise=3; noisy=3; loud=2.5; loud music=4; party=2; parties=2; partying=2.5;
@@ -349,7 +521,14 @@ CATEGORY_TERMS: dict[str, str] = {
         perros=1; ladrando=3; escandalo=2.5; gritos=1; toda la noche=2; desamparados=2;
         indigentes=2; pordiosero*=2.5; campamento=2; tirando basura=4; tiran basura=4;
         bocina*=2; bocinas=2; parranda=2.5; cerveza*=1.5; apuestas=2; dados=1.5;
-        madrugada=1; molestia=2; molestan=1.5
+        madrugada=1; molestia=2; molestan=1.5;
+        drinking in the street=4; drinking outside=3; beer cans=2.5; open container=3;
+        peeing in=3.5; throwing trash=3.5; mattresses=2.5; dumping tires=4; old tires=2;
+        empty lot=1.5; loud parties=4; music all night=4; hasta las=1; a todo volumen=4;
+        musica a todo volumen=5; ponen musica=3; tomando cerveza=3.5; tomando en la calle=4;
+        les gritan cosas=1.5; orinan=3.5; tiran basura=4; colchones=2.5; llantas viejas=2;
+        carro abandonado=4; auto abandonado=4; lleva meses=1.5; lleva semanas=1.5;
+        jodedera=3; bulla=3; perreo=2; bocina a todo=4; fumando mota en=1
     """,
     "officer_conduct": """
         officer=1.5; officers=1.5; cop=1.5; cops=1.5; policeman=2;
@@ -372,7 +551,14 @@ CATEGORY_TERMS: dict[str, str] = {
         nos trato mal=3; uniformado=2.5; agente=1.5; agentes=1.5; perfil racial=5;
         discrimin*=2.5; corrupt*=3; le pego el policia=4; numero de placa=3;
         placa numero=3; nunca llegaron=3; nadie vino=2.5; nos ayudo=2; nos ayudaron=2;
-        me ayudo=2; me ayudaron=2
+        me ayudo=2; me ayudaron=2;
+        called my son a=3; slammed him on=3; slammed me on=3; for no reason=1.5;
+        refused to take my report=4; refused to take=3; wouldnt take my report=4;
+        laughed at me=2; pass along my thanks=4; pass along=1.5; patient and kind=3;
+        so patient=2; please thank=3; asked for money=2; bike unit=2; district station=1.5;
+        sin orden=3; sin orden judicial=4; without a warrant=3.5; no warrant=2.5;
+        le pidio dinero=2; pidio dinero para=3; para no ponerle la multa=4; la multa=2;
+        multa=1.5; ayudo a mi=2; que ayudo=1.5; la oficial=2; el oficial=2
     """,
 }
 

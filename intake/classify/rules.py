@@ -443,6 +443,7 @@ class _Analysis:
     hits: list[_Hit]
     scores: dict[str, float]
     evidence: dict[str, list[str]]
+    concepts: frozenset[str] = frozenset()
 
 
 def _analyse(text: str, extra: _Index | None = None) -> _Analysis:
@@ -466,14 +467,34 @@ def _analyse(text: str, extra: _Index | None = None) -> _Analysis:
             scores[code] = scores.get(code, 0.0) + weight
             for name in names:
                 evidence.setdefault(code, []).append(_surface(text, tokens, concepts[name][0]))
-    return _Analysis(text, tokens, hits, scores, evidence)
+    return _Analysis(text, tokens, hits, scores, evidence, frozenset(concepts))
 
 
-def _ranked(scores: Mapping[str, float]) -> list[tuple[str, float]]:
-    return sorted(
+# When several crimes are told, the one the tip is about wins: a threat or a beating by a
+# partner is domestic violence. (winner, categories it beats, concept that must be present)
+_PRIORITIES: tuple[tuple[str, frozenset[str], str], ...] = (
+    ("domestic_violence", frozenset({"threat", "assault"}), "partner"),
+)
+PRIORITY_SHARE = 0.5  # the winner needs at least this share of the top score
+
+
+def _ranked(
+    scores: Mapping[str, float], concepts: frozenset[str] = frozenset()
+) -> list[tuple[str, float]]:
+    ranked = sorted(
         ((c, s) for c, s in scores.items() if s > 0),
         key=lambda kv: (-kv[1], _CATEGORY_ORDER.get(kv[0], 999), kv[0]),
     )
+    if len(ranked) > 1:
+        top, top_score = ranked[0]
+        for winner, beats, concept in _PRIORITIES:
+            if top not in beats or concept not in concepts:
+                continue
+            for i, (code, score) in enumerate(ranked[1:], 1):
+                if code == winner and score >= PRIORITY_SHARE * top_score:
+                    ranked.insert(0, ranked.pop(i))
+                    break
+    return ranked
 
 
 def _confidence(top: float, second: float) -> float:
@@ -657,7 +678,7 @@ def classify_text(
         extra = _extra_index(frozen)
     analysis = _analyse(text, extra)
     language = _language_from_tokens(text, analysis.tokens)
-    ranked = _ranked(analysis.scores)
+    ranked = _ranked(analysis.scores, analysis.concepts)
     supported = language in SUPPORTED_LANGUAGES or language == "und"
     if ranked and ranked[0][1] >= MIN_CATEGORY_SCORE:
         top, top_score = ranked[0]
@@ -689,6 +710,6 @@ def assess_urgency(text: str, language: str) -> tuple[str, tuple[str, ...]]:
     """Return the tip's urgency ("emergency", "high" or "normal") and the words that decided it."""
     del language  # the cue lists hold every language we know; kept for callers' clarity
     analysis = _analyse(text)
-    ranked = _ranked(analysis.scores)
+    ranked = _ranked(analysis.scores, analysis.concepts)
     top = ranked[0][0] if ranked and ranked[0][1] >= MIN_CATEGORY_SCORE else OTHER_CATEGORY
     return _urgency(analysis, top)
