@@ -1,0 +1,185 @@
+"""Photos sent over Messenger and WhatsApp: fetched from the Graph stand-in, stripped, sealed."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+
+from intake.attachments.service import read_attachment
+from intake.extensions import db, get_keyring
+from intake.models import Attachment, Tip
+from tests.channels.social_stub import (
+    META_WHATSAPP_ACCESS_TOKEN,
+    SocialStub,
+    payload,
+    post_meta,
+    row_counts,
+    running_stub,
+    social_providers,
+)
+from tests.factories import jpeg_with_gps
+
+WHATSAPP_MEDIA_ID = "1003383421387256"  # as in the recorded whatsapp_image.json
+
+
+@pytest.fixture
+def stub() -> Iterator[SocialStub]:
+    """The Graph API and CDN stand-in."""
+    with running_stub() as running:
+        yield running
+
+
+@pytest.fixture
+def meta_app(make_app: Any, stub: SocialStub) -> Flask:
+    """An app configured for Meta against the stand-in."""
+    app: Flask = make_app(providers=social_providers(stub), ratelimit_enabled=False)
+    return app
+
+
+@pytest.fixture
+def client(meta_app: Flask) -> FlaskClient:
+    """A test client of the Meta-enabled app."""
+    return meta_app.test_client()
+
+
+def messenger_image(url: str, text: str | None = None) -> dict[str, Any]:
+    """The recorded Messenger image message (a photo and a sticker), its photo at ``url``."""
+    document = payload("messenger_image.json")
+    message = document["entry"][0]["messaging"][0]["message"]
+    message["attachments"][0]["payload"]["url"] = url
+    if text is not None:
+        message["text"] = text
+    return document
+
+
+def stored(app: Flask) -> list[dict[str, Any]]:
+    """Each tip's narrative, acknowledgement and decrypted attachments."""
+    with app.app_context():
+        keyring = get_keyring()
+        listed = []
+        for tip in db.session.scalars(select(Tip).order_by(Tip.created_at)):
+            listed.append(
+                {
+                    "narrative": tip.narrative(keyring),
+                    "thread": [(m.direction, m.body(keyring)) for m in tip.messages],
+                    "attachments": [
+                        (a.content_type, a.message_id, read_attachment(keyring, a))
+                        for a in db.session.scalars(
+                            select(Attachment).where(Attachment.tip_id == tip.id)
+                        )
+                    ],
+                }
+            )
+        db.session.remove()
+    return listed
+
+
+def assert_no_metadata(data: bytes) -> None:
+    """The image opens and carries no EXIF (so no GPS, no camera model)."""
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG"
+        assert dict(image.getexif()) == {}
+        assert "exif" not in image.info
+    assert b"PhoneModel X1000" not in data
+
+
+def test_the_fixture_photo_really_carries_gps() -> None:
+    # Otherwise the stripping tests below would prove nothing.
+    with Image.open(io.BytesIO(jpeg_with_gps())) as image:
+        assert image.getexif().get_ifd(0x8825)
+
+
+def test_a_messenger_photo_is_fetched_stripped_and_sealed(
+    client: FlaskClient, meta_app: Flask, stub: SocialStub
+) -> None:
+    url = stub.serve("/v/t1.15752-9/448123456_n.jpg", jpeg_with_gps())
+    assert post_meta(client, messenger_image(url)).status_code == 200
+    [tip] = stored(meta_app)
+    [(content_type, _, data)] = tip["attachments"]
+    assert content_type == "image/jpeg"
+    assert_no_metadata(data)
+    # The Messenger CDN URL is signed: no token travels with it.
+    [fetch] = stub.seen("GET", "/v/t1.15752-9/")
+    assert fetch.authorization == ""
+
+
+def test_a_whatsapp_photo_is_resolved_downloaded_with_the_token_and_stripped(
+    client: FlaskClient, meta_app: Flask, stub: SocialStub
+) -> None:
+    stub.whatsapp_media[WHATSAPP_MEDIA_ID] = (jpeg_with_gps(), "image/jpeg")
+    assert post_meta(client, payload("whatsapp_image.json")).status_code == 200
+    [tip] = stored(meta_app)
+    assert tip["narrative"] == "the plate of the car"
+    [(_, _, data)] = tip["attachments"]
+    assert_no_metadata(data)
+    lookups = stub.seen("GET", f"/v23.0/{WHATSAPP_MEDIA_ID}")
+    downloads = stub.seen("GET", "/whatsapp-media/")
+    assert len(lookups) == len(downloads) == 1
+    assert downloads[0].authorization == f"Bearer {META_WHATSAPP_ACCESS_TOKEN}"
+
+
+def test_a_photo_that_cannot_be_fetched_never_costs_the_caption(
+    client: FlaskClient, meta_app: Flask, stub: SocialStub
+) -> None:
+    # The stand-in does not know the media id: the look-up answers 404.
+    assert post_meta(client, payload("whatsapp_image.json")).status_code == 200
+    [tip] = stored(meta_app)
+    assert tip["narrative"] == "the plate of the car"
+    assert tip["attachments"] == []
+    [(_, ack)] = tip["thread"]
+    assert "could not keep your photo" in ack
+
+
+def test_bytes_that_are_not_an_image_are_dropped_and_the_text_kept(
+    client: FlaskClient, meta_app: Flask, stub: SocialStub
+) -> None:
+    url = stub.serve("/v/t1/fake.jpg", b"%PDF-1.4 not a photo at all", "image/jpeg")
+    document = messenger_image(url, text="photo of the van attached")
+    assert post_meta(client, document).status_code == 200
+    [tip] = stored(meta_app)
+    assert tip["narrative"] == "photo of the van attached"
+    assert tip["attachments"] == []
+
+
+def test_a_plain_http_url_outside_the_graph_origin_is_never_fetched(
+    client: FlaskClient, meta_app: Flask, stub: SocialStub
+) -> None:
+    document = messenger_image("http://198.51.100.7/internal.jpg", text="see the photo")
+    assert post_meta(client, document).status_code == 200
+    [tip] = stored(meta_app)
+    assert tip["narrative"] == "see the photo"
+    assert tip["attachments"] == []
+
+
+def test_a_photo_alone_that_cannot_be_kept_stores_nothing_and_is_not_claimed(
+    client: FlaskClient, meta_app: Flask, stub: SocialStub
+) -> None:
+    missing = stub.base_url + "/v/t1/gone.jpg"
+    assert post_meta(client, messenger_image(missing)).status_code == 200
+    assert row_counts(meta_app)["tip"] == 0
+    assert row_counts(meta_app)["inbound_event"] == 0
+    # Once the CDN serves it, a redelivery of the same message makes the tip.
+    stub.serve("/v/t1/gone.jpg", jpeg_with_gps())
+    assert post_meta(client, messenger_image(missing)).status_code == 200
+    [tip] = stored(meta_app)
+    assert len(tip["attachments"]) == 1
+
+
+def test_a_photo_sent_after_the_text_joins_the_same_tip(
+    client: FlaskClient, meta_app: Flask, stub: SocialStub
+) -> None:
+    text = payload("messenger_text.json")
+    assert post_meta(client, text).status_code == 200
+    url = stub.serve("/v/t1/later.jpg", jpeg_with_gps())
+    assert post_meta(client, messenger_image(url)).status_code == 200
+    [tip] = stored(meta_app)
+    [(_, message_id, data)] = tip["attachments"]
+    assert message_id is not None  # attached to the follow-up message in the thread
+    assert_no_metadata(data)
