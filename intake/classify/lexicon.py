@@ -36,7 +36,8 @@ CATEGORY_TERMS: dict[str, str] = {
         balacera=4; balaceras=4; balazo*=3.5; baleado*=3.5; balearon=4; balacearon=4;
         dispar*=2.5; tiroteo=4; tiros=3; tiro=1.5; plomazo*=3.5; plomo=1.5; casquillo*=4;
         herido de bala=4; bala*=2; le dieron un tiro=4; tronaron=2; detonaciones=3;
-        shot him=3; shot her=3; got shot=3.5; was shot=3.5; been shot=3.5; shots rang out=4;
+        pops=2; heard pops=3.5; popping=1.5; shot him=3; shot her=3; got shot=3.5; was
+        shot=3.5; been shot=3.5; shots rang out=4;
         rounds=1.5; fired rounds=3.5; fired shots=4; busting=1.5; clapping=1.5; bussin=1;
         le dispararon=4; nos dispararon=4; dispararon=3.5; disparos=3.5; tirando tiros=4;
         tirando balazos=4; tirotearon=4; lo balearon=4; lo balacearon=4; echaron bala=4;
@@ -81,7 +82,9 @@ CATEGORY_TERMS: dict[str, str] = {
         pegaron=2; patada*=2.5; punetazo*=3; trompada*=3; lo atacaron=3; ataco=2;
         atacaron=2.5; ataque=2; sangr*=1; herido=1.5; herida=1.5; lo lastimaron=3; bate=2;
         le rompieron=2.5; puno=1.5; cachazo*=3; le dieron una=2; reventaron=1.5;
-        pulled a knife=3; pulled a knife on=3; knife on me=2.5; fight with knives=4;
+        pulled a knife=3; pulled a knife on=3; cuchillad*=3.5; a cuchilladas=4;
+        se estan agarrando=3; agarrando a=1.5; se agarraron=2.5; knife on me=2.5; fight with
+        knives=4;
         persigu*=2; chasing=1.5; chased=1.5; stitches=2; puntadas=2; busted his head=3;
         hit him with=3; hit her with=3; hit me with=3; smashed a bottle=3.5;
         got beat=3; beat down=3; beatdown=3; beat the crap=3; whooped on=2.5; jumping=1;
@@ -718,7 +721,9 @@ URGENCY_TERMS: dict[str, str] = {
         finish me; end me; end her; come back for; shoot the place up; hurt the kids;
         hurt the baby; hurt herself; hurt himself; kill herself; kill himself;
         matar+; asesinar+; disparar+; balacear+; balear+; apunalar+; lastimar+; golpear+;
-        quemarme; quemarnos; quemarlos; quemar la casa; quemarnos vivos; hacer dano; hacerle dano;
+        quemarme; quemarnos; quemarlos; quemar la casa; quemar+; quemar la; quemar el;
+        burn down; burn it down; burn the place; burn the store; burn the building;
+        quemarnos vivos; hacer dano; hacerle dano;
         hacerme dano; acabar con; desaparecer+;
         echar bala; echarle bala; dar un tiro; darle un tiro; darme un tiro; partir la madre;
         partirle la madre; romper la madre; romperle la madre; quitarse la vida;
@@ -734,7 +739,8 @@ URGENCY_TERMS: dict[str, str] = {
         coming over; on his way; on her way; on their way; on the way; is coming;
         are coming; swore; promised; vowed;
         va a; van a; vamos a; voy a; vas a; viene a; vienen a; viene para; vienen para;
-        va para; juro; dijo que iba a;
+        va para; juro; dijo que iba a; diciendo que iba a; dice que iba a; dijo que iban a;
+        iba a volver; van a volver; va a volver; volvera; regresara; va a regresar;
         dice que va a; ya viene; ya vienen; viene en camino; vienen en camino;
         vai; vao; va me; va te; va la; pral; pwal; ap vin
     """,
@@ -754,12 +760,15 @@ URGENCY_TERMS: dict[str, str] = {
         choking; fighting; robbing; breaking in; breaking into; pouring gas; pouring gasoline;
         jumping; hurting; dragging; chasing; holding up; sticking up;
         golpeando; pegando; apunalando; asaltando; disparando; peleando; metiendose;
+        se estan agarrando; agarrandose; acuchillando; a cuchilladas; macheteando;
         robando; dando una golpiza; echando gasolina; atacando; persiguiendo; estan entrando;
         se estan metiendo; quieren entrar; entrando
     """,
     # Gunfire heard or seen: an emergency when it is happening now.
     "gunfire": """
         shots; gunshots; shots fired; shooting; gunfire; balacera; balazos; disparos; tiros;
+        pops; heard pops; heard popping; popping; pow pow; bang bang; rounds; fired rounds;
+        detonaciones; tronidos; tronaron; plomazos;
         plomazos; balacean
     """,
     # Now, here, still.
@@ -768,7 +777,9 @@ URGENCY_TERMS: dict[str, str] = {
         still here; still there; in the house right now; happening;
         ahora; ahorita; ahora mismo; en este momento; en estos momentos; todavia esta;
         sigue aqui; en mi casa ahora;
-        just now; just happened; minutes ago; mins ago; min ago; a minute ago;
+        just now; just happened; just pulled; just pulled out; everybody running;
+        everyone running; people running; people screaming; gente corriendo; todos corriendo;
+        la gente esta corriendo; minutes ago; mins ago; min ago; a minute ago;
         hace # minutos; hace unos minutos; hace un minuto; hace un momento; hace un ratito;
         hace poquito; ahorita mismo; en vivo; going on right now; still going on;
         sigue pasando; esta pasando; estan pasando;
@@ -802,7 +813,10 @@ URGENCY_TERMS: dict[str, str] = {
         got guns; with a strap; waving it; showed me a gun; showing a gun; showed a gun;
         enseno una pistola; enseno el arma; with a knife;
         has a knife; waving a gun; waving a knife; pointing a gun; pointed a gun; pulled a gun;
-        pulling out a gun; showing a gun; flashing a gun; with a pistol; has a pistol;
+        pulling out a gun; showing a gun; flashing a gun; pulled a pistol; pulled out a;
+        pulled out his; pulled a strap; pulled a knife; pulled out a knife; pulled out a gun;
+        waving a pistol; saco una; saco un; sacando una pistola; sacando un cuchillo; with a
+        pistol; has a pistol;
         with a rifle; has a rifle; strapped; got a strap; has a strap; with a machete;
         armado; armada; armados; trae pistola; trae una pistola; trae un arma; tiene pistola;
         tiene una pistola; tiene un arma; con una pistola; con pistola; con un arma;
@@ -858,6 +872,10 @@ URGENCY_TERMS: dict[str, str] = {
     "habitual": """
         every day; every night; every weekend; always; all the time; usually; every time;
         siempre; todos los dias; todas las noches; cada fin de semana; cada vez; seguido
+    """,
+    # Minutes ago is now: these phrases cancel the "past" cue their "ago" would give.
+    "recent": """
+        minutes ago; mins ago; min ago; a minute ago; a few minutes ago; seconds ago
     """,
     # Phrases that cancel a "now" cue inside them: reported talk or a state, not danger now.
     "not_now": """

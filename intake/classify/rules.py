@@ -588,6 +588,7 @@ _CANCELS: dict[str, tuple[str, ...]] = {
     "morning": ("soon",),
     "not_now": ("now",),
     "idiom": ("harm",),
+    "recent": ("past",),
 }
 # Crimes that endanger someone when they are happening now ("fight outside right now").
 _DANGER_NOW_CATEGORIES = frozenset(

@@ -181,3 +181,36 @@ def test_assess_urgency_matches_classify() -> None:
     urgency, evidence = assess_urgency(text, "en")
     assert urgency == "emergency"
     assert evidence == classify_text(text).urgency_evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "two guys are fighting with a bat outside the store right now",
+        "heard pops on my street a few minutes ago, people running",
+        "my uncle is overdosing in the bathroom, he's turning blue",
+        "a baby was left alone in a hot car at the mall lot",
+        "un borracho va manejando en sentido contrario ahorita",
+        "alguien está quemando el carro del vecino en este momento",
+        "a student is bringing a gun to school tomorrow",
+    ],
+)
+def test_danger_now_is_an_emergency(text: str) -> None:
+    assert classify_text(text).urgency == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my ex hit me in 2020 and now he says he wants to talk",
+        "he is going to kill it at the talent show tomorrow",
+        "my ex burned my car in front of my house last week",
+        "the kids are home alone all day every summer",
+    ],
+)
+def test_talk_idioms_and_places_are_not_emergencies(text: str) -> None:
+    assert classify_text(text).urgency != "emergency"
+
+
+def test_partner_threat_is_domestic_violence() -> None:
+    assert classify_text("mi marido dice que me va a matar").category == "domestic_violence"
