@@ -24,6 +24,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from intake.errors import IntakeError
@@ -37,6 +38,7 @@ from intake.staff.forms import LogoutForm
 from intake.submissions.service import NARRATIVE_MAX
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
+PLATFORMS = ("facebook", "instagram", "x", "tiktok", "whatsapp", "nextdoor", "youtube", "other")
 forward_bp = Blueprint("staff_forward_pages", __name__, url_prefix="/staff/forward")
 
 
@@ -47,9 +49,10 @@ class ClaimForm(FlaskForm):
 class StatusForm(FlaskForm):
     """Move the tip through the workflow."""
 
-    status = SelectField("New status", choices=[(s, s) for s in STATUSES])
+    status = SelectField("New status", choices=[SelectChoice(s) for s in STATUSES])
     disposition = SelectField(
-        "Disposition (to close)", choices=[("", "—"), *((d, d) for d in DISPOSITIONS)]
+        "Disposition (to close)",
+        choices=[SelectChoice("", "—"), *(SelectChoice(d) for d in DISPOSITIONS)],
     )
 
 
@@ -89,22 +92,7 @@ class RevealForm(FlaskForm):
 class ForwardForm(FlaskForm):
     """A post, comment or DM to turn into a tip."""
 
-    platform = SelectField(
-        "Platform",
-        choices=[
-            (p, p)
-            for p in (
-                "facebook",
-                "instagram",
-                "x",
-                "tiktok",
-                "whatsapp",
-                "nextdoor",
-                "youtube",
-                "other",
-            )
-        ],
-    )
+    platform = SelectField("Platform", choices=[SelectChoice(p) for p in PLATFORMS])
     url = StringField("Link to the post", validators=[Optional(), Length(max=2000)])
     handle = StringField("Sender's handle", validators=[Optional(), Length(max=200)])
     text = TextAreaField("Text of the post", validators=[DataRequired(), Length(max=NARRATIVE_MAX)])
@@ -208,11 +196,12 @@ def tip(tip_number: str) -> Response:
     db.session.commit()
     category_form = CategoryForm(category=detail.category)
     category_form.category.choices = [
-        (c, c) for c in db.session.scalars(select(Category.code).order_by(Category.sort_order))
+        SelectChoice(c)
+        for c in db.session.scalars(select(Category.code).order_by(Category.sort_order))
     ]
     reroute_form = RerouteForm(queue=detail.queue)
     reroute_form.queue.choices = [
-        (q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
+        SelectChoice(q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
     ]
     return _page(
         "staff/tip.html",
@@ -268,7 +257,7 @@ def change_status(tip_number: str) -> Response:
 def change_category(tip_number: str) -> Response:
     """Correct the category."""
     form = CategoryForm()
-    form.category.choices = [(c, c) for c in db.session.scalars(select(Category.code))]
+    form.category.choices = [SelectChoice(c) for c in db.session.scalars(select(Category.code))]
     if form.validate_on_submit():
         _apply(tip_number, service.TipChange(category=form.category.data), "Category corrected.")
     return _back(tip_number)
@@ -278,7 +267,7 @@ def change_category(tip_number: str) -> Response:
 def reroute(tip_number: str) -> Response:
     """Move the tip to another queue (supervisors)."""
     form = RerouteForm()
-    form.queue.choices = [(q, q) for q in db.session.scalars(select(Queue.code))]
+    form.queue.choices = [SelectChoice(q) for q in db.session.scalars(select(Queue.code))]
     if not form.validate_on_submit():
         flash("Choose a queue and say why the tip moves.", "error")
         return _back(tip_number)

@@ -44,6 +44,12 @@ bp = Blueprint(
 audit_bp = Blueprint(
     "staff_audit_api", __name__, url_prefix="/api/v1/staff", description="The audit log."
 )
+reveal_bp = Blueprint(
+    "staff_reveal_api",
+    __name__,
+    url_prefix="/api/v1/staff",
+    description="Supervisors: reveal a tipster's contact, with a reason.",
+)
 forwards_bp = Blueprint(
     "staff_forwards_api",
     __name__,
@@ -197,9 +203,9 @@ def download_attachment(tip_number: str, attachment_id: str) -> Any:
     return response
 
 
-@bp.route("/tips/<tip_number>/reveal", methods=["POST"])
-@bp.arguments(RevealRequestSchema)
-@bp.response(200, RevealedSchema)
+@reveal_bp.route("/tips/<tip_number>/reveal", methods=["POST"])
+@reveal_bp.arguments(RevealRequestSchema)
+@reveal_bp.response(200, RevealedSchema)
 def reveal(data: dict[str, Any], tip_number: str) -> Any:
     """Supervisors: the tipster's contact, with a written reason (audited, identity not logged)."""
     revealed = service.reveal_identity(
@@ -306,6 +312,7 @@ def register_staff(app: Flask) -> None:
 
     _register_api(app, bp, staff_rule(WORKSPACE_ROLES))
     _register_api(app, audit_bp, staff_rule((SUPERVISOR,)))
+    _register_api(app, reveal_bp, staff_rule((SUPERVISOR,)))
     _register_api(app, forwards_bp, staff_rule(FORWARD_ROLES))
     # Login pages are for people not yet authenticated; they are rate-limited.
     access.register(app, auth_bp, access.PUBLIC)

@@ -1,0 +1,126 @@
+"""Web login: password then TOTP, server-side sessions, cookie flags, CSRF, lock-out."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from intake.models import StaffSession, User
+from intake.staff.access import SESSION_COOKIE
+from tests.staff.factories import make_user, totp_now
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+
+def _csrf(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "the form has a CSRF token"
+    return match.group(1)
+
+
+def _login(client, username: str, password: str):
+    token = _csrf(client, "/staff/login")
+    return client.post(
+        "/staff/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+def _code(client, code: str):
+    token = _csrf(client, "/staff/login/code")
+    return client.post("/staff/login/code", data={"code": code, "csrf_token": token})
+
+
+def _session_cookie(client):
+    return client.get_cookie(SESSION_COOKIE, path="/staff")
+
+
+def test_password_then_code_opens_the_staff_pages(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    assert client.get("/staff/").status_code == 302  # to the login page
+
+    first = _login(client, "det", created.password)
+    assert first.status_code == 302 and first.headers["Location"].startswith("/staff/login/code")
+    assert client.get("/staff/").status_code == 302  # password alone is not enough
+    cookie_header = first.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie_header and "SameSite=Strict" in cookie_header
+    pending = _session_cookie(client).value
+
+    second = _code(client, totp_now(created))
+    assert second.status_code == 302
+    assert _session_cookie(client).value != pending  # a new session id after the second factor
+    home = client.get("/staff/")
+    assert home.status_code == 200 and "My queues" in home.get_data(as_text=True)
+    rows = session.scalars(select(StaffSession)).all()
+    assert len(rows) == 1 and rows[0].is_second_factor_done
+    assert _session_cookie(client).value not in rows[0].id_digest  # stored as a digest only
+
+
+def test_wrong_code_and_wrong_password_are_refused_with_one_message(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    wrong = _login(client, "det", "not the password")
+    assert wrong.status_code == 401
+    unknown = _login(client, "nobody", "not the password")
+    assert unknown.status_code == 401
+    message = "The username, password or code is not right"
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+
+    _login(client, "det", created.password)
+    assert _code(client, "000000" if totp_now(created) != "000000" else "111111").status_code == 401
+    assert client.get("/staff/").status_code == 302
+
+
+def test_repeated_failures_lock_the_account(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    for _ in range(5):
+        assert _login(client, "det", "wrong password!").status_code == 401
+    user = session.scalar(select(User).where(User.username == "det"))
+    session.refresh(user)
+    assert user.locked_until is not None
+    assert _login(client, "det", created.password).status_code == 401  # right password, locked
+
+
+def test_login_form_needs_its_csrf_token(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    response = client.post("/staff/login", data={"username": "det", "password": created.password})
+    assert response.status_code == 400
+    assert _session_cookie(client) is None
+
+
+def test_logout_ends_the_server_side_session(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    _login(client, "det", created.password)
+    _code(client, totp_now(created))
+    assert client.get("/staff/").status_code == 200
+    token = _csrf(client, "/staff/")
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+    assert session.scalars(select(StaffSession)).all() == []
+    assert client.get("/staff/").status_code == 302
+
+
+def test_secure_cookie_in_production_settings(make_app, session, keyring):
+    app = make_app(session_cookie_secure=True)
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    client = app.test_client()
+    response = _login(client, "det", created.password)
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_totp_secret_is_sealed(session, keyring):
+    created = make_user(session, keyring, "det", "detective")
+    user = session.scalar(select(User).where(User.username == "det"))
+    assert created.totp_secret.encode() not in user.totp_secret_ct
+    assert pyotp.TOTP(created.totp_secret).now() == totp_now(created)
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_api_token_does_not_open_pages_and_cookie_does_not_open_the_api(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    headers = {"Authorization": f"Bearer {created.api_token}"}
+    assert client.get("/staff/", headers=headers).status_code == 302
+    _login(client, "det", created.password)
+    _code(client, totp_now(created))
+    assert client.get("/api/v1/staff/queues").status_code == 401
