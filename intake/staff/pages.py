@@ -19,10 +19,12 @@ LOGIN_LIMIT = "20 per minute"
 FAILED = "The username, password or code is not right, or the account is locked for a while."
 
 
-def _safe_next(value: str | None) -> str:
+def _safe_next(value: str | None, role: str) -> str:
     # Only our own staff pages: never an absolute or scheme-relative URL (open redirect).
     if value and value.startswith("/staff/") and not value.startswith("//") and "\\" not in value:
         return value
+    if role == "social_media":
+        return url_for("staff_forward_pages.forward_form")
     return url_for("staff_pages.home")
 
 
@@ -91,10 +93,10 @@ def code_submit() -> Response:
         db.session.commit()
         return _page("staff/code.html", 401, form=form, failed=FAILED)
     token = service.complete_second_factor(db.session, row)
-    user_id = row.user_id
+    user_id, role = row.user_id, row.user.role
     db.session.commit()
     log.info("user %s logged in", user_id)
-    response = redirect(_safe_next(form.next.data))
+    response = redirect(_safe_next(form.next.data, role))
     set_session_cookie(response, token)
     return response  # type: ignore[return-value]
 

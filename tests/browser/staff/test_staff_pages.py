@@ -1,0 +1,148 @@
+"""The staff pages in a real headless Chromium: login with a second factor, queues, the tip page
+and its actions, a reply read by the tipster on the public status page, reveal, forwarding."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from intake.models import AuditEvent, Tip
+from intake.submissions.service import Contact
+from tests.staff.factories import H2_POINT, N1_POINT, make_tip, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords")]
+
+
+def _login(page, base: str, created) -> None:
+    page.goto(f"{base}/staff/login")
+    page.fill("#username", created.user.username)
+    page.fill("#password", created.password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/login/code**")
+    page.fill("#code", pyotp.TOTP(created.totp_secret).now())
+    page.click("button[type=submit]")
+
+
+def _users(session, keyring):
+    n1 = make_user(session, keyring, "det-n1", "detective", ("N1",))
+    sup = make_user(session, keyring, "sup", "supervisor")
+    # Attribute reads on these objects would open a transaction holding SQLite's write lock.
+    session.commit()
+    return n1, sup
+
+
+def test_detective_works_a_tip_and_the_web_tipster_reads_the_reply(
+    live_server, page, session, keyring
+):
+    n1, _ = _users(session, keyring)
+    normal = make_tip(
+        session, keyring, N1_POINT, channel="web", narrative="Cars race on Elm every night."
+    )
+    urgent = make_tip(
+        session,
+        keyring,
+        N1_POINT,
+        channel="web",
+        narrative="He has a gun and will shoot people tonight.",
+    )
+    other = make_tip(session, keyring, H2_POINT, narrative="Drug sales on the pier.")
+    session.commit()
+
+    _login(page, live_server, n1)
+    page.wait_for_url(f"{live_server}/staff/")
+    assert page.title().startswith("My queues")
+    urgent_rows = page.locator("section[aria-labelledby=urgent-h] tbody tr")
+    assert urgent_rows.first.inner_text().startswith(urgent.tip_number)
+    assert page.locator("table.queues").inner_text().count("N1") == 1
+    assert "H2" not in page.locator("table.queues").inner_text()
+
+    page.click("text=District Northside")
+    rows = page.locator("table.tips tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).inner_text().startswith(urgent.tip_number)
+    assert rows.nth(1).inner_text().startswith(normal.tip_number)
+
+    page.click(f"text={normal.tip_number}")
+    assert page.inner_text("#narrative") == "Cars race on Elm every night."
+    page.click("#claim")
+    assert page.inner_text("#tip-status") == "assigned"
+    assert page.inner_text("#tip-assignee") == "det-n1"
+    page.fill("textarea[name=body] >> nth=1", "Neighbour at 12 Elm may have camera footage.")
+    page.click("#add-note")
+    assert "camera footage" in page.inner_text("#notes")
+    page.fill("textarea[name=body] >> nth=0", "Which night is it worst? Please answer here.")
+    page.click("#send-reply")
+    assert "Reply sent to the tipster." in page.content()
+    assert "Which night is it worst?" in page.inner_text("#thread")
+
+    page.select_option("select[name=status]", "closed")
+    page.click("#change-status")
+    assert "needs a disposition" in page.content()
+    page.select_option("select[name=status]", "investigating")
+    page.click("#change-status")
+    page.select_option("select[name=status]", "closed")
+    page.select_option("select[name=disposition]", "referred")
+    page.click("#change-status")
+    assert page.inner_text("#tip-status") == "closed (referred)"
+
+    response = page.goto(f"{live_server}/staff/tips/{other.tip_number}")
+    assert response.status == 404
+
+    # The tipster, in another browser context, reads the reply with the receipt.
+    tipster = page.context.browser.new_context().new_page()
+    tipster.goto(f"{live_server}/check?lang=en")
+    tipster.fill("#tip_number", normal.tip_number)
+    tipster.fill("#receipt", normal.receipt)
+    tipster.click("button[type=submit]")
+    assert "Which night is it worst? Please answer here." in tipster.inner_text("ol.thread")
+    assert "camera footage" not in tipster.content()
+    tipster.context.close()
+
+
+def test_supervisor_reroutes_and_reveals_with_a_reason(live_server, page, session, keyring):
+    _, sup = _users(session, keyring)
+    created = make_tip(
+        session, keyring, N1_POINT, channel="web", contact=Contact(phone="+16175550188")
+    )
+    session.commit()
+    _login(page, live_server, sup)
+    page.wait_for_url(f"{live_server}/staff/")
+    page.goto(f"{live_server}/staff/tips/{created.tip_number}")
+    assert "+16175550188" not in page.content()
+
+    page.select_option("select[name=queue]", "H2")
+    page.fill("input[name=reason]", "The address is across the district line")
+    page.click("#reroute")
+    assert "(H2)" in page.inner_text("#tip-queue")
+
+    page.click("#reveal")  # no reason
+    assert "at least 10 characters" in page.content()
+    page.fill("textarea[name=reason]", "Court order 2024-17 for the witness contact")
+    page.click("#reveal")
+    assert "+16175550188" in page.inner_text("#identity")
+    tip_id = session.scalar(select(Tip.id).where(Tip.tip_number == created.tip_number))
+    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.tip_id == tip_id)).all()
+    session.commit()
+    assert "tip.rerouted" in actions and "identity.revealed" in actions
+
+
+def test_social_media_team_forwards_a_post(live_server, page, session, keyring):
+    social = make_user(session, keyring, "soc", "social_media")
+    session.commit()
+    _login(page, live_server, social)
+    page.wait_for_url(f"{live_server}/staff/forward/")
+    page.select_option("#platform", "facebook")
+    page.fill("#url", "https://www.facebook.com/portalderpd/posts/123")
+    page.fill("#handle", "@someone_private")
+    page.fill("#text", "Comment: there is a stolen car parked behind the school on Elm.")
+    page.fill("#posted_at", "2024-05-01T18:30")
+    page.click("#forward")
+    notice = page.inner_text("p.flash.notice")
+    assert notice.startswith("Tip ") and "created in queue" in notice
+    number = notice.split()[1]
+    tip = session.scalar(select(Tip).where(Tip.tip_number == number))
+    channel, platform = tip.channel, tip.source_platform
+    session.commit()
+    assert (channel, platform) == ("forward", "facebook")
+    assert page.goto(f"{live_server}/staff/").status == 403
