@@ -75,7 +75,8 @@ def configure(app: Flask, settings: Settings) -> None:
 
 def select_locale() -> str:
     """The page language: an explicit ``lang`` choice, else the browser's preference."""
-    chosen = request.values.get("lang", "")
+    # Only the query string: reading a form here would parse (and size-check) the body early.
+    chosen = request.args.get("lang", "")
     codes = [code for code, _ in LANGUAGES]
     if chosen in codes:
         return chosen

@@ -169,10 +169,7 @@ def worker(once: bool, interval: float) -> None:
 def register_cli(app: Flask) -> None:
     """Attach `flask intake` and each feature's commands."""
     import intake.classify.cli  # registers classify and categories on intake_cli
-    import intake.routing.cli  # noqa: F401 - registers districts, places and route on intake_cli
-
-    import intake.staff.cli  # noqa: F401  (attaches `flask intake users`)
-
+    import intake.routing.cli
     import intake.staff.cli  # noqa: F401 - registers users on intake_cli
 
     app.cli.add_command(intake_cli)

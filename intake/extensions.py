@@ -14,17 +14,8 @@ from flask_wtf import CSRFProtect
 from intake.crypto import Keyring, keyed_digest
 from intake.models.base import Base
 
-# Constraint names are fixed so migrations can drop and alter them on SQLite and PostgreSQL alike.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-Base.metadata.naming_convention = NAMING_CONVENTION  # type: ignore[assignment]
-
-db = SQLAlchemy(model_class=Base, metadata=Base.metadata)
+# Objects stay readable after commit: views answer from them without reloading.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -42,3 +42,5 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     # werkzeug's request log line starts with the client address: never let it through.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Pillow's debug log prints EXIF tags, GPS coordinates included.
+    logging.getLogger("PIL").setLevel(logging.INFO)

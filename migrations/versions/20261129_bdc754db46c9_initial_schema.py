@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 700d982e177a
+Revision ID: bdc754db46c9
 Revises: 
-Create Date: 2026-11-29 20:55:51.865702
+Create Date: 2026-11-29 20:58:43.432777
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '700d982e177a'
+revision = 'bdc754db46c9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('keywords', sa.JSON(), nullable=False),
     sa.Column('sort_order', sa.Integer(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('code')
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_category'))
     )
     op.create_table('district',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -41,8 +41,8 @@ def upgrade():
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_district')),
+    sa.UniqueConstraint('code', name=op.f('uq_district_code'))
     )
     op.create_table('place',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -54,7 +54,7 @@ def upgrade():
     sa.Column('geometry_geojson', sa.Text(), nullable=True),
     sa.Column('source', sa.String(length=120), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_place'))
     )
     with op.batch_alter_table('place', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_place_normalized_name'), ['normalized_name'], unique=False)
@@ -70,8 +70,8 @@ def upgrade():
     sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('wrapped_key', sa.LargeBinary(), nullable=True),
     sa.Column('kek_id', sa.String(length=64), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('channel', 'address_index')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reporter')),
+    sa.UniqueConstraint('channel', 'address_index', name=op.f('uq_reporter_channel_address_index'))
     )
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -89,8 +89,8 @@ def upgrade():
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('wrapped_key', sa.LargeBinary(), nullable=True),
     sa.Column('kek_id', sa.String(length=64), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('username')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
+    sa.UniqueConstraint('username', name=op.f('uq_user_username'))
     )
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -100,9 +100,9 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('token_digest')
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_api_token_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_digest', name=op.f('uq_api_token_token_digest'))
     )
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
@@ -117,8 +117,8 @@ def upgrade():
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['actor_user_id'], ['user.id'], ),
-    sa.PrimaryKeyConstraint('seq')
+    sa.ForeignKeyConstraint(['actor_user_id'], ['user.id'], name=op.f('fk_audit_event_actor_user_id_user')),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_event'))
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
@@ -132,9 +132,9 @@ def upgrade():
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code')
+    sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_queue_district_id_district')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_queue')),
+    sa.UniqueConstraint('code', name=op.f('uq_queue_code'))
     )
     op.create_table('staff_session',
     sa.Column('id_digest', sa.String(length=64), nullable=False),
@@ -143,8 +143,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
-    sa.PrimaryKeyConstraint('id_digest')
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_staff_session_user_id_user')),
+    sa.PrimaryKeyConstraint('id_digest', name=op.f('pk_staff_session'))
     )
     with op.batch_alter_table('staff_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_session_user_id'), ['user_id'], unique=False)
@@ -152,9 +152,9 @@ def upgrade():
     op.create_table('queue_membership',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('queue_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['queue_id'], ['queue.id'], ),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
-    sa.PrimaryKeyConstraint('user_id', 'queue_id')
+    sa.ForeignKeyConstraint(['queue_id'], ['queue.id'], name=op.f('fk_queue_membership_queue_id_queue')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_queue_membership_user_id_user')),
+    sa.PrimaryKeyConstraint('user_id', 'queue_id', name=op.f('pk_queue_membership'))
     )
     op.create_table('tip',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -194,14 +194,14 @@ def upgrade():
     sa.Column('last_tipster_activity_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('wrapped_key', sa.LargeBinary(), nullable=True),
     sa.Column('kek_id', sa.String(length=64), nullable=True),
-    sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], ),
-    sa.ForeignKeyConstraint(['category_code'], ['category.code'], ),
-    sa.ForeignKeyConstraint(['district_id'], ['district.id'], ),
-    sa.ForeignKeyConstraint(['duplicate_of_id'], ['tip.id'], ),
-    sa.ForeignKeyConstraint(['queue_id'], ['queue.id'], ),
-    sa.ForeignKeyConstraint(['reporter_id'], ['reporter.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('tip_number')
+    sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], name=op.f('fk_tip_assignee_id_user')),
+    sa.ForeignKeyConstraint(['category_code'], ['category.code'], name=op.f('fk_tip_category_code_category')),
+    sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_tip_district_id_district')),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['tip.id'], name=op.f('fk_tip_duplicate_of_id_tip')),
+    sa.ForeignKeyConstraint(['queue_id'], ['queue.id'], name=op.f('fk_tip_queue_id_queue')),
+    sa.ForeignKeyConstraint(['reporter_id'], ['reporter.id'], name=op.f('fk_tip_reporter_id_reporter')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tip')),
+    sa.UniqueConstraint('tip_number', name=op.f('uq_tip_tip_number'))
     )
     with op.batch_alter_table('tip', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tip_category_code'), ['category_code'], unique=False)
@@ -218,9 +218,9 @@ def upgrade():
     sa.Column('tip_id', sa.Uuid(), nullable=True),
     sa.Column('replay_ct', sa.LargeBinary(), nullable=True),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('provider', 'event_key')
+    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], name=op.f('fk_inbound_event_tip_id_tip')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_event')),
+    sa.UniqueConstraint('provider', 'event_key', name=op.f('uq_inbound_event_provider_event_key'))
     )
     op.create_table('message',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -234,10 +234,10 @@ def upgrade():
     sa.Column('delivery_status', sa.String(length=16), nullable=False),
     sa.Column('delivery_error', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['author_user_id'], ['user.id'], ),
-    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('provider', 'provider_message_id')
+    sa.ForeignKeyConstraint(['author_user_id'], ['user.id'], name=op.f('fk_message_author_user_id_user')),
+    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], name=op.f('fk_message_tip_id_tip')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message')),
+    sa.UniqueConstraint('provider', 'provider_message_id', name=op.f('uq_message_provider_provider_message_id'))
     )
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_message_tip_id'), ['tip_id'], unique=False)
@@ -248,9 +248,9 @@ def upgrade():
     sa.Column('author_user_id', sa.Integer(), nullable=True),
     sa.Column('body_ct', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['author_user_id'], ['user.id'], ),
-    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['author_user_id'], ['user.id'], name=op.f('fk_note_author_user_id_user')),
+    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], name=op.f('fk_note_tip_id_tip')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note'))
     )
     with op.batch_alter_table('note', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_note_tip_id'), ['tip_id'], unique=False)
@@ -264,9 +264,9 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('data_ct', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['message_id'], ['message.id'], ),
-    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_attachment_message_id_message')),
+    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], name=op.f('fk_attachment_tip_id_tip')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment'))
     )
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachment_tip_id'), ['tip_id'], unique=False)
@@ -287,10 +287,10 @@ def upgrade():
     sa.Column('provider_message_id', sa.String(length=128), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['message_id'], ['message.id'], ),
-    sa.ForeignKeyConstraint(['reporter_id'], ['reporter.id'], ),
-    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_outbox_message_message_id_message')),
+    sa.ForeignKeyConstraint(['reporter_id'], ['reporter.id'], name=op.f('fk_outbox_message_reporter_id_reporter')),
+    sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], name=op.f('fk_outbox_message_tip_id_tip')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)

@@ -1,0 +1,231 @@
+"""The public JSON API: submit, check with the receipt, follow up, and refuse bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.models import AuditEvent, InboundEvent, Message, Reporter, Tip
+
+NARRATIVE = "Two men are selling heroin from a grey van parked behind Harbor Market most nights."
+
+
+def _count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def submit(client, **body):
+    payload = {"narrative": NARRATIVE, **body}
+    return client.post("/api/v1/tips", json=payload)
+
+
+def test_submit_returns_tip_number_and_receipt_and_routes_by_place(client, session) -> None:
+    response = submit(client, location={"text": "behind Harbor Market"})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert len(body["tip_number"]) == 9 and body["tip_number"][4] == "-"
+    assert len(body["receipt"].replace("-", "")) == 16
+    assert body["status"] == "received"
+    assert body["category"] == "drugs"
+    assert body["emergency_advice"] is None
+    tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
+    assert tip.channel == "api"
+    assert tip.queue.code == "H2"
+    assert "Harbor Market" in tip.routing_reason
+    assert _count(session, AuditEvent) == 1
+
+
+def test_point_routes_to_the_district_containing_it(client, session) -> None:
+    body = submit(client, location={"lat": 44.03, "lon": -70.16}).get_json()
+    tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
+    assert tip.queue.code == "S3"
+    assert tip.location_source == "pin"
+
+
+def test_tip_without_location_goes_to_triage_with_a_reason(client, session) -> None:
+    body = submit(client).get_json()
+    tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
+    assert tip.queue.code == "triage"
+    assert "no usable location" in tip.routing_reason.lower()
+
+
+def test_emergency_tells_the_tipster_to_call_911_in_their_language(client, session) -> None:
+    english = submit(client, narrative="He just told me he is coming tonight to kill me").get_json()
+    assert english["urgency"] == "emergency"
+    assert "911" in english["emergency_advice"]
+    spanish = submit(client, narrative="Mi ex viene esta noche a matarme, tiene una pistola",
+                     language="es").get_json()
+    assert spanish["urgency"] == "emergency"
+    assert "llame al 911" in spanish["emergency_advice"]
+
+
+def test_status_shows_the_thread_and_followups_join_it(client) -> None:
+    created = submit(client).get_json()
+    number, receipt = created["tip_number"], created["receipt"]
+    added = client.post(f"/api/v1/tips/{number}/followups",
+                        json={"receipt": receipt, "body": "The van is a Ford with a dent."})
+    assert added.status_code == 201
+    status = client.post(f"/api/v1/tips/{number}/status", json={"receipt": receipt})
+    assert status.status_code == 200
+    body = status.get_json()
+    assert body["status"] == "received"
+    assert [m["body"] for m in body["messages"]] == ["The van is a Ford with a dent."]
+    assert body["messages"][0]["direction"] == "inbound"
+
+
+def test_receipt_is_accepted_however_it_is_typed(client) -> None:
+    created = submit(client).get_json()
+    typed = created["receipt"].replace("-", " ").lower()
+    number = created["tip_number"].replace("-", "").lower()
+    response = client.post(f"/api/v1/tips/{number}/status", json={"receipt": typed})
+    assert response.status_code == 200
+
+
+def test_wrong_receipt_and_unknown_tip_get_the_same_404_byte_for_byte(client) -> None:
+    created = submit(client).get_json()
+    wrong = client.post(f"/api/v1/tips/{created['tip_number']}/status",
+                        json={"receipt": "AAAA-BBBB-CCCC-DDDD"})
+    unknown = client.post("/api/v1/tips/ZZZZ-9999/status", json={"receipt": created["receipt"]})
+    garbage = client.post("/api/v1/tips/not-a-number/status", json={"receipt": "x"})
+    assert wrong.status_code == unknown.status_code == garbage.status_code == 404
+    assert wrong.data == unknown.data == garbage.data
+    assert wrong.get_json()["error"]["code"] == "not_found"
+
+
+def test_guessing_receipts_is_rate_limited_per_tip_number(client) -> None:
+    created = submit(client).get_json()
+    statuses = [
+        client.post(f"/api/v1/tips/{created['tip_number']}/status",
+                    json={"receipt": f"AAAA-BBBB-CCCC-{i:04d}"}).status_code
+        for i in range(12)
+    ]
+    assert statuses[:10] == [404] * 10
+    assert statuses[-1] == 429
+    limited = client.post(f"/api/v1/tips/{created['tip_number']}/status",
+                          json={"receipt": created["receipt"]})
+    assert limited.status_code == 429
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_idempotency_key_returns_the_same_tip_and_receipt(client, session) -> None:
+    headers = {"Idempotency-Key": "retry-key-0123456789abcdef"}
+    first = client.post("/api/v1/tips", json={"narrative": NARRATIVE}, headers=headers)
+    second = client.post("/api/v1/tips", json={"narrative": NARRATIVE}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    one, two = first.get_json(), second.get_json()
+    assert (one["tip_number"], one["receipt"]) == (two["tip_number"], two["receipt"])
+    assert (one["is_replay"], two["is_replay"]) == (False, True)
+    assert _count(session, Tip) == 1
+    assert _count(session, InboundEvent) == 1
+
+
+def test_malformed_idempotency_key_is_refused(client, session) -> None:
+    response = client.post("/api/v1/tips", json={"narrative": NARRATIVE},
+                           headers={"Idempotency-Key": "short"})
+    assert response.status_code == 400
+    assert _count(session, Tip) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "narrative"),
+        ({"narrative": ""}, "narrative"),
+        ({"narrative": "x" * 10_001}, "narrative"),
+        ({"narrative": "ok", "location": {"lat": 91, "lon": 0}}, "location"),
+        ({"narrative": "ok", "contact": {"email": "not-an-email"}}, "contact"),
+        ({"narrative": "ok", "language": "fr"}, "language"),
+        ({"narrative": 12}, "narrative"),
+    ],
+)
+def test_invalid_fields_get_400_naming_the_field(client, session, body, field) -> None:
+    response = client.post("/api/v1/tips", json=body)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_input"
+    assert field in error["fields"]
+    assert _count(session, Tip) == 0
+
+
+def test_errors_never_echo_what_was_sent(client) -> None:
+    secret = "+16175559876"
+    responses = [
+        client.post("/api/v1/tips", json={"narrative": "x", secret: "y"}),
+        client.post("/api/v1/tips", json={"narrative": "ok", "contact": {"phone": secret * 5}}),
+        client.post("/api/v1/tips", json={"narrative": "ok", "contact": {"email": secret}}),
+        client.post("/api/v1/tips", data='{"narrative": "' + secret, content_type="application/json"),
+        client.post("/api/v1/tips", json=[secret]),
+        client.post("/api/v1/tips", json={"narrative": "ok", "location": {secret: 1}}),
+    ]
+    for response in responses:
+        assert response.status_code == 400
+        assert set(response.get_json()) == {"error"}
+        assert secret not in response.get_data(as_text=True)
+        assert "6175559876" not in response.get_data(as_text=True)
+
+
+def test_unknown_fields_are_refused_without_naming_them(client) -> None:
+    response = client.post("/api/v1/tips", json={"narrative": "ok", "ssn": "123"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"_unknown": ["Unknown fields are not accepted."]}
+
+
+def test_malformed_json_is_400(client) -> None:
+    response = client.post("/api/v1/tips", data="{oops", content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "The request body is not valid JSON."
+
+
+def test_wrong_content_type_is_415(client) -> None:
+    response = client.post("/api/v1/tips", data="narrative=hello",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_oversized_body_is_413_before_it_is_read(client, session) -> None:
+    body = json.dumps({"narrative": "x" * (70 * 1024)})
+    response = client.post("/api/v1/tips", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "payload_too_large"
+    assert _count(session, Tip) == 0
+
+
+def test_invalid_phone_writes_nothing(client, session) -> None:
+    response = submit(client, contact={"phone": "12"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"contact": {"phone": ["Not a valid phone number."]}}
+    assert (_count(session, Tip), _count(session, Reporter), _count(session, AuditEvent)) == (0, 0, 0)
+
+
+def test_followup_with_wrong_receipt_adds_nothing(client, session) -> None:
+    created = submit(client).get_json()
+    response = client.post(f"/api/v1/tips/{created['tip_number']}/followups",
+                           json={"receipt": "AAAA-BBBB-CCCC-DDDD", "body": "more"})
+    assert response.status_code == 404
+    assert _count(session, Message) == 0
+
+
+def test_followup_reporting_danger_now_escalates_the_tip(client, session) -> None:
+    created = submit(client).get_json()
+    assert created["urgency"] != "emergency"
+    client.post(f"/api/v1/tips/{created['tip_number']}/followups",
+                json={"receipt": created["receipt"],
+                      "body": "He is outside my door right now with a gun, he says he will kill me"})
+    tip = session.scalar(select(Tip).where(Tip.tip_number == created["tip_number"]))
+    assert tip.urgency == "emergency"
+
+
+def test_openapi_document_describes_the_public_api(client) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/tips" in spec["paths"]
+    assert "/api/v1/tips/{tip_number}/status" in spec["paths"]
+    assert "post" in spec["paths"]["/api/v1/tips"]
+
+
+def test_unknown_api_path_is_a_json_404(client) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
