@@ -19,6 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from intake.extensions import db
+
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
 TWILIO_NUMBER = "+16175550000"
@@ -173,9 +175,29 @@ def twilio_providers(stub: TwilioStub, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def sms_app(make_app: Any, twilio_stub: TwilioStub) -> Flask:
-    """An app talking to the stand-in; rate limits off (the rate-limit test builds its own)."""
-    app: Flask = make_app(providers=twilio_providers(twilio_stub), ratelimit_enabled=False)
+def build_app(make_app: Any, twilio_stub: TwilioStub) -> Iterator[Any]:
+    """Build apps that talk to the stand-in (rate limits off unless asked); their database
+    connections are closed afterwards (PostgreSQL warns about connections left to the GC)."""
+    built: list[Flask] = []
+
+    def factory(providers: dict[str, str] | None = None, **overrides: Any) -> Flask:
+        overrides.setdefault("ratelimit_enabled", False)
+        app: Flask = make_app(providers=providers or twilio_providers(twilio_stub), **overrides)
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+@pytest.fixture
+def sms_app(build_app: Any) -> Flask:
+    """An app talking to the stand-in, rate limits off (the rate-limit test builds its own)."""
+    app: Flask = build_app()
     return app
 
 

@@ -156,8 +156,8 @@ def test_a_text_after_the_window_starts_a_new_tip(sms_app, sms_client) -> None:
     assert counts(sms_app)["message"] == 0
 
 
-def test_the_window_is_configurable(make_app, twilio_stub) -> None:
-    app = make_app(
+def test_the_window_is_configurable(build_app, twilio_stub) -> None:
+    app = build_app(
         providers=twilio_providers(twilio_stub),
         ratelimit_enabled=False,
         conversation_window_hours=1,
@@ -318,10 +318,10 @@ def test_the_signature_covers_the_raw_query_string(sms_app, sms_client) -> None:
     assert counts(sms_app)["tip"] == 1
 
 
-def test_without_an_auth_token_every_post_is_refused(make_app, twilio_stub) -> None:
+def test_without_an_auth_token_every_post_is_refused(build_app, twilio_stub) -> None:
     providers = twilio_providers(twilio_stub)
     del providers["TWILIO_AUTH_TOKEN"]
-    app = make_app(providers=providers, ratelimit_enabled=False)
+    app = build_app(providers)
     client = app.test_client()
     assert_forbidden(post_signed(client, SMS_PATH, sms_form(DRUGS_EN), token=AUTH_TOKEN))
     assert counts(app) == NOTHING
@@ -366,8 +366,8 @@ def test_the_webhooks_are_declared_as_webhooks(sms_app) -> None:
 # --- per-sender rate limit ------------------------------------------------------------------
 
 
-def test_a_flooding_sender_is_dropped_quietly(make_app, twilio_stub: TwilioStub, caplog) -> None:
-    app = make_app(providers=twilio_providers(twilio_stub), ratelimit_enabled=True)
+def test_a_flooding_sender_is_dropped_quietly(build_app, twilio_stub: TwilioStub, caplog) -> None:
+    app = build_app(ratelimit_enabled=True)
     client = app.test_client()
     flooder = "+16175550142"
     replies = [text(client, f"Message {n} about the drug corner", flooder) for n in range(30)]

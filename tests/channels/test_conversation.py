@@ -1,0 +1,82 @@
+"""The conversation rules on their own, for a channel other than SMS (a Messenger id)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from intake.channels import conversation
+from intake.models import Message, Tip, utcnow
+from intake.submissions.service import Sender
+
+WINDOW = timedelta(hours=24)
+PSID = "6234987162349871"
+
+
+def incoming(text: str, event_id: str | None = None) -> conversation.IncomingText:
+    """A Messenger message from the same sender."""
+    return conversation.IncomingText(
+        channel="messenger",
+        provider="meta",
+        event_id=event_id or "m_" + secrets.token_hex(12),
+        sender=Sender(kind="psid", address=PSID),
+        text=text,
+    )
+
+
+def handle(session, keyring, text: str, **kw) -> conversation.Outcome:
+    """Apply the rules and commit, as a webhook request does."""
+    outcome = conversation.handle_incoming(session, keyring, incoming(text), window=WINDOW, **kw)
+    session.commit()
+    return outcome
+
+
+def test_the_window_is_measured_from_the_last_activity(session, keyring) -> None:
+    first = handle(session, keyring, "Someone deals drugs from the blue house on Pine Street.")
+    assert first.kind == conversation.NEW_TIP and first.tip_number
+
+    later = utcnow() + timedelta(hours=23)
+    joined = handle(session, keyring, "They have a dog.", now=later)
+    assert joined.kind == conversation.FOLLOWUP and joined.tip_number == first.tip_number
+
+    # The follow-up renewed the window: 23 h after it is still inside, 25 h is not.
+    tip = session.scalar(select(Tip))
+    tip.last_tipster_activity_at = utcnow() - timedelta(hours=25)
+    session.commit()
+    fresh = handle(session, keyring, "Also cars are broken into nightly on Oak Street.")
+    assert fresh.kind == conversation.NEW_TIP and fresh.tip_number != first.tip_number
+
+
+def test_a_closed_tip_is_not_joined_by_the_window(session, keyring) -> None:
+    first = handle(session, keyring, "Someone deals drugs from the blue house on Pine Street.")
+    session.scalar(select(Tip)).status = "closed"
+    session.commit()
+
+    second = handle(session, keyring, "Now there is graffiti on the school wall.")
+    assert second.kind == conversation.NEW_TIP and second.tip_number != first.tip_number
+
+    named = handle(session, keyring, f"About {first.tip_number}: they are back.")
+    assert named.kind == conversation.FOLLOWUP and named.tip_number == first.tip_number
+
+
+def test_replies_are_in_the_tip_language(session, keyring) -> None:
+    outcome = handle(session, keyring, "Venden drogas en la esquina cerca del parque.")
+    assert outcome.language == "es" and outcome.reply is not None
+    assert outcome.reply.startswith(f"Recibimos su denuncia {outcome.tip_number}")
+
+    followup = handle(session, keyring, "Son dos hombres.")
+    assert followup.reply == f"Añadido a la denuncia {outcome.tip_number}. Gracias."
+
+
+def test_a_redelivered_event_changes_nothing(session, keyring) -> None:
+    message = incoming("Someone deals drugs from the blue house on Pine Street.")
+    first = conversation.handle_incoming(session, keyring, message, window=WINDOW)
+    session.commit()
+    again = conversation.handle_incoming(session, keyring, message, window=WINDOW)
+    session.commit()
+
+    assert again.is_replay and again.reply == first.reply
+    assert session.scalar(select(func.count()).select_from(Tip)) == 1
+    assert session.scalar(select(func.count()).select_from(Message)) == 0
