@@ -9,7 +9,11 @@ import pytest
 from intake.access import rule_for_endpoint
 from intake.staff import service as staff_service
 from intake.staff.access import SESSION_COOKIE
-from tests.staff.factories import fast_passwords, make_user  # noqa: F401 - fixture
+from tests.staff import factories
+from tests.staff.factories import make_user
+
+fast_passwords = factories.fast_passwords
+own_app = factories.own_app
 
 ROLES = ("detective", "supervisor", "social_media", "admin")
 PATH_VALUES = {"tip_number": "ZZZZ-ZZZZ", "code": "N1", "attachment_id": uuid.UUID(int=0).hex}
@@ -47,8 +51,8 @@ def test_staff_routes_exist_for_api_and_pages(app):
 
 
 @pytest.fixture
-def matrix_app(make_app):
-    app = make_app()
+def matrix_app(own_app):
+    app = own_app()
     # The matrix is about roles; CSRF is tested on the forms themselves.
     app.config["WTF_CSRF_ENABLED"] = False
     return app

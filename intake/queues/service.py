@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from intake.attachments.service import read_attachment
@@ -195,11 +195,10 @@ def _scan(
         if queue_id is not None:
             query = query.where(Tip.queue_id == queue_id)
         if cursor is not None and rank == cursor.urgency_rank:
+            # The first term bounds the index range; the second breaks ties on the same instant.
             query = query.where(
-                or_(
-                    Tip.created_at < cursor.created_at,
-                    and_(Tip.created_at == cursor.created_at, Tip.id < cursor.tip_id),
-                )
+                Tip.created_at <= cursor.created_at,
+                or_(Tip.created_at < cursor.created_at, Tip.id < cursor.tip_id),
             )
         query = query.order_by(Tip.created_at.desc(), Tip.id.desc()).limit(want - len(rows))
         rows.extend(session.execute(query).all())

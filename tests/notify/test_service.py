@@ -95,9 +95,9 @@ def _drain(app) -> None:
         db.session.remove()
 
 
-def test_emergency_tip_emails_the_supervisors_on_duty(make_app, session, keyring, smtp_server):
+def test_emergency_tip_emails_the_supervisors_on_duty(own_app, session, keyring, smtp_server):
     host, port = smtp_server.server_address
-    app = make_app(
+    app = own_app(
         providers={
             "NOTIFY_SMTP_URL": f"smtp://{host}:{port}",
             "NOTIFY_EMAIL_FROM": "intake@pd.example",
@@ -129,9 +129,9 @@ def test_emergency_tip_emails_the_supervisors_on_duty(make_app, session, keyring
     assert row.status == "sent"
 
 
-def test_fallback_recipients_and_webhook(make_app, session, keyring, smtp_server, webhook_server):
+def test_fallback_recipients_and_webhook(own_app, session, keyring, smtp_server, webhook_server):
     host, port = smtp_server.server_address
-    app = make_app(
+    app = own_app(
         providers={
             "NOTIFY_SMTP_URL": f"smtp://{host}:{port}",
             "NOTIFY_EMAIL_TO": "watch@pd.example, desk@pd.example",
@@ -148,8 +148,8 @@ def test_fallback_recipients_and_webhook(make_app, session, keyring, smtp_server
     assert "gun" not in json.dumps(hook)
 
 
-def test_a_failing_webhook_is_retried_not_lost(make_app, session, keyring):
-    app = make_app(providers={"NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/closed"})
+def test_a_failing_webhook_is_retried_not_lost(own_app, session, keyring):
+    app = own_app(providers={"NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/closed"})
     make_tip(session, keyring, N1_POINT, narrative=NARRATIVE)
     _drain(app)
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "supervisors"))
@@ -157,8 +157,8 @@ def test_a_failing_webhook_is_retried_not_lost(make_app, session, keyring):
     assert row.status == "failed" and row.attempts == 1 and "webhook error" in row.last_error
 
 
-def test_without_a_route_the_notification_is_dead_with_a_reason(make_app, session, keyring):
-    app = make_app()
+def test_without_a_route_the_notification_is_dead_with_a_reason(own_app, session, keyring):
+    app = own_app()
     make_tip(session, keyring, N1_POINT, narrative=NARRATIVE)
     _drain(app)
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "supervisors"))

@@ -1,4 +1,4 @@
-"""The staff API: visibility by queue, listing order and filters, the tip workflow, reveal, audit."""
+"""The staff API: visibility by queue, listing order, filters, the tip workflow, reveal, audit."""
 
 from __future__ import annotations
 

@@ -69,3 +69,26 @@ def make_tip(
     created = submit_tip(session, keyring, TipSubmission(**values))
     session.commit()
     return created
+
+
+@pytest.fixture
+def own_app(make_app: Any) -> Iterator[Any]:
+    """``make_app`` whose apps' connection pools are closed after the test.
+
+    An app left to the garbage collector drops its pooled PostgreSQL connections unclosed, and
+    the ResourceWarning would fail whichever test happens to be running then.
+    """
+    from intake.extensions import db
+
+    built: list[Any] = []
+
+    def factory(**overrides: Any) -> Any:
+        new_app = make_app(**overrides)
+        built.append(new_app)
+        return new_app
+
+    yield factory
+    for built_app in built:
+        with built_app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()

@@ -101,8 +101,8 @@ def test_logout_ends_the_server_side_session(client, session, keyring):
     assert client.get("/staff/").status_code == 302
 
 
-def test_secure_cookie_in_production_settings(make_app, session, keyring):
-    app = make_app(session_cookie_secure=True)
+def test_secure_cookie_in_production_settings(own_app, session, keyring):
+    app = own_app(session_cookie_secure=True)
     created = make_user(session, keyring, "det", "detective", ("N1",))
     client = app.test_client()
     response = _login(client, "det", created.password)

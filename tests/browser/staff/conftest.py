@@ -1,3 +1,3 @@
 """Staff fixtures shared by the staff, queue, notify and browser tests."""
 
-from tests.staff.factories import fast_passwords  # noqa: F401 - fixture
+from tests.staff.factories import fast_passwords, own_app  # noqa: F401 - fixtures
