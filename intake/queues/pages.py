@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     make_response,
     redirect,
@@ -23,6 +22,7 @@ from flask import (
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -121,7 +121,7 @@ def _flash_error(error: IntakeError) -> None:
 
 
 def _back(tip_number: str) -> Response:
-    return redirect(url_for("staff_pages.tip", tip_number=tip_number))  # type: ignore[return-value]
+    return redirect(url_for("staff_pages.tip", tip_number=tip_number))
 
 
 @bp.get("/")
@@ -277,7 +277,7 @@ def reroute(tip_number: str) -> Response:
     try:
         service.find_tip(db.session, user, tip_number)
     except IntakeError:
-        return redirect(url_for("staff_pages.home"))  # type: ignore[return-value]
+        return redirect(url_for("staff_pages.home"))
     return _back(tip_number)
 
 
@@ -391,4 +391,4 @@ def forward_submit() -> Response:
         return _page("staff/forward.html", 400, form=form)
     db.session.commit()
     flash(f"Tip {created.tip_number} created in queue {created.queue_code}.", "notice")
-    return redirect(url_for("staff_forward_pages.forward_form"))  # type: ignore[return-value]
+    return redirect(url_for("staff_forward_pages.forward_form"))

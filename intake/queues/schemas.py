@@ -135,7 +135,11 @@ class TipDetailSchema(Schema):
     location_source = fields.String(allow_none=True)
     occurred_at = fields.DateTime(allow_none=True)
     source_platform = fields.String(allow_none=True)
-    source_url = fields.String(allow_none=True)
+    has_source_url = fields.Boolean(
+        metadata={
+            "description": "the post's link exists; it names its author, so only a reveal shows it"
+        }
+    )
     source_posted_at = fields.DateTime(allow_none=True)
     assignee = fields.String(allow_none=True)
     has_contact = fields.Boolean()
@@ -201,6 +205,7 @@ class RevealedSchema(Schema):
     tip_number = fields.String()
     channel = fields.String(allow_none=True)
     identity = fields.Dict(keys=fields.String(), values=fields.String())
+    source_url = fields.String(allow_none=True)
 
 
 class AuditQuerySchema(Schema):
@@ -218,7 +223,7 @@ class AuditPageSchema(Schema):
     next_before = fields.Integer(allow_none=True)
 
 
-PLATFORM = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]{1,31}$", error="Use a short platform name.")
+PLATFORM = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]{0,31}$", error="Use a short platform name.")
 
 
 class ForwardCreateSchema(Schema):

@@ -425,7 +425,7 @@ class TipDetail:
     location_source: str | None
     occurred_at: datetime | None
     source_platform: str | None
-    source_url: str | None
+    has_source_url: bool
     source_posted_at: datetime | None
     assignee: str | None
     has_contact: bool
@@ -514,7 +514,8 @@ def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDeta
         location_source=tip.location_source,
         occurred_at=tip.occurred_at,
         source_platform=tip.source_platform,
-        source_url=tip.open_text(keyring, "tip", "source_url", tip.id, tip.source_url_ct),
+        # A post's link names its author: it is revealed like an identity, never listed.
+        has_source_url=tip.source_url_ct is not None,
         source_posted_at=tip.source_posted_at,
         assignee=names.get(tip.assignee_id) if tip.assignee_id else None,
         # Whether a reply can reach the tipster; says nothing about who they are.
@@ -754,6 +755,7 @@ class Revealed:
     tip_number: str
     channel: str | None
     identity: dict[str, str]
+    source_url: str | None
 
 
 def reveal_identity(
@@ -775,10 +777,17 @@ def reveal_identity(
         actor_kind="user",
         actor_user_id=user.id,
         tip_id=tip.id,
-        details={"reason": reason[:500], "had_identity": bool(identity)},
+        details={
+            "reason": reason[:500],
+            "had_identity": bool(identity),
+            "had_source_url": tip.source_url_ct is not None,
+        },
     )
     log.warning("identity of tip %s revealed by user %s", tip.tip_number, user.id)
-    return Revealed(tip.tip_number, tip.reporter.channel if tip.reporter else None, identity)
+    source_url = tip.open_text(keyring, "tip", "source_url", tip.id, tip.source_url_ct)
+    return Revealed(
+        tip.tip_number, tip.reporter.channel if tip.reporter else None, identity, source_url
+    )
 
 
 # --- audit log ---------------------------------------------------------------------------------

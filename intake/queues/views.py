@@ -17,6 +17,7 @@ from intake import access
 from intake.api import Blueprint, api
 from intake.errors import InvalidInputError
 from intake.extensions import csrf, db, get_keyring, get_settings
+from intake.models import User
 from intake.queues import service
 from intake.queues.rules import FORWARD_ROLES, SUPERVISOR, WORKSPACE_ROLES
 from intake.queues.schemas import (
@@ -129,7 +130,7 @@ def get_tip(tip_number: str) -> Any:
 
 
 def _state(tip: Any) -> dict[str, Any]:
-    assignee = db.session.get(service.User, tip.assignee_id) if tip.assignee_id else None
+    assignee = db.session.get(User, tip.assignee_id) if tip.assignee_id else None
     return {
         "tip_number": tip.tip_number,
         "status": tip.status,
@@ -216,6 +217,7 @@ def reveal(data: dict[str, Any], tip_number: str) -> Any:
         "tip_number": revealed.tip_number,
         "channel": revealed.channel,
         "identity": revealed.identity,
+        "source_url": revealed.source_url,
     }
     return response
 

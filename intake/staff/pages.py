@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from intake.extensions import db, get_keyring, limiter
+from intake.models import StaffSession
 from intake.staff import service
 from intake.staff.access import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 from intake.staff.forms import CodeForm, LoginForm, LogoutForm
@@ -59,10 +61,10 @@ def login_submit() -> Response:
     db.session.commit()
     response = redirect(url_for("staff_auth.code", next=form.next.data or ""))
     set_session_cookie(response, token)
-    return response  # type: ignore[return-value]
+    return response
 
 
-def _pending_session() -> service.StaffSession | None:
+def _pending_session() -> StaffSession | None:
     row = service.find_session(db.session, request.cookies.get(SESSION_COOKIE, ""))
     return row if row is not None and not row.is_second_factor_done else None
 
@@ -72,7 +74,7 @@ def code() -> Response:
     """The second-factor page."""
     if _pending_session() is None:
         db.session.commit()
-        return redirect(url_for("staff_auth.login"))  # type: ignore[return-value]
+        return redirect(url_for("staff_auth.login"))
     return _page("staff/code.html", form=CodeForm(next=request.args.get("next", "")))
 
 
@@ -83,7 +85,7 @@ def code_submit() -> Response:
     row = _pending_session()
     if row is None:
         db.session.commit()
-        return redirect(url_for("staff_auth.login"))  # type: ignore[return-value]
+        return redirect(url_for("staff_auth.login"))
     form = CodeForm()
     if not form.validate_on_submit():
         return _page("staff/code.html", 400, form=form)
@@ -98,7 +100,7 @@ def code_submit() -> Response:
     log.info("user %s logged in", user_id)
     response = redirect(_safe_next(form.next.data, role))
     set_session_cookie(response, token)
-    return response  # type: ignore[return-value]
+    return response
 
 
 @bp.post("/logout")
@@ -110,4 +112,4 @@ def logout() -> Response:
         db.session.commit()
     response = redirect(url_for("staff_auth.login"))
     clear_session_cookie(response)
-    return response  # type: ignore[return-value]
+    return response
