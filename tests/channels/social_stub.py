@@ -8,13 +8,14 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -173,6 +174,40 @@ def running_stub() -> Iterator[SocialStub]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def stub() -> Iterator[SocialStub]:
+    """The Graph and X API stand-in, for one test."""
+    with running_stub() as running:
+        yield running
+
+
+@pytest.fixture
+def build_app(make_app: Callable[..., Flask]) -> Iterator[Callable[..., Flask]]:
+    """``make_app`` whose apps close their database connections after the test.
+
+    An undisposed engine leaves pooled PostgreSQL connections to the garbage collector, which
+    warns (an error under ``-W error``) in whatever test happens to run then.
+    """
+    built: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        app = make_app(**overrides)
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def social_app(build_app: Callable[..., Flask], stub: SocialStub) -> Flask:
+    """An app whose Meta and X APIs are the stand-in."""
+    return build_app(providers=social_providers(stub), ratelimit_enabled=False)
 
 
 def social_providers(stub: SocialStub, **extra: str) -> dict[str, str]:

@@ -1,9 +1,9 @@
 """/webhooks/meta: verification, signatures, Messenger/Instagram/WhatsApp deliveries to tips."""
 
+# ruff: noqa: F811 - test arguments named after the fixtures imported from social_stub
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,16 +15,16 @@ from intake.channels.social_service import provider_key
 from intake.extensions import db, get_keyring
 from intake.models import Message, OutboxMessage, Tip
 from intake.submissions.service import read_identity
-from tests.channels.social_stub import (
+from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     META_VERIFY_TOKEN,
-    SocialStub,
+    build_app,
     meta_signature,
     payload,
     post_meta,
     raw_payload,
     row_counts,
-    running_stub,
-    social_providers,
+    social_app,
+    stub,
 )
 
 NOTHING = {
@@ -38,17 +38,9 @@ NOTHING = {
 
 
 @pytest.fixture
-def stub() -> Iterator[SocialStub]:
-    """The Graph API stand-in."""
-    with running_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def meta_app(make_app: Any, stub: SocialStub) -> Flask:
-    """An app configured for Meta against the stand-in."""
-    app: Flask = make_app(providers=social_providers(stub), ratelimit_enabled=False)
-    return app
+def meta_app(social_app: Flask) -> Flask:
+    """The app configured against the stand-in."""
+    return social_app
 
 
 @pytest.fixture
@@ -124,8 +116,8 @@ def test_verification_without_our_token_is_forbidden(
     assert "1" not in response.get_data(as_text=True).replace("403", "")
 
 
-def test_verification_is_forbidden_when_no_token_is_configured(make_app: Any) -> None:
-    app = make_app(providers={})
+def test_verification_is_forbidden_when_no_token_is_configured(build_app: Any) -> None:
+    app = build_app(providers={})
     response = app.test_client().get(
         "/webhooks/meta",
         query_string={"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "5"},
@@ -170,8 +162,8 @@ def test_the_signature_covers_the_raw_bytes_not_the_parsed_json(
     assert row_counts(meta_app) == NOTHING
 
 
-def test_no_app_secret_configured_refuses_every_delivery(make_app: Any) -> None:
-    app = make_app(providers={"META_VERIFY_TOKEN": META_VERIFY_TOKEN})
+def test_no_app_secret_configured_refuses_every_delivery(build_app: Any) -> None:
+    app = build_app(providers={"META_VERIFY_TOKEN": META_VERIFY_TOKEN})
     response = post_meta(app.test_client(), raw_payload("messenger_text.json"), secret="")
     assert response.status_code == 403
     assert row_counts(app) == NOTHING

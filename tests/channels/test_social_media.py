@@ -1,9 +1,9 @@
 """Photos sent over Messenger and WhatsApp: fetched from the Graph stand-in, stripped, sealed."""
 
+# ruff: noqa: F811 - test arguments named after the fixtures imported from social_stub
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,14 +15,15 @@ from sqlalchemy import select
 from intake.attachments.service import read_attachment
 from intake.extensions import db, get_keyring
 from intake.models import Attachment, Tip
-from tests.channels.social_stub import (
+from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     META_WHATSAPP_ACCESS_TOKEN,
     SocialStub,
+    build_app,
     payload,
     post_meta,
     row_counts,
-    running_stub,
-    social_providers,
+    social_app,
+    stub,
 )
 from tests.factories import jpeg_with_gps
 
@@ -30,17 +31,9 @@ WHATSAPP_MEDIA_ID = "1003383421387256"  # as in the recorded whatsapp_image.json
 
 
 @pytest.fixture
-def stub() -> Iterator[SocialStub]:
-    """The Graph API and CDN stand-in."""
-    with running_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def meta_app(make_app: Any, stub: SocialStub) -> Flask:
-    """An app configured for Meta against the stand-in."""
-    app: Flask = make_app(providers=social_providers(stub), ratelimit_enabled=False)
-    return app
+def meta_app(social_app: Flask) -> Flask:
+    """The app configured against the stand-in."""
+    return social_app
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """No Meta or X sender id, handle, provider message id or narrative in clear: not in any table,
 not in the SQLite files, not in the logs, not in what staff are shown."""
 
+# ruff: noqa: F811 - test arguments named after the fixtures imported from social_stub
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,15 +12,16 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Tip
-from tests.channels.social_stub import (
+from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     SocialStub,
+    build_app,
     drain,
     payload,
     post_meta,
     post_x,
     raw_payload,
-    running_stub,
-    social_providers,
+    social_app,
+    stub,
 )
 from tests.factories import jpeg_with_gps
 from tests.privacy_scan import find_in_database, find_in_sqlite_files, find_in_text
@@ -59,20 +59,6 @@ PROVIDER_IDS = (
     "m_sent_",
 )
 NEEDLES = IDENTITIES + NARRATIVES + PROVIDER_IDS
-
-
-@pytest.fixture
-def stub() -> Iterator[SocialStub]:
-    """The Graph and X API stand-in."""
-    with running_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def social_app(make_app: Any, stub: SocialStub) -> Flask:
-    """An app whose Meta and X APIs are the stand-in."""
-    app: Flask = make_app(providers=social_providers(stub), ratelimit_enabled=False)
-    return app
 
 
 def send_everything(app: Flask, stub: SocialStub) -> None:
@@ -115,7 +101,7 @@ def test_no_identity_or_narrative_is_stored_or_logged_in_clear(
 def test_staff_never_see_a_sender_id_or_handle(
     social_app: Flask,
     stub: SocialStub,
-    fast_passwords: None,  # noqa: F811 - fixture
+    fast_passwords: None,
 ) -> None:
     send_everything(social_app, stub)
     with social_app.app_context():

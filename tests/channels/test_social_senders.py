@@ -1,8 +1,8 @@
 """Replies to Messenger, Instagram, WhatsApp and X tipsters: outbox -> Graph / X API stand-in."""
 
+# ruff: noqa: F811 - test arguments named after the fixtures imported from social_stub
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,38 +14,26 @@ from intake.channels.social_service import provider_key
 from intake.extensions import db, get_keyring
 from intake.models import Message, OutboxMessage, Reporter, Tip
 from intake.outbound.service import enqueue_reply
-from tests.channels.social_stub import (
+from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     META_PAGE_ACCESS_TOKEN,
     META_WHATSAPP_ACCESS_TOKEN,
     WHATSAPP_PHONE_NUMBER_ID,
     X_BEARER_TOKEN,
     SocialStub,
+    build_app,
     drain,
     payload,
     post_meta,
     post_x,
     raw_payload,
-    running_stub,
+    social_app,
     social_providers,
+    stub,
 )
 
 PSID = "7012345678901234"  # the Messenger sender in the recorded payloads
 MESSENGER_SEND = "/v23.0/me/messages"
 WHATSAPP_SEND = f"/v23.0/{WHATSAPP_PHONE_NUMBER_ID}/messages"
-
-
-@pytest.fixture
-def stub() -> Iterator[SocialStub]:
-    """The Graph and X API stand-in."""
-    with running_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def social_app(make_app: Any, stub: SocialStub) -> Flask:
-    """An app whose Meta and X APIs are the stand-in."""
-    app: Flask = make_app(providers=social_providers(stub), ratelimit_enabled=False)
-    return app
 
 
 @pytest.fixture
@@ -220,11 +208,11 @@ def test_x_refusing_dms_from_us_is_permanent(
 
 
 def test_a_missing_page_token_waits_for_configuration_instead_of_giving_up(
-    make_app: Any, stub: SocialStub
+    build_app: Any, stub: SocialStub
 ) -> None:
     providers = social_providers(stub)
     del providers["META_PAGE_ACCESS_TOKEN"]
-    app = make_app(providers=providers, ratelimit_enabled=False)
+    app = build_app(providers=providers, ratelimit_enabled=False)
     assert post_meta(app.test_client(), raw_payload("messenger_text.json")).status_code == 200
     drain(app)
     [(_, status, error)] = outbox_states(app)

@@ -1,12 +1,12 @@
 """/webhooks/x: the CRC check, signatures, Account Activity and X Activity DMs to tips."""
 
+# ruff: noqa: F811 - test arguments named after the fixtures imported from social_stub
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,16 +17,16 @@ from sqlalchemy import select
 from intake.extensions import db, get_keyring
 from intake.models import Tip
 from intake.submissions.service import read_identity
-from tests.channels.social_stub import (
+from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     X_CONSUMER_SECRET,
     X_USER_ID,
-    SocialStub,
+    build_app,
     payload,
     post_x,
     raw_payload,
     row_counts,
-    running_stub,
-    social_providers,
+    social_app,
+    stub,
     x_signature,
 )
 
@@ -41,17 +41,9 @@ NOTHING = {
 
 
 @pytest.fixture
-def stub() -> Iterator[SocialStub]:
-    """The X API stand-in."""
-    with running_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def x_app(make_app: Any, stub: SocialStub) -> Flask:
-    """An app configured for X against the stand-in."""
-    app: Flask = make_app(providers=social_providers(stub), ratelimit_enabled=False)
-    return app
+def x_app(social_app: Flask) -> Flask:
+    """The app configured against the stand-in."""
+    return social_app
 
 
 @pytest.fixture
@@ -105,8 +97,8 @@ def test_crc_without_a_token_is_a_bad_request(client: FlaskClient) -> None:
     assert client.get("/webhooks/x").status_code == 400
 
 
-def test_crc_is_refused_when_no_consumer_secret_is_configured(make_app: Any) -> None:
-    app = make_app(providers={})
+def test_crc_is_refused_when_no_consumer_secret_is_configured(build_app: Any) -> None:
+    app = build_app(providers={})
     response = app.test_client().get("/webhooks/x", query_string={"crc_token": "abc"})
     assert response.status_code == 403
 
