@@ -64,6 +64,9 @@ def configure(app: Flask, settings: Settings) -> None:
         JSON_SORT_KEYS=False,
     )
     app.extensions["intake.settings"] = settings
+    from intake import reference
+
+    reference.configure(settings.reference_cache_seconds)
     if settings.trusted_proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,

@@ -57,6 +57,7 @@ class Settings:
     conversation_window_hours: int = 24
     default_region: str = "US"
     timezone: str = "America/New_York"
+    reference_cache_seconds: float = 5.0
     session_cookie_secure: bool = False
     providers: Mapping[str, str] = field(default_factory=dict)
 
@@ -142,6 +143,10 @@ def load_settings(
         ),
         default_region=env_vars.get("DEFAULT_REGION", "US").upper(),
         timezone=env_vars.get("TIMEZONE", "America/New_York"),
+        reference_cache_seconds=_int(
+            env_vars.get("REFERENCE_CACHE_SECONDS", "0" if env == "testing" else "5"),
+            "REFERENCE_CACHE_SECONDS",
+        ),
         session_cookie_secure=_bool(
             env_vars.get("SESSION_COOKIE_SECURE", "true" if env == "production" else "false"),
             "SESSION_COOKIE_SECURE",

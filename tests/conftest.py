@@ -74,6 +74,7 @@ def app_config(database_url: str, keyring_json: str, instance_path: Path) -> dic
     """Settings overrides every test app starts from."""
     return {
         "env": "testing",
+        "reference_cache_seconds": 0,
         "database_url": database_url,
         "keyring_json": keyring_json,
         "instance_path": str(instance_path),

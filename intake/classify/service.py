@@ -5,25 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake import reference
 from intake.classify.rules import Classification, assess_urgency, classify_text
-from intake.models import Category
-
-
-def _extra_keywords(session: Session) -> dict[str, list[str]]:
-    """Keywords administrators added to categories (custom categories included)."""
-    rows = session.execute(
-        select(Category.code, Category.keywords).where(Category.is_active.is_(True))
-    ).all()
-    return {code: list(words) for code, words in rows if words}
 
 
 def tip_classifier(session: Session) -> Callable[[str], Classification]:
     """A classifier bound to the taxonomy as it is now (read once: for many texts in a row)."""
-    extra = _extra_keywords(session) or None
-    active = frozenset(session.scalars(select(Category.code).where(Category.is_active.is_(True))))
+    taxonomy = reference.snapshot(session)
+    extra = taxonomy.extra_keywords or None
+    active = taxonomy.active_categories
 
     def classify(text: str) -> Classification:
         result = classify_text(text, extra_keywords=extra)
