@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -159,6 +160,7 @@ def _decision_dict(district_code: str | None, queue_code: str, reason: str) -> d
 
 def _route_stream(session: Session, category: str | None) -> None:
     """Route every `lat,lon` line of stdin at once; print one JSON object per line, in order."""
+    started = time.perf_counter()
     text = sys.stdin.read()
     lines = text.splitlines()
     if not lines:
@@ -182,8 +184,11 @@ def _route_stream(session: Session, category: str | None) -> None:
     stdout.write("\n".join(out))
     stdout.write("\n")
     stdout.flush()
-    log.info("routed %d points (%d bad lines)", len(out), len(bad))
-    click.echo(f"Routed {len(out) - len(bad)} points; {len(bad)} bad lines.", err=True)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    log.info("routed %d points (%d bad lines) in %.0f ms", len(out), len(bad), elapsed_ms)
+    click.echo(
+        f"Routed {len(out) - len(bad)} points; {len(bad)} bad lines; {elapsed_ms:.0f} ms.", err=True
+    )
 
 
 @intake_cli.command("route")

@@ -178,14 +178,24 @@ def test_a_custom_category_with_keywords_is_classified(taxonomy: Flask, session:
     listed = cli(taxonomy, "categories", "list").output
     assert any(line.startswith("drones ") and "active" in line for line in listed.splitlines())
 
-    # Switched off, its tips fall back to "other" (and it can be switched on again).
+    # Switched off, its keywords stop counting (and it can be switched on again).
     off = cli(taxonomy, "categories", "set", "drones", "--inactive")
     assert off.exit_code == 0 and "drones: inactive" in off.output
-    assert classify_tip(session, DRONE).category == "other"
+    assert classify_tip(session, DRONE).category != "drones"
     on = cli(taxonomy, "categories", "set", "drones", "--active", "--keyword", "quadcopter")
     assert on.exit_code == 0 and "drones: active, queue -, 1 keywords" in on.output
     assert classify_tip(session, "a quadcopter over the yard").category == "drones"
-    assert classify_tip(session, DRONE).category == "other"  # keywords were replaced
+    assert classify_tip(session, DRONE).category != "drones"  # keywords were replaced
+
+
+def test_a_switched_off_category_files_its_tips_as_other(taxonomy: Flask, session: Session) -> None:
+    assert classify_tip(session, DRUGS).category == "drugs"
+    session.rollback()
+    result = cli(taxonomy, "categories", "set", "drugs", "--inactive")
+    assert result.exit_code == 0, result.output
+    switched_off = classify_tip(session, DRUGS)
+    assert (switched_off.category, switched_off.is_unsure) == ("other", True)
+    assert "crack" in switched_off.evidence
 
 
 def test_a_category_can_be_sent_to_a_unit_queue(taxonomy: Flask, session: Session) -> None:
