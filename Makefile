@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format bench translations chromium clean help
+.PHONY: run test lint format bench translations messages chromium clean help
 
 help:
 	@echo "make run    - serve http://127.0.0.1:$(PORT) with the demo city (SQLite)"
@@ -28,6 +28,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 translations: $(VENV)/.runtime
 	@$(BIN)/pybabel compile --use-fuzzy -q -d intake/translations
+
+messages: $(VENV)/.runtime
+	mkdir -p instance
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o instance/messages.pot .
+	$(BIN)/pybabel update -i instance/messages.pot -d intake/translations --no-fuzzy-matching
 
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade

@@ -122,25 +122,30 @@ def audit_verify() -> None:
 @intake_cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, envvar="PORT")
-def serve(host: str, port: int) -> None:
+@click.option("--no-outbox", is_flag=True, help="Do not drain the outbox in this process.")
+def serve(host: str, port: int, no_outbox: bool) -> None:
     """Serve the embedded default: no access log, outbox drained in the same process."""
+    import logging
+
     from werkzeug.serving import WSGIRequestHandler, run_simple
 
+    server_log = logging.getLogger("intake.serve")
+
     class QuietHandler(WSGIRequestHandler):
-        """Logs nothing about requests: the default line starts with the client's address."""
+        """Logs no request lines: werkzeug's start with the client's address."""
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             return None
 
         def log(self, type: str, message: str, *args: object) -> None:
             if type == "error":
-                current_logger.error("request failed: %s", type)
+                server_log.error("request failed: %s", message % args)
 
-    current_logger = current_app.logger
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    from intake.outbound.worker import start_background_worker
+    if not no_outbox:
+        from intake.outbound.worker import start_background_worker
 
-    start_background_worker(app)
+        start_background_worker(app)
     click.echo(f"Intake is serving http://{host}:{port}/ (Ctrl+C to stop)")
     run_simple(host, port, app, threaded=True, request_handler=QuietHandler, use_reloader=False)
 

@@ -53,7 +53,6 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     max_json_bytes: int = 64 * 1024
     log_level: str = "INFO"
-    outbox_inprocess: bool = False
     conversation_window_hours: int = 24
     default_region: str = "US"
     timezone: str = "America/New_York"
@@ -137,7 +136,6 @@ def load_settings(
         ),
         max_json_bytes=_int(env_vars.get("MAX_JSON_BYTES", str(64 * 1024)), "MAX_JSON_BYTES"),
         log_level=env_vars.get("LOG_LEVEL", "INFO").upper(),
-        outbox_inprocess=_bool(env_vars.get("OUTBOX_INPROCESS", "false"), "OUTBOX_INPROCESS"),
         conversation_window_hours=_int(
             env_vars.get("CONVERSATION_WINDOW_HOURS", "24"), "CONVERSATION_WINDOW_HOURS"
         ),
