@@ -1,0 +1,307 @@
+"""Queue listing benchmark: one 50-tip page with 10,000 tips in the database, then 1,000,000.
+
+Run from the repository root (see bench/README_queues.md):
+
+    PYTHONPATH=. python bench/queue_bench.py                       # SQLite (a temp file)
+    PYTHONPATH=. python bench/queue_bench.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+
+Rows are bulk-inserted (executemany on SQLite, COPY on PostgreSQL), not sent through the
+pipeline: the benchmark measures the listing, which is the real ``intake.queues.service.list_tips``.
+It prints the query plan of each per-urgency statement, medians, p99 and the ratio of the p50s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+import intake.models  # noqa: F401  (every table on the metadata)
+from intake.models import Base, Category, Queue, QueueMembership, Tip, User
+from intake.queues import service
+
+TARGET_RATIO = 1.5
+QUEUES = ("N1", "H2", "S3", "R4", "triage", "oversight", "homicide")
+CHANNELS = ("web", "api", "sms", "messenger", "instagram", "whatsapp", "x", "forward")
+STATUSES = ("new", "triaged", "assigned", "investigating", "closed")
+START = datetime(2023, 1, 1, tzinfo=UTC)
+SPAN_SECONDS = 2 * 365 * 24 * 3600
+
+
+def _tip_rows(rng: random.Random, count: int, queue_ids: list[int]) -> Iterator[dict[str, Any]]:
+    for _ in range(count):
+        roll = rng.random()
+        urgency, rank = (
+            ("emergency", 0) if roll < 0.02 else ("high", 1) if roll < 0.12 else ("normal", 2)
+        )
+        created = START + timedelta(seconds=rng.randrange(SPAN_SECONDS))
+        yield {
+            "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "tip_number": secrets.token_hex(6).upper(),
+            "receipt_digest": b"\0" * 32,
+            "channel": rng.choice(CHANNELS),
+            "language": "en",
+            "narrative_ct": b"sealed",
+            "category_code": "other",
+            "category_confidence": 0.5,
+            "category_evidence": [],
+            "category_runners_up": [],
+            "is_classifier_unsure": False,
+            "urgency": urgency,
+            "urgency_rank": rank,
+            "urgency_evidence": [],
+            "queue_id": rng.choice(queue_ids),
+            "routing_reason": "bench",
+            "status": rng.choice(STATUSES),
+            "created_at": created,
+            "updated_at": created,
+            "last_tipster_activity_at": created,
+        }
+
+
+def _insert_sqlite(engine: Engine, rows: Iterator[dict[str, Any]], count: int) -> None:
+    batch: list[dict[str, Any]] = []
+    statement = insert(Tip.__table__)
+    with engine.begin() as connection:
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 20_000:
+                connection.execute(statement, batch)
+                batch = []
+        if batch:
+            connection.execute(statement, batch)
+
+
+def _insert_postgres(engine: Engine, rows: Iterator[dict[str, Any]], count: int) -> None:
+    import json
+
+    columns = [
+        "id",
+        "tip_number",
+        "receipt_digest",
+        "channel",
+        "language",
+        "narrative_ct",
+        "category_code",
+        "category_confidence",
+        "category_evidence",
+        "category_runners_up",
+        "is_classifier_unsure",
+        "urgency",
+        "urgency_rank",
+        "urgency_evidence",
+        "queue_id",
+        "routing_reason",
+        "status",
+        "created_at",
+        "updated_at",
+        "last_tipster_activity_at",
+    ]
+    json_columns = {"category_evidence", "category_runners_up", "urgency_evidence"}
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        sql = f"COPY tip ({', '.join(columns)}) FROM STDIN"
+        with cursor.copy(sql) as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(
+                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                )
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _measure(fn: Callable[[], object], runs: int) -> list[float]:
+    for _ in range(50):  # warm caches and the statement cache first
+        fn()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def _explain(engine: Engine, queue_id: int) -> str:
+    lines = []
+    with engine.connect() as connection:
+        for rank in (0, 1, 2):
+            statement = service.listing_query_for_explain(queue_id, rank)
+            compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
+            prefix = (
+                "EXPLAIN QUERY PLAN "
+                if engine.dialect.name == "sqlite"
+                else "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+            )
+            rows = connection.execute(text(prefix + str(compiled))).all()
+            lines.append(f"-- urgency_rank = {rank}")
+            lines.extend(str(row[-1]) for row in rows)
+    return "\n".join(lines)
+
+
+def _setup(engine: Engine) -> tuple[int, int]:
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(
+            Category(
+                code="other",
+                label_en="Other",
+                label_es="Otro",
+                description="",
+                keywords=[],
+                sort_order=0,
+            )
+        )
+        queues = [Queue(code=code, name=code, kind="district") for code in QUEUES]
+        session.add_all(queues)
+        session.flush()
+        user = User(username="bench", role="detective", display_name="bench")
+        session.add(user)
+        session.flush()
+        session.add(QueueMembership(user_id=user.id, queue_id=queues[0].id))
+        session.commit()
+        return user.id, queues[0].id
+
+
+def run(engine: Engine, small: int, large: int, runs: int) -> dict[str, Any]:
+    """Measure page 1 and a deep page at ``small`` and ``large`` tips; returns the figures."""
+    user_id, queue_id = _setup(engine)
+    with engine.connect() as connection:
+        queue_ids = [r[0] for r in connection.execute(text("SELECT id FROM queue"))]
+    rng = random.Random(1)
+    insert_rows = _insert_postgres if engine.dialect.name == "postgresql" else _insert_sqlite
+    results: dict[str, Any] = {}
+    loaded = 0
+    for size in (small, large):
+        started = time.perf_counter()
+        insert_rows(engine, _tip_rows(rng, size - loaded, queue_ids), size - loaded)
+        loaded = size
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+        print(f"loaded {size:,} tips in {time.perf_counter() - started:.1f} s", flush=True)
+        with Session(engine) as session:
+            user = session.get(User, user_id)
+            assert user is not None
+
+            def first_page(user: User = user) -> object:
+                return service.list_tips(session, user, queue_code="N1", limit=50)
+
+            page = service.list_tips(session, user, queue_code="N1", limit=50)
+            # A page deep in the normal tips: the cursor of page 1 of the normal tips.
+            deep_cursor = service.list_tips(
+                session,
+                user,
+                queue_code="N1",
+                limit=50,
+                filters=service.TipFilters(urgency="normal"),
+            ).next_cursor
+
+            def deep_page(user: User = user, deep_cursor: str | None = deep_cursor) -> object:
+                return service.list_tips(
+                    session, user, queue_code="N1", limit=50, cursor=deep_cursor
+                )
+
+            assert len(page.items) == 50
+            results[size] = {
+                "first": _measure(first_page, runs),
+                "deep": _measure(deep_page, runs),
+            }
+            session.rollback()
+        for name in ("first", "deep"):
+            timings = results[size][name]
+            print(
+                f"  {size:>9,} tips, {name:5} page: p50 {statistics.median(timings):.3f} ms, "
+                f"p99 {_percentile(timings, 0.99):.3f} ms"
+            )
+    print("\nQuery plan at", f"{large:,}", "tips:")
+    print(_explain(engine, queue_id))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run on SQLite and, if given, PostgreSQL; exit 1 if a p50 ratio exceeds the target."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--postgres", help="server URL; a scratch database is created and dropped")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args(argv)
+    ok = True
+    targets: list[tuple[str, Callable[[], Iterator[Engine]]]] = []
+
+    def sqlite_engine() -> Iterator[Engine]:
+        with tempfile.TemporaryDirectory() as folder:
+            engine = create_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
+
+            @event.listens_for(engine, "connect")
+            def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+                # A page cache large enough for the random-keyed indexes during the bulk load.
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA cache_size=-1000000")
+                cursor.close()
+
+            yield engine
+            engine.dispose()
+
+    def postgres_engine() -> Iterator[Engine]:
+        url = make_url(args.postgres.replace("postgresql://", "postgresql+psycopg://", 1))
+        name = f"intake_bench_{secrets.token_hex(4)}"
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        engine = create_engine(url.set(database=name))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    if args.postgres:
+        targets.append(("PostgreSQL", postgres_engine))
+    if not args.skip_sqlite:
+        targets.append(("SQLite", sqlite_engine))
+    for label, factory in targets:
+        print(f"\n=== {label} ===")
+        for engine in factory():
+            results = run(engine, args.small, args.large, args.runs)
+            for name in ("first", "deep"):
+                small = statistics.median(results[args.small][name])
+                large = statistics.median(results[args.large][name])
+                ratio = large / small
+                verdict = "ok" if ratio <= TARGET_RATIO else "TOO SLOW"
+                print(
+                    f"{label} {name} page: p50 {small:.3f} ms at {args.small:,} -> "
+                    f"{large:.3f} ms at {args.large:,}: ratio {ratio:.2f} "
+                    f"(target <= {TARGET_RATIO}) {verdict}"
+                )
+                ok = ok and ratio <= TARGET_RATIO
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
