@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from intake import reference
 from intake.classify.evaluate import (
     DEFAULT_EVALUATION_PATH,
     EvaluationSetError,
@@ -212,6 +213,7 @@ def categories_add(
         )
     )
     session.commit()
+    reference.invalidate()  # this process sees the change at once
     click.echo(f"Added category {code} ({len(keywords)} keywords).")
 
 
@@ -263,6 +265,7 @@ def categories_set(
     if is_active is not None:
         category.is_active = is_active
     session.commit()
+    reference.invalidate()  # this process sees the change at once
     state = "active" if category.is_active else "inactive"
     click.echo(
         f"Category {code}: {state}, queue {category.queue_code or '-'}, "

@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from intake import reference
 from intake.cli import intake_cli
 from intake.extensions import db
 from intake.models import Category, District, Place, Queue, Tip
@@ -70,6 +71,7 @@ def districts_load(path: Path, code_property: str, name_property: str | None) ->
         session.rollback()
         _fail(str(exc))
     session.commit()
+    reference.invalidate()  # new district queues are routable in this process at once
     log.info(
         "districts loaded: %d created, %d updated, %d deactivated",
         loaded.created,
