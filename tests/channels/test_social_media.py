@@ -17,10 +17,12 @@ from intake.extensions import db, get_keyring
 from intake.models import Attachment, Tip
 from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     META_WHATSAPP_ACCESS_TOKEN,
+    X_BEARER_TOKEN,
     SocialStub,
     build_app,
     payload,
     post_meta,
+    post_x,
     row_counts,
     social_app,
     stub,
@@ -176,3 +178,42 @@ def test_a_photo_sent_after_the_text_joins_the_same_tip(
     [(_, message_id, data)] = tip["attachments"]
     assert message_id is not None  # attached to the follow-up message in the thread
     assert_no_metadata(data)
+
+
+def x_dm_with_photo(url: str) -> dict[str, Any]:
+    """The recorded Account Activity DM, carrying a photo at ``url``."""
+    document = payload("x_aaa_dm.json")
+    data = document["direct_message_events"][0]["message_create"]["message_data"]
+    data["attachment"] = {
+        "type": "media",
+        "media": {
+            "id": 1801234567000000001,
+            "id_str": "1801234567000000001",
+            "type": "photo",
+            "media_url_https": url,
+        },
+    }
+    return document
+
+
+def test_an_x_dm_photo_is_fetched_with_the_accounts_token_and_stripped(
+    client: FlaskClient, social_app: Flask, stub: SocialStub
+) -> None:
+    url = stub.serve("/1/1801234567890123456/AbCd/photo.jpg", jpeg_with_gps())
+    assert post_x(client, x_dm_with_photo(url)).status_code == 200
+    [tip] = stored(social_app)
+    assert "grey Civic" in tip["narrative"]
+    [(_, _, data)] = tip["attachments"]
+    assert_no_metadata(data)
+    [fetch] = stub.seen("GET", "/photo.jpg")
+    assert fetch.authorization == f"Bearer {X_BEARER_TOKEN}"
+
+
+def test_the_x_token_is_never_sent_to_a_host_that_is_not_xs(
+    client: FlaskClient, social_app: Flask, stub: SocialStub
+) -> None:
+    document = x_dm_with_photo("https://attacker.example/photo.jpg")
+    assert post_x(client, document).status_code == 200
+    [tip] = stored(social_app)
+    assert tip["attachments"] == []
+    assert "grey Civic" in tip["narrative"]
