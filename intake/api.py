@@ -87,7 +87,7 @@ class Blueprint(flask_smorest.Blueprint):
 class Api(flask_smorest.Api):
     """The API object, answering errors in the project's one shape."""
 
-    def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Any:
         """Use the project's error body for every HTTP error."""
         return handle_http_exception(error)
 

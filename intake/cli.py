@@ -31,7 +31,7 @@ def init_command() -> None:
     """Create the built-in queues and default categories (safe to run again)."""
     from intake.bootstrap.service import ensure_defaults
 
-    ensure_defaults(db.session)
+    ensure_defaults(db.session())
     db.session.commit()
     click.echo("Default queues and categories are in place.")
 
@@ -65,9 +65,11 @@ def keys_generate(add_to: Path | None) -> None:
 def keys_rotate(batch_size: int) -> None:
     """Re-wrap every data key under the newest keys. Resumable: commits each batch."""
     from intake.models import Reporter, Tip, User
+    from intake.models.sealed import KeyOwner
 
     keyring = get_keyring()
-    for model in (Reporter, Tip, User):
+    models: tuple[type[KeyOwner], ...] = (Reporter, Tip, User)
+    for model in models:
         active = keyring.active(model.__key_purpose__).key_id
         pending = select(model).where(model.wrapped_key.is_not(None), model.kek_id != active)
         total = db.session.scalar(select(db.func.count()).select_from(pending.subquery())) or 0
@@ -93,12 +95,12 @@ def demo_load() -> None:
     )
 
     settings = current_app.extensions["intake.settings"]
-    districts, places = load_demo_city(db.session)
+    districts, places = load_demo_city(db.session())
     if settings.is_production:
         db.session.commit()
         click.echo(f"Demo city Port Alder: {districts} districts, {places} places (no demo users).")
         return
-    created = ensure_demo_users(db.session, get_keyring())
+    created = ensure_demo_users(db.session(), get_keyring())
     # Written before the commit: a failure here leaves no account whose secrets are lost.
     path = write_demo_credentials(Path(settings.instance_path), created)
     db.session.commit()
@@ -112,7 +114,7 @@ def audit_verify() -> None:
     """Check the audit chain; exit 1 naming the first broken link."""
     from intake.audit.service import verify_chain
 
-    broken = verify_chain(db.session)
+    broken = verify_chain(db.session())
     if broken is not None:
         click.echo(f"Audit chain broken at event {broken.seq}: {broken.reason}.", err=True)
         sys.exit(1)
@@ -161,7 +163,7 @@ def worker(once: bool, interval: float) -> None:
     from intake.outbound.worker import drain_once, run_worker
 
     if once:
-        tried = drain_once(db.session, get_keyring())
+        tried = drain_once(db.session(), get_keyring())
         click.echo(f"Tried {tried} outbox messages.")
         return
     stop = threading.Event()

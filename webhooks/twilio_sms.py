@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 # twilio ships no type information.
-from twilio.request_validator import (  # type: ignore[import-untyped]
+from twilio.request_validator import (
     RequestValidator,
     get_signature_algorithm,
 )
-from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
+from twilio.twiml.messaging_response import MessagingResponse
 
 from webhooks.base import (
     MAX_ID_LENGTH,

@@ -62,4 +62,5 @@ class Base(DeclarativeBase):
         table = getattr(self, "__table__", None)
         if table is not None and "id" in table.c and getattr(self, "id", None) is None:
             if table.c.id.type.python_type is uuid.UUID:
-                self.id = uuid.uuid4()
+                # setattr: the annotation of ``id`` belongs to each model, not to Base.
+                setattr(self, "id", uuid.uuid4())  # noqa: B010

@@ -145,7 +145,7 @@ def run_worker(app: Flask, stop: threading.Event, *, interval: float = 2.0) -> N
     while not stop.is_set():
         with app.app_context():
             try:
-                tried = drain_once(db.session, get_keyring())
+                tried = drain_once(db.session(), get_keyring())
             except Exception:
                 db.session.rollback()
                 log.exception("outbox drain failed; retrying")

@@ -93,7 +93,7 @@ def submit() -> Response:
     )
     try:
         created = service.submit_tip(
-            db.session, get_keyring(), submission, default_region=get_settings().default_region
+            db.session(), get_keyring(), submission, default_region=get_settings().default_region
         )
     except InvalidInputError as error:
         db.session.rollback()
@@ -121,7 +121,7 @@ def _status_page(
 ) -> Response:
     keyring = get_keyring()
     try:
-        tip = service.find_tip_by_receipt(db.session, keyring, tip_number, receipt)
+        tip = service.find_tip_by_receipt(db.session(), keyring, tip_number, receipt)
     except NotFoundError:
         form = CheckForm(lang=_language())
         return _no_store(render_template("submissions/check.html", form=form, not_found=True), 404)
@@ -158,11 +158,11 @@ def reply() -> Response:
     keyring = get_keyring()
     try:
         tip = service.find_tip_by_receipt(
-            db.session, keyring, form.tip_number.data or "", form.receipt.data or ""
+            db.session(), keyring, form.tip_number.data or "", form.receipt.data or ""
         )
     except NotFoundError:
         return _status_page("", "")
-    service.add_followup(db.session, keyring, tip, form.body.data or "", channel="web")
+    service.add_followup(db.session(), keyring, tip, form.body.data or "", channel="web")
     db.session.commit()
     return _status_page(tip.tip_number, form.receipt.data or "", notice="sent")
 

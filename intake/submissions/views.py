@@ -86,7 +86,7 @@ class Tips(MethodView):
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         created = service.submit_tip(
-            db.session, get_keyring(), submission, default_region=get_settings().default_region
+            db.session(), get_keyring(), submission, default_region=get_settings().default_region
         )
         db.session.commit()
         return submission_payload(created)
@@ -103,7 +103,7 @@ def tip_status(data: dict[str, Any], tip_number: str) -> Any:
     An unknown tip number and a wrong receipt get the same answer.
     """
     keyring = get_keyring()
-    tip = service.find_tip_by_receipt(db.session, keyring, tip_number, data["receipt"])
+    tip = service.find_tip_by_receipt(db.session(), keyring, tip_number, data["receipt"])
     return service.tip_status(keyring, tip)
 
 
@@ -115,7 +115,7 @@ def tip_status(data: dict[str, Any], tip_number: str) -> Any:
 def add_followup(data: dict[str, Any], tip_number: str) -> Any:
     """Add information to a tip, or answer a detective's question."""
     keyring = get_keyring()
-    tip = service.find_tip_by_receipt(db.session, keyring, tip_number, data["receipt"])
-    message = service.add_followup(db.session, keyring, tip, data["body"], channel="web")
+    tip = service.find_tip_by_receipt(db.session(), keyring, tip_number, data["receipt"])
+    message = service.add_followup(db.session(), keyring, tip, data["body"], channel="web")
     db.session.commit()
     return {"tip_number": tip.tip_number, "status": "added", "created_at": message.created_at}
