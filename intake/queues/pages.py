@@ -132,14 +132,14 @@ def home() -> Response:
         item
         for urgency in ("emergency", "high")
         for item in service.list_tips(
-            db.session,
+            db.session(),
             user,
             filters=service.TipFilters(status="open", urgency=urgency),
             limit=25,
         ).items
     ]
     return _page(
-        "staff/home.html", queues=service.queue_summaries(db.session, user), urgent=urgent[:25]
+        "staff/home.html", queues=service.queue_summaries(db.session(), user), urgent=urgent[:25]
     )
 
 
@@ -159,7 +159,7 @@ def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
 def queue(code: str) -> Response:
     """A queue's tips, urgent first then newest, with filters and a next page."""
     user = current_user()
-    current = service.find_queue(db.session, user, code)
+    current = service.find_queue(db.session(), user, code)
     args = request.args
     filters = service.TipFilters(
         status=args.get("status") if args.get("status") in (*STATUSES, "open") else None,
@@ -171,10 +171,10 @@ def queue(code: str) -> Response:
     )
     try:
         page = service.list_tips(
-            db.session, user, queue_code=code, filters=filters, cursor=args.get("cursor") or None
+            db.session(), user, queue_code=code, filters=filters, cursor=args.get("cursor") or None
         )
     except IntakeError:
-        page = service.list_tips(db.session, user, queue_code=code, filters=filters)
+        page = service.list_tips(db.session(), user, queue_code=code, filters=filters)
     categories = list(db.session.scalars(select(Category.code).order_by(Category.sort_order)))
     return _page(
         "staff/queue.html",
@@ -192,7 +192,7 @@ def queue(code: str) -> Response:
 def tip(tip_number: str) -> Response:
     """A tip with its thread, notes, attachments, history and the actions."""
     user = current_user()
-    detail = service.view_tip(db.session, get_keyring(), user, tip_number)
+    detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
     db.session.commit()
     category_form = CategoryForm(category=detail.category)
     category_form.category.choices = [
@@ -222,7 +222,7 @@ def claim(tip_number: str) -> Response:
     """Take the tip."""
     if ClaimForm().validate_on_submit():
         try:
-            service.claim_tip(db.session, current_user(), tip_number)
+            service.claim_tip(db.session(), current_user(), tip_number)
             db.session.commit()
             flash("You have claimed this tip.", "notice")
         except IntakeError as error:
@@ -233,7 +233,7 @@ def claim(tip_number: str) -> Response:
 
 def _apply(tip_number: str, change: service.TipChange, done: str) -> None:
     try:
-        service.update_tip(db.session, current_user(), tip_number, change)
+        service.update_tip(db.session(), current_user(), tip_number, change)
         db.session.commit()
         flash(done, "notice")
     except IntakeError as error:
@@ -275,7 +275,7 @@ def reroute(tip_number: str) -> Response:
     _apply(tip_number, change, f"Tip moved to {form.queue.data}.")
     user = current_user()
     try:
-        service.find_tip(db.session, user, tip_number)
+        service.find_tip(db.session(), user, tip_number)
     except IntakeError:
         return redirect(url_for("staff_pages.home"))
     return _back(tip_number)
@@ -288,7 +288,7 @@ def add_note(tip_number: str) -> Response:
     if form.validate_on_submit():
         try:
             service.add_note(
-                db.session, get_keyring(), current_user(), tip_number, form.body.data or ""
+                db.session(), get_keyring(), current_user(), tip_number, form.body.data or ""
             )
             db.session.commit()
             flash("Note added.", "notice")
@@ -307,7 +307,7 @@ def add_reply(tip_number: str) -> Response:
     if form.validate_on_submit():
         try:
             service.send_reply(
-                db.session, get_keyring(), current_user(), tip_number, form.body.data or ""
+                db.session(), get_keyring(), current_user(), tip_number, form.body.data or ""
             )
             db.session.commit()
             flash("Reply sent to the tipster.", "notice")
@@ -327,7 +327,7 @@ def reveal(tip_number: str) -> Response:
         return _back(tip_number)
     try:
         revealed = service.reveal_identity(
-            db.session, get_keyring(), current_user(), tip_number, form.reason.data or ""
+            db.session(), get_keyring(), current_user(), tip_number, form.reason.data or ""
         )
         db.session.commit()
     except IntakeError as error:
@@ -341,7 +341,7 @@ def reveal(tip_number: str) -> Response:
 def attachment(tip_number: str, attachment_id: str) -> Response:
     """Download an attachment (audited)."""
     row, data = service.download_attachment(
-        db.session, get_keyring(), current_user(), tip_number, attachment_id
+        db.session(), get_keyring(), current_user(), tip_number, attachment_id
     )
     db.session.commit()
     response = Response(data, mimetype=row.content_type)
@@ -372,7 +372,7 @@ def forward_submit() -> Response:
         images = (upload.read(),)
     try:
         created = service.forward_post(
-            db.session,
+            db.session(),
             get_keyring(),
             current_user(),
             service.ForwardedPost(

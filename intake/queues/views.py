@@ -74,7 +74,7 @@ def _filters(args: dict[str, Any]) -> service.TipFilters:
 @bp.response(200, QueueListSchema)
 def list_queues() -> Any:
     """The caller's queues with counts of open, new and urgent tips."""
-    return {"items": service.queue_summaries(db.session, current_user())}
+    return {"items": service.queue_summaries(db.session(), current_user())}
 
 
 @bp.route("/queues/<code>/tips", methods=["GET"])
@@ -83,7 +83,7 @@ def list_queues() -> Any:
 def list_queue_tips(args: dict[str, Any], code: str) -> Any:
     """One queue's tips: urgent first, then newest; cursor pagination."""
     page = service.list_tips(
-        db.session,
+        db.session(),
         current_user(),
         queue_code=code,
         filters=_filters(args),
@@ -99,7 +99,7 @@ def list_queue_tips(args: dict[str, Any], code: str) -> Any:
 def list_all_tips(args: dict[str, Any]) -> Any:
     """Tips across every queue the caller sees, in the same order and with the same filters."""
     page = service.list_tips(
-        db.session,
+        db.session(),
         current_user(),
         filters=_filters(args),
         cursor=args.get("cursor"),
@@ -124,7 +124,7 @@ def detail_payload(detail: service.TipDetail) -> dict[str, Any]:
 @bp.response(200, TipDetailSchema)
 def get_tip(tip_number: str) -> Any:
     """A tip: narrative, location, category and evidence, thread, notes, attachments, history."""
-    detail = service.view_tip(db.session, get_keyring(), current_user(), tip_number)
+    detail = service.view_tip(db.session(), get_keyring(), current_user(), tip_number)
     db.session.commit()
     return detail_payload(detail)
 
@@ -146,7 +146,7 @@ def _state(tip: Any) -> dict[str, Any]:
 @bp.response(200, TipStateSchema)
 def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
     """Change status (allowed transitions; closing needs a disposition), category or queue."""
-    tip = service.update_tip(db.session, current_user(), tip_number, service.TipChange(**data))
+    tip = service.update_tip(db.session(), current_user(), tip_number, service.TipChange(**data))
     state = _state(tip)
     db.session.commit()
     return state
@@ -156,7 +156,7 @@ def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
 @bp.response(200, TipStateSchema)
 def claim_tip(tip_number: str) -> Any:
     """Take the tip: the caller becomes its assignee."""
-    tip = service.claim_tip(db.session, current_user(), tip_number)
+    tip = service.claim_tip(db.session(), current_user(), tip_number)
     state = _state(tip)
     db.session.commit()
     return state
@@ -167,7 +167,7 @@ def claim_tip(tip_number: str) -> Any:
 @bp.response(201, TipStateSchema)
 def add_note(data: dict[str, Any], tip_number: str) -> Any:
     """An internal note; the tipster never sees it."""
-    note = service.add_note(db.session, get_keyring(), current_user(), tip_number, data["body"])
+    note = service.add_note(db.session(), get_keyring(), current_user(), tip_number, data["body"])
     state = _state(note.tip)
     db.session.commit()
     return state
@@ -179,7 +179,7 @@ def add_note(data: dict[str, Any], tip_number: str) -> Any:
 def add_reply(data: dict[str, Any], tip_number: str) -> Any:
     """A message to the tipster, on their channel (web tipsters read it with their receipt)."""
     message = service.send_reply(
-        db.session, get_keyring(), current_user(), tip_number, data["body"]
+        db.session(), get_keyring(), current_user(), tip_number, data["body"]
     )
     payload = {
         "tip_number": message.tip.tip_number,
@@ -195,7 +195,7 @@ def add_reply(data: dict[str, Any], tip_number: str) -> Any:
 def download_attachment(tip_number: str, attachment_id: str) -> Any:
     """Download an attachment (decrypted); audited."""
     attachment, data = service.download_attachment(
-        db.session, get_keyring(), current_user(), tip_number, attachment_id
+        db.session(), get_keyring(), current_user(), tip_number, attachment_id
     )
     db.session.commit()
     response = Response(data, mimetype=attachment.content_type)
@@ -210,7 +210,7 @@ def download_attachment(tip_number: str, attachment_id: str) -> Any:
 def reveal(data: dict[str, Any], tip_number: str) -> Any:
     """Supervisors: the tipster's contact, with a written reason (audited, identity not logged)."""
     revealed = service.reveal_identity(
-        db.session, get_keyring(), current_user(), tip_number, data["reason"]
+        db.session(), get_keyring(), current_user(), tip_number, data["reason"]
     )
     db.session.commit()
     response = {
@@ -228,7 +228,7 @@ def reveal(data: dict[str, Any], tip_number: str) -> Any:
 def list_audit(args: dict[str, Any]) -> Any:
     """Supervisors: the audit log, newest first (``tip`` filters by tip number)."""
     page = service.list_audit(
-        db.session,
+        db.session(),
         current_user(),
         tip_number=args.get("tip"),
         before=args.get("before"),
@@ -262,7 +262,7 @@ def decode_images(encoded: list[str]) -> tuple[bytes, ...]:
 def create_forward(data: dict[str, Any]) -> Any:
     """Make a tip of a forwarded post, comment or DM (the handle is sealed, never shown)."""
     created = service.forward_post(
-        db.session,
+        db.session(),
         get_keyring(),
         current_user(),
         service.ForwardedPost(

@@ -41,9 +41,9 @@ def authenticate() -> User | None:
         return cached
     user = None
     if request.path.startswith("/api/"):
-        user = service.user_for_token(db.session, bearer_token())
+        user = service.user_for_token(db.session(), bearer_token())
     else:
-        row = service.find_session(db.session, request.cookies.get(SESSION_COOKIE, ""))
+        row = service.find_session(db.session(), request.cookies.get(SESSION_COOKIE, ""))
         if row is not None and row.is_second_factor_done:
             user = row.user
     request.environ[ENVIRON_KEY] = user

@@ -19,7 +19,7 @@ intake_cli.add_command(users_cli)
 
 def _user(username: str) -> User:
     try:
-        return service.find_user(db.session, username)
+        return service.find_user(db.session(), username)
     except IntakeError:
         raise click.ClickException(f"No user named {username!r}.") from None
 
@@ -33,7 +33,7 @@ def create(username: str, role: str, queues: tuple[str, ...], email: str | None)
     """Create a user; prints the password, the TOTP secret and, last, the API token."""
     try:
         created = service.create_user(
-            db.session, get_keyring(), username, role, queues=queues, email=email
+            db.session(), get_keyring(), username, role, queues=queues, email=email
         )
     except IntakeError as error:
         raise click.ClickException(error.message) from None
@@ -59,7 +59,7 @@ def list_users() -> None:
 @click.argument("username")
 def disable(username: str) -> None:
     """Disable a user: no login, tokens revoked, sessions ended."""
-    service.disable_user(db.session, _user(username))
+    service.disable_user(db.session(), _user(username))
     db.session.commit()
     click.echo(f"Disabled {username}.")
 
@@ -70,7 +70,7 @@ def disable(username: str) -> None:
 def add_queue(username: str, code: str) -> None:
     """Give a user a queue."""
     try:
-        service.add_queue(db.session, _user(username), code)
+        service.add_queue(db.session(), _user(username), code)
     except IntakeError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()
@@ -83,7 +83,7 @@ def add_queue(username: str, code: str) -> None:
 def remove_queue(username: str, code: str) -> None:
     """Take a queue from a user."""
     try:
-        service.remove_queue(db.session, _user(username), code)
+        service.remove_queue(db.session(), _user(username), code)
     except IntakeError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()
@@ -94,7 +94,7 @@ def remove_queue(username: str, code: str) -> None:
 @click.argument("username")
 def reset_password(username: str) -> None:
     """Set a new random password (printed), unlock the account, end its sessions."""
-    password = service.reset_password(db.session, _user(username))
+    password = service.reset_password(db.session(), _user(username))
     db.session.commit()
     click.echo(f"New password for {username}: {password}")
 
@@ -105,8 +105,8 @@ def reset_password(username: str) -> None:
 def revoke_tokens(username: str, issue_new: bool) -> None:
     """Revoke every API token of a user (optionally issue a new one)."""
     user = _user(username)
-    count = service.revoke_tokens(db.session, user)
-    token = service.issue_api_token(db.session, user, name="reissued") if issue_new else None
+    count = service.revoke_tokens(db.session(), user)
+    token = service.issue_api_token(db.session(), user, name="reissued") if issue_new else None
     db.session.commit()
     click.echo(f"Revoked {count} token(s) of {username}.")
     if token:
@@ -118,7 +118,7 @@ def revoke_tokens(username: str, issue_new: bool) -> None:
 def reset_totp(username: str) -> None:
     """A new TOTP secret for a user (the old authenticator entry stops working)."""
     user = _user(username)
-    secret = service.reset_totp(db.session, get_keyring(), user)
+    secret = service.reset_totp(db.session(), get_keyring(), user)
     db.session.commit()
     click.echo(f"TOTP secret: {secret}")
     click.echo(f"TOTP URI: {service.totp_uri(username, secret)}")

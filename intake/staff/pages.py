@@ -52,12 +52,12 @@ def login_submit() -> Response:
         return _page("staff/login.html", 400, form=form)
     try:
         user = service.check_password(
-            db.session, form.username.data or "", form.password.data or ""
+            db.session(), form.username.data or "", form.password.data or ""
         )
     except service.AuthenticationError:
         db.session.commit()  # keep the failure count
         return _page("staff/login.html", 401, form=form, failed=FAILED)
-    token = service.start_session(db.session, user)
+    token = service.start_session(db.session(), user)
     db.session.commit()
     response = redirect(url_for("staff_auth.code", next=form.next.data or ""))
     set_session_cookie(response, token)
@@ -65,7 +65,7 @@ def login_submit() -> Response:
 
 
 def _pending_session() -> StaffSession | None:
-    row = service.find_session(db.session, request.cookies.get(SESSION_COOKIE, ""))
+    row = service.find_session(db.session(), request.cookies.get(SESSION_COOKIE, ""))
     return row if row is not None and not row.is_second_factor_done else None
 
 
@@ -94,7 +94,7 @@ def code_submit() -> Response:
     except service.AuthenticationError:
         db.session.commit()
         return _page("staff/code.html", 401, form=form, failed=FAILED)
-    token = service.complete_second_factor(db.session, row)
+    token = service.complete_second_factor(db.session(), row)
     user_id, role = row.user_id, row.user.role
     db.session.commit()
     log.info("user %s logged in", user_id)
@@ -108,7 +108,7 @@ def logout() -> Response:
     """End the session."""
     form = LogoutForm()
     if form.validate_on_submit():
-        service.end_session(db.session, request.cookies.get(SESSION_COOKIE, ""))
+        service.end_session(db.session(), request.cookies.get(SESSION_COOKIE, ""))
         db.session.commit()
     response = redirect(url_for("staff_auth.login"))
     clear_session_cookie(response)
