@@ -35,8 +35,6 @@ from webhooks.base import InboundMessage, StatusUpdate
 
 log = logging.getLogger(__name__)
 
-SOCIAL_CHANNELS = ("messenger", "instagram", "whatsapp", "x")
-
 # Tipster-facing DM texts, keyed by conversation outcome. The SMS wording speaks of "texts" and a
 # phone number; a DM tipster has neither, so the DM channels say it their way.
 TEXTS: dict[str, dict[str, str]] = {
@@ -162,9 +160,8 @@ def process_message(
     )
     if tip is not None and outcome.kind == conversation.FOLLOWUP and message.location:
         _place_tip(session, tip, *message.location)
-    failed = media.failed + len(media.images) - outcome.images_stored
-    if outcome.kind not in _TIP_KINDS:
-        failed = media.failed + len(media.images)
+    stored = outcome.images_stored if outcome.kind in _TIP_KINDS else 0
+    failed = media.failed + len(media.images) - stored
     queued = _queue_answer(session, keyring, message, outcome, tip, failed)
     return SocialOutcome(outcome.kind, outcome.tip_number, outcome.images_stored, failed, queued)
 
@@ -192,9 +189,10 @@ def _queue_answer(
     # themselves); a DM platform confirms nothing, so STOP gets its one last message here.
     if outcome.reply is None and outcome.kind != conversation.STOP:
         return False
-    if outcome.kind not in conversation.REPLIES["en"] and outcome.kind != conversation.STOP:
+    # A kind the DM texts do not know yet gets the rules' own (SMS) wording rather than nothing.
+    text = _answer_text(outcome, media_failed) if outcome.kind in TEXTS["en"] else outcome.reply
+    if not text:
         return False
-    text = _answer_text(outcome, media_failed)
     if tip is not None and outcome.kind in _TIP_KINDS:
         return queue_reply(session, keyring, tip, text) is not None
     reporter = find_reporter(session, keyring, message.channel, sender_of(message))

@@ -3,6 +3,7 @@
 # ruff: noqa: F811 - test arguments named after the fixtures imported from social_stub
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from intake.channels.social_service import provider_key
 from intake.extensions import db, get_keyring
-from intake.models import Message, OutboxMessage, Reporter, Tip
+from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.service import enqueue_reply
 from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     META_PAGE_ACCESS_TOKEN,
@@ -241,3 +242,36 @@ def test_stop_is_confirmed_once_and_then_nothing_more_is_sent(
     drain(social_app)
     assert len(stub.seen("POST", MESSENGER_SEND)) == 2
     assert outbox_states(social_app)[-1] == ("messenger", "dead", "the tipster opted out")
+
+
+def test_a_reply_after_the_24_hour_window_carries_the_human_agent_tag(
+    client: FlaskClient, social_app: Flask, stub: SocialStub
+) -> None:
+    assert post_meta(client, raw_payload("instagram_dm.json")).status_code == 200
+    drain(social_app)
+    with social_app.app_context():
+        tip = db.session.scalars(select(Tip)).one()
+        tip.last_tipster_activity_at = utcnow() - timedelta(hours=30)
+        db.session.commit()
+        db.session.remove()
+    detective_reply(social_app, "Which street was it?")
+    drain(social_app)
+    first, later = (r.body for r in stub.seen("POST", MESSENGER_SEND))
+    assert first["messaging_type"] == "RESPONSE" and "tag" not in first
+    assert (later["messaging_type"], later["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
+
+
+def test_help_is_answered_in_dm_words_not_sms_words(
+    client: FlaskClient, social_app: Flask, stub: SocialStub
+) -> None:
+    assert post_x(client, raw_payload("x_aaa_dm.json")).status_code == 200
+    help_dm = payload("x_aaa_dm.json")
+    event = help_dm["direct_message_events"][0]
+    event["id"] = "1801234567890129999"
+    event["message_create"]["message_data"]["text"] = "help"
+    assert post_x(client, help_dm).status_code == 200
+    drain(social_app)
+    texts = [r.body["text"] for r in stub.seen("POST", "/2/dm_conversations/with/")]
+    assert len(texts) == 2
+    assert "Send NEW for a new tip" in texts[-1]
+    assert "text" not in texts[-1].lower()  # SMS wording ("Text what you know", "end texts")
