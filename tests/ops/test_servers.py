@@ -1,0 +1,87 @@
+"""The servers Intake ships write no access log: no client address, user agent or request line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+AGENT = "Mozilla/5.0 (Linux; Android 10) TellTaleAgent/9.9"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"server on port {port} did not start")
+
+
+def _exercise(port: int) -> str:
+    base = f"http://127.0.0.1:{port}"
+    with urllib.request.urlopen(urllib.request.Request(base + "/", headers={"User-Agent": AGENT})) as r:
+        assert r.status == 200
+    body = json.dumps({"narrative": "Somebody sells pills at Pier 4 every night"}).encode()
+    request = urllib.request.Request(base + "/api/v1/tips", data=body, method="POST",
+                                     headers={"User-Agent": AGENT,
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as r:
+        assert r.status == 201
+        return str(json.loads(r.read())["tip_number"])
+
+
+@pytest.fixture
+def server_env(app_config, tmp_path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": app_config["database_url"],
+        "INTAKE_KEYRING": app_config["keyring_json"],
+        "INTAKE_INSTANCE_PATH": str(tmp_path),
+        "RATELIMIT_ENABLED": "false",
+        "LOG_LEVEL": "DEBUG",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@pytest.mark.parametrize("kind", ["serve", "gunicorn"])
+def test_no_access_log(kind: str, server_env, app, tmp_path) -> None:
+    port = _free_port()
+    if kind == "serve":
+        command = [str(BIN / "flask"), "--app", "wsgi", "intake", "serve", "--port", str(port),
+                   "--no-outbox"]
+    else:
+        command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
+                   "-w", "1", "wsgi:app"]
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        try:
+            _wait(port)
+            tip_number = _exercise(port)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+    output = log_path.read_text()
+    assert f"tip {tip_number} submitted" in output  # the operator log is there...
+    for leak in ("127.0.0.1 - -", "TellTaleAgent", '"GET / HTTP', '"POST /api/v1/tips', "Pier 4"):
+        assert leak not in output  # ...but no access line, agent or narrative
