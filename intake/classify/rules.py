@@ -7,20 +7,20 @@ building the phrase index) happens once, at first use; a call is a single pass o
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from intake.classify import lexicon
+from intake.classify import lexicon, model
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
 
 SUPPORTED_LANGUAGES: frozenset[str] = frozenset({"en", "es"})
 OTHER_CATEGORY = "other"
 
-# Below this score no category is claimed; below this confidence the result is flagged unsure.
+# Below this lexicon score the lexicon claims no category (the model may still find one).
 MIN_CATEGORY_SCORE = 1.5
-UNSURE_CONFIDENCE = 0.45
 NEGATED_CATEGORY_FACTOR = 0.5
 NEGATION_WINDOW = 3
 
@@ -497,11 +497,6 @@ def _ranked(
     return ranked
 
 
-def _confidence(top: float, second: float) -> float:
-    # Margin over the runner-up, damped when the evidence is thin.
-    return round(top / (top + second + 1.5), 3)
-
-
 def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -666,6 +661,94 @@ def _emergency_cues(cues: Mapping[str, list[_Hit]]) -> tuple[str, ...]:
     return ()
 
 
+# --------------------------------------------------------------------------- blend with the model
+
+
+@dataclass(frozen=True)
+class BlendParams:
+    """How lexicon scores and the learnt model's log-likelihoods are combined."""
+
+    lexicon_weight: float  # per lexicon point, in log-probability units
+    temperature: float  # divides the model's log-likelihoods (naive Bayes is overconfident)
+    lexicon_top_bonus: float  # the lexicon's own choice (after its priority rules)
+    other_bonus: float  # "other" wins when neither source knows the text
+    strong_score: float  # lexicon evidence this strong for a STRONG category decides alone
+    unsure_margin: float  # below this blended margin the result is flagged unsure
+
+
+# Tuned by cross-validation on training.jsonl only (`python -m intake.classify.train --cv`).
+BLEND = BlendParams(
+    lexicon_weight=1.5,
+    temperature=4.0,
+    lexicon_top_bonus=0.5,
+    other_bonus=2.0,
+    strong_score=5.0,
+    unsure_margin=1.0,
+)
+# Categories where a wrong queue does harm (a complaint in front of the officer's colleagues, a
+# killing or a child's abuse missed): specific lexicon evidence there is trusted over the model.
+STRONG_CATEGORIES = frozenset(
+    {"officer_conduct", "homicide", "child_abuse", "human_trafficking", "sexual_assault"}
+)
+
+
+def blend_scores(
+    lexicon_scores: Mapping[str, float],
+    lexicon_top: str | None,
+    log_likelihoods: Sequence[float],
+    classes: Sequence[str],
+    params: BlendParams = BLEND,
+) -> list[tuple[str, float]]:
+    """Blended score per category, best first: lexicon points plus model log-probabilities."""
+    scaled = [ll / params.temperature for ll in log_likelihoods]
+    peak = max(scaled)
+    log_z = peak + math.log(sum(math.exp(v - peak) for v in scaled))
+    blended = {code: v - log_z for code, v in zip(classes, scaled, strict=True)}
+    # A category the model was never taught (an administrator's own) gets the model's best
+    # log-probability: the model abstains instead of voting against it.
+    neutral = peak - log_z
+    for code, score in lexicon_scores.items():
+        if score > 0:
+            base = blended.get(code, neutral)
+            blended[code] = base + params.lexicon_weight * score
+    if OTHER_CATEGORY in blended:
+        blended[OTHER_CATEGORY] += params.other_bonus
+    if lexicon_top is not None:
+        blended[lexicon_top] += params.lexicon_top_bonus
+        top_score = lexicon_scores.get(lexicon_top, 0.0)
+        # The lexicon's priority rules (a partner's threat is domestic violence) already chose
+        # the main crime over a higher-scoring one: that choice stands.
+        reordered = top_score < max(lexicon_scores.values())
+        if reordered or (lexicon_top in STRONG_CATEGORIES and top_score >= params.strong_score):
+            blended[lexicon_top] = max(blended.values()) + params.unsure_margin
+    return sorted(blended.items(), key=lambda kv: (-kv[1], _CATEGORY_ORDER.get(kv[0], 999), kv[0]))
+
+
+def _blend_confidence(ranked: Sequence[tuple[str, float]]) -> float:
+    peak = ranked[0][1]
+    total = sum(math.exp(s - peak) for _, s in ranked)
+    return round(1.0 / total, 3)
+
+
+def _model_evidence(
+    words: Sequence[str], text: str, tokens: list[_Token], top: str, second: str
+) -> tuple[str, ...]:
+    nb = model.default_model()
+    if top not in nb.classes or second not in nb.classes:
+        return ()
+    stop = _stopwords()
+    content = [w for w in words if len(w) > 2 and all(w not in s for s in stop.values())]
+    picked = {w for w, _ in nb.top_words(content, top, second)[:3]}
+    # Surface forms from the text itself, in reading order.
+    return _dedupe(text[t.start : t.end].lower() for t in tokens if t.word in picked)
+
+
+def normalised_words(text: str) -> list[str]:
+    """The tip's words as the classifier reads them: folded, contractions expanded."""
+    _, tokens = _tokens(text)
+    return [t.word for t in tokens]
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -679,22 +762,36 @@ def classify_text(
         extra = _extra_index(frozen)
     analysis = _analyse(text, extra)
     language = _language_from_tokens(text, analysis.tokens)
-    ranked = _ranked(analysis.scores, analysis.concepts)
+    lex_ranked = _ranked(analysis.scores, analysis.concepts)
+    lex_top = lex_ranked[0][0] if lex_ranked and lex_ranked[0][1] >= MIN_CATEGORY_SCORE else None
     supported = language in SUPPORTED_LANGUAGES or language == "und"
-    if ranked and ranked[0][1] >= MIN_CATEGORY_SCORE:
-        top, top_score = ranked[0]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        confidence = _confidence(top_score, second)
-        evidence = _dedupe(analysis.evidence.get(top, []))
-        runners = ranked[1:4]
+    words = [t.word for t in analysis.tokens]
+    nb = model.default_model()
+    log_likelihoods, known = nb.log_likelihoods(words)
+    if not known and lex_top is None:
+        ranked: list[tuple[str, float]] = []
     else:
-        top, confidence, evidence, runners = OTHER_CATEGORY, 0.0, (), ranked[:3]
-    urgency, urgency_evidence = _urgency(analysis, top)
+        ranked = blend_scores(analysis.scores, lex_top, log_likelihoods, nb.classes)
+    if ranked and ranked[0][0] != OTHER_CATEGORY:
+        top = ranked[0][0]
+        margin = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 99.0
+        confidence = _blend_confidence(ranked)
+        evidence = _dedupe(analysis.evidence.get(top, []))
+        if not evidence:
+            evidence = _model_evidence(words, text, analysis.tokens, top, ranked[1][0])
+        runners = [(c, s) for c, s in ranked[1:4]]
+    else:
+        top, confidence, evidence, margin = OTHER_CATEGORY, 0.0, (), 0.0
+        runners = [(c, s) for c, s in ranked[1:4]] if ranked else lex_ranked[:3]
+    # Urgency stays rule-based; the blended category can only raise "normal" to "high".
+    urgency, urgency_evidence = _urgency(analysis, lex_top or OTHER_CATEGORY)
+    if urgency == URGENCY_NORMAL and top != (lex_top or OTHER_CATEGORY):
+        urgency, urgency_evidence = _urgency(analysis, top)
     if not supported:
         # Say so rather than guess: the lexicon only knows English and Spanish.
-        runners = ranked[:3] if top != OTHER_CATEGORY else runners
+        runners = lex_ranked[:3]
         top, confidence, evidence = OTHER_CATEGORY, 0.0, ()
-    is_unsure = not supported or top == OTHER_CATEGORY or confidence < UNSURE_CONFIDENCE
+    is_unsure = not supported or top == OTHER_CATEGORY or margin < BLEND.unsure_margin
     return Classification(
         category=top,
         confidence=confidence,

@@ -99,10 +99,11 @@ def test_classification_to_dict_is_json_ready() -> None:
 
 BLIND_2 = Path(__file__).parent / "blind_2.jsonl"
 BLIND_3 = Path(__file__).parent / "blind_3.jsonl"
+BLIND_4 = Path(__file__).parent / "blind_4.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
-    sets = [DEFAULT_EVALUATION_PATH, HELDOUT, BLIND_2, BLIND_3]
+    sets = [DEFAULT_EVALUATION_PATH, HELDOUT, BLIND_2, BLIND_3, BLIND_4]
     texts = [{t.text.casefold() for t in load_labelled(path)} for path in sets]
     for i, first in enumerate(texts):
         for second in texts[i + 1 :]:
@@ -110,7 +111,7 @@ def test_labelled_sets_share_no_text() -> None:
 
 
 def test_blind_sets_shape() -> None:
-    for path, size in ((BLIND_2, 150), (BLIND_3, 100)):
+    for path, size in ((BLIND_2, 150), (BLIND_3, 100), (BLIND_4, 100)):
         tips = load_labelled(path)
         assert len(tips) >= size
         assert set(Counter(t.category for t in tips)) == DEFAULT_CODES
@@ -119,9 +120,18 @@ def test_blind_sets_shape() -> None:
 
 
 # Floors sit five points under the score measured when the set was last scored (README).
-@pytest.mark.parametrize(("path", "floor"), [(BLIND_2, 0.90), (BLIND_3, 0.60)])
+@pytest.mark.parametrize(("path", "floor"), [(BLIND_2, 0.90), (BLIND_3, 0.76)])
 def test_blind_set_floor_and_every_emergency(path: Path, floor: float) -> None:
     report = evaluate(path)
     assert report.accuracy >= floor
     assert report.emergency_recall == 1.0, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.05
+
+
+def test_blind_4_floor() -> None:
+    # Scored once on the lexicon + model blend (91.0%); its emergencies were not yet worked on
+    # (8/15 caught when scored), so recall has a floor here, not the 100% of the other sets.
+    report = evaluate(BLIND_4)
+    assert report.accuracy >= 0.86
+    assert report.emergency_recall >= 0.5, report.missed_emergencies
     assert report.false_alarm_rate <= 0.05

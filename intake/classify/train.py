@@ -1,0 +1,160 @@
+"""Train the classifier's model from data/training.jsonl, or tune the blend by cross-validation.
+
+    python -m intake.classify.train            # writes data/model.json (deterministic)
+    python -m intake.classify.train --check    # exit 1 if data/model.json is not up to date
+    python -m intake.classify.train --cv       # k-fold cross-validation on training.jsonl only
+
+Cross-validation never reads the blind sets: they measure, they do not tune.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from intake.classify import model
+from intake.classify.evaluate import LabelledTip, load_labelled
+from intake.classify.rules import (
+    BLEND,
+    MIN_CATEGORY_SCORE,
+    OTHER_CATEGORY,
+    BlendParams,
+    _analyse,
+    _ranked,
+    blend_scores,
+    normalised_words,
+)
+from intake.classify.taxonomy import DEFAULT_CATEGORIES
+
+DEFAULT_TRAINING_PATH = Path(__file__).parent / "data" / "training.jsonl"
+CLASSES: tuple[str, ...] = tuple(c.code for c in DEFAULT_CATEGORIES)
+FOLDS = 10
+
+
+def train_text(path: Path = DEFAULT_TRAINING_PATH) -> str:
+    """The model file's text for a training set (same input, same bytes)."""
+    tips = load_labelled(path)
+    return model.dumps(
+        model.count_features(((normalised_words(t.text), t.category) for t in tips), CLASSES)
+    )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    category: str
+    words: list[str]
+    lexicon_scores: dict[str, float]
+    lexicon_top: str | None
+
+
+def _prepare(tips: Sequence[LabelledTip]) -> list[_Prepared]:
+    out = []
+    for tip in tips:
+        analysis = _analyse(tip.text)
+        ranked = _ranked(analysis.scores, analysis.concepts)
+        top = ranked[0][0] if ranked and ranked[0][1] >= MIN_CATEGORY_SCORE else None
+        words = [t.word for t in analysis.tokens]
+        out.append(_Prepared(tip.category, words, analysis.scores, top))
+    return out
+
+
+def _out_of_fold(
+    rows: list[_Prepared], alpha: float, bigram: float, char: float
+) -> list[tuple[list[float], int]]:
+    """Each tip scored by a model trained on the other folds."""
+    results: list[tuple[list[float], int]] = [([], 0)] * len(rows)
+    for fold in range(FOLDS):
+        train = [r for i, r in enumerate(rows) if i % FOLDS != fold]
+        counts = model.count_features(((r.words, r.category) for r in train), CLASSES)
+        nb = model.build(counts, alpha=alpha, bigram_weight=bigram, char_weight=char)
+        for i, row in enumerate(rows):
+            if i % FOLDS == fold:
+                results[i] = nb.log_likelihoods(row.words)
+    return results
+
+
+def _accuracy(
+    rows: list[_Prepared], scored: list[tuple[list[float], int]], params: BlendParams
+) -> float:
+    correct = 0
+    for row, (lls, known) in zip(rows, scored, strict=True):
+        if not known and row.lexicon_top is None:
+            top = OTHER_CATEGORY
+        else:
+            top = blend_scores(row.lexicon_scores, row.lexicon_top, lls, CLASSES, params)[0][0]
+        correct += top == row.category
+    return correct / len(rows)
+
+
+def cross_validate(path: Path = DEFAULT_TRAINING_PATH) -> None:
+    """Print out-of-fold accuracy of the model alone, the lexicon alone and blend settings."""
+    rows = _prepare(load_labelled(path))
+    lexicon_only = sum((r.lexicon_top or OTHER_CATEGORY) == r.category for r in rows) / len(rows)
+    print(f"tips: {len(rows)}, folds: {FOLDS}; lexicon alone: {lexicon_only:.1%}")
+    settings = list(itertools.product((0.05, 0.1, 0.3), (0.5, 1.0), (0.1, 0.25, 0.5)))
+    by_setting = {}
+    for alpha, bigram, char in settings:
+        scored = _out_of_fold(rows, alpha, bigram, char)
+        alone = sum(
+            CLASSES[max(range(len(CLASSES)), key=lls.__getitem__)] == r.category
+            for r, (lls, _) in zip(rows, scored, strict=True)
+        ) / len(rows)
+        current = _accuracy(rows, scored, BLEND)
+        by_setting[(alpha, bigram, char)] = (current, scored)
+        print(
+            f"alpha={alpha} bigram={bigram} char={char}: model alone {alone:.1%}, "
+            f"shipped blend {current:.1%}"
+        )
+    chosen = max(by_setting, key=lambda k: by_setting[k][0])
+    scored = by_setting[chosen][1]
+    results = []
+    grid = itertools.product(
+        (0.25, 0.5, 0.75, 1.0, 1.5),  # lexicon weight
+        (1.0, 2.0, 4.0, 8.0),  # temperature
+        (0.0, 0.5, 1.0, 2.0),  # lexicon top bonus
+        (0.0, 1.0, 2.0, 3.0),  # other bonus
+        (5.0, 8.0, 99.0),  # strong score
+    )
+    for weight, temperature, top_bonus, other_bonus, strong in grid:
+        params = replace(
+            BLEND,
+            lexicon_weight=weight,
+            temperature=temperature,
+            lexicon_top_bonus=top_bonus,
+            other_bonus=other_bonus,
+            strong_score=strong,
+        )
+        results.append((_accuracy(rows, scored, params), params))
+    results.sort(key=lambda r: -r[0])
+    print(f"blend grid on alpha/bigram/char = {chosen}, ten best:")
+    for accuracy, params in results[:10]:
+        print(f"  {accuracy:.1%} {params}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: write the model file, check it, or cross-validate."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cv", action="store_true", help="cross-validate, write nothing")
+    parser.add_argument("--check", action="store_true", help="fail if model.json is stale")
+    args = parser.parse_args(argv)
+    if args.cv:
+        cross_validate()
+        return 0
+    text = train_text()
+    if args.check:
+        current = model.DEFAULT_MODEL_PATH.read_text(encoding="utf-8")
+        if current != text:
+            print("model.json is stale: run python -m intake.classify.train", file=sys.stderr)
+            return 1
+        return 0
+    model.DEFAULT_MODEL_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {model.DEFAULT_MODEL_PATH.name} ({len(text):,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The learnt model: its training set, its shipped parameters, and how it backs the lexicon."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from intake.classify import model
+from intake.classify.evaluate import DEFAULT_EVALUATION_PATH, load_labelled
+from intake.classify.rules import BLEND, blend_scores, classify_text, fold, normalised_words
+from intake.classify.taxonomy import DEFAULT_CODES
+from intake.classify.train import CLASSES, DEFAULT_TRAINING_PATH, main, train_text
+
+HERE = Path(__file__).parent
+SCORED_SETS = [
+    DEFAULT_EVALUATION_PATH,
+    HERE / "heldout.jsonl",
+    HERE / "blind_2.jsonl",
+    HERE / "blind_3.jsonl",
+    HERE / "blind_4.jsonl",
+]
+NEAR_DUPLICATE_JACCARD = 0.6
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[^\W_]+", fold(text)))
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", fold(text)))
+
+
+def test_training_set_shape() -> None:
+    tips = load_labelled(DEFAULT_TRAINING_PATH)
+    assert len(tips) >= 900
+    assert sum(t.language == "es" for t in tips) >= 0.4 * len(tips)
+    per_category = Counter(t.category for t in tips)
+    assert set(per_category) == DEFAULT_CODES
+    assert min(per_category.values()) >= 25
+    assert {t.urgency for t in tips} <= {"emergency", "high", "normal"}
+    assert len({_normalised(t.text) for t in tips}) == len(tips)
+
+
+@pytest.mark.parametrize("path", SCORED_SETS, ids=lambda p: p.name)
+def test_training_set_shares_no_text_with_a_scored_set(path: Path) -> None:
+    training = [_words(t.text) for t in load_labelled(DEFAULT_TRAINING_PATH)]
+    normalised = {_normalised(t.text) for t in load_labelled(DEFAULT_TRAINING_PATH)}
+    for tip in load_labelled(path):
+        assert _normalised(tip.text) not in normalised
+        words = _words(tip.text)
+        closest = max(len(words & other) / len(words | other) for other in training)
+        assert closest < NEAR_DUPLICATE_JACCARD
+
+
+def test_near_duplicate_check_can_fail() -> None:
+    a = _words("se metieron a mi casa cuando estabamos en misa y se llevaron las joyas")
+    b = _words("se metieron a mi casa mientras estábamos en misa, se llevaron las joyas")
+    assert len(a & b) / len(a | b) >= NEAR_DUPLICATE_JACCARD
+
+
+def test_shipped_model_is_reproduced_by_training() -> None:
+    assert model.DEFAULT_MODEL_PATH.read_text(encoding="utf-8") == train_text()
+    assert main(["--check"]) == 0
+
+
+def test_stale_model_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "training.jsonl"
+    path.write_text(
+        '{"text": "mi vecino vende perico", "language": "es", "category": "drugs", '
+        '"urgency": "normal"}\n'
+        '{"text": "my neighbor sells perico", "language": "en", "category": "drugs", '
+        '"urgency": "normal"}\n',
+        encoding="utf-8",
+    )
+    assert train_text(path) != train_text()
+
+
+def test_model_file_is_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "model.json"
+    bad.write_text('{"format": 99}', encoding="utf-8")
+    with pytest.raises(model.ModelFileError):
+        model.load_counts(bad)
+    with pytest.raises(model.ModelFileError):
+        model.load_counts(tmp_path / "missing.json")
+
+
+def test_features_fold_numbers_and_include_grams() -> None:
+    found = model.features(["vende", "una", "9mm"])
+    assert {"w:vende", "b:vende una", "c:_ven", "c:nde_", "w:0mm"} <= found
+
+
+def test_model_alone_learns_words_the_lexicon_lacks() -> None:
+    nb = model.default_model()
+    words = normalised_words("dude set the mattresses on fire behind the lot")
+    scores, known = nb.log_likelihoods(words)
+    assert known > 0
+    best = max(range(len(scores)), key=scores.__getitem__)
+    assert nb.classes[best] == "arson"
+
+
+def test_blend_lets_strong_lexicon_evidence_win() -> None:
+    flat = [0.0] * len(CLASSES)
+    leaning = [0.0 if code == "assault" else -40.0 for code in CLASSES]
+    ranked = blend_scores({"officer_conduct": 8.0}, "officer_conduct", leaning, CLASSES)
+    assert ranked[0][0] == "officer_conduct"
+    weak = blend_scores({"theft": 1.6}, "theft", leaning, CLASSES)
+    assert weak[0][0] == "assault"
+    nothing = blend_scores({}, None, flat, CLASSES)
+    assert nothing[0][0] == "other"
+    custom = blend_scores({"animal_cruelty": 3.0}, "animal_cruelty", leaning, CLASSES, BLEND)
+    assert custom[0][0] == "animal_cruelty"
+
+
+def test_model_evidence_when_the_lexicon_has_none() -> None:
+    text = "the mattresses behind Geneva keep going up in flames at night"
+    result = classify_text(text)
+    folded = fold(text)
+    assert result.evidence
+    assert all(word in folded for phrase in result.evidence for word in phrase.split())
+
+
+def test_unsure_when_the_margin_is_small() -> None:
+    assert classify_text("somebody did something on my street").is_unsure
+    assert not classify_text("they sell crack and fentanyl out of the green house").is_unsure
