@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.extensions import db
 from intake.models import Tip
 from tests.routing.reference_city import (
     OUTSIDE_POINTS,
@@ -33,10 +34,14 @@ def boston(app: Flask) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def api(boston: Flask, make_app: Any) -> FlaskClient:
+def api(boston: Flask, make_app: Any) -> Iterator[FlaskClient]:
     """A client of an app without rate limits: these tests submit many tips from one client."""
-    client: FlaskClient = make_app(ratelimit_enabled=False).test_client()
-    return client
+    unlimited: Flask = make_app(ratelimit_enabled=False)
+    yield unlimited.test_client()
+    # Close its pooled connections now: left to the garbage collector, PostgreSQL ones warn.
+    with unlimited.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _submit(api: FlaskClient, **body: Any) -> dict[str, Any]:
