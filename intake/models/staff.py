@@ -34,6 +34,8 @@ class User(KeyOwner, Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The TOTP time step (unix time // 30) of the last code accepted: a code is good once.
+    last_totp_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     queues: Mapped[list[Queue]] = relationship(secondary="queue_membership")
 

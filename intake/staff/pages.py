@@ -90,7 +90,7 @@ def code_submit() -> Response:
     if not form.validate_on_submit():
         return _page("staff/code.html", 400, form=form)
     try:
-        service.check_totp(get_keyring(), row.user, form.code.data or "")
+        service.check_totp(db.session(), get_keyring(), row.user, form.code.data or "")
     except service.AuthenticationError:
         db.session.commit()
         return _page("staff/code.html", 401, form=form, failed=FAILED)

@@ -9,8 +9,10 @@ sealed under the user's own data key.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,8 +20,9 @@ from datetime import timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.crypto import Keyring
 from intake.errors import ConflictError, InvalidInputError, NotFoundError
@@ -284,17 +287,47 @@ def check_password(session: Session, username: str, password: str) -> User:
     return user
 
 
-def check_totp(keyring: Keyring, user: User, code: str) -> None:
-    """Accept a current TOTP code or raise AuthenticationError (failures counted)."""
+def matching_totp_step(secret: str, code: str, at: float | None = None) -> int | None:
+    """The time step (within the accepted window) whose code is ``code``, newest first, or None."""
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(time.time() if at is None else at)
+    for step in range(current + TOTP_WINDOW, current - TOTP_WINDOW - 1, -1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _claim_totp_step(session: Session, user: User, step: int) -> bool:
+    # One conditional UPDATE: of two logins racing with the same code, only one moves the step.
+    result = session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.last_totp_step.is_(None), User.last_totp_step < step),
+        )
+        .values(last_totp_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        return False
+    set_committed_value(user, "last_totp_step", step)
+    return True
+
+
+def check_totp(session: Session, keyring: Keyring, user: User, code: str) -> None:
+    """Accept a current TOTP code once or raise AuthenticationError (failures counted).
+
+    A code whose time step is not newer than the last accepted one is refused: someone who saw
+    it (over a shoulder, from a phishing page) cannot reuse it within its window.
+    """
     if _is_locked(user):
         raise AccountLockedError()
     secret = totp_secret(keyring, user)
     code = "".join(ch for ch in code if ch.isdigit())
-    if (
-        secret is None
-        or len(code) != 6
-        or not pyotp.TOTP(secret).verify(code, valid_window=TOTP_WINDOW)
-    ):
+    step = matching_totp_step(secret, code) if secret is not None and len(code) == 6 else None
+    if step is None or not _claim_totp_step(session, user, step):
+        if step is not None:
+            log.warning("user %s offered a TOTP code already used", user.id)
         _fail(user)
         raise AuthenticationError()
     user.failed_login_count = 0

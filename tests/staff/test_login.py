@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.models import StaffSession, User
+from intake.staff import service as staff_service
 from intake.staff.access import SESSION_COOKIE
 from tests.staff.factories import make_user, totp_now
 
@@ -124,3 +127,63 @@ def test_api_token_does_not_open_pages_and_cookie_does_not_open_the_api(client, 
     _login(client, "det", created.password)
     _code(client, totp_now(created))
     assert client.get("/api/v1/staff/queues").status_code == 401
+
+
+def test_a_code_is_accepted_once_even_within_its_window(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    code = totp_now(created)
+    _login(client, "det", created.password)
+    assert _code(client, code).status_code == 302
+    token = _csrf(client, "/staff/")
+    client.post("/staff/logout", data={"csrf_token": token})
+
+    # Someone who saw the code (or the same person) replays it at once: refused.
+    _login(client, "det", created.password)
+    replay = _code(client, code)
+    assert replay.status_code == 401
+    assert "The username, password or code is not right" in replay.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302
+    user = session.scalar(select(User).where(User.username == "det"))
+    session.refresh(user)
+    assert user.failed_login_count == 1
+
+
+def test_a_code_older_than_the_last_accepted_one_is_refused(session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    user = created.user
+    totp = pyotp.TOTP(created.totp_secret)
+    step = totp.timecode(time.time())
+    # The next step's code is accepted (clock drift window); the current one is then too old.
+    staff_service.check_totp(session, keyring, user, totp.generate_otp(step + 1))
+    session.commit()
+    with pytest.raises(staff_service.AuthenticationError):
+        staff_service.check_totp(session, keyring, user, totp.generate_otp(step))
+    session.commit()
+    assert session.scalar(select(User.last_totp_step).where(User.id == user.id)) == step + 1
+
+
+def test_the_database_decides_a_replay_not_a_stale_copy_of_the_user(session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    user = created.user
+    code = totp_now(created)
+    staff_service.check_totp(session, keyring, user, code)
+    session.commit()
+    # A concurrent request that loaded the user before this login still sees no step.
+    set_committed_value(user, "last_totp_step", None)
+    with pytest.raises(staff_service.AuthenticationError):
+        staff_service.check_totp(session, keyring, user, code)
+
+
+def test_matching_step_looks_one_step_either_side_only():
+    secret = pyotp.random_base32()
+    totp = pyotp.TOTP(secret)
+    at = 1_800_000_000.0
+    step = totp.timecode(at)
+    for offset in (-1, 0, 1):
+        assert staff_service.matching_totp_step(secret, totp.generate_otp(step + offset), at) == (
+            step + offset
+        )
+    for offset in (-3, 3):
+        code = totp.generate_otp(step + offset)
+        if all(code != totp.generate_otp(step + near) for near in (-1, 0, 1)):
+            assert staff_service.matching_totp_step(secret, code, at) is None
