@@ -1,4 +1,10 @@
-"""The outbox sender for channel "supervisors": emergency tips, by email and/or webhook.
+"""The outbox senders that notify supervisors of emergency tips, by email and/or webhook.
+
+Each configured route has its own outbox row and channel (``notify_email``,
+``notify_webhook``), so when one route fails its retry repeats only that route: supervisors
+never get the same email twice because the webhook was down. A row of channel ``supervisors``
+(enqueued where no route was configured, or before routes had rows of their own) is split into
+one row per route the worker knows, or ends "dead" with the reason when there is none.
 
 A notification says which tip, which queue and where to look: never the narrative, the place or
 anything about the tipster. Settings (strings in ``settings.providers``):
@@ -18,7 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +34,11 @@ from intake.outbound.worker import SendError, SendResult, register_sender
 
 log = logging.getLogger(__name__)
 
+# Outbox channel names have at most 16 characters (the column's width).
 CHANNEL = "supervisors"
+EMAIL_CHANNEL = "notify_email"
+WEBHOOK_CHANNEL = "notify_webhook"
+NO_ROUTE = "no notification route: set NOTIFY_SMTP_URL or NOTIFY_WEBHOOK_URL"
 TIMEOUT_SECONDS = 10
 
 
@@ -106,44 +116,84 @@ def post_webhook(url: str, body: dict[str, Any]) -> None:
         raise SendError(f"webhook answered {response.status_code}")
 
 
-def send_supervisor_notification(
-    session: Session, keyring: Keyring, row: OutboxMessage
-) -> SendResult:
-    """Deliver one supervisors' notification by every configured route."""
+def route_channels(providers: dict[str, str]) -> list[str]:
+    """The outbox channel of every configured notification route."""
+    channels = []
+    if providers.get("NOTIFY_SMTP_URL"):
+        channels.append(EMAIL_CHANNEL)
+    if providers.get("NOTIFY_WEBHOOK_URL"):
+        channels.append(WEBHOOK_CHANNEL)
+    return channels
+
+
+def alert_channels() -> list[str]:
+    """Channels for a new alert: one per configured route, else the route-less ``supervisors``."""
+    if not has_app_context():
+        return [CHANNEL]  # the worker splits it by the routes it knows
+    return route_channels(_settings().providers) or [CHANNEL]
+
+
+def send_supervisor_email(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
+    """Email one notification to the supervisors on duty (channel ``notify_email``)."""
     settings = _settings()
     providers = settings.providers
     smtp_url = providers.get("NOTIFY_SMTP_URL")
-    webhook_url = providers.get("NOTIFY_WEBHOOK_URL")
-    if not smtp_url and not webhook_url:
-        raise SendError(
-            "no notification route: set NOTIFY_SMTP_URL or NOTIFY_WEBHOOK_URL", permanent=True
+    if not smtp_url:
+        raise SendError("NOTIFY_SMTP_URL is not set", permanent=True)
+    subject, text, _ = compose(row.payload or {}, settings.public_base_url)
+    to = recipients(session, providers.get("NOTIFY_EMAIL_TO"))
+    if not to:
+        raise SendError("no supervisor on duty has an email address", permanent=True)
+    sender = providers.get("NOTIFY_EMAIL_FROM") or "intake@localhost"
+    send_email(smtp_url, sender, to, subject, text)
+    log.info("outbox %s emailed %s supervisors", row.id, len(to))
+    return SendResult(provider_message_id=None, status="sent")
+
+
+def send_supervisor_webhook(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
+    """POST one notification to the configured webhook (channel ``notify_webhook``)."""
+    settings = _settings()
+    webhook_url = settings.providers.get("NOTIFY_WEBHOOK_URL")
+    if not webhook_url:
+        raise SendError("NOTIFY_WEBHOOK_URL is not set", permanent=True)
+    payload = row.payload or {}
+    _, _, link = compose(payload, settings.public_base_url)
+    post_webhook(
+        webhook_url,
+        {
+            "event": "tip.emergency",
+            "tip_number": payload.get("tip_number"),
+            "queue": payload.get("queue"),
+            "reason": payload.get("reason"),
+            "link": link,
+        },
+    )
+    log.info("outbox %s posted to the supervisors' webhook", row.id)
+    return SendResult(provider_message_id=None, status="sent")
+
+
+def send_supervisor_notification(
+    session: Session, keyring: Keyring, row: OutboxMessage
+) -> SendResult:
+    """Split a route-less ``supervisors`` row into one row per configured route."""
+    channels = route_channels(_settings().providers)
+    if not channels:
+        raise SendError(NO_ROUTE, permanent=True)
+    session.add_all(
+        OutboxMessage(
+            kind=row.kind,
+            channel=channel,
+            tip_id=row.tip_id,
+            payload=dict(row.payload or {}),
         )
-    subject, text, link = compose(row.payload or {}, settings.public_base_url)
-    sent = []
-    if smtp_url:
-        to = recipients(session, providers.get("NOTIFY_EMAIL_TO"))
-        if not to:
-            raise SendError("no supervisor on duty has an email address", permanent=True)
-        sender = providers.get("NOTIFY_EMAIL_FROM") or "intake@localhost"
-        send_email(smtp_url, sender, to, subject, text)
-        sent.append(f"email:{len(to)}")
-    if webhook_url:
-        payload = row.payload or {}
-        post_webhook(
-            webhook_url,
-            {
-                "event": "tip.emergency",
-                "tip_number": payload.get("tip_number"),
-                "queue": payload.get("queue"),
-                "reason": payload.get("reason"),
-                "link": link,
-            },
-        )
-        sent.append("webhook")
-    log.info("outbox %s notified supervisors via %s", row.id, ",".join(sent))
+        for channel in channels
+    )
+    log.info("outbox %s split into %s notification routes", row.id, len(channels))
     return SendResult(provider_message_id=None, status="sent")
 
 
 def register_notify_sender() -> None:
-    """Deliver outbox rows of channel "supervisors" with this module."""
+    """Deliver the supervisors' notification channels with this module."""
     register_sender(CHANNEL, send_supervisor_notification)
+    register_sender(EMAIL_CHANNEL, send_supervisor_email)
+    register_sender(WEBHOOK_CHANNEL, send_supervisor_webhook)

@@ -5,20 +5,29 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from intake.models import Message, OutboxMessage, Tip
+from intake.notify.service import alert_channels
 
 
 def enqueue_supervisor_alert(
     session: Session, tip: Tip, *, reason: str = "emergency"
-) -> OutboxMessage:
-    """Queue a notification to supervisors on duty: which tip and queue, never its content."""
-    row = OutboxMessage(
-        kind="notification",
-        channel="supervisors",
-        tip_id=tip.id,
-        payload={"tip_number": tip.tip_number, "queue": tip.queue.code, "reason": reason},
-    )
-    session.add(row)
-    return row
+) -> list[OutboxMessage]:
+    """Queue a notification to supervisors on duty: which tip and queue, never its content.
+
+    One outbox row per configured route (email, webhook), so a retry repeats only the route that
+    failed; one row of channel "supervisors" when no route is configured (it ends "dead" with
+    the reason, which operators see).
+    """
+    rows = [
+        OutboxMessage(
+            kind="notification",
+            channel=channel,
+            tip_id=tip.id,
+            payload={"tip_number": tip.tip_number, "queue": tip.queue.code, "reason": reason},
+        )
+        for channel in alert_channels()
+    ]
+    session.add_all(rows)
+    return rows
 
 
 # Web and API tipsters read replies with their receipt: nothing is pushed to them.

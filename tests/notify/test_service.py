@@ -7,12 +7,13 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from intake.extensions import db
-from intake.models import OutboxMessage, User
+from intake.models import OutboxMessage, User, utcnow
 from intake.outbound.worker import drain_once
 from tests.staff.factories import N1_POINT, make_tip, make_user
 
@@ -73,7 +74,13 @@ def webhook_server() -> Iterator[ThreadingHTTPServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers["Content-Length"])
-            received.append(json.loads(self.rfile.read(length)))
+            body = json.loads(self.rfile.read(length))
+            if self.server.failures:  # type: ignore[attr-defined]
+                self.server.failures -= 1  # type: ignore[attr-defined]
+                self.send_response(503)
+                self.end_headers()
+                return
+            received.append(body)
             self.send_response(204)
             self.end_headers()
 
@@ -82,6 +89,7 @@ def webhook_server() -> Iterator[ThreadingHTTPServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.received = received  # type: ignore[attr-defined]
+    server.failures = 0  # type: ignore[attr-defined]  (answers 503 this many times first)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -93,6 +101,45 @@ def _drain(app) -> None:
     with app.app_context():
         drain_once(db.session, app.extensions["intake.keyring"])
         db.session.remove()
+
+
+def _emergency(app, keyring):
+    """An emergency tip submitted by ``app`` (its notification routes decide the outbox rows)."""
+    with app.app_context():
+        created = make_tip(db.session, keyring, N1_POINT, narrative=NARRATIVE)
+        db.session.remove()
+    return created
+
+
+def _rows(session, *channels: str) -> list[SimpleNamespace]:
+    """The outbox rows of ``channels`` as plain values (the read transaction is ended)."""
+    rows = [
+        SimpleNamespace(
+            id=row.id,
+            channel=row.channel,
+            status=row.status,
+            attempts=row.attempts,
+            last_error=row.last_error,
+            tip_id=row.tip_id,
+            payload=row.payload,
+        )
+        for row in session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.channel.in_(channels))
+            .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        )
+    ]
+    # SQLite takes its one write lock with each transaction: let the worker write.
+    session.commit()
+    return rows
+
+
+def _make_due(session, row: SimpleNamespace) -> None:
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row.id).values(next_attempt_at=utcnow())
+    )
+    session.commit()
 
 
 def test_emergency_tip_emails_the_supervisors_on_duty(own_app, session, keyring, smtp_server):
@@ -115,7 +162,7 @@ def test_emergency_tip_emails_the_supervisors_on_duty(own_app, session, keyring,
         user.email, user.is_on_duty = email, on_duty
     session.commit()
 
-    created = make_tip(session, keyring, N1_POINT, narrative=NARRATIVE)
+    created = _emergency(app, keyring)
     assert created.urgency == "emergency"
     _drain(app)
 
@@ -124,9 +171,8 @@ def test_emergency_tip_emails_the_supervisors_on_duty(own_app, session, keyring,
     assert created.tip_number in message and "Queue: N1" in message
     assert f"/staff/tips/{created.tip_number}" in message
     assert "gun" not in message and "Alder Park" not in message
-    row = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "supervisors"))
-    session.refresh(row)
-    assert row.status == "sent"
+    (row,) = _rows(session, "notify_email", "notify_webhook", "supervisors")
+    assert (row.channel, row.status) == ("notify_email", "sent")
 
 
 def test_fallback_recipients_and_webhook(own_app, session, keyring, smtp_server, webhook_server):
@@ -138,7 +184,7 @@ def test_fallback_recipients_and_webhook(own_app, session, keyring, smtp_server,
             "NOTIFY_WEBHOOK_URL": f"http://127.0.0.1:{webhook_server.server_address[1]}/hook",
         }
     )
-    created = make_tip(session, keyring, N1_POINT, narrative=NARRATIVE)
+    created = _emergency(app, keyring)
     _drain(app)
     ((recipients, _),) = smtp_server.messages
     assert sorted(recipients) == ["desk@pd.example", "watch@pd.example"]
@@ -146,15 +192,76 @@ def test_fallback_recipients_and_webhook(own_app, session, keyring, smtp_server,
     assert hook["tip_number"] == created.tip_number and hook["queue"] == "N1"
     assert hook["event"] == "tip.emergency" and hook["link"].endswith(created.tip_number)
     assert "gun" not in json.dumps(hook)
+    rows = _rows(session, "notify_email", "notify_webhook", "supervisors")
+    assert sorted((r.channel, r.status) for r in rows) == [
+        ("notify_email", "sent"),
+        ("notify_webhook", "sent"),
+    ]
 
 
 def test_a_failing_webhook_is_retried_not_lost(own_app, session, keyring):
     app = own_app(providers={"NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/closed"})
-    make_tip(session, keyring, N1_POINT, narrative=NARRATIVE)
+    _emergency(app, keyring)
     _drain(app)
-    row = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "supervisors"))
-    session.refresh(row)
+    (row,) = _rows(session, "notify_webhook", "supervisors")
     assert row.status == "failed" and row.attempts == 1 and "webhook error" in row.last_error
+
+
+def test_a_retry_repeats_only_the_route_that_failed(
+    own_app, session, keyring, smtp_server, webhook_server
+):
+    host, port = smtp_server.server_address
+    app = own_app(
+        providers={
+            "NOTIFY_SMTP_URL": f"smtp://{host}:{port}",
+            "NOTIFY_EMAIL_TO": "watch@pd.example",
+            "NOTIFY_WEBHOOK_URL": f"http://127.0.0.1:{webhook_server.server_address[1]}/hook",
+        }
+    )
+    webhook_server.failures = 1
+    created = _emergency(app, keyring)
+    _drain(app)
+    assert len(smtp_server.messages) == 1 and webhook_server.received == []
+    email, hook = _rows(session, "notify_email", "notify_webhook")
+    assert (email.status, hook.status) == ("sent", "failed")
+    assert hook.last_error == "webhook answered 503"
+
+    _make_due(session, hook)
+    _drain(app)
+    assert len(smtp_server.messages) == 1  # the supervisors got the email once
+    (delivered,) = webhook_server.received
+    assert delivered["tip_number"] == created.tip_number
+    email, hook = _rows(session, "notify_email", "notify_webhook")
+    assert (email.status, email.attempts) == ("sent", 1)
+    assert (hook.status, hook.attempts) == ("sent", 2)
+
+
+def test_a_row_queued_without_routes_is_split_by_a_worker_that_has_them(
+    own_app, session, keyring, smtp_server, webhook_server
+):
+    # Queued by a process that knew no route (or before routes had rows of their own).
+    created = make_tip(session, keyring, N1_POINT, narrative=NARRATIVE)
+    (legacy,) = _rows(session, "supervisors")
+    host, port = smtp_server.server_address
+    app = own_app(
+        providers={
+            "NOTIFY_SMTP_URL": f"smtp://{host}:{port}",
+            "NOTIFY_EMAIL_TO": "watch@pd.example",
+            "NOTIFY_WEBHOOK_URL": f"http://127.0.0.1:{webhook_server.server_address[1]}/hook",
+        }
+    )
+    _drain(app)
+    assert _rows(session, "supervisors")[0].status == "sent"
+    assert smtp_server.messages == [] and webhook_server.received == []
+    _drain(app)
+    ((_, message),) = smtp_server.messages
+    assert created.tip_number in message
+    (hook,) = webhook_server.received
+    assert hook["tip_number"] == created.tip_number
+    split = _rows(session, "notify_email", "notify_webhook")
+    assert [(r.status, r.tip_id, r.payload) for r in split] == [
+        ("sent", legacy.tip_id, legacy.payload)
+    ] * 2
 
 
 def test_without_a_route_the_notification_is_dead_with_a_reason(own_app, session, keyring):
