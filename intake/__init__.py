@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -152,18 +152,33 @@ def register_blueprints(app: Flask) -> None:
     register_social_senders(app)
 
 
+# The attribute marking an API view whose JSON may carry base64 images (the larger body limit).
+BASE64_UPLOADS = "intake_accepts_base64_uploads"
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
+
+
+def accepts_base64_uploads(view: ViewT) -> ViewT:
+    """Let this API view's JSON body carry a base64 image of up to ``max_upload_bytes``."""
+    setattr(view, BASE64_UPLOADS, True)
+    return view
+
+
 def register_security(app: Flask, settings: Settings) -> None:
     """Size limits before reading, and strict headers on every response."""
     from intake.errors import PayloadTooLargeError
 
     @app.before_request
     def _refuse_oversized() -> None:
-        # JSON bodies are small; only the web form carries a photo.
-        limit = (
-            settings.max_json_bytes
-            if request.path.startswith(("/api/", "/webhooks/"))
-            else settings.max_upload_bytes + 64 * 1024
-        )
+        # JSON bodies are small; the web forms carry a photo, and so do the few API views marked
+        # with accepts_base64_uploads (base64 turns 3 bytes into 4). Their access guards run
+        # before the body is read, so only authenticated callers ever send that much.
+        view = app.view_functions.get(request.endpoint or "")
+        if not request.path.startswith(("/api/", "/webhooks/")):
+            limit = settings.max_upload_bytes + 64 * 1024
+        elif getattr(view, BASE64_UPLOADS, False):
+            limit = settings.max_upload_bytes * 4 // 3 + 64 * 1024
+        else:
+            limit = settings.max_json_bytes
         if request.content_length is not None and request.content_length > limit:
             raise PayloadTooLargeError()
         request.max_content_length = limit

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, url_for
 
-from intake import access
+from intake import accepts_base64_uploads, access
 from intake.api import Blueprint, api
 from intake.errors import InvalidInputError
 from intake.extensions import csrf, db, get_keyring, get_settings
@@ -257,6 +257,7 @@ def decode_images(encoded: list[str]) -> tuple[bytes, ...]:
 
 
 @forwards_bp.route("/forwards", methods=["POST"])
+@accepts_base64_uploads
 @forwards_bp.arguments(ForwardCreateSchema)
 @forwards_bp.response(201, ForwardCreatedSchema)
 def create_forward(data: dict[str, Any]) -> Any:
