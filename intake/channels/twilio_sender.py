@@ -83,7 +83,7 @@ def twilio_account(providers: Mapping[str, str]) -> TwilioAccount:
     )
 
 
-class StandInHttpClient(TwilioHttpClient):  # type: ignore[misc]
+class StandInHttpClient(TwilioHttpClient):
     """Twilio's HTTP client, pointed at TWILIO_API_BASE_URL (a stand-in) when it is set.
 
     Its request log is quieted: the library logs each request's URL and headers at INFO.

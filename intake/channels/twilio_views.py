@@ -102,44 +102,36 @@ def inbound_sms() -> Response:
         log.warning("sms dropped over the per-sender limit (dropped so far: %d)", dropped.add())
         return _twiml(None)
 
-    sender = Sender(kind=inbound.sender_kind, address=inbound.sender)
+    session = db.session()
+    fetched: list[media.FetchedMedia] = []
+    if inbound.media:
+        # A redelivered MMS must not be fetched again: check first, then end that read
+        # transaction so no database lock (SQLite) is held across the network calls.
+        seen = conversation.is_redelivery(session, inbound.provider, inbound.event_id)
+        session.rollback()
+        if not seen:
+            fetched = media.fetch_media(account, inbound.media)
+    images = tuple(item.image for item in fetched if item.image is not None)
     incoming = conversation.IncomingText(
         channel=inbound.channel,
         provider=inbound.provider,
         event_id=inbound.event_id,
-        sender=sender,
+        sender=Sender(kind=inbound.sender_kind, address=inbound.sender),
         text=inbound.text,
-    )
-    session = db.session()
-    keyring = get_keyring()
-    region = settings.default_region
-    if conversation.is_redelivery(session, incoming.provider, incoming.event_id):
-        outcome = conversation.replay_outcome(session, keyring, incoming, default_region=region)
-        session.rollback()
-        log.info("sms %s redelivered; nothing stored", inbound.event_id)
-        return _twiml(outcome.reply)
-
-    # Fetch media before the transaction: no database lock is held across the network calls.
-    fetched = media.fetch_media(account, inbound.media) if inbound.media else []
-    images = tuple(item.image for item in fetched if item.image is not None)
-    incoming = conversation.IncomingText(
-        channel=incoming.channel,
-        provider=incoming.provider,
-        event_id=incoming.event_id,
-        sender=sender,
-        text=incoming.text,
         images=images,
-        images_failed=len(fetched) - len(images),
+        images_failed=len(inbound.media) - len(images),
     )
     outcome = conversation.handle_incoming(
         session,
-        keyring,
+        get_keyring(),
         incoming,
         window=timedelta(hours=settings.conversation_window_hours),
-        default_region=region,
+        default_region=settings.default_region,
     )
     session.commit()
-    if outcome.images_stored or outcome.is_replay:
+    if outcome.is_replay:
+        log.info("sms %s redelivered; nothing stored", inbound.event_id)
+    if fetched and (outcome.images_stored or outcome.is_replay):
         # Stored (by this request or by the one it raced): the copy on Twilio can go.
         media.delete_media(account, fetched)
     return _twiml(outcome.reply)

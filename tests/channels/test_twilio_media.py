@@ -133,3 +133,14 @@ def test_media_over_the_size_cap_is_refused(sms_app, twilio_stub) -> None:
     [result] = fetch_media(account, [MediaRef(url, "image/jpeg", "ME0007")], max_bytes=1000)
 
     assert result.image is None and result.error == "larger than the size cap"
+
+
+def test_a_redelivered_mms_is_not_fetched_again(sms_app, sms_client, keyring, twilio_stub) -> None:
+    url = twilio_stub.media_url("0008", jpeg_with_gps())
+    form = sms_form(NARRATIVE, media=((url, "image/jpeg"),))
+    first = reply_of(post_signed(sms_client, SMS_PATH, form))
+    again = reply_of(post_signed(sms_client, SMS_PATH, form))
+
+    assert first == again
+    assert tip_count(sms_app) == 1 and len(stored_photos(sms_app, keyring)) == 1
+    assert len(twilio_stub.seen("GET", "/Media/ME0008")) == 1
