@@ -756,6 +756,9 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Violence in progress when said with "now".
     "violent_ing": """
+        stabbing; raping; violando; apuntando; pointing; waving; correteando; chasing;
+        apunalando; metiendose; forzando; prendiendo fuego; kicking in; breaking into;
+        strangling; choking;   swinging;
         beating; stomping; attacking; stabbing; shooting; hitting; punching; kicking;
         choking; fighting; robbing; breaking in; breaking into; pouring gas; pouring gasoline;
         jumping; hurting; dragging; chasing; holding up; sticking up;
@@ -773,6 +776,8 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Now, here, still.
     "now": """
+        orita; orita mismo; ahorrita; horita; ahoritita; ahorita mismo; rite now; rigth now;
+        right nw; en este instante;
         right now; now; rn; currently; at the moment; at this moment; as we speak;
         still here; still there; in the house right now; happening;
         ahora; ahorita; ahora mismo; en este momento; en estos momentos; todavia esta;
@@ -794,6 +799,9 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # A near time: today or tomorrow, or an upcoming event.
     "soon": """
+        on friday; on saturday; on sunday; on monday; on tuesday; on wednesday; on thursday;
+        this friday; this saturday; this monday; next week; este viernes; este sabado;
+        este lunes; el proximo; la proxima semana;
         tonight; tomorrow; tmrw; tmr; tomorow; tommorow; tommorrow; today; later today;
         this afternoon; this evening; this weekend; in an hour; in a few hours;
         after school; before school; first period; at lunch; at dismissal; at the game;
@@ -828,6 +836,12 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Violence happening while the tipster writes.
     "ongoing": """
+        le esta quitando la ropa; le estan quitando la ropa; forcing himself on her;
+        la esta violando; is raping her;
+        tienen amarrado; tienen amarrada; lo tienen amarrado; la tienen amarrada;
+        is raping; raping her; la esta violando; la estan violando; holding people; holding
+        them; no deja salir; no dejan salir; wont let anyone leave; tiene a la gente; tienen
+        a la gente;
         is shooting; are shooting; shooting right now; shooting now; shots right now;
         shots now; hearing shots; hear shots; i hear gunshots; shots being fired;
         is beating; are beating; beating her right now; is hitting her; is hitting me;
@@ -854,6 +868,7 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Someone held or taken.
     "held": """
+        tienen amarrado; tienen amarrada;   holding people; tiene a la gente;
         kidnapped; kidnap; kidnapping; abducted; hostage; hostages; held against;
         locked in; locked up; tied up; chained; wont let her leave; wont let me leave;
         secuestr*; rehen; rehenes; encerrada; encerrado; amarrada; amarrado;
@@ -861,6 +876,12 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Events in the past: they cancel a future-intent cue in the same sentence.
     "past": """
+            ano pasado; mes pasado; semana pasada; in
+        january; in february; in march; in april; in may; in june; in july; in august; in
+        september; in october; in november; in december; en enero; en febrero; en marzo; en
+        abril; en mayo; en junio; en julio; en agosto; en septiembre; en octubre; en
+        noviembre; en diciembre; back when; for years; por anos; llevo anos; desde hace
+        anos; hace un ano; hace dos anos;
         last year; last month; last week; last summer; last winter; years ago; months ago;
         weeks ago; a while ago; a while back; back in; in 2019; in 2020; in 2021; in 2022;
         in 2023; ago; used to; a long time ago; when i was;
@@ -870,6 +891,11 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Repeated, habitual: not a sign of this moment on its own.
     "habitual": """
+        late at night; at night; en las noches; por las noches;
+        always says; siempre dice; this week; esta semana; ya van; every
+        friday; every saturday; todos los viernes;
+        todas las mananas; every morning; for months; for years; desde hace meses;
+        desde hace anos; sigue diciendo;
         every day; every night; every weekend; always; all the time; usually; every time;
         siempre; todos los dias; todas las noches; cada fin de semana; cada vez; seguido
     """,
@@ -887,11 +913,13 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Idioms that contain a harm verb without meaning harm.
     "idiom": """
+        hitting licks; hit a lick; hitting a lick; hit licks;
         kill it; killing it; killed it; kill the game; killing the game; dying laughing;
         me va a matar si llego tarde; me mata de risa; matar el tiempo; kill time
     """,
     # Laughter and joke markers: a threat of harm said as a joke is not an emergency alone.
     "joke": """
+        joking; jokes; joke; bromea; bromeando; broma; kidding;
         lol; lmao; lmfao; haha; hahaha; jaja; jajaja; jajajaja; jeje; jk; just kidding;
         es broma; de broma; xd
     """,
@@ -928,6 +956,134 @@ URGENCY_TERMS: dict[str, str] = {
     "bring": """
         bring; brings; bringing; gonna bring; going to bring; will bring;
         llevar; llevara; va a llevar; traer; traera; va a traer; lleva; llevando
+    """,
+    # Recent past: a danger that just happened is still a danger ("acaban de", "just shot").
+    "recent_mark": """
+        just; just now; acaba de; acaban de; acabo de; acabamos de; recien; recientito;
+        hace un rato; hace ratito; a few secs ago; a sec ago
+    """,
+    # The person or the danger is still there.
+    "still_mark": """
+        still has; still have; still got; still there; still here; still inside; still in;
+        still outside; still standing; still around; still following; still on; still out;
+        still chasing; still holding; still not; still in the;
+        sigue ahi; sigue por ahi; sigue aqui; sigue con; sigue en; siguen en; sigue afuera;
+        siguen afuera; sigue adentro; siguen adentro; todavia tiene; todavia esta;
+        todavia estan; todavia anda;
+    """,
+    # A body in danger now: the words describe a present state.
+    "medical": """
+        not breathing; barely breathing; breathing weird; cant breathe; can not breathe;
+        not waking up; wont wake up; will not wake up; not moving; is not moving; unconscious;
+        unresponsive; turning blue; turned blue; seizure; having a seizure; bleeding out;
+        bleeding a lot; lying in the road; laying in the road;
+        no respira; no esta respirando; casi no respira; respira raro; no despierta;
+        no reacciona; inconsciente; esta morado; se puso morado; se esta poniendo morado;
+        se desmayo; desmayada; desmayado; convulsionando; esta sangrando; sangrando mucho;
+        se esta desangrando; esta atrapado; esta atrapada; tirado en el suelo;
+        sigue en el suelo; no se mueve
+    """,
+    # Someone (a child, an elder) gone just now.
+    "missing_now": """
+        can not find him; can not find her; can not find my; can not find them;
+        cannot find; is gone; are gone; was gone; walked out; wandered off; wandered away;
+        got out of the house; snatched my son; snatched my daughter;
+        se perdio; se perdieron; no lo encuentro; no la encuentro; no los encuentro;
+        no encuentro a; no aparece; se salio; se salio de; desaparecio; se la llevaron;
+        se lo llevaron
+    """,
+    # People who cannot look after themselves when lost.
+    "vulnerable": """
+        elderly; dementia; alzheimers; alzheimer; autistic; autism; special needs; nonverbal;
+        grandma; grandpa; grandmother; grandfather; old man; old lady; anciano; anciana;
+        abuelo; abuela; abuelita; abuelito; demencia; autista; viejito; viejita
+    """,
+    # Alone, without an adult.
+    "alone": """
+        alone; by himself; by herself; by themselves; no parents; no adults; no adult;
+        nobody with; no one with; no parent;
+        solo; sola; solos; solas; solito; solita; solitos; sin adultos; ningun adulto;
+        sin nadie; sin sus papas
+    """,
+    # Inside a vehicle (a child there may be dying of heat).
+    "in_vehicle": """
+        in a car; in the car; in his car; in her car; in a truck; in a van; in a suv;
+        locked in a; windows up; in the back seat; in a hot; honda; toyota; minivan;
+        en el carro; en un carro; en una camioneta; en la camioneta; en el coche; en el auto;
+        en un auto; en la troca; ventanas cerradas; ventanas arriba; con un calor
+    """,
+    # A road with traffic.
+    "road": """
+        in the road; in the street; on the highway; on the road; middle of the road;
+        in traffic; en la carretera; en la calle; en la autopista; en medio de la calle;
+        en la avenida
+    """,
+    # Taking someone by force.
+    "abduct": """
+        pull a girl into; pull her into; pull him into; pull a kid into; pulling her into;
+        trying to pull; trying to grab; grabbing a; grabbed a kid; grabbed a girl;
+        dragging her into; dragging him into; forced her into; forcing her into;
+        meter+ a su carro; meter+ al carro; meter+ a la camioneta; subir+ a su carro;
+        jalar+ al carro; se la quiere llevar; se lo quiere llevar; la metieron a; lo metieron a
+    """,
+    # Drunk or high; with driving words it is a drunk driver.
+    "drunk": """
+        drunk; wasted; hammered; smashed; tipsy; high as; borracho; borracha; tomado;
+        tomada; bien pedo; pasado de copas; drogado; drogada
+    """,
+    "driving": """
+        driving; driver; drives; behind the wheel; the car; his car; her car; a car;
+        took the car; manejando; maneja; manejar; conductor; chofer; al volante; el carro;
+        su carro; la camioneta; se llevo el carro; llevar el carro
+    """,
+    # Coming toward the tipster: as near a time as "tonight".
+    "coming": """
+        coming back; come back; iba a volver; va a volver; van a volver; volvera; va a regresar;
+        on his way; on her way; on their way; on the way here; coming here; coming over;
+        coming back tonight; headed here; heading here; heading over; pulling up;
+        va a venir; viene para aca; viene en camino; vienen en camino; ya viene; ya vienen;
+        viene para aca; va para alla; viene a; vienen a; en camino
+    """,
+    # Running from the scene: a danger still about when the crime was just now or armed.
+    "fleeing": """
+        ran toward; ran towards; ran to; took off; ran off; ran away; running toward;
+        se fue corriendo; va corriendo; van corriendo; salio corriendo; se fue hacia;
+        se fueron hacia; corrio hacia; huyo; se escapo; hiding in; hiding behind;
+        se esconde en; esta escondido
+    """,
+    # What sets a fire or a bomb: intent with it in hand is imminent.
+    "fuel": """
+        gasoline; gas can; lighter fluid; molotov; gasolina; galon de gasolina; bomb;
+        bomba; explosives; explosivos
+    """,
+    # "Sí" said with its accent lost: yes, not "if".
+    "yes_si": """
+        ahora si; ya si; eso si; claro que si; si si; que si; pues si
+    """,
+    # Earlier today or last night: violence this fresh makes a threat imminent.
+    "lately": """
+        last night; yesterday; earlier today; today; this morning; tonight;
+        anoche; ayer; hoy; esta manana; hace rato; hace un rato
+    """,
+    # Fiction, news, lyrics, rumours: talk about violence, not violence.
+    "media": """
+        song; lyrics; rap; movie; film; filming; video game; videogame; fake; on the news;
+        the news; news; on tv; the radio; fireworks; firecrackers; rumor; rumors; rumour;
+        going around; supposedly;
+        cancion; letra; pelicula; videojuego; noticias; en la radio; en la tele; cohetes;
+        cuetes de; chisme; rumor; supuestamente; puras habladurias
+    """,
+    # Conditions and questions: no danger is told, only a case.
+    "conditional": """
+        if they; if he; if she; if i; if you; if someone; if anyone; if it; if my; if we;
+        if they ever; unless; would; wouldnt; is that legal; is it legal; is that allowed;
+        si lo; si la; si le; si me; si no; si alguien; si vuelven; si lo vuelven; a menos que;
+        es legal; eso es legal
+    """,
+    # Somebody was caught, or released long after: the danger is over.
+    "caught": """
+        arrested; got arrested; in custody; caught him; caught them; got out of prison;
+        got out of jail; arrestaron; lo arrestaron; detuvieron; lo agarraron; salio de la carcel
     """,
     "negator": """
         no; not; never; nobody; none; no one; noone; without; nothing; nunca; nadie; ni;

@@ -100,10 +100,11 @@ def test_classification_to_dict_is_json_ready() -> None:
 BLIND_2 = Path(__file__).parent / "blind_2.jsonl"
 BLIND_3 = Path(__file__).parent / "blind_3.jsonl"
 BLIND_4 = Path(__file__).parent / "blind_4.jsonl"
+URGENCY_BLIND_5 = Path(__file__).parent / "urgency_blind_5.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
-    sets = [DEFAULT_EVALUATION_PATH, HELDOUT, BLIND_2, BLIND_3, BLIND_4]
+    sets = [DEFAULT_EVALUATION_PATH, HELDOUT, BLIND_2, BLIND_3, BLIND_4, URGENCY_BLIND_5]
     texts = [{t.text.casefold() for t in load_labelled(path)} for path in sets]
     for i, first in enumerate(texts):
         for second in texts[i + 1 :]:
@@ -128,10 +129,24 @@ def test_blind_set_floor_and_every_emergency(path: Path, floor: float) -> None:
     assert report.false_alarm_rate <= 0.05
 
 
-def test_blind_4_floor() -> None:
-    # Scored once on the lexicon + model blend (91.0%); its emergencies were not yet worked on
-    # (8/15 caught when scored), so recall has a floor here, not the 100% of the other sets.
+def test_blind_4_floor_and_every_emergency() -> None:
+    # Scored once on the lexicon + model blend (91.0%; 8/15 emergencies when scored). Its
+    # misses were then fixed by the general urgency frames, so it requires every emergency.
     report = evaluate(BLIND_4)
     assert report.accuracy >= 0.86
-    assert report.emergency_recall >= 0.5, report.missed_emergencies
+    assert report.emergency_recall == 1.0, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.05
+
+
+def test_urgency_blind_5_shape() -> None:
+    tips = load_labelled(URGENCY_BLIND_5)
+    assert len(tips) == 160
+    assert sum(t.language == "es" for t in tips) >= 0.45 * len(tips)
+    assert sum(t.urgency == "emergency" for t in tips) == 60
+
+
+def test_urgency_blind_5_every_emergency() -> None:
+    # Written for urgency only (scored blind at 32/60 caught, 9% false alarms; README).
+    report = evaluate(URGENCY_BLIND_5)
+    assert report.emergency_recall == 1.0, report.missed_emergencies
     assert report.false_alarm_rate <= 0.05
