@@ -44,3 +44,5 @@ def configure_logging(level: str) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # Pillow's debug log prints EXIF tags, GPS coordinates included.
     logging.getLogger("PIL").setLevel(logging.INFO)
+    # urllib3's debug log prints request paths, and an X DM path holds the recipient's id.
+    logging.getLogger("urllib3").setLevel(logging.INFO)

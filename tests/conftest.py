@@ -84,7 +84,7 @@ def app_config(database_url: str, keyring_json: str, instance_path: Path) -> dic
 
 
 @pytest.fixture(scope="session")
-def session_app(app_config: dict[str, Any]) -> Flask:
+def session_app(app_config: dict[str, Any]) -> Iterator[Flask]:
     """The app, with the database migrated to head and the demo city loaded."""
     from flask_migrate import upgrade
 
@@ -95,7 +95,16 @@ def session_app(app_config: dict[str, Any]) -> Flask:
         upgrade()
         load_demo_city(db.session)
         db.session.commit()
-    return app
+    yield app
+    _dispose(app)
+
+
+def _dispose(app: Flask) -> None:
+    """Close an app's pooled connections (PostgreSQL warns about ones left to the collector)."""
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 def _clean(app: Flask) -> None:
@@ -148,6 +157,8 @@ def make_app(app_config: dict[str, Any], session_app: Flask) -> Iterator[Any]:
         return new_app
 
     yield factory
+    for built_app in built:
+        _dispose(built_app)
     _clean(session_app)
     # The limiter is one object shared by every app; give it back to the session app.
     limiter.init_app(session_app)

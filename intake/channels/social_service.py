@@ -101,9 +101,6 @@ def register_social_senders(app: Flask) -> None:
 
     register_meta_senders(app)
     register_x_sender(app)
-    # urllib3 logs every request line at DEBUG, and an X DM path or Graph media URL names the
-    # tipster's id (the redacting filter only knows phone numbers and addresses).
-    logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 
 def provider_key(keyring: Keyring, provider: str, provider_message_id: str) -> str:

@@ -72,23 +72,6 @@ def make_tip(
 
 
 @pytest.fixture
-def own_app(make_app: Any) -> Iterator[Any]:
-    """``make_app`` whose apps' connection pools are closed after the test.
-
-    An app left to the garbage collector drops its pooled PostgreSQL connections unclosed, and
-    the ResourceWarning would fail whichever test happens to be running then.
-    """
-    from intake.extensions import db
-
-    built: list[Any] = []
-
-    def factory(**overrides: Any) -> Any:
-        new_app = make_app(**overrides)
-        built.append(new_app)
-        return new_app
-
-    yield factory
-    for built_app in built:
-        with built_app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
+def own_app(make_app: Any) -> Any:
+    """``make_app`` (which closes its apps' connection pools after the test)."""
+    return make_app
