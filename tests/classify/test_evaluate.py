@@ -101,10 +101,19 @@ BLIND_2 = Path(__file__).parent / "blind_2.jsonl"
 BLIND_3 = Path(__file__).parent / "blind_3.jsonl"
 BLIND_4 = Path(__file__).parent / "blind_4.jsonl"
 URGENCY_BLIND_5 = Path(__file__).parent / "urgency_blind_5.jsonl"
+URGENCY_BLIND_6 = Path(__file__).parent / "urgency_blind_6.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
-    sets = [DEFAULT_EVALUATION_PATH, HELDOUT, BLIND_2, BLIND_3, BLIND_4, URGENCY_BLIND_5]
+    sets = [
+        DEFAULT_EVALUATION_PATH,
+        HELDOUT,
+        BLIND_2,
+        BLIND_3,
+        BLIND_4,
+        URGENCY_BLIND_5,
+        URGENCY_BLIND_6,
+    ]
     texts = [{t.text.casefold() for t in load_labelled(path)} for path in sets]
     for i, first in enumerate(texts):
         for second in texts[i + 1 :]:
@@ -149,4 +158,15 @@ def test_urgency_blind_5_every_emergency() -> None:
     # Written for urgency only (scored blind at 32/60 caught, 9% false alarms; README).
     report = evaluate(URGENCY_BLIND_5)
     assert report.emergency_recall == 1.0, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.05
+
+
+def test_urgency_blind_6_floor() -> None:
+    # Written after the urgency frames, scored once: 18/30 emergencies caught (60%), 1/50 false
+    # alarms (README). The floor sits a little under that; the target is every emergency.
+    tips = load_labelled(URGENCY_BLIND_6)
+    assert len(tips) == 80
+    assert sum(t.urgency == "emergency" for t in tips) == 30
+    report = evaluate(URGENCY_BLIND_6)
+    assert report.emergency_recall >= 0.55, report.missed_emergencies
     assert report.false_alarm_rate <= 0.05
