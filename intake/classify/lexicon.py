@@ -655,6 +655,7 @@ CONCEPT_TERMS: dict[str, str] = {
         heroina; cocaina; marihuana
     """,
     "weaponword": """
+        his ar; an ar; ar15; ar 15; chopper; his chopper;
         gun; guns; firearm; firearms; pistol; pistols; handgun; rifle; rifles; strap; blicky;
         glock; ak; draco; choppa; shotgun; ammo; ghost gun; ghost guns; his dads gun;
         a gun; the gun; his gun; her gun; knife; knives; machete; bomb; explosives;
@@ -712,6 +713,7 @@ CONCEPT_TERMS: dict[str, str] = {
 URGENCY_TERMS: dict[str, str] = {
     # Verbs of serious harm in a form that speaks of what will (or is about to) happen.
     "harm": """
+        make them pay; make him pay; make her pay; pay for this; me las va a pagar;
         kill; kill me; kill her; kill him; kill us; kill them; kill you; kill my; murder me;
         shoot; shoot me; shoot up; shoot her; shoot him; shoot us; shoot them; stab; stab me;
         stab her; hurt me; hurt her; hurt him; hurt us; hurt them; hurt my; hurt someone;
@@ -776,6 +778,9 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Now, here, still.
     "now": """
+        hace dos minutos; hace cinco minutos; hace diez minutos; hace quince minutos;
+        hace veinte minutos; hace media hora; two minutes ago; five minutes ago; ten minutes ago;
+        half an hour ago; few minutes ago;
         orita; orita mismo; ahorrita; horita; ahoritita; ahorita mismo; rite now; rigth now;
         right nw; en este instante;
         right now; now; rn; currently; at the moment; at this moment; as we speak;
@@ -836,6 +841,9 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Violence happening while the tipster writes.
     "ongoing": """
+        agarrada del cuello; agarrado del cuello; no la suelta; no lo suelta;
+        hear glass breaking; someone walking around in my; someone is inside my; someone inside my;
+        hay alguien en mi casa; alguien adentro de mi casa; tratando de abrir la puerta;
         le esta quitando la ropa; le estan quitando la ropa; forcing himself on her;
         la esta violando; is raping her;
         tienen amarrado; tienen amarrada; lo tienen amarrado; la tienen amarrada;
@@ -932,6 +940,8 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # A child in immediate danger wherever they are.
     "child_danger": """
+        encerrados en un carro; encerrado en un carro; encerrada en un carro; locked in a car;
+        locked in the car; locked in a hot car;
         alone in a car; alone in the car; alone in a hot car; in a hot car; locked in a car;
         locked in the car; left in the car; left in a car; left in a hot car; hot car;
         solo en el carro; sola en el carro; solos en el carro; solito en el carro;
@@ -973,6 +983,8 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # A body in danger now: the words describe a present state.
     "medical": """
+        foaming at the mouth; espuma por la boca; echando espuma; bleeding bad; bleeding badly;
+        sangrando mucho;
         not breathing; barely breathing; breathing weird; cant breathe; can not breathe;
         not waking up; wont wake up; will not wake up; not moving; is not moving; unconscious;
         unresponsive; turning blue; turned blue; seizure; having a seizure; bleeding out;
@@ -985,6 +997,8 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Someone (a child, an elder) gone just now.
     "missing_now": """
+        no lo encontramos; no la encontramos; no los encontramos; ran out the door; ran out of
+        the house; se salio de la casa; se fue de la casa hace;
         can not find him; can not find her; can not find my; can not find them;
         cannot find; is gone; are gone; was gone; walked out; wandered off; wandered away;
         got out of the house; snatched my son; snatched my daughter;
@@ -1020,6 +1034,9 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Taking someone by force.
     "abduct": """
+        forcing a woman into; forcing a girl into; forcing her into the;
+        metieron a una muchacha a la
+        fuerza; la metieron a la fuerza;
         pull a girl into; pull her into; pull him into; pull a kid into; pulling her into;
         trying to pull; trying to grab; grabbing a; grabbed a kid; grabbed a girl;
         dragging her into; dragging him into; forced her into; forcing her into;
@@ -1032,6 +1049,7 @@ URGENCY_TERMS: dict[str, str] = {
         tomada; bien pedo; pasado de copas; drogado; drogada
     """,
     "driving": """
+        drove; drove off; drive off; se fue manejando;
         driving; driver; drives; behind the wheel; the car; his car; her car; a car;
         took the car; manejando; maneja; manejar; conductor; chofer; al volante; el carro;
         su carro; la camioneta; se llevo el carro; llevar el carro
@@ -1056,6 +1074,15 @@ URGENCY_TERMS: dict[str, str] = {
         gasoline; gas can; lighter fluid; molotov; gasolina; galon de gasolina; bomb;
         bomba; explosives; explosivos
     """,
+    # Weather, not time: "hace calor" is not "hace mucho" (long ago).
+    "weather": """
+        hace mucho calor; hace calor; hace mucho frio; hace frio; hace un calor
+    """,
+    # A body's state told in the past: it was, it may be over.
+    "was_state": """
+        was bleeding; were bleeding; was not breathing; was unconscious; was unresponsive;
+        estaba sangrando; estaba inconsciente; no respiraba; estaba morado
+    """,
     # "Sí" said with its accent lost: yes, not "if".
     "yes_si": """
         ahora si; ya si; eso si; claro que si; si si; que si; pues si
@@ -1067,6 +1094,7 @@ URGENCY_TERMS: dict[str, str] = {
     """,
     # Fiction, news, lyrics, rumours: talk about violence, not violence.
     "media": """
+        true crime; tv show; a show; documentary; serie; documental;
         song; lyrics; rap; movie; film; filming; video game; videogame; fake; on the news;
         the news; news; on tv; the radio; fireworks; firecrackers; rumor; rumors; rumour;
         going around; supposedly;

@@ -613,6 +613,8 @@ _CANCELS: dict[str, tuple[str, ...]] = {
     "idiom": ("harm", "violent_ing", _PROGRESSIVE),
     "recent": ("past",),
     "yes_si": ("conditional",),
+    "weather": ("past",),
+    "was_state": ("medical",),
 }
 # Crimes that endanger someone when they are happening now ("fight outside right now").
 _DANGER_NOW_CATEGORIES = frozenset(

@@ -214,3 +214,40 @@ def test_talk_idioms_and_places_are_not_emergencies(text: str) -> None:
 
 def test_partner_threat_is_domestic_violence() -> None:
     assert classify_text("mi marido dice que me va a matar").category == "domestic_violence"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there's a man kicking a woman on the sidewalk by the laundromat",  # progressive
+        "acaban de acuchillar a mi vecino y el tipo sigue en el pasillo",  # recent, still there
+        "my neighbor took pills and she is not breathing",  # a body in danger
+        "mi abuelo con demencia se salió hace diez minutos y no lo encontramos",  # gone just now
+        "he just texted he's on his way over here to kill me",  # coming
+        "he says he will kill me, he bought a gun today",  # intent with the means
+    ],
+)
+def test_danger_with_a_near_time_is_an_emergency(text: str) -> None:
+    result = classify_text(text)
+    assert result.urgency == "emergency"
+    assert result.urgency_evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there was a man kicking a woman on the sidewalk last month",  # past progressive
+        "he always says he will kill me, he has said it for years",  # habit, no means
+        "if someone stabbed me right now would insurance pay",  # a condition
+        "the movie last night had a guy shooting everyone",  # fiction
+        "mi jefe dice que me va a matar si llego tarde jaja",  # joke, condition
+        "the man who beat me in 2021 now lives on my street",  # distant past, "now" of state
+    ],
+)
+def test_cancellers_keep_danger_words_from_being_emergencies(text: str) -> None:
+    assert classify_text(text).urgency != "emergency"
+
+
+def test_threat_without_time_or_means_is_high() -> None:
+    result = classify_text("my ex keeps texting that he is going to kill me")
+    assert result.urgency == "high"
