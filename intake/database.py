@@ -1,7 +1,19 @@
-"""Engine settings per database: SQLite gets WAL, a busy timeout and immediate transactions."""
+"""Engine settings per database.
+
+SQLite (the embedded default) gets WAL, immediate transactions, and a write lock that writers
+wait on with millisecond polling. SQLite's own busy handler makes a waiting writer sleep in growing
+steps (up to 100 ms) and retry, so under two busy processes a writer can lose the lock again and
+again and wait seconds. Every SQLite transaction here first takes an exclusive ``flock`` on a file
+beside the database, polled every 0.2-2 ms, so the next writer starts almost as soon as the lock
+is released.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import time
 from typing import Any
 
 from flask import Flask
@@ -11,18 +23,90 @@ from sqlalchemy.engine import Engine
 from intake.extensions import db
 
 
+class LockingConnection(sqlite3.Connection):
+    """A pysqlite connection that holds an exclusive file lock for each transaction it runs."""
+
+    _lock_fd: int | None = None
+    _has_write_lock: bool = False
+
+    def attach_lock_file(self, path: str) -> None:
+        """Open the lock file this connection queues on (one descriptor per connection)."""
+        self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire_write_lock(self, timeout: float = 30.0) -> None:
+        """Take the database's write lock, waiting at most ``timeout`` seconds.
+
+        The wait polls every millisecond or two rather than blocking outright, so a thread that
+        already holds the lock through another connection gets an error instead of a deadlock.
+        """
+        if self._lock_fd is None or self._has_write_lock:
+            return
+        deadline = time.monotonic() + timeout
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+            else:
+                self._has_write_lock = True
+                return
+
+    def _release(self) -> None:
+        if self._lock_fd is not None and self._has_write_lock:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            self._has_write_lock = False
+
+    def commit(self) -> None:
+        """Commit, then let the next writer in."""
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        """Roll back, then let the next writer in."""
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        """Close the database connection and the lock file."""
+        try:
+            super().close()
+        finally:
+            self._release()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+
+def _sqlite_path(database_url: str) -> str | None:
+    path = database_url.split("///", 1)[1] if "///" in database_url else ""
+    return None if path in ("", ":memory:") else path
+
+
 def engine_options(database_url: str) -> dict[str, Any]:
     """SQLAlchemy engine options for the configured database."""
     if database_url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30, "factory": LockingConnection}}
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    path = _sqlite_path(str(engine.url))
+    lock_path = f"{path}.lock" if path else None
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's begin event, not pysqlite, decide when a transaction starts.
         dbapi_connection.isolation_level = None
+        if lock_path and isinstance(dbapi_connection, LockingConnection):
+            dbapi_connection.attach_lock_file(lock_path)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -32,8 +116,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock at the start: a read that later writes cannot deadlock on upgrade,
-        # and concurrent writers queue on busy_timeout instead of failing.
+        # Queue on the file lock, then take SQLite's write lock at the start: a read that later
+        # writes cannot fail on upgrade, and writers never meet SQLite's sleeping busy handler.
+        dbapi_connection = connection.connection.driver_connection
+        if isinstance(dbapi_connection, LockingConnection):
+            dbapi_connection.acquire_write_lock()
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -326,6 +326,11 @@ def submit_tip(
     A repeated idempotency key returns the first submission's tip number and receipt.
     """
     _validate(submission)
+    # Classify before touching the database: on SQLite the first query takes the write lock.
+    classification = classify_tip(session, submission.narrative)
+    language = submission.language or classification.language
+    if language in ("und", ""):
+        language = "en"
     event_ref = _event_key(keyring, submission)
     event = None
     if event_ref is not None:
@@ -338,16 +343,13 @@ def submit_tip(
             assert existing is not None
             return _replay(session, keyring, existing, submission)
 
-    classification = classify_tip(session, submission.narrative)
-    language = submission.language or classification.language
-    if language in ("und", ""):
-        language = "en"
     route = route_tip(
         session,
         category_code=classification.category,
         lat=submission.lat,
         lon=submission.lon,
-        location_text=submission.location_text,
+        # A text message has no separate place field: a place it names is looked up in it.
+        location_text=submission.location_text or submission.narrative,
         point_kind=submission.point_kind,
     )
     reporter = _resolve_reporter(session, keyring, submission, language, default_region)

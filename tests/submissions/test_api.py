@@ -44,8 +44,15 @@ def test_point_routes_to_the_district_containing_it(client, session) -> None:
     assert tip.location_source == "pin"
 
 
+def test_a_place_named_only_in_the_narrative_routes_the_tip(client, session) -> None:
+    body = submit(client).get_json()  # the narrative says "behind Harbor Market"
+    tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
+    assert tip.queue.code == "H2"
+    assert tip.location_source == "gazetteer"
+
+
 def test_tip_without_location_goes_to_triage_with_a_reason(client, session) -> None:
-    body = submit(client).get_json()
+    body = submit(client, narrative="Someone sells heroin from a grey van most nights").get_json()
     tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
     assert tip.queue.code == "triage"
     assert "no usable location" in tip.routing_reason.lower()
