@@ -47,7 +47,23 @@ def test_staff_routes_exist_for_api_and_pages(app):
         "staff_audit_api.list_audit",
         "staff_forwards_api.create_forward",
     } <= endpoints
-    assert {"staff_pages.tip", "staff_forward_pages.forward_form"} <= endpoints
+    assert {
+        "staff_pages.tip",
+        "staff_forward_pages.forward_form",
+        "staff_audit_pages.audit",
+        "staff_account_pages.account",
+    } <= endpoints
+
+
+def test_every_staff_role_has_a_page_it_may_open(app):
+    # After logging in, each role lands somewhere: no role is left with only 403s.
+    pages = [access for _, method, path, access in _staff_routes(app) if method == "GET"]
+    for role in ROLES:
+        assert any(role in access.roles for access in pages if access.kind == "staff"), role
+    roles = {
+        r for _, _, path, a in _staff_routes(app) if path == "/staff/account/" for r in a.roles
+    }
+    assert roles == set(ROLES)
 
 
 @pytest.fixture

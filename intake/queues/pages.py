@@ -1,4 +1,5 @@
-"""Staff web pages: my queues, a queue, a tip with its thread and actions, the forwarding form.
+"""Staff web pages: my queues, a queue, a tip with its thread and actions, the forwarding form,
+the audit log (supervisors).
 
 Server-rendered, no script, no third-party asset. Every form is a POST with a CSRF token that
 redirects back (post/redirect/get); messages shown after an action are our own words.
@@ -27,7 +28,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from intake.errors import IntakeError
+from intake.errors import IntakeError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
@@ -40,6 +41,7 @@ from intake.submissions.service import NARRATIVE_MAX
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
 PLATFORMS = ("facebook", "instagram", "x", "tiktok", "whatsapp", "nextdoor", "youtube", "other")
 forward_bp = Blueprint("staff_forward_pages", __name__, url_prefix="/staff/forward")
+audit_bp = Blueprint("staff_audit_pages", __name__, url_prefix="/staff/audit")
 
 
 class ClaimForm(FlaskForm):
@@ -392,3 +394,18 @@ def forward_submit() -> Response:
     db.session.commit()
     flash(f"Tip {created.tip_number} created in queue {created.queue_code}.", "notice")
     return redirect(url_for("staff_forward_pages.forward_form"))
+
+
+@audit_bp.get("/")
+def audit() -> Response:
+    """Supervisors: the audit log, newest first (filter by tip number; older pages)."""
+    user = current_user()
+    tip_number = (request.args.get("tip") or "").strip() or None
+    before = request.args.get("before", type=int)
+    try:
+        page = service.list_audit(db.session(), user, tip_number=tip_number, before=before)
+    except NotFoundError:
+        flash("No tip has this number.", "error")
+        page = service.list_audit(db.session(), user, before=before)
+    db.session.commit()
+    return _page("staff/audit.html", page=page, tip_number=tip_number or "")

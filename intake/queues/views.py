@@ -309,8 +309,11 @@ def _register_pages(app: Flask, blueprint: Any, rule: access.AccessRule) -> None
 
 def register_staff(app: Flask) -> None:
     """Register the staff API and pages, each blueprint with its access rule."""
+    from intake.models.staff import ROLES
+    from intake.queues.pages import audit_bp as audit_pages_bp
     from intake.queues.pages import bp as pages_bp
     from intake.queues.pages import forward_bp as forward_pages_bp
+    from intake.staff.pages import account_bp
     from intake.staff.pages import bp as auth_bp
 
     _register_api(app, bp, staff_rule(WORKSPACE_ROLES))
@@ -321,3 +324,6 @@ def register_staff(app: Flask) -> None:
     access.register(app, auth_bp, access.PUBLIC)
     _register_pages(app, pages_bp, staff_rule(WORKSPACE_ROLES))
     _register_pages(app, forward_pages_bp, staff_rule(FORWARD_ROLES))
+    _register_pages(app, audit_pages_bp, staff_rule((SUPERVISOR,)))
+    # Every role has an account page; it is where administrators land.
+    _register_pages(app, account_bp, staff_rule(ROLES))

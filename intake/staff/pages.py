@@ -1,33 +1,80 @@
-"""Staff login: password, then the TOTP code; logout. Anyone may reach these pages."""
+"""Staff login: password, then the TOTP code; logout (anyone may reach these pages). And the
+account page every staff role may open: it is where administrators land.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from intake.access import rule_for_endpoint
 from intake.extensions import db, get_keyring, limiter
-from intake.models import StaffSession
+from intake.models import ApiToken, StaffSession
 from intake.staff import service
-from intake.staff.access import SESSION_COOKIE, clear_session_cookie, set_session_cookie
+from intake.staff.access import (
+    SESSION_COOKIE,
+    clear_session_cookie,
+    current_user,
+    set_session_cookie,
+)
 from intake.staff.forms import CodeForm, LoginForm, LogoutForm
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
+account_bp = Blueprint("staff_account_pages", __name__, url_prefix="/staff/account")
 
 LOGIN_LIMIT = "20 per minute"
 FAILED = "The username, password or code is not right, or the account is locked for a while."
 
 
+# Where each role lands after logging in (detectives and supervisors: their queues).
+LANDING = {
+    "social_media": "staff_forward_pages.forward_form",
+    "admin": "staff_account_pages.account",
+}
+# Pages the account page links to, shown only to roles their access rule admits.
+PAGE_LINKS = (
+    ("staff_pages.home", "My queues"),
+    ("staff_forward_pages.forward_form", "Forward a post"),
+    ("staff_audit_pages.audit", "Audit log"),
+)
+
+
+def may_open(role: str, endpoint: str) -> bool:
+    """Whether the access rule of ``endpoint`` admits staff of ``role``."""
+    rule = rule_for_endpoint(current_app, endpoint)
+    return rule is not None and (rule.kind != "staff" or role in rule.roles)
+
+
+def landing_url(role: str) -> str:
+    """The page a role starts from."""
+    return url_for(LANDING.get(role, "staff_pages.home"))
+
+
 def _safe_next(value: str | None, role: str) -> str:
-    # Only our own staff pages: never an absolute or scheme-relative URL (open redirect).
+    # Only our own staff pages: never an absolute or scheme-relative URL (open redirect); and
+    # only a page this role may open (an admin sent to /staff/ must not land on a 403).
     if value and value.startswith("/staff/") and not value.startswith("//") and "\\" not in value:
-        return value
-    if role == "social_media":
-        return url_for("staff_forward_pages.forward_form")
-    return url_for("staff_pages.home")
+        try:
+            endpoint, _ = current_app.url_map.bind("").match(value.split("?", 1)[0], "GET")
+        except HTTPException:
+            return landing_url(role)
+        if may_open(role, str(endpoint)):
+            return value
+    return landing_url(role)
 
 
 def _page(template: str, status: int = 200, **context: object) -> Response:
@@ -113,3 +160,27 @@ def logout() -> Response:
     response = redirect(url_for("staff_auth.login"))
     clear_session_cookie(response)
     return response
+
+
+@account_bp.get("/")
+def account() -> Response:
+    """The signed-in user's account and the pages their role may open."""
+    user = current_user()
+    live_tokens = db.session.scalar(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+    links = [
+        (label, url_for(endpoint))
+        for endpoint, label in PAGE_LINKS
+        if may_open(user.role, endpoint)
+    ]
+    return _page(
+        "staff/account.html",
+        user=user,
+        logout_form=LogoutForm(),
+        links=links,
+        live_tokens=live_tokens or 0,
+        queues=sorted(q.code for q in user.queues),
+    )

@@ -187,3 +187,75 @@ def test_matching_step_looks_one_step_either_side_only():
         code = totp.generate_otp(step + offset)
         if all(code != totp.generate_otp(step + near) for near in (-1, 0, 1)):
             assert staff_service.matching_totp_step(secret, code, at) is None
+
+
+def _login_with_code(client, created, next_path: str = ""):
+    token = _csrf(client, "/staff/login" + (f"?next={next_path}" if next_path else ""))
+    first = client.post(
+        "/staff/login",
+        data={
+            "username": created.user.username,
+            "password": created.password,
+            "csrf_token": token,
+            "next": next_path,
+        },
+    )
+    assert first.status_code == 302
+    token = _csrf(client, "/staff/login/code")
+    return client.post(
+        "/staff/login/code",
+        data={"code": totp_now(created), "csrf_token": token, "next": next_path},
+    )
+
+
+def test_an_admin_lands_on_the_account_page_with_the_cli_note(client, session, keyring):
+    created = make_user(session, keyring, "adm", "admin")
+    landed = _login_with_code(client, created)
+    assert landed.status_code == 302 and landed.headers["Location"] == "/staff/account/"
+    page = client.get("/staff/account/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<dd id="role">admin</dd>' in html and "adm" in html
+    assert "Administration is done with the <code>flask intake</code>" in html
+    assert "flask intake users create" in html
+    # Admins may not read the audit log or work queues: no link to pages that would refuse them.
+    assert "/staff/audit/" not in html and 'href="/staff/"' not in html
+    assert client.get("/staff/audit/").status_code == 403
+
+
+def test_after_login_a_role_is_never_sent_to_a_page_it_may_not_open(own_app, session, keyring):
+    # Another app: no app context of the test is shared with its requests, so each client
+    # keeps its own CSRF token.
+    web = own_app()
+    for username, role, next_path, expected in (
+        ("adm", "admin", "/staff/", "/staff/account/"),
+        ("soc", "social_media", "/staff/queues/N1", "/staff/forward/"),
+        ("det", "detective", "/staff/queues/N1?status=open", "/staff/queues/N1?status=open"),
+        ("det2", "detective", "/staff/audit/", "/staff/"),
+    ):
+        created = make_user(
+            session, keyring, username, role, ("N1",) if role == "detective" else ()
+        )
+        client = web.test_client()
+        landed = _login_with_code(client, created, next_path=next_path)
+        assert landed.headers["Location"] == expected, role
+        assert client.get(expected).status_code == 200, role
+
+
+def test_the_account_page_links_only_the_pages_of_the_role(own_app, session, keyring):
+    web = own_app()
+    for username, role, expected, absent in (
+        ("det", "detective", ["/staff/"], ["/staff/audit/", "/staff/forward/"]),
+        ("sup", "supervisor", ["/staff/", "/staff/forward/", "/staff/audit/"], []),
+        ("soc", "social_media", ["/staff/forward/"], ["/staff/", "/staff/audit/"]),
+    ):
+        created = make_user(
+            session, keyring, username, role, ("N1",) if role == "detective" else ()
+        )
+        client = web.test_client()
+        _login_with_code(client, created)
+        html = client.get("/staff/account/").get_data(as_text=True)
+        pages = html.split('<ul id="pages">', 1)[1].split("</ul>", 1)[0]
+        assert [href for href in expected if f'href="{href}"' in pages] == expected, role
+        assert [href for href in absent if f'href="{href}"' in pages] == [], role
+        assert "Administration is done" not in html

@@ -146,3 +146,21 @@ def test_social_media_team_forwards_a_post(live_server, page, session, keyring):
     session.commit()
     assert (channel, platform) == ("forward", "facebook")
     assert page.goto(f"{live_server}/staff/").status == 403
+
+
+def test_an_admin_lands_on_their_account_page(live_server, page, session, keyring):
+    admin = make_user(session, keyring, "adm", "admin")
+    session.commit()
+    page.goto(f"{live_server}/staff/")  # sent to the login page, then back to /staff/ ...
+    page.fill("#username", admin.user.username)
+    page.fill("#password", admin.password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/login/code**")
+    page.fill("#code", pyotp.TOTP(admin.totp_secret).now())
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/staff/account/")  # ... which admins may not open
+    assert page.title().startswith("My account")
+    assert page.inner_text("#role") == "admin"
+    assert "flask intake" in page.inner_text("#administration")
+    page.click("a.brand")
+    assert page.url == f"{live_server}/staff/account/"
