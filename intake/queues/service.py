@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from intake.attachments.service import read_attachment
@@ -173,6 +173,33 @@ def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
     return clauses
 
 
+def listing_statement(
+    queue_id: int | None,
+    rank: int,
+    clauses: list[ColumnElement[bool]],
+    cursor: Cursor | None,
+    limit: int,
+) -> Select[*tuple[Any, ...]]:
+    """The statement that lists one urgency rank of a queue (or of all), newest first.
+
+    With the rank (and queue) fixed by equality, ``ix_tip_queue_listing (queue_id, urgency_rank,
+    created_at, id)`` walked backwards yields rows already in order. After a cursor, the row-value
+    comparison ``(created_at, id) < (:c, :i)`` is one range on that index, so the scan starts at
+    the cursor (SQLite >= 3.15 and PostgreSQL seek on it).
+    """
+    query = select(*LISTING_COLUMNS).where(Tip.urgency_rank == rank, *clauses)
+    if queue_id is not None:
+        query = query.where(Tip.queue_id == queue_id)
+    if cursor is not None and rank == cursor.urgency_rank:
+        query = query.where(
+            tuple_(Tip.created_at, Tip.id) < tuple_(cursor.created_at, cursor.tip_id),
+            # Implied by the row value; PostgreSQL estimates a row comparison poorly and then
+            # may walk another index and filter, while this term's estimate keeps it here.
+            Tip.created_at <= cursor.created_at,
+        )
+    return query.order_by(Tip.created_at.desc(), Tip.id.desc()).limit(limit)
+
+
 def _scan(
     session: Session,
     queue_id: int | None,
@@ -183,38 +210,24 @@ def _scan(
 ) -> list[Any]:
     """Rows of one queue (or all) in listing order, one index range per urgency rank.
 
-    Sorting urgent-first then newest mixes directions, which no single index scan yields; with
-    the rank fixed by equality, ``(queue_id, urgency_rank, created_at, id)`` walked backwards
-    gives newest first, and the page stops after ``want`` rows however many tips exist.
+    Sorting urgent-first then newest mixes directions, which no single index scan yields; one
+    statement per rank (at most three, stopping once ``want`` rows are in) keeps each page's
+    work independent of how many tips exist.
     """
     rows: list[Any] = []
     for rank in ranks:
         if cursor is not None and rank < cursor.urgency_rank:
             continue
-        query = select(*LISTING_COLUMNS).where(Tip.urgency_rank == rank, *clauses)
-        if queue_id is not None:
-            query = query.where(Tip.queue_id == queue_id)
-        if cursor is not None and rank == cursor.urgency_rank:
-            # The first term bounds the index range; the second breaks ties on the same instant.
-            query = query.where(
-                Tip.created_at <= cursor.created_at,
-                or_(Tip.created_at < cursor.created_at, Tip.id < cursor.tip_id),
-            )
-        query = query.order_by(Tip.created_at.desc(), Tip.id.desc()).limit(want - len(rows))
+        query = listing_statement(queue_id, rank, clauses, cursor, want - len(rows))
         rows.extend(session.execute(query).all())
         if len(rows) >= want:
             break
     return rows
 
 
-def listing_query_for_explain(queue_id: int, rank: int) -> Any:
-    """The statement one page of a queue runs per urgency rank (for EXPLAIN in the benchmark)."""
-    return (
-        select(*LISTING_COLUMNS)
-        .where(Tip.urgency_rank == rank, Tip.queue_id == queue_id)
-        .order_by(Tip.created_at.desc(), Tip.id.desc())
-        .limit(51)
-    )
+def listing_query_for_explain(queue_id: int, rank: int, cursor: Cursor | None = None) -> Any:
+    """The statement one page of a queue runs for ``rank`` (for EXPLAIN in the benchmark)."""
+    return listing_statement(queue_id, rank, [], cursor, 51)
 
 
 def _sort_key(row: Any) -> tuple[int, float, str]:
