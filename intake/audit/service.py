@@ -37,9 +37,11 @@ def record_event(
 ) -> AuditEvent:
     """Append an event to the chain. Call it last in a transaction: it holds the chain lock."""
     _lock_chain(session)
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    # No autoflush: the one flush below writes this event with the rest of the transaction.
+    with session.no_autoflush:
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
     seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
     created_at = utcnow()
     details = dict(details or {})

@@ -224,14 +224,15 @@ def _place_tip(session: Session, tip: Tip, lat: float, lon: float) -> None:
     )
     old_queue = tip.queue.code
     tip.lat, tip.lon, tip.location_source = route.lat, route.lon, route.location_source
-    tip.district_id, tip.queue, tip.routing_reason = route.district_id, route.queue, route.reason
+    tip.district_id, tip.queue_id, tip.routing_reason = route.district_id, route.queue_id, route.reason
     session.flush()
+    session.expire(tip, ["queue"])  # the relationship still holds the old queue object
     record_event(
         session,
         "tip.located",
         actor_kind="tipster",
         tip_id=tip.id,
-        details={"from_queue": old_queue, "to_queue": route.queue.code},
+        details={"from_queue": old_queue, "to_queue": route.queue_code},
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from intake.models.tip import Message, Tip
 
 
 class InboundEvent(Base):
@@ -28,6 +31,9 @@ class InboundEvent(Base):
     tip_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tip.id"), nullable=True)
     replay_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Declared so the unit of work inserts the tip before rows that refer to it.
+    tip: Mapped[Tip | None] = relationship()
 
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
@@ -54,3 +60,7 @@ class OutboxMessage(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    # Declared so the unit of work inserts the tip and message before the row that names them.
+    tip: Mapped[Tip | None] = relationship()
+    message: Mapped[Message | None] = relationship()

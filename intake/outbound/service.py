@@ -9,7 +9,7 @@ from intake.notify.service import alert_channels
 
 
 def enqueue_supervisor_alert(
-    session: Session, tip: Tip, *, reason: str = "emergency"
+    session: Session, tip: Tip, *, reason: str = "emergency", queue_code: str | None = None
 ) -> list[OutboxMessage]:
     """Queue a notification to supervisors on duty: which tip and queue, never its content.
 
@@ -17,12 +17,13 @@ def enqueue_supervisor_alert(
     failed; one row of channel "supervisors" when no route is configured (it ends "dead" with
     the reason, which operators see).
     """
+    queue = queue_code or tip.queue.code
     rows = [
         OutboxMessage(
             kind="notification",
             channel=channel,
-            tip_id=tip.id,
-            payload={"tip_number": tip.tip_number, "queue": tip.queue.code, "reason": reason},
+            tip=tip,
+            payload={"tip_number": tip.tip_number, "queue": queue, "reason": reason},
         )
         for channel in alert_channels()
     ]

@@ -29,7 +29,8 @@ class RoutingError(Exception):
 class Route:
     """Where a tip goes and why, with the point it was routed on."""
 
-    queue: Queue
+    queue_id: int
+    queue_code: str
     district_id: int | None
     reason: str
     lat: float | None
@@ -268,13 +269,13 @@ def route_tip(
         point_kind=point_kind,
     )
     queue_id = reference.snapshot(session).queue_ids.get(plan.queue_code)
-    queue = session.get(Queue, queue_id) if queue_id is not None else None
-    if queue is None:  # deleted since the snapshot was read
-        raise RoutingError(f"queue {plan.queue_code} vanished while routing; try again")
+    if queue_id is None:  # queues are deactivated, never deleted; this is a broken database
+        raise RoutingError(f"queue {plan.queue_code} has no row; run `flask intake init`")
     district_ids = _load(session).district_ids or {}
     district_id = district_ids.get(plan.district_code) if plan.district_code else None
     return Route(
-        queue=queue,
+        queue_id=queue_id,
+        queue_code=plan.queue_code,
         district_id=district_id,
         reason=plan.reason,
         lat=plan.lat,

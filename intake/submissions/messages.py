@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import force_locale, gettext
 
+# Each text is translated once per language and process: the catalogues do not change at runtime.
 
+
+@lru_cache(maxsize=8)
 def emergency_advice(language: str) -> str:
     """Tell the tipster to call 911 now."""
     with force_locale(language if language in ("en", "es") else "en"):
@@ -14,6 +19,7 @@ def emergency_advice(language: str) -> str:
         ))
 
 
+@lru_cache(maxsize=8)
 def next_steps(language: str) -> str:
     """What happens after a tip is sent."""
     with force_locale(language if language in ("en", "es") else "en"):

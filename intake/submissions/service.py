@@ -377,7 +377,7 @@ def submit_tip(
         urgency_rank=URGENCY_RANK[classification.urgency],
         urgency_evidence=list(classification.urgency_evidence),
         district_id=route.district_id,
-        queue=route.queue,
+        queue_id=route.queue_id,
         routing_reason=route.reason,
         status="new",
         reporter=reporter,
@@ -396,8 +396,6 @@ def submit_tip(
         keyring, "tip", "source_url", tip.id, submission.source_url or None
     )
     session.add(tip)
-    # Insert the tip now: outbox and idempotency rows refer to it by key only.
-    session.flush()
     for image in submission.images:
         try:
             attach_image(session, keyring, tip, image)
@@ -407,14 +405,14 @@ def submit_tip(
             ) from None
 
     if event is not None:
-        event.tip_id = tip.id
+        event.tip = tip
         if submission.idempotency_key and event.provider in ("web", "api"):
             key = crypto.derive_sealing_key(keyring, submission.idempotency_key)
             event.replay_ct = crypto.seal(
                 key, receipt.encode(), crypto.aad_for("inbound_event", "replay", event.event_key)
             )
     if tip.urgency == "emergency":
-        enqueue_supervisor_alert(session, tip)
+        enqueue_supervisor_alert(session, tip, queue_code=route.queue_code)
     record_event(
         session,
         "tip.submitted",
@@ -422,7 +420,7 @@ def submit_tip(
         tip_id=tip.id,
         details={
             "channel": tip.channel,
-            "queue": route.queue.code,
+            "queue": route.queue_code,
             "category": tip.category_code,
             "urgency": tip.urgency,
         },
@@ -431,7 +429,7 @@ def submit_tip(
         "tip %s submitted channel=%s queue=%s urgency=%s",
         tip.tip_number,
         tip.channel,
-        route.queue.code,
+        route.queue_code,
         tip.urgency,
     )
     return SubmittedTip(
@@ -442,7 +440,7 @@ def submit_tip(
         tip.category_code,
         tip.urgency,
         language,
-        route.queue.code,
+        route.queue_code,
     )
 
 
