@@ -53,6 +53,11 @@ def _word_features(word: str) -> tuple[str, ...]:
     return ("w:" + word, *grams)
 
 
+def word_shape(word: str) -> str:
+    """A word as the features see it: digits folded to 0 (a plate, a calibre)."""
+    return _shape(word)
+
+
 @lru_cache(maxsize=8192)
 def _shape(word: str) -> str:
     # Numbers matter by shape (a plate, a calibre), not by value.
@@ -99,10 +104,14 @@ class NaiveBayes:
 
     def log_likelihoods(self, words: Sequence[str]) -> tuple[list[float], int]:
         """Log-likelihood of each class (up to a shared constant) and how many features it knew."""
+        return self.log_likelihoods_of(features(words))
+
+    def log_likelihoods_of(self, found_features: Iterable[str]) -> tuple[list[float], int]:
+        """``log_likelihoods`` for features already extracted (shared with the urgency model)."""
         scores = [0.0] * len(self.classes)
         known = [0, 0, 0]
         get = self.weights.get
-        for feature in features(words):
+        for feature in found_features:
             found = get(feature)
             if found is None:
                 continue

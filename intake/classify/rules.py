@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from intake.classify import lexicon, model
+from intake.classify import lexicon, model, urgency_model
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
 
 SUPPORTED_LANGUAGES: frozenset[str] = frozenset({"en", "es"})
@@ -444,6 +444,7 @@ class _Analysis:
     scores: dict[str, float]
     evidence: dict[str, list[str]]
     concepts: frozenset[str] = frozenset()
+    cues: dict[int, dict[str, list[_Hit]]] | None = None  # urgency cues, filled at first use
 
 
 def _analyse(text: str, extra: _Index | None = None) -> _Analysis:
@@ -516,6 +517,39 @@ def _urgency(
     Emergency = danger and a near time, unless a canceller dominates.
     """
     text, tokens = analysis.text, analysis.tokens
+    by_sentence = _sentence_cues(analysis)
+    sentences = sorted(by_sentence)
+    windows = [by_sentence[s] for s in sentences]
+    windows += [
+        _merge(by_sentence[a], by_sentence[b])
+        for a, b in itertools.pairwise(sentences)
+        if b == a + 1
+    ]
+    for cues in windows:
+        decided = _emergency_cues(cues, danger_category)
+        if decided:
+            return URGENCY_EMERGENCY, _dedupe(
+                _surface(text, tokens, h) for name in decided for h in cues.get(name, [])
+            )
+    serious: list[str] = []
+    all_cues = _merge(*by_sentence.values()) if by_sentence else {}
+    if top_category in lexicon.HIGH_URGENCY_CATEGORIES:
+        serious.extend(analysis.evidence.get(top_category, [])[:3])
+    for name in ("armed", "held", "ongoing", "harm", "medical", "abduct"):
+        for hit in all_cues.get(name, []):
+            serious.append(_surface(text, tokens, hit))
+    if top_category == "threat" and "threatword" in all_cues:
+        serious.extend(_surface(text, tokens, h) for h in all_cues["threatword"])
+    if serious:
+        return URGENCY_HIGH, _dedupe(serious)
+    return URGENCY_NORMAL, ()
+
+
+def _sentence_cues(analysis: _Analysis) -> dict[int, dict[str, list[_Hit]]]:
+    """Urgency cues per sentence, cancelling phrases applied; computed once per analysis."""
+    if analysis.cues is not None:
+        return analysis.cues
+    tokens = analysis.tokens
     by_sentence: dict[int, dict[str, list[_Hit]]] = {}
     cancel_spans: dict[str, list[tuple[int, int]]] = {}
     for hit in analysis.hits:
@@ -549,31 +583,46 @@ def _urgency(
                     cues[name] = kept
                 else:
                     del cues[name]
-    sentences = sorted(by_sentence)
-    windows = [by_sentence[s] for s in sentences]
-    windows += [
-        _merge(by_sentence[a], by_sentence[b])
-        for a, b in itertools.pairwise(sentences)
-        if b == a + 1
-    ]
-    for cues in windows:
-        decided = _emergency_cues(cues, danger_category)
-        if decided:
-            return URGENCY_EMERGENCY, _dedupe(
-                _surface(text, tokens, h) for name in decided for h in cues.get(name, [])
-            )
-    serious: list[str] = []
-    all_cues = _merge(*by_sentence.values()) if by_sentence else {}
-    if top_category in lexicon.HIGH_URGENCY_CATEGORIES:
-        serious.extend(analysis.evidence.get(top_category, [])[:3])
-    for name in ("armed", "held", "ongoing", "harm", "medical", "abduct"):
-        for hit in all_cues.get(name, []):
-            serious.append(_surface(text, tokens, hit))
-    if top_category == "threat" and "threatword" in all_cues:
-        serious.extend(_surface(text, tokens, h) for h in all_cues["threatword"])
-    if serious:
-        return URGENCY_HIGH, _dedupe(serious)
-    return URGENCY_NORMAL, ()
+    analysis.cues = by_sentence
+    return by_sentence
+
+
+def urgency_signals(analysis: _Analysis) -> frozenset[str]:
+    """The urgency rules' frames found in a tip, as "r:" features for the learnt model."""
+    found: set[str] = set()
+    cancel = False
+    for cues in _sentence_cues(analysis).values():
+        danger = not _SIGNAL_DANGER.isdisjoint(cues)
+        near = not _SIGNAL_TIME.isdisjoint(cues)
+        if danger:
+            found.add("r:danger")
+        if near:
+            found.add("r:time")
+        if danger and near:
+            found.add("r:danger_time")
+        if not _SIGNAL_CANCEL.isdisjoint(cues):
+            cancel = True
+    if cancel:
+        found.add("r:cancel")
+    elif "r:danger_time" in found:
+        found.add("r:danger_time_clean")
+    return frozenset(found)
+
+
+def _learnt_urgency(
+    analysis: _Analysis, features: set[str], threshold: float
+) -> tuple[str, ...] | None:
+    """The words that made the learnt model call an emergency the rules missed, or None."""
+    scorer = urgency_model.default_urgency_model()
+    every = features | urgency_signals(analysis)
+    if scorer.score(every) < threshold:
+        return None
+    picked = set(scorer.strongest(every))
+    text, tokens = analysis.text, analysis.tokens
+    # Surface forms from the text itself, in reading order.
+    return _dedupe(
+        text[t.start : t.end].lower() for t in tokens if model.word_shape(t.word) in picked
+    )
 
 
 _PROGRESSIVE = "_progressive_"  # pseudo-cue: a verb in the present progressive
@@ -634,6 +683,22 @@ _DANGER_NOW_CATEGORIES = frozenset(
 # Categories the blended classifier may choose that put someone in danger when happening now.
 DANGER_CATEGORIES = _DANGER_NOW_CATEGORIES - {"weapons", "threat"}
 _VIOLENT_CRIME = "_VIOLENT_CRIME_"  # pseudo-cue: category evidence for one of the above
+
+# Signals of the urgency frames for the learnt urgency model: a linear model cannot see that
+# danger and a near time go together, so their conjunction is a feature of its own.
+_SIGNAL_DANGER = frozenset(
+    {
+        *("ongoing", "armed", "held", "violent_ing", "abduct", "gunfire", "harm", "weaponword"),
+        *("medical", "overdose", "child_danger", "impaired", "missing_now", "fireword"),
+        *("violence", "drunk", _VIOLENT_CRIME),
+    }
+)
+_SIGNAL_TIME = frozenset(
+    {"now", "here", "recent_mark", "still_mark", "still", "soon", "coming", _PROGRESSIVE}
+)
+_SIGNAL_CANCEL = frozenset(
+    {"past", "caught", "habitual", "media", "joke", "someday", "conditional"}
+)
 
 # Words ending like a gerund that are not verbs.
 _NOT_GERUNDS = frozenset(
@@ -804,6 +869,12 @@ def _emergency_cues(
     return ()
 
 
+# The learnt urgency model calls an emergency at P(emergency) >= this, chosen by cross-validation
+# on the training files only (`python -m intake.classify.train --urgency-cv`): rules OR model.
+URGENCY_THRESHOLD = 0.85
+URGENCY_LOG_ODDS = math.log(URGENCY_THRESHOLD / (1.0 - URGENCY_THRESHOLD))
+
+
 # --------------------------------------------------------------------------- blend with the model
 
 
@@ -899,6 +970,15 @@ def classify_text(
     text: str, *, extra_keywords: Mapping[str, Sequence[str]] | None = None
 ) -> Classification:
     """Classify one tip: category, confidence, runners-up, evidence, language and urgency."""
+    return _classify(text, extra_keywords, URGENCY_LOG_ODDS)
+
+
+def _classify(
+    text: str,
+    extra_keywords: Mapping[str, Sequence[str]] | None,
+    urgency_threshold: float | None,
+) -> Classification:
+    """classify_text, with the learnt urgency model at a log-odds threshold (None: rules only)."""
     extra = None
     if extra_keywords:
         frozen = tuple(sorted((code, tuple(words)) for code, words in extra_keywords.items()))
@@ -909,8 +989,9 @@ def classify_text(
     lex_top = lex_ranked[0][0] if lex_ranked and lex_ranked[0][1] >= MIN_CATEGORY_SCORE else None
     supported = language in SUPPORTED_LANGUAGES or language == "und"
     words = [t.word for t in analysis.tokens]
+    features = model.features(words)
     nb = model.default_model()
-    log_likelihoods, known = nb.log_likelihoods(words)
+    log_likelihoods, known = nb.log_likelihoods_of(features)
     if not known and lex_top is None:
         ranked: list[tuple[str, float]] = []
     else:
@@ -934,6 +1015,11 @@ def classify_text(
     )
     if urgency == URGENCY_NORMAL and top != (lex_top or OTHER_CATEGORY):
         urgency, urgency_evidence = _urgency(analysis, top, top in DANGER_CATEGORIES)
+    if urgency != URGENCY_EMERGENCY and urgency_threshold is not None:
+        # The learnt model backs the rules: it adds emergencies they miss, never removes one.
+        learnt = _learnt_urgency(analysis, features, urgency_threshold)
+        if learnt is not None:
+            urgency, urgency_evidence = URGENCY_EMERGENCY, learnt
     if not supported:
         # Say so rather than guess: the lexicon only knows English and Spanish.
         runners = lex_ranked[:3]
@@ -957,4 +1043,10 @@ def assess_urgency(text: str, language: str) -> tuple[str, tuple[str, ...]]:
     analysis = _analyse(text)
     ranked = _ranked(analysis.scores, analysis.concepts)
     top = ranked[0][0] if ranked and ranked[0][1] >= MIN_CATEGORY_SCORE else OTHER_CATEGORY
-    return _urgency(analysis, top)
+    urgency, evidence = _urgency(analysis, top)
+    if urgency != URGENCY_EMERGENCY:
+        words = [t.word for t in analysis.tokens]
+        learnt = _learnt_urgency(analysis, model.features(words), URGENCY_LOG_ODDS)
+        if learnt is not None:
+            return URGENCY_EMERGENCY, learnt
+    return urgency, evidence

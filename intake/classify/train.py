@@ -1,8 +1,9 @@
 """Train the classifier's model from data/training.jsonl, or tune the blend by cross-validation.
 
-    python -m intake.classify.train            # writes data/model.json (deterministic)
-    python -m intake.classify.train --check    # exit 1 if data/model.json is not up to date
-    python -m intake.classify.train --cv       # k-fold cross-validation on training.jsonl only
+    python -m intake.classify.train              # writes data/model.json and urgency_model.json
+    python -m intake.classify.train --check      # exit 1 if either model file is not up to date
+    python -m intake.classify.train --cv         # k-fold cross-validation on training.jsonl only
+    python -m intake.classify.train --urgency-cv # urgency model: settings and threshold by CV
 
 Cross-validation never reads the blind sets: they measure, they do not tune.
 """
@@ -16,21 +17,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from intake.classify import model
+from intake.classify import model, urgency_model
 from intake.classify.evaluate import LabelledTip, load_labelled
 from intake.classify.rules import (
     BLEND,
     MIN_CATEGORY_SCORE,
     OTHER_CATEGORY,
+    URGENCY_EMERGENCY,
     BlendParams,
     _analyse,
+    _classify,
     _ranked,
     blend_scores,
     normalised_words,
+    urgency_signals,
 )
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
 
 DEFAULT_TRAINING_PATH = Path(__file__).parent / "data" / "training.jsonl"
+DEFAULT_URGENCY_TRAINING_PATH = Path(__file__).parent / "data" / "urgency_training.jsonl"
+URGENCY_TRAINING_PATHS = (DEFAULT_TRAINING_PATH, DEFAULT_URGENCY_TRAINING_PATH)
 CLASSES: tuple[str, ...] = tuple(c.code for c in DEFAULT_CATEGORIES)
 FOLDS = 10
 
@@ -41,6 +47,62 @@ def train_text(path: Path = DEFAULT_TRAINING_PATH) -> str:
     return model.dumps(
         model.count_features(((normalised_words(t.text), t.category) for t in tips), CLASSES)
     )
+
+
+def urgency_documents(tips: Sequence[LabelledTip]) -> list[tuple[frozenset[str], bool]]:
+    """Each tip's urgency features (n-grams and rule signals) and whether it is an emergency."""
+    out = []
+    for tip in tips:
+        analysis = _analyse(tip.text)
+        words = [t.word for t in analysis.tokens]
+        found = frozenset(model.features(words) | urgency_signals(analysis))
+        out.append((found, tip.urgency == URGENCY_EMERGENCY))
+    return out
+
+
+def _urgency_tips(paths: Sequence[Path] = URGENCY_TRAINING_PATHS) -> list[LabelledTip]:
+    return [tip for path in paths for tip in load_labelled(path)]
+
+
+def train_urgency_text(paths: Sequence[Path] = URGENCY_TRAINING_PATHS) -> str:
+    """The urgency model file's text for these training files (same input, same bytes)."""
+    return urgency_model.dumps(urgency_model.fit(urgency_documents(_urgency_tips(paths))))
+
+
+def urgency_cross_validate(paths: Sequence[Path] = URGENCY_TRAINING_PATHS) -> None:
+    """Print out-of-fold recall and false alarms of rules OR model, per setting and threshold."""
+    tips = _urgency_tips(paths)
+    docs = urgency_documents(tips)
+    rules = [_classify(t.text, None, None).urgency == URGENCY_EMERGENCY for t in tips]
+    labels = [label for _, label in docs]
+    positives = sum(labels)
+    negatives = len(labels) - positives
+
+    def rates(flags: Sequence[bool]) -> tuple[float, float]:
+        hits = sum(f and y for f, y in zip(flags, labels, strict=True))
+        alarms = sum(f and not y for f, y in zip(flags, labels, strict=True))
+        return hits / positives, alarms / negatives
+
+    recall, alarms = rates(rules)
+    print(f"tips: {len(tips)} ({positives} emergencies), folds: {FOLDS}")
+    print(f"rules alone: recall {recall:.1%}, false alarms {alarms:.1%}")
+    settings = itertools.product((10, 20), (0.1, 0.2), (1e-4,))
+    for epochs, rate, l2 in settings:
+        scores = [0.0] * len(docs)
+        for fold in range(FOLDS):
+            train = [d for i, d in enumerate(docs) if i % FOLDS != fold]
+            fitted = urgency_model.fit(train, epochs=epochs, learning_rate=rate, l2=l2)
+            for i, (found, _) in enumerate(docs):
+                if i % FOLDS == fold:
+                    scores[i] = fitted.probability(found)
+        print(f"epochs={epochs} rate={rate} l2={l2}")
+        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9):
+            alone = rates([p >= threshold for p in scores])
+            both = rates([r or p >= threshold for r, p in zip(rules, scores, strict=True)])
+            print(
+                f"  p>={threshold}: model alone recall {alone[0]:.1%} false alarms "
+                f"{alone[1]:.1%}; rules OR model recall {both[0]:.1%} false alarms {both[1]:.1%}"
+            )
 
 
 @dataclass(frozen=True)
@@ -139,20 +201,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write the model file, check it, or cross-validate."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cv", action="store_true", help="cross-validate, write nothing")
-    parser.add_argument("--check", action="store_true", help="fail if model.json is stale")
+    parser.add_argument("--check", action="store_true", help="fail if a model file is stale")
+    parser.add_argument("--urgency-cv", action="store_true", help="cross-validate urgency")
     args = parser.parse_args(argv)
     if args.cv:
         cross_validate()
         return 0
-    text = train_text()
-    if args.check:
-        current = model.DEFAULT_MODEL_PATH.read_text(encoding="utf-8")
-        if current != text:
-            print("model.json is stale: run python -m intake.classify.train", file=sys.stderr)
-            return 1
+    if args.urgency_cv:
+        urgency_cross_validate()
         return 0
-    model.DEFAULT_MODEL_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {model.DEFAULT_MODEL_PATH.name} ({len(text):,} bytes)")
+    outputs = (
+        (model.DEFAULT_MODEL_PATH, train_text()),
+        (urgency_model.DEFAULT_URGENCY_MODEL_PATH, train_urgency_text()),
+    )
+    if args.check:
+        stale = [
+            path.name
+            for path, text in outputs
+            if not path.exists() or path.read_text(encoding="utf-8") != text
+        ]
+        for name in stale:
+            print(f"{name} is stale: run python -m intake.classify.train", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in outputs:
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.name} ({len(text):,} bytes)")
     return 0
 
 
