@@ -239,6 +239,11 @@ def _stopwords() -> dict[str, frozenset[str]]:
     return {lang: frozenset(fold(words).split()) for lang, words in lexicon.STOPWORDS.items()}
 
 
+@lru_cache(maxsize=1)
+def _all_stopwords() -> frozenset[str]:
+    return frozenset().union(*_stopwords().values())
+
+
 def _word_matches(pattern: str, word: str) -> bool:
     if pattern == "#":
         return word.isdigit()
@@ -614,10 +619,19 @@ def _learnt_urgency(
 ) -> tuple[str, ...] | None:
     """The words that made the learnt model call an emergency the rules missed, or None."""
     scorer = urgency_model.default_urgency_model()
-    every = features | urgency_signals(analysis)
+    signals = urgency_signals(analysis)
+    if "r:danger" not in signals and any(
+        h.negated and h.entry.target in _NEGATABLE for h in analysis.hits
+    ):
+        # The only danger is denied ("he doesn't have a gun"): the n-grams cannot see negation.
+        return None
+    every = features | signals
     if scorer.score(every) < threshold:
         return None
-    picked = set(scorer.strongest(every))
+    stop = _all_stopwords()
+    # Evidence is content words: "her" or "the" may tip the score but explain nothing.
+    content = [f for f in every if not f.startswith("w:") or (len(f) > 4 and f[2:] not in stop)]
+    picked = set(scorer.strongest(content))
     text, tokens = analysis.text, analysis.tokens
     # Surface forms from the text itself, in reading order.
     return _dedupe(

@@ -102,6 +102,7 @@ BLIND_3 = Path(__file__).parent / "blind_3.jsonl"
 BLIND_4 = Path(__file__).parent / "blind_4.jsonl"
 URGENCY_BLIND_5 = Path(__file__).parent / "urgency_blind_5.jsonl"
 URGENCY_BLIND_6 = Path(__file__).parent / "urgency_blind_6.jsonl"
+URGENCY_BLIND_7 = Path(__file__).parent / "urgency_blind_7.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
@@ -113,6 +114,7 @@ def test_labelled_sets_share_no_text() -> None:
         BLIND_4,
         URGENCY_BLIND_5,
         URGENCY_BLIND_6,
+        URGENCY_BLIND_7,
     ]
     texts = [{t.text.casefold() for t in load_labelled(path)} for path in sets]
     for i, first in enumerate(texts):
@@ -161,12 +163,27 @@ def test_urgency_blind_5_every_emergency() -> None:
     assert report.false_alarm_rate <= 0.05
 
 
-def test_urgency_blind_6_floor() -> None:
-    # Written after the urgency frames, scored once: 18/30 emergencies caught (60%), 1/50 false
-    # alarms (README). The floor sits a little under that; the target is every emergency.
+def test_urgency_blind_6_every_emergency() -> None:
+    # Scored once blind: 18/30 caught (60%), 1/50 false alarms. Its misses were then fixed by
+    # the frames (30/30); the learnt model alone, which never saw it, catches 19/30, and the
+    # pre-tuning rules OR the model 26/30 (README). Measured now: 30/30, 1/50 false alarms.
     tips = load_labelled(URGENCY_BLIND_6)
     assert len(tips) == 80
     assert sum(t.urgency == "emergency" for t in tips) == 30
     report = evaluate(URGENCY_BLIND_6)
-    assert report.emergency_recall >= 0.55, report.missed_emergencies
+    assert report.emergency_recall == 1.0, report.missed_emergencies
     assert report.false_alarm_rate <= 0.05
+
+
+def test_urgency_blind_7_floor() -> None:
+    # Written after the learnt urgency model, committed, then scored once: rules alone 21/40,
+    # rules OR model 29/40 (72.5%), false alarms 5/60 (8.3%; rules alone 4/60). The ceiling on
+    # false alarms sits at the measurement, above the 5% requirement, which this set says is
+    # not met on new tips (README); the recall floor sits a little under the measurement.
+    tips = load_labelled(URGENCY_BLIND_7)
+    assert len(tips) == 100
+    assert sum(t.urgency == "emergency" for t in tips) == 40
+    assert sum(t.language == "es" for t in tips) >= 40
+    report = evaluate(URGENCY_BLIND_7)
+    assert report.emergency_recall >= 0.70, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.09
