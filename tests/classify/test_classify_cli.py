@@ -202,11 +202,11 @@ def test_a_category_can_be_sent_to_a_unit_queue(taxonomy: Flask, session: Sessio
     result = cli(taxonomy, "categories", "set", "shooting", "--queue", "homicide")
     assert result.exit_code == 0, result.output
     route = route_tip(session, category_code="shooting", lat=44.03, lon=-70.16, location_text=None)
-    assert route.queue.code == "homicide"
+    assert route.queue_code == "homicide"
     session.rollback()
     cli(taxonomy, "categories", "set", "shooting", "--no-queue")
     route = route_tip(session, category_code="shooting", lat=44.03, lon=-70.16, location_text=None)
-    assert route.queue.code == "S3"
+    assert route.queue_code == "S3"
 
 
 def test_labels_can_be_changed(taxonomy: Flask, session: Session) -> None:
