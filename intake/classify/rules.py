@@ -620,14 +620,14 @@ def _learnt_urgency(
     """The words that made the learnt model call an emergency the rules missed, or None."""
     scorer = urgency_model.default_urgency_model()
     signals = urgency_signals(analysis)
+    if scorer.score(itertools.chain(features, signals)) < threshold:
+        return None
     if "r:danger" not in signals and any(
         h.negated and h.entry.target in _NEGATABLE for h in analysis.hits
     ):
         # The only danger is denied ("he doesn't have a gun"): the n-grams cannot see negation.
         return None
     every = features | signals
-    if scorer.score(every) < threshold:
-        return None
     stop = _all_stopwords()
     # Evidence is content words: "her" or "the" may tip the score but explain nothing.
     content = [f for f in every if not f.startswith("w:") or (len(f) > 4 and f[2:] not in stop)]
