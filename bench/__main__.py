@@ -1,6 +1,6 @@
 """Run every benchmark in turn (`make bench`); each prints its own results and targets.
 
-    .venv/bin/python -m bench [NAME ...]     # names: submit sms routing route_cli classify queues
+.venv/bin/python -m bench [NAME ...]     # names: submit sms routing route_cli classify queues
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ BENCHES = {
     "routing": ["bench/routing_bench.py"],
     "route_cli": ["bench/route_cli_bench.py"],
     "classify": ["bench/classify_bench.py"],
-    "queues": ["bench/queue_bench.py", "--postgres",
-               "postgresql://postgres@127.0.0.1:5432/postgres"],
+    "queues": [
+        "bench/queue_bench.py",
+        "--postgres",
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+    ],
 }
 
 
@@ -27,8 +30,9 @@ def main(names: list[str]) -> int:
     failed = []
     for name in names or list(BENCHES):
         print(f"\n===== {name} =====", flush=True)
-        result = subprocess.run([sys.executable, *BENCHES[name]], cwd=ROOT,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        result = subprocess.run(
+            [sys.executable, *BENCHES[name]], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        )
         if result.returncode != 0:
             failed.append(name)
     if failed:

@@ -36,6 +36,7 @@ def create_app() -> Flask:
     db.init_app(app)
     if os.environ.get("NAIVE_WAL") == "1":
         with app.app_context():
+
             @event.listens_for(db.engine, "connect")
             def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
                 cursor = connection.cursor()
@@ -45,6 +46,7 @@ def create_app() -> Flask:
                 cursor.close()
     else:
         with app.app_context():
+
             @event.listens_for(db.engine, "connect")
             def _busy(connection, _record):  # type: ignore[no-untyped-def]
                 connection.execute("PRAGMA busy_timeout=30000")

@@ -1,4 +1,4 @@
-"""Queue listing benchmark: one 50-tip page with 10,000 tips in the database, then 1,000,000.
+"""Queue listing benchmark: one 50-tip page on a database of 10,000 tips and one of 1,000,000.
 
 Run from the repository root (see bench/README_queues.md):
 
@@ -7,12 +7,15 @@ Run from the repository root (see bench/README_queues.md):
 
 Rows are bulk-inserted (executemany on SQLite, COPY on PostgreSQL), not sent through the
 pipeline: the benchmark measures the listing, which is the real ``intake.queues.service.list_tips``.
-It prints the query plan of each per-urgency statement, medians, p99 and the ratio of the p50s.
+The two databases are timed side by side, round-robin, so other work on the machine weighs on both
+alike. It prints the load average, the query plan of every statement a page runs (page 1 and the
+pages after a cursor), medians, p99 and the ratio of the p50s.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import secrets
 import statistics
@@ -21,6 +24,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -133,17 +137,6 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _measure(fn: Callable[[], object], runs: int) -> list[float]:
-    for _ in range(50):  # warm caches and the statement cache first
-        fn()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
-
-
 def _explain(engine: Engine, queue_id: int, cursors: dict[str, Cursor]) -> str:
     """The plan of every statement a page runs: page 1 (one per rank), then each cursor page."""
     prefix = (
@@ -198,71 +191,106 @@ def _setup(engine: Engine) -> tuple[int, int]:
         return user.id, queues[0].id
 
 
-def run(engine: Engine, small: int, large: int, runs: int) -> dict[str, Any]:
-    """Measure page 1 and a deep page at ``small`` and ``large`` tips; returns the figures."""
+def _load(engine: Engine, size: int) -> tuple[int, int]:
+    """A fresh database of ``size`` tips; returns (user id, id of queue N1)."""
     user_id, queue_id = _setup(engine)
     with engine.connect() as connection:
         queue_ids = [r[0] for r in connection.execute(text("SELECT id FROM queue"))]
+    # The same seed everywhere: the small database holds the first tips of the large one.
     rng = random.Random(1)
     insert_rows = _insert_postgres if engine.dialect.name == "postgresql" else _insert_sqlite
-    results: dict[str, Any] = {}
-    loaded = 0
-    for size in (small, large):
-        started = time.perf_counter()
-        insert_rows(engine, _tip_rows(rng, size - loaded, queue_ids), size - loaded)
-        loaded = size
-        with engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
-        print(f"loaded {size:,} tips in {time.perf_counter() - started:.1f} s", flush=True)
-        with Session(engine) as session:
-            user = session.get(User, user_id)
+    started = time.perf_counter()
+    insert_rows(engine, _tip_rows(rng, size, queue_ids), size)
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+    print(f"loaded {size:,} tips in {time.perf_counter() - started:.1f} s", flush=True)
+    return user_id, queue_id
+
+
+def _pages(
+    session: Session, user: User
+) -> tuple[dict[str, Callable[[], object]], dict[str, Cursor]]:
+    """The timed calls (page 1, the page after it in the normal tips, a page half-way down)."""
+    page = service.list_tips(session, user, queue_code="N1", limit=50)
+    assert len(page.items) == 50
+    # The cursor of page 1 of the normal tips.
+    deep_cursor = service.list_tips(
+        session, user, queue_code="N1", limit=50, filters=service.TipFilters(urgency="normal")
+    ).next_cursor
+    assert deep_cursor is not None
+    # Half-way down the queue: a year of normal tips lies after this cursor.
+    middle_cursor = encode_cursor(
+        Cursor(2, START + timedelta(seconds=SPAN_SECONDS // 2), uuid.UUID(int=0))
+    )
+
+    def listing(cursor: str | None) -> Callable[[], object]:
+        return lambda: service.list_tips(session, user, queue_code="N1", limit=50, cursor=cursor)
+
+    calls = {"first": listing(None), "deep": listing(deep_cursor), "middle": listing(middle_cursor)}
+    cursors = {"deep": decode_cursor(deep_cursor), "middle": decode_cursor(middle_cursor)}
+    return calls, cursors
+
+
+def _measure_interleaved(
+    calls: dict[tuple[int, str], Callable[[], object]], runs: int
+) -> dict[tuple[int, str], list[float]]:
+    """Time every call ``runs`` times, round-robin (rotating the order each round).
+
+    Both sizes are timed side by side, so load from other work on the machine falls on both
+    alike instead of on whichever size happened to run during it.
+    """
+    keys = list(calls)
+    for key in keys:
+        for _ in range(50):  # warm caches and the statement cache first
+            calls[key]()
+    timings: dict[tuple[int, str], list[float]] = {key: [] for key in keys}
+    for round_number in range(runs):
+        shift = round_number % len(keys)
+        for key in keys[shift:] + keys[:shift]:
+            started = time.perf_counter()
+            calls[key]()
+            timings[key].append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def run(engines: dict[int, Engine], runs: int) -> dict[int, dict[str, list[float]]]:
+    """Measure each page on a database of each size (sizes timed side by side)."""
+    loaded = {size: _load(engine, size) for size, engine in engines.items()}
+    print(f"load average before timing: {_load_average()}", flush=True)
+    sessions = {size: Session(engine) for size, engine in engines.items()}
+    calls: dict[tuple[int, str], Callable[[], object]] = {}
+    cursors: dict[str, Cursor] = {}
+    try:
+        for size, session in sessions.items():
+            user = session.get(User, loaded[size][0])
             assert user is not None
-
-            def first_page(user: User = user) -> object:
-                return service.list_tips(session, user, queue_code="N1", limit=50)
-
-            page = service.list_tips(session, user, queue_code="N1", limit=50)
-            # A page deep in the normal tips: the cursor of page 1 of the normal tips.
-            deep_cursor = service.list_tips(
-                session,
-                user,
-                queue_code="N1",
-                limit=50,
-                filters=service.TipFilters(urgency="normal"),
-            ).next_cursor
-
-            def deep_page(user: User = user, deep_cursor: str | None = deep_cursor) -> object:
-                return service.list_tips(
-                    session, user, queue_code="N1", limit=50, cursor=deep_cursor
-                )
-
-            # Half-way down the queue: a year of normal tips lies after this cursor.
-            middle_cursor = encode_cursor(
-                Cursor(2, START + timedelta(seconds=SPAN_SECONDS // 2), uuid.UUID(int=0))
-            )
-
-            def middle_page(user: User = user, cursor: str = middle_cursor) -> object:
-                return service.list_tips(session, user, queue_code="N1", limit=50, cursor=cursor)
-
-            assert len(page.items) == 50
-            assert deep_cursor is not None
-            cursors = {"deep": decode_cursor(deep_cursor), "middle": decode_cursor(middle_cursor)}
-            results[size] = {
-                "first": _measure(first_page, runs),
-                "deep": _measure(deep_page, runs),
-                "middle": _measure(middle_page, runs),
-            }
+            size_calls, cursors = _pages(session, user)
+            calls.update({(size, name): call for name, call in size_calls.items()})
+        timings = _measure_interleaved(calls, runs)
+    finally:
+        for session in sessions.values():
             session.rollback()
+            session.close()
+    print(f"load average after timing: {_load_average()}", flush=True)
+    results: dict[int, dict[str, list[float]]] = {size: {} for size in engines}
+    for (size, name), values in timings.items():
+        results[size][name] = values
+    for size in engines:
         for name in PAGES:
-            timings = results[size][name]
+            values = results[size][name]
             print(
-                f"  {size:>9,} tips, {name:6} page: p50 {statistics.median(timings):.3f} ms, "
-                f"p99 {_percentile(timings, 0.99):.3f} ms"
+                f"  {size:>9,} tips, {name:6} page: p50 {statistics.median(values):.3f} ms, "
+                f"p99 {_percentile(values, 0.99):.3f} ms"
             )
-    print("\nQuery plan at", f"{large:,}", "tips:")
-    print(_explain(engine, queue_id, cursors))
+    large = max(engines)
+    print("\nQuery plans at", f"{large:,}", "tips:")
+    print(_explain(engines[large], loaded[large][1], cursors))
     return results
+
+
+def _load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg()) + f" ({os.cpu_count()} CPUs)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,25 +303,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args(argv)
     ok = True
-    targets: list[tuple[str, Callable[[], Iterator[Engine]]]] = []
 
-    def sqlite_engine() -> Iterator[Engine]:
-        with tempfile.TemporaryDirectory() as folder:
-            engine = create_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
+    @contextmanager
+    def sqlite_engine(folder: str, name: str) -> Iterator[Engine]:
+        engine = create_engine(f"sqlite:///{Path(folder) / name}.db")
 
-            @event.listens_for(engine, "connect")
-            def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-                # A page cache large enough for the random-keyed indexes during the bulk load.
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.execute("PRAGMA cache_size=-1000000")
-                cursor.close()
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # A page cache large enough for the random-keyed indexes during the bulk load.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-1000000")
+            cursor.close()
 
+        try:
             yield engine
+        finally:
             engine.dispose()
 
-    def postgres_engine() -> Iterator[Engine]:
+    @contextmanager
+    def postgres_engine(_folder: str, _name: str) -> Iterator[Engine]:
         url = make_url(args.postgres.replace("postgresql://", "postgresql+psycopg://", 1))
         name = f"intake_bench_{secrets.token_hex(4)}"
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -308,26 +338,31 @@ def main(argv: list[str] | None = None) -> int:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
 
+    targets: list[tuple[str, Callable[[str, str], AbstractContextManager[Engine]]]] = []
     if args.postgres:
         targets.append(("PostgreSQL", postgres_engine))
     if not args.skip_sqlite:
         targets.append(("SQLite", sqlite_engine))
     for label, factory in targets:
         print(f"\n=== {label} ===")
-        for engine in factory():
-            results = run(engine, args.small, args.large, args.runs)
-            for name in PAGES:
-                small = statistics.median(results[args.small][name])
-                large = statistics.median(results[args.large][name])
-                ratio = large / small
-                verdict = "ok" if ratio <= TARGET_RATIO else "TOO SLOW"
-                p99 = _percentile(results[args.large][name], 0.99)
-                print(
-                    f"{label} {name} page: p50 {small:.3f} ms at {args.small:,} -> "
-                    f"{large:.3f} ms at {args.large:,}: ratio {ratio:.2f} "
-                    f"(target <= {TARGET_RATIO}) {verdict}; p99 {p99:.3f} ms at {args.large:,}"
-                )
-                ok = ok and ratio <= TARGET_RATIO
+        with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+            engines = {
+                size: stack.enter_context(factory(folder, f"bench_{size}"))
+                for size in (args.small, args.large)
+            }
+            results = run(engines, args.runs)
+        for name in PAGES:
+            small = statistics.median(results[args.small][name])
+            large = statistics.median(results[args.large][name])
+            ratio = large / small
+            verdict = "ok" if ratio <= TARGET_RATIO else "TOO SLOW"
+            p99 = _percentile(results[args.large][name], 0.99)
+            print(
+                f"{label} {name} page: p50 {small:.3f} ms at {args.small:,} -> "
+                f"{large:.3f} ms at {args.large:,}: ratio {ratio:.2f} "
+                f"(target <= {TARGET_RATIO}) {verdict}; p99 {p99:.3f} ms at {args.large:,}"
+            )
+            ok = ok and ratio <= TARGET_RATIO
     return 0 if ok else 1
 
 

@@ -20,6 +20,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -300,6 +301,12 @@ def main() -> int:
     parser.add_argument("--step-seconds", type=float, default=10.0, help="each ramp step")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--keep-log",
+        metavar="FILE",
+        type=Path,
+        help="copy Intake's server log here (it holds tracebacks of any server error)",
+    )
+    parser.add_argument(
         "--postgres",
         metavar="URL",
         help="run Intake on a new database on this PostgreSQL server instead of SQLite",
@@ -355,6 +362,8 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
             intake_ramp = ramp(port, args.step_seconds, args.seed, "intake")
         tips, messages = _stored(instance, database_url)
         errors_logged = (instance / "intake.log").read_text().count(" ERROR ")
+        if args.keep_log:
+            shutil.copyfile(instance / "intake.log", args.keep_log)
 
     def best(steps: list[StepResult]) -> int:
         kept = [s.rate for s in steps if s.sustained]

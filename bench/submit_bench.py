@@ -92,8 +92,12 @@ def run_turn(name: str, port: int, seconds: float, clients: int) -> Turn:
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
-                connection.request("POST", "/api/v1/tips", body=body(),
-                                   headers={"Content-Type": "application/json"})
+                connection.request(
+                    "POST",
+                    "/api/v1/tips",
+                    body=body(),
+                    headers={"Content-Type": "application/json"},
+                )
                 response = connection.getresponse()
                 response.read()
                 if response.status != 201:
@@ -126,26 +130,41 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def start_pipeline(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "INTAKE_INSTANCE_PATH": str(workdir / "instance"),
-           "RATELIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "INTAKE_INSTANCE_PATH": str(workdir / "instance"),
+        "RATELIMIT_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
     flask = [str(BIN / "flask"), "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    subprocess.run([*flask, "intake", "demo", "load"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*flask, "intake", "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     return subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def start_naive(workdir: Path, port: int, wal: bool) -> subprocess.Popen[bytes]:
     name = "naive_wal.db" if wal else "naive.db"
-    env = {**os.environ, "NAIVE_DATABASE_URL": f"sqlite:///{workdir / name}",
-           "NAIVE_WAL": "1" if wal else "0", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "NAIVE_DATABASE_URL": f"sqlite:///{workdir / name}",
+        "NAIVE_WAL": "1" if wal else "0",
+        "PYTHONPATH": str(ROOT),
+    }
     return subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "bench.naive_app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -169,9 +188,11 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     ports = {"pipeline": free_port(), "naive": free_port(), "naive_wal": free_port()}
-    servers = [start_pipeline(workdir, ports["pipeline"]),
-               start_naive(workdir, ports["naive"], wal=False),
-               start_naive(workdir, ports["naive_wal"], wal=True)]
+    servers = [
+        start_pipeline(workdir, ports["pipeline"]),
+        start_naive(workdir, ports["naive"], wal=False),
+        start_naive(workdir, ports["naive_wal"], wal=True),
+    ]
     try:
         for port in ports.values():
             wait_ready(port)
@@ -189,15 +210,21 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     results = {name: summarise(t) for name, t in turns.items()}
-    print(f"POST /api/v1/tips, gunicorn 2 workers, SQLite, {args.clients} clients, "
-          f"{args.rounds} alternating turns of {args.seconds:.0f}s each (medians)")
+    print(
+        f"POST /api/v1/tips, gunicorn 2 workers, SQLite, {args.clients} clients, "
+        f"{args.rounds} alternating turns of {args.seconds:.0f}s each (medians)"
+    )
     print(f"{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'errors':>8}")
-    labels = {"pipeline": "Intake pipeline",
-              "naive": "naive insert (SQLite default)",
-              "naive_wal": "naive insert (WAL, as Intake)"}
+    labels = {
+        "pipeline": "Intake pipeline",
+        "naive": "naive insert (SQLite default)",
+        "naive_wal": "naive insert (WAL, as Intake)",
+    }
     for name, result in results.items():
-        print(f"{labels[name]:<28}{result['throughput']:>9.0f}{result['p50_ms']:>9.2f}"
-              f"{result['p99_ms']:>9.2f}{result['requests']:>10.0f}{result['errors']:>8.0f}")
+        print(
+            f"{labels[name]:<28}{result['throughput']:>9.0f}{result['p50_ms']:>9.2f}"
+            f"{result['p99_ms']:>9.2f}{result['requests']:>10.0f}{result['errors']:>8.0f}"
+        )
     ratio = results["pipeline"]["throughput"] / results["naive"]["throughput"]
     ratio_wal = results["pipeline"]["throughput"] / results["naive_wal"]["throughput"]
     print(f"throughput ratio pipeline / naive insert: {ratio:.2f}x (target >= {TARGET_RATIO}x)")

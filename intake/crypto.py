@@ -219,7 +219,7 @@ def receipt_digest(keyring: Keyring, tip_number: str, receipt: str) -> bytes:
 
 
 def keyed_digest(keyring: Keyring, label: str, value: str) -> str:
-    """A hex HMAC under the blind-index key for a labelled purpose (rate-limit keys, idempotency)."""
+    """A hex HMAC under the blind-index key for a labelled use (rate-limit keys, idempotency)."""
     return blind_index(keyring, label, value)
 
 

@@ -50,15 +50,15 @@ def _read(session: Session) -> ReferenceSnapshot:
         select(Category.code, Category.queue_code, Category.keywords, Category.is_active)
     ).all()
     queues = session.execute(
-        select(Queue.code, Queue.id).where(or_(Queue.is_active.is_(True),
-                                               Queue.code == TRIAGE_QUEUE))
+        select(Queue.code, Queue.id).where(
+            or_(Queue.is_active.is_(True), Queue.code == TRIAGE_QUEUE)
+        )
     ).all()
     return ReferenceSnapshot(
         category_overrides={c.code: c.queue_code for c in categories if c.queue_code},
-        extra_keywords={c.code: list(c.keywords) for c in categories
-                        if c.keywords and c.is_active},
+        extra_keywords={c.code: list(c.keywords) for c in categories if c.keywords and c.is_active},
         active_categories=frozenset(c.code for c in categories if c.is_active),
-        queue_ids={code: queue_id for code, queue_id in queues},
+        queue_ids={row.code: row.id for row in queues},
     )
 
 

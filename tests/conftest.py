@@ -26,8 +26,18 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 # Rows tests create; reference tables (districts, queues, categories, places) are kept.
 DYNAMIC_TABLES = (
-    "audit_event", "outbox_message", "inbound_event", "attachment", "note", "message", "tip",
-    "reporter", "staff_session", "api_token", "queue_membership", "user",
+    "audit_event",
+    "outbox_message",
+    "inbound_event",
+    "attachment",
+    "note",
+    "message",
+    "tip",
+    "reporter",
+    "staff_session",
+    "api_token",
+    "queue_membership",
+    "user",
 )
 
 

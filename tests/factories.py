@@ -14,7 +14,10 @@ from intake.submissions.service import SubmittedTip, TipSubmission, submit_tip
 
 def make_tip(session: Session, keyring: Keyring, **fields: Any) -> SubmittedTip:
     """Submit a tip through the pipeline and commit it."""
-    values: dict[str, Any] = {"channel": "api", "narrative": "Someone is selling drugs by the park."}
+    values: dict[str, Any] = {
+        "channel": "api",
+        "narrative": "Someone is selling drugs by the park.",
+    }
     values.update(fields)
     created = submit_tip(session, keyring, TipSubmission(**values))
     session.commit()

@@ -41,8 +41,11 @@ def find_in_sqlite_files(database_url: str, needles: Iterable[str]) -> list[str]
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-journal")):
         if candidate.exists():
             data = candidate.read_bytes()
-            hits.extend(f"{candidate.name}: {n!r}" for n in needles
-                        if n and (n.encode() in data or n.encode("utf-16-le") in data))
+            hits.extend(
+                f"{candidate.name}: {n!r}"
+                for n in needles
+                if n and (n.encode() in data or n.encode("utf-16-le") in data)
+            )
     return hits
 
 

@@ -20,13 +20,15 @@ def test_production_without_secrets_refuses_to_start_and_names_what_is_missing()
 
 
 def test_production_with_secrets_starts() -> None:
-    settings = load_settings({
-        "INTAKE_ENV": "production",
-        "SECRET_KEY": "s" * 40,
-        "INTAKE_KEYRING": json.dumps(generate_keyring_document()),
-        "PUBLIC_BASE_URL": "https://tips.example.org/",
-        "DATABASE_URL": "postgres://u@db/intake",
-    })
+    settings = load_settings(
+        {
+            "INTAKE_ENV": "production",
+            "SECRET_KEY": "s" * 40,
+            "INTAKE_KEYRING": json.dumps(generate_keyring_document()),
+            "PUBLIC_BASE_URL": "https://tips.example.org/",
+            "DATABASE_URL": "postgres://u@db/intake",
+        }
+    )
     assert settings.is_production
     assert settings.public_base_url == "https://tips.example.org"
     assert settings.database_url == "postgresql+psycopg://u@db/intake"
@@ -40,9 +42,10 @@ def test_development_defaults_to_sqlite_under_instance(tmp_path) -> None:
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize(("name", "value"), [("RATELIMIT_ENABLED", "maybe"),
-                                             ("TRUSTED_PROXY_COUNT", "two"),
-                                             ("INTAKE_ENV", "staging")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("RATELIMIT_ENABLED", "maybe"), ("TRUSTED_PROXY_COUNT", "two"), ("INTAKE_ENV", "staging")],
+)
 def test_malformed_settings_are_refused(name: str, value: str, tmp_path) -> None:
     with pytest.raises(ConfigError, match=name):
         load_settings({name: value, "INTAKE_INSTANCE_PATH": str(tmp_path)})

@@ -18,9 +18,11 @@ def test_seal_binds_ciphertext_to_table_column_and_row() -> None:
     key = crypto.new_data_key()
     blob = crypto.seal(key, b"secret", crypto.aad_for("tip", "narrative", "row-1"))
     assert crypto.unseal(key, blob, crypto.aad_for("tip", "narrative", "row-1")) == b"secret"
-    for aad in (crypto.aad_for("tip", "narrative", "row-2"),
-                crypto.aad_for("tip", "location_text", "row-1"),
-                crypto.aad_for("message", "narrative", "row-1")):
+    for aad in (
+        crypto.aad_for("tip", "narrative", "row-2"),
+        crypto.aad_for("tip", "location_text", "row-1"),
+        crypto.aad_for("message", "narrative", "row-1"),
+    ):
         with pytest.raises(DecryptionError):
             crypto.unseal(key, blob, aad)
 
@@ -78,22 +80,29 @@ def test_blind_index_is_deterministic_and_keyed() -> None:
     one = Keyring.from_json(json.dumps(crypto.generate_keyring_document()))
     two = Keyring.from_json(json.dumps(crypto.generate_keyring_document()))
     assert crypto.blind_index(one, "sms", "+16175550100") == crypto.blind_index(
-        one, "sms", "+16175550100")
+        one, "sms", "+16175550100"
+    )
     assert crypto.blind_index(one, "sms", "+16175550100") != crypto.blind_index(
-        two, "sms", "+16175550100")
+        two, "sms", "+16175550100"
+    )
     assert "6175550100" not in crypto.blind_index(one, "sms", "+16175550100")
 
 
-def test_rotation_rewraps_data_keys_and_old_data_still_opens(app, make_app, keyring_json,
-                                                             tmp_path) -> None:
+def test_rotation_rewraps_data_keys_and_old_data_still_opens(
+    app, make_app, keyring_json, tmp_path
+) -> None:
     from intake.extensions import db
 
     keyring_file = tmp_path / "keyring.json"
     keyring_file.write_text(keyring_json)
     runner = app.test_cli_runner()
     with app.app_context():
-        created = make_tip(db.session, app.extensions["intake.keyring"], narrative="old words",
-                           contact=Contact(email="someone@example.org"))
+        created = make_tip(
+            db.session,
+            app.extensions["intake.keyring"],
+            narrative="old words",
+            contact=Contact(email="someone@example.org"),
+        )
     result = runner.invoke(args=["intake", "keys", "generate", "--add", str(keyring_file)])
     assert result.exit_code == 0, result.output
 

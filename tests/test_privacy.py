@@ -32,31 +32,60 @@ def test_no_identity_narrative_address_or_agent_is_stored_or_logged(
     environ = {"REMOTE_ADDR": CLIENT_ADDRESS}
     headers = {"User-Agent": USER_AGENT}
 
-    api = client.post("/api/v1/tips", environ_base=environ, headers=headers, json={
-        "narrative": NARRATIVES[0], "location": {"text": LOCATION},
-        "contact": {"phone": PHONE, "email": EMAIL, "name": NAME},
-    })
+    api = client.post(
+        "/api/v1/tips",
+        environ_base=environ,
+        headers=headers,
+        json={
+            "narrative": NARRATIVES[0],
+            "location": {"text": LOCATION},
+            "contact": {"phone": PHONE, "email": EMAIL, "name": NAME},
+        },
+    )
     assert api.status_code == 201
     created = api.get_json()
-    followup = client.post(f"/api/v1/tips/{created['tip_number']}/followups",
-                           environ_base=environ, headers=headers,
-                           json={"receipt": created["receipt"], "body": FOLLOWUP})
+    followup = client.post(
+        f"/api/v1/tips/{created['tip_number']}/followups",
+        environ_base=environ,
+        headers=headers,
+        json={"receipt": created["receipt"], "body": FOLLOWUP},
+    )
     assert followup.status_code == 201
 
     page = client.get("/?lang=es", environ_base=environ, headers=headers).get_data(as_text=True)
-    web = client.post("/", environ_base=environ, headers=headers,
-                      content_type="multipart/form-data", data={
-                          "csrf_token": csrf_token(page),
-                          "submission_id": hidden(page, "submission_id"),
-                          "narrative": NARRATIVES[1], "contact_phone": PHONE,
-                          "photo": (io.BytesIO(photo), "IMG_2211.jpg"),
-                      })
+    web = client.post(
+        "/",
+        environ_base=environ,
+        headers=headers,
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": csrf_token(page),
+            "submission_id": hidden(page, "submission_id"),
+            "narrative": NARRATIVES[1],
+            "contact_phone": PHONE,
+            "photo": (io.BytesIO(photo), "IMG_2211.jpg"),
+        },
+    )
     assert web.status_code == 200
     receipt = re.search(r'id="receipt">([^<]+)<', web.get_data(as_text=True)).group(1)
 
-    needles = [PHONE, PHONE_DIGITS, "+16175550199", EMAIL, NAME, *NARRATIVES, LOCATION, FOLLOWUP,
-               CLIENT_ADDRESS, USER_AGENT, "UniqueAgent", created["receipt"], receipt,
-               created["receipt"].replace("-", ""), "PhoneModel"]
+    needles = [
+        PHONE,
+        PHONE_DIGITS,
+        "+16175550199",
+        EMAIL,
+        NAME,
+        *NARRATIVES,
+        LOCATION,
+        FOLLOWUP,
+        CLIENT_ADDRESS,
+        USER_AGENT,
+        "UniqueAgent",
+        created["receipt"],
+        receipt,
+        created["receipt"].replace("-", ""),
+        "PhoneModel",
+    ]
     session.expire_all()
     # The scan can see stored text: the tip number is kept in clear and is found.
     assert find_in_database(session, [created["tip_number"]])
@@ -71,14 +100,22 @@ def test_log_filter_redacts_phone_numbers_emails_and_addresses(caplog) -> None:
 
     logger = logging.getLogger("intake.test")
     handler_filter = RedactingFilter()
-    record = logger.makeRecord("intake.test", logging.INFO, __file__, 1,
-                               "from %s <%s> at %s", (PHONE, EMAIL, CLIENT_ADDRESS), None)
+    record = logger.makeRecord(
+        "intake.test",
+        logging.INFO,
+        __file__,
+        1,
+        "from %s <%s> at %s",
+        (PHONE, EMAIL, CLIENT_ADDRESS),
+        None,
+    )
     handler_filter.filter(record)
     message = record.getMessage()
     assert PHONE not in message and EMAIL not in message and CLIENT_ADDRESS not in message
     assert "[phone]" in message and "[email]" in message and "[ip]" in message
     # Tip numbers and ids stay readable for operators.
-    record = logger.makeRecord("intake.test", logging.INFO, __file__, 1,
-                               "tip %s outbox %s", ("K7QM-4821", 1234), None)
+    record = logger.makeRecord(
+        "intake.test", logging.INFO, __file__, 1, "tip %s outbox %s", ("K7QM-4821", 1234), None
+    )
     handler_filter.filter(record)
     assert record.getMessage() == "tip K7QM-4821 outbox 1234"

@@ -29,8 +29,7 @@ def test_every_cli_command_is_documented(app) -> None:
         names = [name]
         if isinstance(command, click.Group):
             names = [f"{name} {sub}" for sub in command.commands]
-        missing.extend(n for n in names if n not in documented and
-                       n.split()[-1] not in documented)
+        missing.extend(n for n in names if n not in documented and n.split()[-1] not in documented)
     assert missing == []
 
 

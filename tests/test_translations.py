@@ -24,8 +24,11 @@ def test_catalogue_covers_every_string_in_the_code() -> None:
     method_map = [("intake/**.py", "python"), ("intake/templates/**.html", "jinja2")]
     found = {
         message[2] if isinstance(message[2], str) else message[2][0]
-        for message in extract_from_dir(str(ROOT), method_map, keywords={"_": None,
-                                        "gettext": None, "_l": None, "lazy_gettext": None})
+        for message in extract_from_dir(
+            str(ROOT),
+            method_map,
+            keywords={"_": None, "gettext": None, "_l": None, "lazy_gettext": None},
+        )
     }
     missing = sorted(found - known)
     assert missing == [], "run `make messages` and translate the new strings"

@@ -60,7 +60,9 @@ class Base(DeclarativeBase):
                 raise TypeError(f"{type(self).__name__} has no attribute {name!r}")
             setattr(self, name, value)
         table = getattr(self, "__table__", None)
-        if table is not None and "id" in table.c and getattr(self, "id", None) is None:
-            if table.c.id.type.python_type is uuid.UUID:
-                # setattr: the annotation of ``id`` belongs to each model, not to Base.
-                setattr(self, "id", uuid.uuid4())  # noqa: B010
+        has_uuid_key = (
+            table is not None and "id" in table.c and table.c.id.type.python_type is uuid.UUID
+        )
+        if has_uuid_key and getattr(self, "id", None) is None:
+            # setattr: the annotation of ``id`` belongs to each model, not to Base.
+            setattr(self, "id", uuid.uuid4())  # noqa: B010

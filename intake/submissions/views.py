@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import request
 from flask.views import MethodView
@@ -62,7 +62,7 @@ def submission_payload(created: service.SubmittedTip) -> dict[str, Any]:
 class Tips(MethodView):
     """The collection of tips."""
 
-    decorators = [limiter.limit(SUBMIT_LIMIT, methods=["POST"])]
+    decorators: ClassVar[list[Any]] = [limiter.limit(SUBMIT_LIMIT, methods=["POST"])]
 
     @bp.arguments(TipCreateSchema)
     @bp.response(201, TipCreatedSchema)

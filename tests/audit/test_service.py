@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from sqlalchemy import select, update
 
 from intake.audit.service import record_event, verify_chain
@@ -19,7 +21,7 @@ def test_intact_chain_verifies(session) -> None:
     assert verify_chain(session) is None
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(events))
 
 
 def test_an_altered_event_is_named(session) -> None:

@@ -38,12 +38,17 @@ def _wait(port: int) -> None:
 
 def _exercise(port: int) -> str:
     base = f"http://127.0.0.1:{port}"
-    with urllib.request.urlopen(urllib.request.Request(base + "/", headers={"User-Agent": AGENT})) as r:
+    with urllib.request.urlopen(
+        urllib.request.Request(base + "/", headers={"User-Agent": AGENT})
+    ) as r:
         assert r.status == 200
     body = json.dumps({"narrative": "Somebody sells pills at Pier 4 every night"}).encode()
-    request = urllib.request.Request(base + "/api/v1/tips", data=body, method="POST",
-                                     headers={"User-Agent": AGENT,
-                                              "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base + "/api/v1/tips",
+        data=body,
+        method="POST",
+        headers={"User-Agent": AGENT, "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request) as r:
         assert r.status == 201
         return str(json.loads(r.read())["tip_number"])
@@ -66,15 +71,32 @@ def server_env(app_config, tmp_path) -> dict[str, str]:
 def test_no_access_log(kind: str, server_env, app, tmp_path) -> None:
     port = _free_port()
     if kind == "serve":
-        command = [str(BIN / "flask"), "--app", "wsgi", "intake", "serve", "--port", str(port),
-                   "--no-outbox"]
+        command = [
+            str(BIN / "flask"),
+            "--app",
+            "wsgi",
+            "intake",
+            "serve",
+            "--port",
+            str(port),
+            "--no-outbox",
+        ]
     else:
-        command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-                   "-w", "1", "wsgi:app"]
+        command = [
+            str(BIN / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "wsgi:app",
+        ]
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             _wait(port)
             tip_number = _exercise(port)

@@ -62,8 +62,9 @@ def test_emergency_tells_the_tipster_to_call_911_in_their_language(client, sessi
     english = submit(client, narrative="He just told me he is coming tonight to kill me").get_json()
     assert english["urgency"] == "emergency"
     assert "911" in english["emergency_advice"]
-    spanish = submit(client, narrative="Mi ex viene esta noche a matarme, tiene una pistola",
-                     language="es").get_json()
+    spanish = submit(
+        client, narrative="Mi ex viene esta noche a matarme, tiene una pistola", language="es"
+    ).get_json()
     assert spanish["urgency"] == "emergency"
     assert "llame al 911" in spanish["emergency_advice"]
 
@@ -71,8 +72,10 @@ def test_emergency_tells_the_tipster_to_call_911_in_their_language(client, sessi
 def test_status_shows_the_thread_and_followups_join_it(client) -> None:
     created = submit(client).get_json()
     number, receipt = created["tip_number"], created["receipt"]
-    added = client.post(f"/api/v1/tips/{number}/followups",
-                        json={"receipt": receipt, "body": "The van is a Ford with a dent."})
+    added = client.post(
+        f"/api/v1/tips/{number}/followups",
+        json={"receipt": receipt, "body": "The van is a Ford with a dent."},
+    )
     assert added.status_code == 201
     status = client.post(f"/api/v1/tips/{number}/status", json={"receipt": receipt})
     assert status.status_code == 200
@@ -92,8 +95,9 @@ def test_receipt_is_accepted_however_it_is_typed(client) -> None:
 
 def test_wrong_receipt_and_unknown_tip_get_the_same_404_byte_for_byte(client) -> None:
     created = submit(client).get_json()
-    wrong = client.post(f"/api/v1/tips/{created['tip_number']}/status",
-                        json={"receipt": "AAAA-BBBB-CCCC-DDDD"})
+    wrong = client.post(
+        f"/api/v1/tips/{created['tip_number']}/status", json={"receipt": "AAAA-BBBB-CCCC-DDDD"}
+    )
     unknown = client.post("/api/v1/tips/ZZZZ-9999/status", json={"receipt": created["receipt"]})
     garbage = client.post("/api/v1/tips/not-a-number/status", json={"receipt": "x"})
     assert wrong.status_code == unknown.status_code == garbage.status_code == 404
@@ -104,14 +108,17 @@ def test_wrong_receipt_and_unknown_tip_get_the_same_404_byte_for_byte(client) ->
 def test_guessing_receipts_is_rate_limited_per_tip_number(client) -> None:
     created = submit(client).get_json()
     statuses = [
-        client.post(f"/api/v1/tips/{created['tip_number']}/status",
-                    json={"receipt": f"AAAA-BBBB-CCCC-{i:04d}"}).status_code
+        client.post(
+            f"/api/v1/tips/{created['tip_number']}/status",
+            json={"receipt": f"AAAA-BBBB-CCCC-{i:04d}"},
+        ).status_code
         for i in range(12)
     ]
     assert statuses[:10] == [404] * 10
     assert statuses[-1] == 429
-    limited = client.post(f"/api/v1/tips/{created['tip_number']}/status",
-                          json={"receipt": created["receipt"]})
+    limited = client.post(
+        f"/api/v1/tips/{created['tip_number']}/status", json={"receipt": created["receipt"]}
+    )
     assert limited.status_code == 429
     assert limited.get_json()["error"]["code"] == "rate_limited"
 
@@ -129,8 +136,9 @@ def test_idempotency_key_returns_the_same_tip_and_receipt(client, session) -> No
 
 
 def test_malformed_idempotency_key_is_refused(client, session) -> None:
-    response = client.post("/api/v1/tips", json={"narrative": NARRATIVE},
-                           headers={"Idempotency-Key": "short"})
+    response = client.post(
+        "/api/v1/tips", json={"narrative": NARRATIVE}, headers={"Idempotency-Key": "short"}
+    )
     assert response.status_code == 400
     assert _count(session, Tip) == 0
 
@@ -162,7 +170,9 @@ def test_errors_never_echo_what_was_sent(client) -> None:
         client.post("/api/v1/tips", json={"narrative": "x", secret: "y"}),
         client.post("/api/v1/tips", json={"narrative": "ok", "contact": {"phone": secret * 5}}),
         client.post("/api/v1/tips", json={"narrative": "ok", "contact": {"email": secret}}),
-        client.post("/api/v1/tips", data='{"narrative": "' + secret, content_type="application/json"),
+        client.post(
+            "/api/v1/tips", data='{"narrative": "' + secret, content_type="application/json"
+        ),
         client.post("/api/v1/tips", json=[secret]),
         client.post("/api/v1/tips", json={"narrative": "ok", "location": {secret: 1}}),
     ]
@@ -176,7 +186,9 @@ def test_errors_never_echo_what_was_sent(client) -> None:
 def test_unknown_fields_are_refused_without_naming_them(client) -> None:
     response = client.post("/api/v1/tips", json={"narrative": "ok", "ssn": "123"})
     assert response.status_code == 400
-    assert response.get_json()["error"]["fields"] == {"_unknown": ["Unknown fields are not accepted."]}
+    assert response.get_json()["error"]["fields"] == {
+        "_unknown": ["Unknown fields are not accepted."]
+    }
 
 
 def test_malformed_json_is_400(client) -> None:
@@ -186,8 +198,9 @@ def test_malformed_json_is_400(client) -> None:
 
 
 def test_wrong_content_type_is_415(client) -> None:
-    response = client.post("/api/v1/tips", data="narrative=hello",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/api/v1/tips", data="narrative=hello", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
     assert response.get_json()["error"]["code"] == "unsupported_media_type"
 
@@ -203,14 +216,22 @@ def test_oversized_body_is_413_before_it_is_read(client, session) -> None:
 def test_invalid_phone_writes_nothing(client, session) -> None:
     response = submit(client, contact={"phone": "12"})
     assert response.status_code == 400
-    assert response.get_json()["error"]["fields"] == {"contact": {"phone": ["Not a valid phone number."]}}
-    assert (_count(session, Tip), _count(session, Reporter), _count(session, AuditEvent)) == (0, 0, 0)
+    assert response.get_json()["error"]["fields"] == {
+        "contact": {"phone": ["Not a valid phone number."]}
+    }
+    assert (_count(session, Tip), _count(session, Reporter), _count(session, AuditEvent)) == (
+        0,
+        0,
+        0,
+    )
 
 
 def test_followup_with_wrong_receipt_adds_nothing(client, session) -> None:
     created = submit(client).get_json()
-    response = client.post(f"/api/v1/tips/{created['tip_number']}/followups",
-                           json={"receipt": "AAAA-BBBB-CCCC-DDDD", "body": "more"})
+    response = client.post(
+        f"/api/v1/tips/{created['tip_number']}/followups",
+        json={"receipt": "AAAA-BBBB-CCCC-DDDD", "body": "more"},
+    )
     assert response.status_code == 404
     assert _count(session, Message) == 0
 
@@ -218,9 +239,13 @@ def test_followup_with_wrong_receipt_adds_nothing(client, session) -> None:
 def test_followup_reporting_danger_now_escalates_the_tip(client, session) -> None:
     created = submit(client).get_json()
     assert created["urgency"] != "emergency"
-    client.post(f"/api/v1/tips/{created['tip_number']}/followups",
-                json={"receipt": created["receipt"],
-                      "body": "He is outside my door right now with a gun, he says he will kill me"})
+    client.post(
+        f"/api/v1/tips/{created['tip_number']}/followups",
+        json={
+            "receipt": created["receipt"],
+            "body": "He is outside my door right now with a gun, he says he will kill me",
+        },
+    )
     tip = session.scalar(select(Tip).where(Tip.tip_number == created["tip_number"]))
     assert tip.urgency == "emergency"
 

@@ -32,8 +32,12 @@ def open_form(client, lang: str | None = None) -> str:
 
 
 def post_tip(client, html: str, **fields):
-    data = {"csrf_token": csrf_token(html), "submission_id": hidden(html, "submission_id"),
-            "narrative": "A man keeps a pistol in the mailbox at Alder Park", **fields}
+    data = {
+        "csrf_token": csrf_token(html),
+        "submission_id": hidden(html, "submission_id"),
+        "narrative": "A man keeps a pistol in the mailbox at Alder Park",
+        **fields,
+    }
     return client.post("/", data=data, content_type="multipart/form-data")
 
 
@@ -71,8 +75,9 @@ def test_spanish_from_browser_preference_and_from_the_switch(client) -> None:
 
 def test_spanish_submission_is_confirmed_in_spanish(client, session) -> None:
     html = open_form(client, "es")
-    response = post_tip(client, html, lang="es",
-                        narrative="Venden droga en la esquina de Main Street y Elm Street")
+    response = post_tip(
+        client, html, lang="es", narrative="Venden droga en la esquina de Main Street y Elm Street"
+    )
     page = response.get_data(as_text=True)
     assert "Gracias. Recibimos su denuncia." in page
     assert session.scalar(select(Tip.language)) == "es"
@@ -103,8 +108,9 @@ def test_photo_is_stored_without_its_location(client, session, keyring) -> None:
 
 def test_a_file_that_is_not_a_photo_is_refused_with_the_text_kept(client, session) -> None:
     html = open_form(client)
-    response = post_tip(client, html, narrative="keep my words",
-                        photo=(io.BytesIO(b"%PDF-1.4"), "doc.pdf"))
+    response = post_tip(
+        client, html, narrative="keep my words", photo=(io.BytesIO(b"%PDF-1.4"), "doc.pdf")
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "not a photo we can accept" in page
@@ -127,16 +133,28 @@ def test_check_back_read_reply_and_answer(client, session, keyring) -> None:
     session.commit()
 
     check_page = client.get("/check").get_data(as_text=True)
-    status = client.post("/check", data={"csrf_token": csrf_token(check_page),
-                                         "tip_number": number.lower(), "receipt": receipt})
+    status = client.post(
+        "/check",
+        data={
+            "csrf_token": csrf_token(check_page),
+            "tip_number": number.lower(),
+            "receipt": receipt,
+        },
+    )
     page = status.get_data(as_text=True)
     assert status.status_code == 200
     assert "Which mailbox, the blue one?" in page
     assert status.headers["Cache-Control"] == "no-store"
 
-    answer = client.post("/check/reply", data={
-        "csrf_token": csrf_token(page), "tip_number": number, "receipt": receipt,
-        "body": "Yes, the blue one by the gate."})
+    answer = client.post(
+        "/check/reply",
+        data={
+            "csrf_token": csrf_token(page),
+            "tip_number": number,
+            "receipt": receipt,
+            "body": "Yes, the blue one by the gate.",
+        },
+    )
     assert answer.status_code == 200
     assert "Yes, the blue one by the gate." in answer.get_data(as_text=True)
     assert "Your message was added" in answer.get_data(as_text=True)
@@ -145,8 +163,10 @@ def test_check_back_read_reply_and_answer(client, session, keyring) -> None:
 def test_wrong_receipt_on_the_check_page_says_so_without_detail(client) -> None:
     post_tip(client, open_form(client))
     page = client.get("/check").get_data(as_text=True)
-    response = client.post("/check", data={"csrf_token": csrf_token(page),
-                                           "tip_number": "AAAA-1111", "receipt": "x" * 19})
+    response = client.post(
+        "/check",
+        data={"csrf_token": csrf_token(page), "tip_number": "AAAA-1111", "receipt": "x" * 19},
+    )
     assert response.status_code == 404
     assert "No tip matches" in response.get_data(as_text=True)
 
@@ -184,8 +204,14 @@ def test_unknown_page_is_an_html_404(client) -> None:
 def test_oversized_upload_is_refused_before_reading(client, make_app) -> None:
     small = make_app(max_upload_bytes=100_000).test_client()
     html = small.get("/").get_data(as_text=True)
-    response = small.post("/", data={"csrf_token": csrf_token(html), "narrative": "x",
-                                     "photo": (io.BytesIO(b"0" * 300_000), "big.jpg")},
-                          content_type="multipart/form-data")
+    response = small.post(
+        "/",
+        data={
+            "csrf_token": csrf_token(html),
+            "narrative": "x",
+            "photo": (io.BytesIO(b"0" * 300_000), "big.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)

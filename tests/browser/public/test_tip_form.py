@@ -12,7 +12,6 @@ from intake.models import Attachment, Tip
 from tests.factories import jpeg_with_gps
 
 
-
 def _shot(page: Any, name: str) -> None:
     import os
 
@@ -36,8 +35,9 @@ def context_factory(_browser: Any) -> Iterator[Any]:
         context.close()
 
 
-def _send_and_check_back(page: Any, base: str, *, lang: str, narrative: str,
-                         place: str) -> tuple[str, str]:
+def _send_and_check_back(
+    page: Any, base: str, *, lang: str, narrative: str, place: str
+) -> tuple[str, str]:
     page.goto(f"{base}/?lang={lang}")
     page.fill("#narrative", narrative)
     page.fill("#location_text", place)
@@ -59,8 +59,12 @@ def test_english_with_javascript(live_server, context_factory, session) -> None:
     context = context_factory(locale="en-US")
     page = context.new_page()
     number, _ = _send_and_check_back(
-        page, live_server, lang="en", place="Harbor Market",
-        narrative="Two guys dealing fentanyl out of a grey van behind Harbor Market")
+        page,
+        live_server,
+        lang="en",
+        place="Harbor Market",
+        narrative="Two guys dealing fentanyl out of a grey van behind Harbor Market",
+    )
     assert page.inner_text("#status") == "Received"
     assert page.locator("h1").inner_text() == f"Tip {number}"
     page.fill("#body", "The van has Maine plates.")
@@ -80,8 +84,12 @@ def test_spanish_without_javascript(live_server, context_factory, session) -> No
     # The location button needs JavaScript: without it, it stays hidden.
     assert not page.locator("#use-location").is_visible()
     number, _ = _send_and_check_back(
-        page, live_server, lang="es", place="Riverside Mall",
-        narrative="Unos muchachos venden perico en el estacionamiento de Riverside Mall")
+        page,
+        live_server,
+        lang="es",
+        place="Riverside Mall",
+        narrative="Unos muchachos venden perico en el estacionamiento de Riverside Mall",
+    )
     assert page.inner_text("#status") == "Recibida"
     tip = session.scalar(select(Tip).where(Tip.tip_number == number))
     assert tip.language == "es" and tip.queue.code == "R4"
@@ -96,8 +104,11 @@ def test_language_switch_keeps_the_page(live_server, context_factory) -> None:
 
 
 def test_current_location_button_fills_the_point(live_server, context_factory, session) -> None:
-    context = context_factory(locale="en-US", geolocation={"latitude": 44.03, "longitude": -70.16},
-                              permissions=["geolocation"])
+    context = context_factory(
+        locale="en-US",
+        geolocation={"latitude": 44.03, "longitude": -70.16},
+        permissions=["geolocation"],
+    )
     page = context.new_page()
     page.goto(live_server + "/")
     page.click("#use-location")
