@@ -27,7 +27,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 translations: $(VENV)/.runtime
-	@$(BIN)/pybabel compile --use-fuzzy -q -d intake/translations
+	@$(BIN)/pybabel compile -d intake/translations >/dev/null
 
 messages: $(VENV)/.runtime
 	mkdir -p instance
