@@ -15,25 +15,21 @@ LANGUAGES = (("en", "English"), ("es", "Español"))
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: settings, extensions, blueprints, errors, security, CLI."""
+    """Build the application: settings, extensions, routes, senders, errors, security, CLI."""
+    from intake.cli import register_cli
+    from intake.errors import register_error_handlers
+    from intake.logging_setup import configure_logging
+
     settings = load_settings(overrides=test_config)
     app = Flask(__name__, instance_path=settings.instance_path)
     configure(app, settings)
-
-    from intake.logging_setup import configure_logging
-
     configure_logging(settings.log_level)
     init_extensions(app, settings)
     register_blueprints(app)
-
-    from intake.errors import register_error_handlers
-
+    register_senders(app)
     register_error_handlers(app)
     register_security(app, settings)
     register_templates(app)
-
-    from intake.cli import register_cli
-
     register_cli(app)
     return app
 
@@ -115,41 +111,38 @@ def init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Every feature's routes, each with its access rule."""
+    """Every feature's routes, each with its access rule (tests/test_access.py checks them all)."""
     from intake import access
-    from intake.api import api
-    from intake.channels import register_senders
     from intake.channels.meta_views import bp as meta_bp
-    from intake.channels.social_service import register_social_senders
     from intake.channels.twilio_views import bp as twilio_bp
     from intake.channels.x_views import bp as x_bp
-    from intake.extensions import csrf
     from intake.ops.views import bp as ops_bp
-    from intake.submissions.pages import bp as public_bp
-    from intake.submissions.views import bp as tips_api_bp
-
-    access.register(app, public_bp, access.PUBLIC)
-    access.register(app, ops_bp, access.PUBLIC)
-    # JSON API callers carry no cookie, so there is no session to forge: CSRF applies to forms.
-    csrf.exempt(tips_api_bp)
-    api.register_blueprint(tips_api_bp)
-    app.extensions.setdefault("intake.access", {})[tips_api_bp.name] = access.PUBLIC
-    app.extensions["intake.access"]["api-docs"] = access.PUBLIC
-    # Staff API and pages (detective workspace, forwarding), each with its staff rule.
-    from intake.notify.service import register_notify_sender
     from intake.queues.views import register_staff
+    from intake.submissions.pages import bp as public_pages_bp
+    from intake.submissions.views import bp as public_api_bp
 
+    # Residents: the tip form, checking back, and the public JSON API.
+    access.register(app, public_pages_bp, access.PUBLIC)
+    access.register_api(app, public_api_bp, access.PUBLIC)
+    app.extensions["intake.access"]["api-docs"] = access.PUBLIC
+    # Detectives, supervisors, the social-media team: staff API and pages.
     register_staff(app)
-    register_notify_sender()
-    # Twilio signs its posts; it carries no session, so there is nothing for CSRF to protect.
-    csrf.exempt(twilio_bp)
-    access.register(app, twilio_bp, access.WEBHOOK)
-    register_senders(app)
-    # Meta and X sign their posts (checked in the views); no session, nothing for CSRF to protect.
-    for social_bp in (meta_bp, x_bp):
-        csrf.exempt(social_bp)
-        access.register(app, social_bp, access.WEBHOOK)
+    # Providers: SMS, Messenger/Instagram/WhatsApp, X.
+    for webhook_bp in (twilio_bp, meta_bp, x_bp):
+        access.register_webhook(app, webhook_bp)
+    # Operators: health check.
+    access.register(app, ops_bp, access.PUBLIC)
+
+
+def register_senders(app: Flask) -> None:
+    """The outbox's senders: one per channel, and the supervisors' notifications."""
+    from intake.channels import register_senders as register_sms_sender
+    from intake.channels.social_service import register_social_senders
+    from intake.notify.service import register_notify_sender
+
+    register_sms_sender(app)
     register_social_senders(app)
+    register_notify_sender()
 
 
 # The attribute marking an API view whose JSON may carry base64 images (the larger body limit).

@@ -31,12 +31,49 @@ PUBLIC = AccessRule("public")
 WEBHOOK = AccessRule("webhook")
 
 
-def register(app: Flask, blueprint: Blueprint, rule: AccessRule, **options: Any) -> None:
-    """Register a blueprint with its access rule; staff rules install their guard first."""
-    if rule.guard is not None:
+def _guard_once(blueprint: Blueprint, rule: AccessRule) -> None:
+    # Blueprints are module objects shared by every app a process builds (tests build several);
+    # a blueprint takes no new hooks once registered, and one guard is enough.
+    if rule.guard is not None and not getattr(blueprint, "_intake_guarded", False):
         blueprint.before_request(rule.guard)
-    app.register_blueprint(blueprint, **options)
+        blueprint._intake_guarded = True  # type: ignore[attr-defined]
+
+
+def _record(app: Flask, blueprint: Blueprint, rule: AccessRule) -> None:
     app.extensions.setdefault("intake.access", {})[blueprint.name] = rule
+
+
+def register(app: Flask, blueprint: Blueprint, rule: AccessRule, **options: Any) -> None:
+    """Register a page blueprint with its access rule; staff rules install their guard first."""
+    _guard_once(blueprint, rule)
+    app.register_blueprint(blueprint, **options)
+    _record(app, blueprint, rule)
+
+
+def register_api(app: Flask, blueprint: Blueprint, rule: AccessRule) -> None:
+    """Register a flask-smorest blueprint (documented in the OpenAPI file) with its rule.
+
+    JSON API callers send no cookie (anonymous, or a bearer token), so there is no session to
+    forge: CSRF protection is for forms and does not apply.
+    """
+    from intake.api import api
+    from intake.extensions import csrf
+
+    csrf.exempt(blueprint)
+    _guard_once(blueprint, rule)
+    api.register_blueprint(blueprint)
+    _record(app, blueprint, rule)
+
+
+def register_webhook(app: Flask, blueprint: Blueprint) -> None:
+    """Register a provider webhook: the view checks the provider's signature before parsing.
+
+    Providers carry no session either, so CSRF does not apply.
+    """
+    from intake.extensions import csrf
+
+    csrf.exempt(blueprint)
+    register(app, blueprint, WEBHOOK)
 
 
 def rule_for_endpoint(app: Flask, endpoint: str) -> AccessRule | None:
