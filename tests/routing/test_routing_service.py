@@ -50,7 +50,7 @@ def test_route_tip_sends_every_point_well_inside_a_district_to_it(
     wrong = []
     for code, lat, lon in inside_points(boston_boundaries()):
         route = route_tip(session, category_code="drugs", lat=lat, lon=lon, location_text=None)
-        if (route.queue.code, route.district_id) != (code, ids[code]):
+        if (route.queue_code, route.district_id) != (code, ids[code]):
             wrong.append(code)
     assert wrong == []
 
@@ -81,7 +81,7 @@ def test_single_and_bulk_routing_agree(boston: Flask, session: Session) -> None:
 def test_points_outside_the_city_go_to_triage(boston: Flask, session: Session) -> None:
     for lat, lon in OUTSIDE_POINTS:
         route = route_tip(session, category_code="theft", lat=lat, lon=lon, location_text=None)
-        assert route.queue.code == "triage" and route.district_id is None
+        assert route.queue_code == "triage" and route.district_id is None
         assert route.reason == "Map pin is outside every district; triage."
 
 
@@ -93,7 +93,7 @@ def test_place_text_routes_through_the_gazetteer(boston: Flask, session: Session
         lon=None,
         location_text="near the pond in Jamaica Plain",
     )
-    assert route.queue.code == "E13"
+    assert route.queue_code == "E13"
     assert route.location_source == "gazetteer"
     assert route.reason == "Place 'Jamaica Plain' is in district E13."
 
@@ -101,11 +101,11 @@ def test_place_text_routes_through_the_gazetteer(boston: Flask, session: Session
 def test_category_overrides_keep_the_district(boston: Flask, session: Session) -> None:
     code, lat, lon = inside_points(boston_boundaries(), per_district=0)[3]
     homicide = route_tip(session, category_code="homicide", lat=lat, lon=lon, location_text=None)
-    assert homicide.queue.code == "homicide" and homicide.district_id is not None
+    assert homicide.queue_code == "homicide" and homicide.district_id is not None
     conduct = route_tip(
         session, category_code="officer_conduct", lat=lat, lon=lon, location_text=None
     )
-    assert conduct.queue.code == "oversight"
+    assert conduct.queue_code == "oversight"
     assert conduct.reason.startswith("Category officer_conduct goes to the oversight queue")
     assert f"district {code}" in conduct.reason
 
@@ -119,7 +119,7 @@ def test_a_switched_off_queue_sends_tips_to_triage_saying_why(
     queue.is_active = False
     session.flush()
     route = route_tip(session, category_code="theft", lat=lat, lon=lon, location_text=None)
-    assert route.queue.code == "triage"
+    assert route.queue_code == "triage"
     assert route.reason.endswith(f"Queue {code} does not exist; sent to triage.")
     bulk = route_points(session, [lat], [lon])
     assert bulk[0].queue_code == "triage"
