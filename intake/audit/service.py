@@ -35,7 +35,13 @@ def record_event(
     tip_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an event to the chain. Call it last in a transaction: it holds the chain lock."""
+    """Append an event to the chain. Call it last in a transaction: it holds the chain lock.
+
+    Everything the transaction wrote before is flushed first, so its row locks are taken before
+    the chain lock: a request holding the chain lock then never waits for a row that another
+    request, itself waiting for the chain lock, holds (a deadlock on PostgreSQL).
+    """
+    session.flush()
     _lock_chain(session)
     # No autoflush: the one flush below writes this event with the rest of the transaction.
     with session.no_autoflush:

@@ -25,22 +25,23 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
-from intake.models import Message, Reporter, Tip, utcnow
+from intake.models import InboundEvent, Message, Reporter, Tip, utcnow
 from intake.submissions.rules import find_tip_number
 from intake.submissions.service import (
     DuplicateEventError,
+    FoundReporter,
     Sender,
     TipSubmission,
     _claim_event,
     add_followup,
+    create_tip,
     find_event,
     find_reporter,
-    submit_tip,
 )
 from webhooks.twilio_sms import keyword
 
@@ -167,13 +168,20 @@ def _reporter_for(
 
 
 def replay_outcome(
-    session: Session, keyring: Keyring, incoming: IncomingText, *, default_region: str = "US"
+    session: Session,
+    keyring: Keyring,
+    incoming: IncomingText,
+    *,
+    default_region: str = "US",
+    event: InboundEvent | None = None,
 ) -> Outcome:
-    """The answer to a redelivered event: the same kind of reply, nothing written."""
+    """The answer to a redelivered event (``event``: its record, if already loaded): the same
+    kind of reply, nothing written."""
     reporter = _reporter_for(session, keyring, incoming, default_region)
     opted_out = reporter is not None and reporter.is_opted_out
     language = _language_of_keyword(incoming.text) or (reporter.language if reporter else "en")
-    event = find_event(session, incoming.provider, incoming.event_id[:128])
+    if event is None:
+        event = find_event(session, incoming.provider, incoming.event_id[:128])
     tip = session.get(Tip, event.tip_id) if event is not None and event.tip_id else None
     if tip is None:
         word = keyword(incoming.text)
@@ -232,13 +240,22 @@ def _thread_for(
         )
         if tip is not None:
             return tip
-    latest = session.scalar(
-        select(func.max(Tip.last_tipster_activity_at)).where(Tip.reporter_id == reporter.id)
+    # The tip with the latest activity: usually open, and then it is the thread (one query).
+    latest_tip = session.scalar(
+        select(Tip)
+        .where(Tip.reporter_id == reporter.id)
+        .order_by(Tip.last_tipster_activity_at.desc(), Tip.created_at.desc())
+        .limit(1)
     )
-    if latest is None or now - latest > window:
+    if latest_tip is None:
+        return None
+    latest = latest_tip.last_tipster_activity_at
+    if now - latest > window:
         return None
     if reporter.last_seen_at > latest:  # NEW since the last activity
         return None
+    if latest_tip.status != "closed":
+        return latest_tip
     return session.scalar(
         select(Tip)
         .where(Tip.reporter_id == reporter.id, Tip.status != "closed")
@@ -252,10 +269,23 @@ def _is_photo_error(error: InvalidInputError) -> bool:
 
 
 def _add_followup(
-    session: Session, keyring: Keyring, tip: Tip, incoming: IncomingText
+    session: Session, keyring: Keyring, tip: Tip, incoming: IncomingText, now: datetime
 ) -> tuple[Message, int]:
     """Add the text (and images) to the thread; images that fail never cost the text."""
     images = incoming.images
+    if not images:
+        # Nothing that may fail alone: no savepoint (two statements) to fall back to.
+        message = add_followup(
+            session,
+            keyring,
+            tip,
+            incoming.text,
+            channel=incoming.channel,
+            provider=incoming.provider,
+            provider_message_id=incoming.event_id,
+            now=now,
+        )
+        return message, 0
     try:
         with session.begin_nested():
             message = add_followup(
@@ -267,6 +297,7 @@ def _add_followup(
                 provider=incoming.provider,
                 provider_message_id=incoming.event_id,
                 images=images,
+                now=now,
             )
         return message, len(images)
     except InvalidInputError as error:
@@ -281,29 +312,57 @@ def _add_followup(
         channel=incoming.channel,
         provider=incoming.provider,
         provider_message_id=incoming.event_id,
+        now=now,
     )
     return message, 0
 
 
 def _submit(
-    session: Session, keyring: Keyring, submission: TipSubmission, default_region: str
+    session: Session,
+    keyring: Keyring,
+    submission: TipSubmission,
+    default_region: str,
+    found: FoundReporter,
 ) -> tuple[Tip, int]:
-    """Submit a new tip; images that fail never cost the text."""
+    """Submit a new tip; images that fail never cost the text.
+
+    The event was looked up and the sender found (or not) by the caller in this transaction.
+    """
+    if not submission.images:
+        # Nothing that may fail alone: no savepoint (two statements) to fall back to.
+        tip, _ = create_tip(
+            session,
+            keyring,
+            submission,
+            default_region=default_region,
+            found_reporter=found,
+            event_checked=True,
+        )
+        return tip, 0
     try:
         with session.begin_nested():
-            created = submit_tip(session, keyring, submission, default_region=default_region)
-        images_stored = len(submission.images)
+            tip, _ = create_tip(
+                session,
+                keyring,
+                submission,
+                default_region=default_region,
+                found_reporter=found,
+                event_checked=True,
+            )
+        return tip, len(submission.images)
     except InvalidInputError as error:
-        if not (submission.images and submission.narrative.strip() and _is_photo_error(error)):
+        if not (submission.narrative.strip() and _is_photo_error(error)):
             raise
-        log.warning("sms tip images unreadable, text kept")
-        created = submit_tip(
-            session, keyring, replace(submission, images=()), default_region=default_region
-        )
-        images_stored = 0
-    tip = session.get(Tip, created.tip_id)
-    assert tip is not None
-    return tip, images_stored
+    log.warning("sms tip images unreadable, text kept")
+    tip, _ = create_tip(
+        session,
+        keyring,
+        replace(submission, images=()),
+        default_region=default_region,
+        found_reporter=found,
+        event_checked=True,
+    )
+    return tip, 0
 
 
 def handle_incoming(
@@ -320,9 +379,14 @@ def handle_incoming(
     Raises InvalidInputError when the sender's address is unusable or the text too long.
     """
     now = now or utcnow()
-    if is_redelivery(session, incoming.provider, incoming.event_id):
-        return replay_outcome(session, keyring, incoming, default_region=default_region)
-    reporter = _reporter_for(session, keyring, incoming, default_region)
+    event_key = incoming.event_id[:128]
+    # The one lookup of this event in the request; the pipeline is told it was not there.
+    seen = find_event(session, incoming.provider, event_key)
+    if seen is not None:
+        return replay_outcome(session, keyring, incoming, default_region=default_region, event=seen)
+    found = find_reporter(session, keyring, incoming.channel, incoming.sender, default_region)
+    # A crypto-shredded reporter has no identity left: nothing to thread with.
+    reporter = found if found is not None and found.wrapped_key is not None else None
     opted_out = reporter is not None and reporter.is_opted_out
     language = _language_of_keyword(incoming.text) or (
         reporter.language if reporter and reporter.language else "en"
@@ -332,7 +396,7 @@ def handle_incoming(
     if word == START and not opted_out:
         word = None  # "yes" / "start" from someone not opted out is an ordinary answer
     if word is not None:
-        if _claim_event(session, incoming.provider, incoming.event_id[:128]) is None:
+        if not _claim_event(session, incoming.provider, event_key):
             return replay_outcome(session, keyring, incoming, default_region=default_region)
         return _apply_keyword(session, word, reporter, language, now)
 
@@ -344,13 +408,13 @@ def handle_incoming(
         _thread_for(session, reporter, incoming.text, window, now) if reporter is not None else None
     )
     if tip is not None:
-        event = _claim_event(session, incoming.provider, incoming.event_id[:128])
-        if event is None:
+        if not _claim_event(session, incoming.provider, event_key, tip_id=tip.id):
             return replay_outcome(session, keyring, incoming, default_region=default_region)
-        event.tip_id = tip.id
-        _, images_stored = _add_followup(session, keyring, tip, incoming)
         assert reporter is not None
-        reporter.last_seen_at = tip.last_tipster_activity_at
+        # Written before the follow-up's audit event, which must stay last (see record_event).
+        # See the module docstring: last_seen_at equal to the activity means "no NEW since".
+        reporter.last_seen_at = now
+        _, images_stored = _add_followup(session, keyring, tip, incoming, now)
         kind = FOLLOWUP
     else:
         submission = TipSubmission(
@@ -367,15 +431,13 @@ def handle_incoming(
             provider_event_id=incoming.event_id,
         )
         try:
-            tip, images_stored = _submit(session, keyring, submission, default_region)
+            # The pipeline marks the reporter seen at the tip's activity (see the docstring).
+            tip, images_stored = _submit(
+                session, keyring, submission, default_region, FoundReporter(found)
+            )
         except DuplicateEventError:
             return replay_outcome(session, keyring, incoming, default_region=default_region)
-        reporter = tip.reporter
-        assert reporter is not None
-        # See the module docstring: last_seen_at equal to the activity means "no NEW since".
-        reporter.last_seen_at = tip.last_tipster_activity_at
         kind = NEW_TIP
-    session.flush()
     images_failed = incoming.images_failed + len(incoming.images) - images_stored
     log.info(
         "%s tip %s %s images=%d images_failed=%d",

@@ -14,11 +14,12 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 import phonenumbers
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from intake import crypto
 from intake.attachments.rules import AttachmentError
@@ -27,7 +28,7 @@ from intake.audit.service import record_event
 from intake.classify.service import classify_tip, reassess_urgency
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError, NotFoundError
-from intake.models import URGENCY_RANK, InboundEvent, Message, Reporter, Tip, utcnow
+from intake.models import URGENCY_RANK, Base, InboundEvent, Message, Reporter, Tip, utcnow
 from intake.outbound.service import enqueue_supervisor_alert
 from intake.routing.service import route_tip
 from intake.submissions.rules import (
@@ -100,6 +101,14 @@ class TipSubmission:
     source_url: str | None = None
     source_posted_at: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FoundReporter:
+    """A caller's own lookup of the submission's sender (:func:`find_reporter`) in this
+    transaction, so the pipeline does not look again; ``reporter`` None: nobody yet."""
+
+    reporter: Reporter | None
 
 
 @dataclass(frozen=True)
@@ -182,37 +191,125 @@ def find_reporter(
     )
 
 
+def _insert_unless_present(session: Session, row: Base) -> bool:
+    """INSERT ``row`` unless a unique key already holds it (then nothing is written): False.
+
+    ON CONFLICT DO NOTHING gives the race-safety of a savepoint around a plain INSERT without its
+    two extra statements: on PostgreSQL a concurrent insert of the same key waits for the other
+    transaction and then does nothing; on SQLite whole transactions are serialised anyway.
+    """
+    mapper = inspect(type(row))
+    values: dict[str, Any] = {}
+    for attr in mapper.column_attrs:
+        value = row.__dict__.get(attr.key)
+        if value is not None:  # unset: the column default applies, as the ORM would do
+            values[attr.columns[0].name] = value
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING tells whether a row was written (the driver's rowcount may be -1 here).
+    table = cast(Table, mapper.local_table)
+    statement = insert(table).values(values).on_conflict_do_nothing()
+    written = session.execute(statement.returning(*table.primary_key.columns)).first()
+    return written is not None
+
+
+def _adopt(session: Session, row: Base) -> None:
+    """Make a row just written by :func:`_insert_unless_present` persistent in the session."""
+    make_transient_to_detached(row)
+    session.add(row)
+
+
+@dataclass
+class _ResolvedReporter:
+    reporter: Reporter | None
+    is_new: bool
+    identity: dict[str, str]
+
+
 def _resolve_reporter(
     session: Session,
     keyring: Keyring,
     submission: TipSubmission,
     language: str,
     default_region: str,
-) -> Reporter | None:
+    now: datetime,
+    found: FoundReporter | None,
+) -> _ResolvedReporter:
+    """Find or create the sender's reporter; a found one is changed only by _refresh_reporter."""
     identity, index_input = _identity_of(submission, default_region)
     if not identity:
-        return None
+        return _ResolvedReporter(None, False, identity)
     digest = address_index(keyring, submission.channel, index_input) if index_input else None
-    reporter = None
-    if digest is not None:
-        reporter = session.scalar(
-            select(Reporter).where(
-                Reporter.channel == submission.channel, Reporter.address_index == digest
-            )
+    reporter = found.reporter if found is not None else None
+    if found is None and digest is not None:
+        reporter = _reporter_by_index(session, submission.channel, digest)
+    if reporter is not None and reporter.wrapped_key is not None:
+        return _ResolvedReporter(reporter, False, identity)
+    reporter, is_new = _new_reporter(
+        session, keyring, submission.channel, digest, identity, language, now
+    )
+    return _ResolvedReporter(reporter, is_new, identity)
+
+
+def _refresh_reporter(
+    keyring: Keyring, resolved: _ResolvedReporter, language: str, now: datetime
+) -> None:
+    """Bring a known reporter up to date, writing only what changed (an UPDATE that rewrites
+    the same identity under a new nonce costs a statement and says nothing new)."""
+    reporter = resolved.reporter
+    if reporter is None or resolved.is_new:
+        return
+    known = read_identity(keyring, reporter)
+    merged = {**known, **resolved.identity}
+    if merged != known:
+        reporter.address_ct = reporter.seal_text(
+            keyring, "reporter", "address", reporter.id, json.dumps(merged, sort_keys=True)
         )
-    if reporter is None or reporter.wrapped_key is None:
-        reporter = Reporter(channel=submission.channel, address_index=digest, language=language)
-        reporter.create_data_key(keyring)
-        session.add(reporter)
-    else:
-        known = read_identity(keyring, reporter)
-        identity = {**known, **identity}
-        reporter.last_seen_at = utcnow()
+    if reporter.language != language:
         reporter.language = language
+    reporter.last_seen_at = now
+
+
+def _reporter_by_index(session: Session, channel: str, digest: str) -> Reporter | None:
+    return session.scalar(
+        select(Reporter).where(Reporter.channel == channel, Reporter.address_index == digest)
+    )
+
+
+def _new_reporter(
+    session: Session,
+    keyring: Keyring,
+    channel: str,
+    digest: str | None,
+    identity: dict[str, str],
+    language: str,
+    now: datetime,
+) -> tuple[Reporter | None, bool]:
+    """A new reporter (True), or the one a concurrent request has just created for the same
+    address (False; None if that one is crypto-shredded: the tip stands without a reporter)."""
+    reporter = Reporter(
+        channel=channel,
+        address_index=digest,
+        language=language,
+        is_opted_out=False,
+        created_at=now,
+        last_seen_at=now,
+    )
+    reporter.create_data_key(keyring)
     reporter.address_ct = reporter.seal_text(
         keyring, "reporter", "address", reporter.id, json.dumps(identity, sort_keys=True)
     )
-    return reporter
+    if digest is None:
+        session.add(reporter)  # nothing unique to race on
+        return reporter, True
+    if _insert_unless_present(session, reporter):
+        _adopt(session, reporter)
+        return reporter, True
+    # Lost a race with another text from the same new address: that reporter is this sender.
+    existing = _reporter_by_index(session, channel, digest)
+    if existing is None or existing.wrapped_key is None:
+        return None, False
+    return existing, False
 
 
 def read_identity(keyring: Keyring, reporter: Reporter) -> dict[str, str]:
@@ -241,7 +338,7 @@ def _event_key(keyring: Keyring, submission: TipSubmission) -> tuple[str, str] |
 
 def _replay(
     session: Session, keyring: Keyring, event: InboundEvent, submission: TipSubmission
-) -> SubmittedTip:
+) -> tuple[Tip, SubmittedTip]:
     tip = session.get(Tip, event.tip_id) if event.tip_id else None
     if tip is None:
         raise DuplicateEventError(None)
@@ -253,7 +350,7 @@ def _replay(
         ).decode()
     if receipt is None:
         raise DuplicateEventError(tip.id)
-    return SubmittedTip(
+    return tip, SubmittedTip(
         tip.id,
         tip.tip_number,
         receipt,
@@ -265,16 +362,24 @@ def _replay(
     )
 
 
-def _claim_event(session: Session, provider: str, event_key: str) -> InboundEvent | None:
-    """Insert the idempotency record; None if another request already holds it."""
-    event = InboundEvent(provider=provider, event_key=event_key)
-    try:
-        with session.begin_nested():
-            session.add(event)
-            session.flush()
-    except IntegrityError:
-        return None
-    return event
+def _claim_event(
+    session: Session,
+    provider: str,
+    event_key: str,
+    *,
+    tip_id: uuid.UUID | None = None,
+    replay_ct: bytes | None = None,
+) -> bool:
+    """Insert the idempotency record (with its tip, which must be written already); False if
+    another request already holds it (after waiting for that request's transaction to end)."""
+    event = InboundEvent(
+        provider=provider,
+        event_key=event_key,
+        tip_id=tip_id,
+        replay_ct=replay_ct,
+        received_at=utcnow(),
+    )
+    return _insert_unless_present(session, event)
 
 
 def find_event(session: Session, provider: str, event_key: str) -> InboundEvent | None:
@@ -318,13 +423,41 @@ def _unique_tip_number(session: Session) -> str:
 
 
 def submit_tip(
-    session: Session, keyring: Keyring, submission: TipSubmission, *, default_region: str = "US"
+    session: Session,
+    keyring: Keyring,
+    submission: TipSubmission,
+    *,
+    default_region: str = "US",
+    found_reporter: FoundReporter | None = None,
+    event_checked: bool = False,
 ) -> SubmittedTip:
     """Create a tip from any channel. Flushes; the caller commits.
 
     Raises InvalidInputError for bad input, DuplicateEventError for a provider redelivery.
     A repeated idempotency key returns the first submission's tip number and receipt.
+    ``found_reporter``: the caller already looked the sender up in this transaction;
+    ``event_checked``: the caller already found no record of this provider event in it.
     """
+    return create_tip(
+        session,
+        keyring,
+        submission,
+        default_region=default_region,
+        found_reporter=found_reporter,
+        event_checked=event_checked,
+    )[1]
+
+
+def create_tip(
+    session: Session,
+    keyring: Keyring,
+    submission: TipSubmission,
+    *,
+    default_region: str = "US",
+    found_reporter: FoundReporter | None = None,
+    event_checked: bool = False,
+) -> tuple[Tip, SubmittedTip]:
+    """:func:`submit_tip`, also giving the tip row (the caller needs no query to reload it)."""
     _validate(submission)
     # Classify before touching the database: on SQLite the first query takes the write lock.
     classification = classify_tip(session, submission.narrative)
@@ -332,15 +465,9 @@ def submit_tip(
     if language in ("und", ""):
         language = "en"
     event_ref = _event_key(keyring, submission)
-    event = None
-    if event_ref is not None:
+    if event_ref is not None and not event_checked:
         existing = find_event(session, *event_ref)
         if existing is not None:
-            return _replay(session, keyring, existing, submission)
-        event = _claim_event(session, *event_ref)
-        if event is None:  # a concurrent request won the race
-            existing = find_event(session, *event_ref)
-            assert existing is not None
             return _replay(session, keyring, existing, submission)
 
     route = route_tip(
@@ -352,11 +479,14 @@ def submit_tip(
         location_text=submission.location_text or submission.narrative,
         point_kind=submission.point_kind,
     )
-    reporter = _resolve_reporter(session, keyring, submission, language, default_region)
+    now = utcnow()
+    resolved = _resolve_reporter(
+        session, keyring, submission, language, default_region, now, found_reporter
+    )
+    reporter = resolved.reporter
 
     tip_number = _unique_tip_number(session)
     receipt = new_receipt()
-    now = utcnow()
     tip = Tip(
         tip_number=tip_number,
         receipt_digest=crypto.receipt_digest(keyring, tip_number, receipt),
@@ -396,6 +526,25 @@ def submit_tip(
         keyring, "tip", "source_url", tip.id, submission.source_url or None
     )
     session.add(tip)
+    if event_ref is not None:
+        replay_ct = None
+        if submission.idempotency_key and event_ref[0] in ("web", "api"):
+            key = crypto.derive_sealing_key(keyring, submission.idempotency_key)
+            replay_ct = crypto.seal(
+                key, receipt.encode(), crypto.aad_for("inbound_event", "replay", event_ref[1])
+            )
+        session.flush()  # the event row refers to the tip row
+        if not _claim_event(session, *event_ref, tip_id=tip.id, replay_ct=replay_ct):
+            # A concurrent request with the same event committed first: take this tip back
+            # (nothing else is written yet) and answer as for a redelivery.
+            session.delete(tip)
+            if resolved.is_new and reporter is not None:
+                session.delete(reporter)
+            session.flush()
+            existing = find_event(session, *event_ref)
+            assert existing is not None
+            return _replay(session, keyring, existing, submission)
+    _refresh_reporter(keyring, resolved, language, now)
     for image in submission.images:
         try:
             attach_image(session, keyring, tip, image)
@@ -404,13 +553,6 @@ def submit_tip(
                 fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
             ) from None
 
-    if event is not None:
-        event.tip = tip
-        if submission.idempotency_key and event.provider in ("web", "api"):
-            key = crypto.derive_sealing_key(keyring, submission.idempotency_key)
-            event.replay_ct = crypto.seal(
-                key, receipt.encode(), crypto.aad_for("inbound_event", "replay", event.event_key)
-            )
     if tip.urgency == "emergency":
         enqueue_supervisor_alert(session, tip, queue_code=route.queue_code)
     record_event(
@@ -432,7 +574,7 @@ def submit_tip(
         route.queue_code,
         tip.urgency,
     )
-    return SubmittedTip(
+    return tip, SubmittedTip(
         tip.id,
         tip_number,
         receipt,
@@ -508,8 +650,13 @@ def add_followup(
     provider: str | None = None,
     provider_message_id: str | None = None,
     images: tuple[bytes, ...] = (),
+    now: datetime | None = None,
 ) -> Message:
-    """Add the tipster's message to a tip's thread; escalates the tip if it reports danger now."""
+    """Add the tipster's message to a tip's thread; escalates the tip if it reports danger now.
+
+    ``now`` becomes the tip's last tipster activity (a caller that marks the reporter with the
+    same instant passes it).
+    """
     if not body.strip() and not images:
         raise InvalidInputError(fields={"body": ["Write a message."]})
     if len(body) > NARRATIVE_MAX:
@@ -531,7 +678,7 @@ def add_followup(
             raise InvalidInputError(
                 fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
             ) from None
-    now = utcnow()
+    now = now or utcnow()
     tip.last_tipster_activity_at = now
     tip.updated_at = now
     urgency, evidence = reassess_urgency(body, tip.language)
@@ -541,7 +688,6 @@ def add_followup(
         tip.urgency_evidence = sorted({*tip.urgency_evidence, *evidence})
         if urgency == "emergency":
             enqueue_supervisor_alert(session, tip, reason="follow-up reports an emergency")
-    session.flush()
     record_event(
         session,
         "tip.followup",
