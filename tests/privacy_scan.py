@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
@@ -32,20 +34,42 @@ def find_in_database(session: Session, needles: Iterable[str]) -> list[str]:
     return hits
 
 
+_SCAN_FILES = """
+import json, sys
+paths, needles = json.loads(sys.stdin.read())
+hits = []
+for path in paths:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        continue
+    name = path.rsplit("/", 1)[-1]
+    for needle in needles:
+        if needle.encode() in data or needle.encode("utf-16-le") in data:
+            hits.append(f"{name}: {needle!r}")
+print(json.dumps(hits))
+"""
+
+
 def find_in_sqlite_files(database_url: str, needles: Iterable[str]) -> list[str]:
-    """Needles found in the raw bytes of a SQLite database, its WAL and journal."""
+    """Needles found in the raw bytes of a SQLite database, its WAL and journal.
+
+    The files are read by a child process: closing any descriptor of a database file drops every
+    POSIX lock this process holds on it, and SQLite's own connections here rely on those locks.
+    """
     if not database_url.startswith("sqlite:///"):
         return []
-    path = Path(database_url.removeprefix("sqlite:///"))
-    hits: list[str] = []
-    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-journal")):
-        if candidate.exists():
-            data = candidate.read_bytes()
-            hits.extend(
-                f"{candidate.name}: {n!r}"
-                for n in needles
-                if n and (n.encode() in data or n.encode("utf-16-le") in data)
-            )
+    path = database_url.removeprefix("sqlite:///")
+    paths = [path, f"{path}-wal", f"{path}-journal"]
+    result = subprocess.run(
+        [sys.executable, "-c", _SCAN_FILES],
+        input=json.dumps([paths, [n for n in needles if n]]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    hits: list[str] = json.loads(result.stdout)
     return hits
 
 

@@ -90,6 +90,8 @@ def test_no_identity_narrative_address_or_agent_is_stored_or_logged(
     # The scan can see stored text: the tip number is kept in clear and is found.
     assert find_in_database(session, [created["tip_number"]])
     assert find_in_database(session, needles) == []
+    if database_url.startswith("sqlite"):  # the file scan sees stored text too
+        assert find_in_sqlite_files(database_url, [created["tip_number"]])
     assert find_in_sqlite_files(database_url, needles) == []
     assert find_in_text(caplog.text, needles) == []
 
