@@ -224,7 +224,8 @@ def _place_tip(session: Session, tip: Tip, lat: float, lon: float) -> None:
     )
     old_queue = tip.queue.code
     tip.lat, tip.lon, tip.location_source = route.lat, route.lon, route.location_source
-    tip.district_id, tip.queue_id, tip.routing_reason = route.district_id, route.queue_id, route.reason
+    tip.district_id, tip.queue_id = route.district_id, route.queue_id
+    tip.routing_reason = route.reason
     session.flush()
     session.expire(tip, ["queue"])  # the relationship still holds the old queue object
     record_event(

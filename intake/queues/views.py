@@ -14,9 +14,9 @@ from typing import Any
 from flask import Flask, Response, url_for
 
 from intake import accepts_base64_uploads, access
-from intake.api import Blueprint, api
+from intake.api import Blueprint
 from intake.errors import InvalidInputError
-from intake.extensions import csrf, db, get_keyring, get_settings
+from intake.extensions import db, get_keyring, get_settings
 from intake.models import User
 from intake.queues import service
 from intake.queues.rules import FORWARD_ROLES, SUPERVISOR, WORKSPACE_ROLES
@@ -285,28 +285,6 @@ def create_forward(data: dict[str, Any]) -> Any:
     }
 
 
-def _guard_once(blueprint: Any, rule: access.AccessRule) -> None:
-    # Blueprints are module objects shared by every app the process builds (tests build
-    # several); a blueprint takes no new hooks once registered, and one guard is enough.
-    if rule.guard is not None and not getattr(blueprint, "_intake_guarded", False):
-        blueprint.before_request(rule.guard)
-        blueprint._intake_guarded = True
-
-
-def _register_api(app: Flask, blueprint: Blueprint, rule: access.AccessRule) -> None:
-    # Bearer-token callers carry no cookie, so there is no session to forge: no CSRF here.
-    csrf.exempt(blueprint)
-    _guard_once(blueprint, rule)
-    api.register_blueprint(blueprint)
-    app.extensions.setdefault("intake.access", {})[blueprint.name] = rule
-
-
-def _register_pages(app: Flask, blueprint: Any, rule: access.AccessRule) -> None:
-    _guard_once(blueprint, rule)
-    access.register(app, blueprint, access.AccessRule(rule.kind, rule.roles))
-    app.extensions["intake.access"][blueprint.name] = rule
-
-
 def register_staff(app: Flask) -> None:
     """Register the staff API and pages, each blueprint with its access rule."""
     from intake.models.staff import ROLES
@@ -316,14 +294,14 @@ def register_staff(app: Flask) -> None:
     from intake.staff.pages import account_bp
     from intake.staff.pages import bp as auth_bp
 
-    _register_api(app, bp, staff_rule(WORKSPACE_ROLES))
-    _register_api(app, audit_bp, staff_rule((SUPERVISOR,)))
-    _register_api(app, reveal_bp, staff_rule((SUPERVISOR,)))
-    _register_api(app, forwards_bp, staff_rule(FORWARD_ROLES))
+    access.register_api(app, bp, staff_rule(WORKSPACE_ROLES))
+    access.register_api(app, audit_bp, staff_rule((SUPERVISOR,)))
+    access.register_api(app, reveal_bp, staff_rule((SUPERVISOR,)))
+    access.register_api(app, forwards_bp, staff_rule(FORWARD_ROLES))
     # Login pages are for people not yet authenticated; they are rate-limited.
     access.register(app, auth_bp, access.PUBLIC)
-    _register_pages(app, pages_bp, staff_rule(WORKSPACE_ROLES))
-    _register_pages(app, forward_pages_bp, staff_rule(FORWARD_ROLES))
-    _register_pages(app, audit_pages_bp, staff_rule((SUPERVISOR,)))
+    access.register(app, pages_bp, staff_rule(WORKSPACE_ROLES))
+    access.register(app, forward_pages_bp, staff_rule(FORWARD_ROLES))
+    access.register(app, audit_pages_bp, staff_rule((SUPERVISOR,)))
     # Every role has an account page; it is where administrators land.
-    _register_pages(app, account_bp, staff_rule(ROLES))
+    access.register(app, account_bp, staff_rule(ROLES))
