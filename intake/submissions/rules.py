@@ -26,8 +26,15 @@ def _group(code: str, size: int = 4) -> str:
 
 
 def new_tip_number() -> str:
-    """A new tip number in display form, like ``K7QM-4821``."""
-    return _group(_random_code(TIP_NUMBER_LENGTH))
+    """A new tip number in display form, like ``K7QM-4821``; always holds a digit.
+
+    The digit lets a number written without its dash be told from an ordinary eight-letter word
+    in a text message (:func:`find_tip_number`).
+    """
+    while True:
+        code = _random_code(TIP_NUMBER_LENGTH)
+        if any(ch.isdigit() for ch in code):
+            return _group(code)
 
 
 def new_receipt() -> str:
@@ -56,8 +63,9 @@ def normalise_receipt(value: str) -> str | None:
 
 def find_tip_number(text: str) -> str | None:
     """A tip number mentioned inside a message ("about K7QM-4821 ..."), if any."""
-    for match in re.finditer(r"\b([0-9A-Za-z]{4})[\s\-]?([0-9A-Za-z]{4})\b", text):
-        candidate = normalise_tip_number(match.group(1) + match.group(2))
-        if candidate and any(ch.isdigit() for ch in candidate):
+    for match in re.finditer(r"\b([0-9A-Za-z]{4})([\s\-]?)([0-9A-Za-z]{4})\b", text):
+        candidate = normalise_tip_number(match.group(1) + match.group(3))
+        # Written with its dash it is a tip number; run together it needs a digit to be one.
+        if candidate and (match.group(2) == "-" or any(ch.isdigit() for ch in candidate)):
             return candidate
     return None

@@ -31,3 +31,15 @@ def test_normalisation_forgives_case_spaces_and_lookalikes() -> None:
 def test_a_tip_number_is_found_inside_a_message() -> None:
     assert rules.find_tip_number("about tip k7qm-4821, he moved") == "K7QM-4821"
     assert rules.find_tip_number("hello there friend") is None
+
+
+def test_every_new_tip_number_can_be_found_in_a_message() -> None:
+    for _ in range(500):
+        number = rules.new_tip_number()
+        assert rules.find_tip_number(f"more about {number} please") == number
+        assert rules.find_tip_number(f"more about {number.replace('-', '')}") == number
+
+
+def test_a_dashed_number_without_digits_is_still_found() -> None:
+    assert rules.find_tip_number("re FCBP-EBSS: he is back") == "FCBP-EBSS"
+    assert rules.find_tip_number("tonight everybody outside") is None
