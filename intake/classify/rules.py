@@ -158,6 +158,9 @@ class _Index:
     prefix: dict[str, list[_Entry]] = field(default_factory=dict)
     max_prefix: int = 0
     min_prefix: int = 99
+    # word -> its candidate phrases; the same words recur in every tip, and the lists never change
+    # once the index is built.
+    memo: dict[str, list[_Entry]] = field(default_factory=dict)
 
 
 def _split_items(spec: str) -> Iterable[str]:
@@ -252,7 +255,49 @@ def _word_matches(pattern: str, word: str) -> bool:
     return word == pattern or (len(pattern) > 2 and word in (pattern + "s", pattern + "es"))
 
 
+@lru_cache(maxsize=65536)
+def _matcher(pattern: str) -> tuple[str, frozenset[str] | str]:
+    """A pattern compiled once: the exact words it accepts, or the prefix it needs."""
+    if pattern == "#":
+        return ("digit", "")
+    if pattern.endswith("*"):
+        return ("prefix", pattern[:-1])
+    accepted = {pattern}
+    if len(pattern) > 2:
+        accepted.update((pattern + "s", pattern + "es"))
+    return ("exact", frozenset(accepted))
+
+
+def _rest_matches(patterns: tuple[str, ...], words: list[str], i: int) -> bool:
+    """Whether the phrase's words after the first match the text from position ``i``.
+
+    Same answers as :func:`_word_matches` word by word, without a call per word: this runs for
+    every candidate phrase at every position, the hot loop of classification.
+    """
+    for k in range(1, len(patterns)):
+        kind, data = _matcher(patterns[k])
+        word = words[i + k]
+        if kind == "exact":
+            if word not in data:
+                return False
+        elif kind == "prefix":
+            if not word.startswith(data):  # type: ignore[arg-type]
+                return False
+        elif not word.isdigit():
+            return False
+    return True
+
+
 def _candidates(index: _Index, word: str) -> list[_Entry]:
+    cached = index.memo.get(word)
+    if cached is None:
+        cached = _find_candidates(index, word)
+        if len(index.memo) < 50_000:
+            index.memo[word] = cached
+    return cached
+
+
+def _find_candidates(index: _Index, word: str) -> list[_Entry]:
     found: list[_Entry] = []
     hit = index.exact.get(word)
     if hit:
@@ -300,9 +345,7 @@ def _scan(tokens: list[_Token], index: _Index) -> list[_Hit]:
             size = len(entry.words)
             if i + size > n or blocked_until.get(entry.group, 0) > i:
                 continue
-            if size > 1 and not all(
-                _word_matches(p, words[i + k]) for k, p in enumerate(entry.words[1:], 1)
-            ):
+            if size > 1 and not _rest_matches(entry.words, words, i):
                 continue
             current = best.get(entry.group)
             if current is None or size > current[0]:
