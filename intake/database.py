@@ -125,7 +125,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def init_database(app: Flask) -> None:
-    """Bind Flask-SQLAlchemy and apply per-dialect settings."""
+    """Bind Flask-SQLAlchemy, apply per-dialect settings, chain audit events at commit."""
+    from intake.audit.service import install_chain_hooks
+
+    install_chain_hooks()
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,9 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
 
 
+_PENDING = "intake.audit_pending"
+
+
 def record_event(
     session: Session,
     action: str,
@@ -35,45 +39,67 @@ def record_event(
     tip_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an event to the chain. Call it last in a transaction: it holds the chain lock.
+    """Add an event to the chain when the transaction commits.
 
-    Everything the transaction wrote before is flushed first, so its row locks are taken before
-    the chain lock: a request holding the chain lock then never waits for a row that another
-    request, itself waiting for the chain lock, holds (a deadlock on PostgreSQL).
+    The event gets its place in the chain (``seq``, ``prev_hash``, ``hash``) in the session's
+    ``before_commit``, after every other row of the transaction is written: the chain lock is then
+    held only for the final flush and the commit, and a request holding it never waits for a row
+    that another request, itself waiting for the chain lock, holds (a deadlock on PostgreSQL).
+    A transaction that rolls back appends nothing.
     """
-    session.flush()
-    _lock_chain(session)
-    # No autoflush: the one flush below writes this event with the rest of the transaction.
-    with session.no_autoflush:
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
-    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
-    created_at = utcnow()
-    details = dict(details or {})
     event = AuditEvent(
-        seq=seq,
-        created_at=created_at,
+        created_at=utcnow(),
         actor_kind=actor_kind,
         actor_user_id=actor_user_id,
         action=action,
         tip_id=tip_id,
-        details=details,
-        prev_hash=prev_hash,
-        hash=event_hash(
+        details=dict(details or {}),
+    )
+    session.info.setdefault(_PENDING, []).append(event)
+    return event
+
+
+def _append_pending(session: Session) -> None:
+    """Chain the transaction's pending events, in the order they were recorded, then add them."""
+    pending: list[AuditEvent] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    session.flush()  # every other row first: their locks are taken before the chain's
+    _lock_chain(session)
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    for event in pending:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev_hash
+        event.hash = event_hash(
             prev_hash=prev_hash,
             seq=seq,
-            created_at=created_at,
-            actor_kind=actor_kind,
-            actor_user_id=actor_user_id,
-            action=action,
-            tip_id=tip_id,
-            details=details,
-        ),
-    )
-    session.add(event)
-    session.flush()
-    return event
+            created_at=event.created_at,
+            actor_kind=event.actor_kind,
+            actor_user_id=event.actor_user_id,
+            action=event.action,
+            tip_id=event.tip_id,
+            details=event.details,
+        )
+        prev_hash = event.hash
+        session.add(event)
+
+
+def _forget_pending(session: Session, *_: Any) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install_chain_hooks() -> None:
+    """Make every session chain its recorded events at commit and forget them on rollback.
+
+    Every session, whoever creates it (requests, CLI commands, workers, tests), needs them, so
+    they go on the Session class; create_app calls this, and calling it again changes nothing.
+    """
+    if not sa_event.contains(Session, "before_commit", _append_pending):
+        sa_event.listen(Session, "before_commit", _append_pending)
+        sa_event.listen(Session, "after_rollback", _forget_pending)
 
 
 @dataclass(frozen=True)
