@@ -272,10 +272,9 @@ def _add_followup(
     session: Session, keyring: Keyring, tip: Tip, incoming: IncomingText, now: datetime
 ) -> tuple[Message, int]:
     """Add the text (and images) to the thread; images that fail never cost the text."""
-    images = incoming.images
-    if not images:
-        # Nothing that may fail alone: no savepoint (two statements) to fall back to.
-        message = add_followup(
+
+    def add(images: tuple[bytes, ...]) -> Message:
+        return add_followup(
             session,
             keyring,
             tip,
@@ -283,38 +282,22 @@ def _add_followup(
             channel=incoming.channel,
             provider=incoming.provider,
             provider_message_id=incoming.event_id,
+            images=images,
             now=now,
         )
-        return message, 0
+
+    if not incoming.images:
+        # Nothing that may fail alone: no savepoint (two statements) to fall back to.
+        return add(()), 0
     try:
         with session.begin_nested():
-            message = add_followup(
-                session,
-                keyring,
-                tip,
-                incoming.text,
-                channel=incoming.channel,
-                provider=incoming.provider,
-                provider_message_id=incoming.event_id,
-                images=images,
-                now=now,
-            )
-        return message, len(images)
+            message = add(incoming.images)
+        return message, len(incoming.images)
     except InvalidInputError as error:
-        if not (images and incoming.text.strip() and _is_photo_error(error)):
+        if not (incoming.text.strip() and _is_photo_error(error)):
             raise
     log.warning("tip %s: follow-up images unreadable, text kept", tip.tip_number)
-    message = add_followup(
-        session,
-        keyring,
-        tip,
-        incoming.text,
-        channel=incoming.channel,
-        provider=incoming.provider,
-        provider_message_id=incoming.event_id,
-        now=now,
-    )
-    return message, 0
+    return add(()), 0
 
 
 def _submit(
