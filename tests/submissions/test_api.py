@@ -261,3 +261,20 @@ def test_unknown_api_path_is_a_json_404(client) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_repeated_tip_number_saves_nothing_and_a_retry_succeeds(client, session, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from intake.submissions import service
+
+    first = submit(client).get_json()
+    monkeypatch.setattr(service, "new_tip_number", lambda: first["tip_number"])
+    with pytest.raises(IntegrityError):
+        submit(client, narrative="A second tip that draws the same number")
+    session.rollback()
+    assert _count(session, Tip) == 1
+    assert _count(session, AuditEvent) == 1
+    monkeypatch.undo()
+    assert submit(client, narrative="A second tip that draws the same number").status_code == 201
+    assert _count(session, Tip) == 2
