@@ -216,12 +216,12 @@ def _apply_keyword(
         if reporter is not None:
             reporter.is_opted_out = True
         # The provider confirms STOP itself and refuses anything we send afterwards.
-        log.info("sms opt-out recorded known_sender=%s", reporter is not None)
+        log.info("opt-out recorded known_sender=%s", reporter is not None)
         return Outcome(STOP, None, language)
     if word == START:
         assert reporter is not None
         reporter.is_opted_out = False
-        log.info("sms opt-in recorded")
+        log.info("opt-in recorded")
         return Outcome(START, reply_text(START, language), language)
     opted_out = reporter is not None and reporter.is_opted_out
     if word == NEW and reporter is not None:
@@ -336,7 +336,7 @@ def _submit(
     except InvalidInputError as error:
         if not (submission.narrative.strip() and _is_photo_error(error)):
             raise
-    log.warning("sms tip images unreadable, text kept")
+    log.warning("new tip images unreadable, text kept")
     tip, _ = create_tip(
         session,
         keyring,
