@@ -170,6 +170,9 @@ def register_security(app: Flask, settings: Settings) -> None:
             limit = settings.max_upload_bytes + 64 * 1024
         elif getattr(view, BASE64_UPLOADS, False):
             limit = settings.max_upload_bytes * 4 // 3 + 64 * 1024
+        elif request.path.startswith("/webhooks/"):
+            # A provider batches many events in one post and retries a refused one for days.
+            limit = settings.max_webhook_bytes
         else:
             limit = settings.max_json_bytes
         if request.content_length is not None and request.content_length > limit:

@@ -52,6 +52,7 @@ class Settings:
     trusted_proxy_count: int = 0
     max_upload_bytes: int = 10 * 1024 * 1024
     max_json_bytes: int = 64 * 1024
+    max_webhook_bytes: int = 1024 * 1024
     log_level: str = "INFO"
     conversation_window_hours: int = 24
     default_region: str = "US"
@@ -135,6 +136,9 @@ def load_settings(
             env_vars.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)), "MAX_UPLOAD_BYTES"
         ),
         max_json_bytes=_int(env_vars.get("MAX_JSON_BYTES", str(64 * 1024)), "MAX_JSON_BYTES"),
+        max_webhook_bytes=_int(
+            env_vars.get("MAX_WEBHOOK_BYTES", str(1024 * 1024)), "MAX_WEBHOOK_BYTES"
+        ),
         log_level=env_vars.get("LOG_LEVEL", "INFO").upper(),
         conversation_window_hours=_int(
             env_vars.get("CONVERSATION_WINDOW_HOURS", "24"), "CONVERSATION_WINDOW_HOURS"

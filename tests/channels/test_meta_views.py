@@ -369,3 +369,15 @@ def test_a_status_for_an_unknown_message_is_acknowledged_and_ignored(
 ) -> None:
     assert post_meta(client, raw_payload("whatsapp_statuses.json")).status_code == 200
     assert row_counts(meta_app) == NOTHING
+
+
+def test_a_large_batch_under_the_webhook_limit_is_accepted(client: FlaskClient) -> None:
+    """Meta batches many events in one post: 200 KB is well past the JSON API's 64 KiB limit."""
+    body = json.dumps({"object": "page", "entry": [], "padding": "x" * 200_000}).encode()
+    response = client.post(
+        "/webhooks/meta",
+        data=body,
+        content_type="application/json",
+        headers={"X-Hub-Signature-256": meta_signature(body)},
+    )
+    assert response.status_code == 200

@@ -348,7 +348,7 @@ def test_a_malformed_form_gets_400(sms_app, sms_client, broken) -> None:
 
 
 def test_an_oversized_post_gets_413(sms_app, sms_client) -> None:
-    form = sms_form("x" * (70 * 1024))
+    form = sms_form("x" * (1100 * 1024))  # over MAX_WEBHOOK_BYTES (1 MiB)
     response = post_signed(sms_client, SMS_PATH, form)
 
     assert response.status_code == 413
