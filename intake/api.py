@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, Response, request
+from flask import Flask
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
@@ -107,17 +107,3 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     api.init_app(app)
-
-
-def json_response(payload: Any, status: int = 200) -> Response:
-    """A JSON response for views that do not go through a response schema."""
-    from flask import jsonify
-
-    response = jsonify(payload)
-    response.status_code = status
-    return response
-
-
-def request_is_json() -> bool:
-    """True when the request declares a JSON body."""
-    return request.is_json
