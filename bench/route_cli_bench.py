@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DISTRICTS_FILE = REPO_ROOT.parent / "shared" / "data" / "boston_police_districts.geojson"
+DISTRICTS_FILE = REPO_ROOT / "tests" / "data" / "boston_police_districts.geojson"
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 TARGET_PER_S = 100_000
 # Boston's bounding box, a little wider: some points fall outside every district (triage).

@@ -33,7 +33,7 @@ from intake.routing.geo import (
 from intake.routing.rules import decide_routes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DISTRICTS_FILE = REPO_ROOT.parent / "shared" / "data" / "boston_police_districts.geojson"
+DISTRICTS_FILE = REPO_ROOT / "tests" / "data" / "boston_police_districts.geojson"
 
 TARGET_SINGLE_PER_S = 20_000
 TARGET_BEATS_RATIO = 10.0

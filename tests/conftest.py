@@ -22,7 +22,8 @@ from intake.crypto import Keyring, generate_keyring_document
 from intake.extensions import db, limiter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+# Real city files copied into the repository (tests/data/README.md names their source).
+TEST_DATA = REPO_ROOT / "tests" / "data"
 
 # Rows tests create; reference tables (districts, queues, categories, places) are kept.
 DYNAMIC_TABLES = (

@@ -9,14 +9,14 @@ import pytest
 from intake.routing.geo import Boundary, DistrictIndex, load_boundaries
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+DATA_DIR = REPO_ROOT / "tests" / "data"
 DISTRICTS_FILE = DATA_DIR / "boston_police_districts.geojson"
 NEIGHBOURHOODS_FILE = DATA_DIR / "boston_neighborhoods.geojson"
 
 
 def _require(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"real Boston data not found at {path} (expected beside the repository)")
+        pytest.fail(f"real Boston data missing at {path}: it ships in tests/data")
     return path
 
 

@@ -21,10 +21,10 @@ from sqlalchemy import delete, insert, select
 
 from intake.extensions import db
 from intake.routing.geo import Boundary, load_boundaries
-from tests.conftest import DYNAMIC_TABLES, SHARED_DATA
+from tests.conftest import DYNAMIC_TABLES, TEST_DATA
 
-DISTRICTS_FILE = SHARED_DATA / "boston_police_districts.geojson"
-NEIGHBOURHOODS_FILE = SHARED_DATA / "boston_neighborhoods.geojson"
+DISTRICTS_FILE = TEST_DATA / "boston_police_districts.geojson"
+NEIGHBOURHOODS_FILE = TEST_DATA / "boston_neighborhoods.geojson"
 # Insert in this order, delete in the reverse (queues point at districts).
 REFERENCE_TABLES = ("district", "queue", "category", "place")
 # "Well inside": this far (degrees) from every district edge.
@@ -34,10 +34,10 @@ OUTSIDE_POINTS = ((42.2626, -71.8023), (41.95, -70.35), (41.824, -71.4128), (43.
 
 
 def require_boston_files() -> None:
-    """Skip the test, saying why, when the shared Boston files are not beside the repository."""
+    """Fail, saying why, when the Boston files that ship in tests/data are missing."""
     for path in (DISTRICTS_FILE, NEIGHBOURHOODS_FILE):
         if not path.exists():
-            pytest.skip(f"real Boston data not found at {path} (expected beside the repository)")
+            pytest.fail(f"real Boston data missing at {path}: it ships in tests/data")
 
 
 def cli(app: Flask, *args: str, stdin: str | None = None) -> Result:
