@@ -1,19 +1,42 @@
-"""Migrations are code: the migrated schema equals the models, and every revision goes both ways."""
+"""Migrations are code: the migrated schema equals the models, every revision goes up and down one
+step at a time leaving the schema as it found it, data written before an upgrade is readable after
+it, and `flask db upgrade` alone on an empty database leaves a working service.
+
+Run on the suite's database engine: SQLite by default, a fresh PostgreSQL database when
+DATABASE_URL names one (the same code paths operators run)."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from intake.extensions import db
+from tests.conftest import _postgres_url
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _script() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def _revisions() -> list[str]:
+    """Every revision, oldest first."""
+    return [r.revision for r in reversed(list(_script().walk_revisions()))]
 
 
 def test_migrated_schema_equals_the_models(app) -> None:
@@ -24,27 +47,156 @@ def test_migrated_schema_equals_the_models(app) -> None:
 
 
 def test_there_is_one_head_and_revisions_sort_by_date() -> None:
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    script = ScriptDirectory.from_config(config)
+    script = _script()
     assert len(script.get_heads()) == 1
     for path in (MIGRATIONS / "versions").glob("*.py"):
         assert path.name[:8].isdigit(), f"{path.name} does not start with its date"
 
 
 @pytest.fixture
-def empty_app(make_app, tmp_path):
-    """An app on a new, empty SQLite database (its own file, so the shared one is untouched)."""
-    return make_app(database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+def empty_database_url(tmp_path) -> Iterator[str]:
+    """A new, empty database of the suite's kind (its own, so the shared one is untouched)."""
+    server_url = _postgres_url()
+    if server_url is None:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    url = make_url(server_url.replace("postgres://", "postgresql://", 1)).set(
+        drivername="postgresql+psycopg"
+    )
+    name = f"intake_migrate_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
-def test_every_revision_upgrades_and_downgrades(empty_app) -> None:
+@pytest.fixture
+def empty_app(make_app, empty_database_url):
+    """An app on a new, empty database."""
+    return make_app(database_url=empty_database_url)
+
+
+def _schema(connection: Connection) -> dict[str, Any]:
+    """Tables with their columns, indexes, unique constraints and foreign keys, comparable."""
+    inspector = inspect(connection)
+    schema: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        if table == "alembic_version":
+            continue
+        schema[table] = {
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in inspector.get_indexes(table)
+            ),
+            "unique": sorted(
+                tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
+            ),
+            "foreign_keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"])
+                for f in inspector.get_foreign_keys(table)
+            ),
+        }
+    return schema
+
+
+def test_each_revision_upgrades_and_downgrades_one_step_leaving_the_schema_as_it_was(
+    empty_app,
+) -> None:
+    revisions = _revisions()
+    assert revisions, "no migrations found"
     with empty_app.app_context():
-        upgrade()
+        for revision in revisions:
+            with db.engine.connect() as connection:
+                before = _schema(connection)
+            upgrade(revision=revision)
+            with db.engine.connect() as connection:
+                after = _schema(connection)
+            downgrade(revision="-1")
+            with db.engine.connect() as connection:
+                assert _schema(connection) == before, f"downgrade of {revision} changed the schema"
+            upgrade(revision=revision)
+            with db.engine.connect() as connection:
+                assert _schema(connection) == after, f"re-upgrade of {revision} differs"
         assert "tip" in inspect(db.engine).get_table_names()
         downgrade(revision="base")
         assert [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"] == []
+
+
+# Data written just before a revision and what must hold just after it. Every revision that adds to,
+# moves or reshapes data existing rows hold has an entry here.
+Loader = Callable[[Connection], Any]
+Checker = Callable[[Connection, Any], None]
+
+
+def _load_users(connection: Connection) -> list[str]:
+    names = [f"user-{i}" for i in range(3)]
+    for name in names:
+        connection.execute(
+            text(
+                'INSERT INTO "user" (username, display_name, role, password_hash, is_active,'
+                " is_on_duty, failed_login_count, created_at)"
+                " VALUES (:u, '', 'detective', 'x', :t, :t, 0, :c)"
+            ),
+            {"u": name, "t": True, "c": datetime(2026, 11, 29, 10, 0)},
+        )
+    return names
+
+
+def _check_users(connection: Connection, names: list[str]) -> None:
+    rows = connection.execute(text('SELECT username, last_totp_step FROM "user"')).all()
+    assert sorted(r[0] for r in rows) == names
+    assert all(r[1] is None for r in rows)
+
+
+def _load_nothing(connection: Connection) -> None:
+    return None
+
+
+def _check_builtin_rows(connection: Connection, _: None) -> None:
+    queues = set(connection.scalars(text("SELECT code FROM queue")))
+    assert {"triage", "oversight", "homicide"} <= queues
+    categories = dict(connection.execute(text("SELECT code, queue_code FROM category")).all())
+    assert categories["officer_conduct"] == "oversight"
+    assert categories["homicide"] == "homicide"
+    assert "other" in categories
+
+
+DATA_CHECKS: dict[str, tuple[Loader, Checker]] = {
+    "9d0ce8deab0f": (_load_users, _check_users),
+    "3f6a2c9e41d7": (_load_nothing, _check_builtin_rows),
+}
+
+
+def test_data_written_before_each_checked_revision_is_readable_after_it(empty_app) -> None:
+    revisions = _revisions()
+    assert set(DATA_CHECKS) <= set(revisions), "a data check names an unknown revision"
+    with empty_app.app_context():
+        for revision in revisions:
+            check = DATA_CHECKS.get(revision)
+            if check is None:
+                upgrade(revision=revision)
+                continue
+            load, verify = check
+            with db.engine.begin() as connection:
+                loaded = load(connection)
+            upgrade(revision=revision)
+            with db.engine.begin() as connection:
+                verify(connection, loaded)
+
+
+def test_db_upgrade_alone_leaves_a_service_that_takes_a_tip(empty_app) -> None:
+    with empty_app.app_context():
         upgrade()
-        assert "tip" in inspect(db.engine).get_table_names()
+    response = empty_app.test_client().post(
+        "/api/v1/tips", json={"narrative": "Someone is selling pills behind the laundromat"}
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["tip_number"]
