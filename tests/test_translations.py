@@ -32,3 +32,14 @@ def test_catalogue_covers_every_string_in_the_code() -> None:
     }
     missing = sorted(found - known)
     assert missing == [], "run `make messages` and translate the new strings"
+
+
+def test_compiled_catalogue_matches_the_source() -> None:
+    """The committed .mo (what every deployment serves, with or without make) is up to date."""
+    from babel.messages.mofile import read_mo
+
+    with CATALOG.open("rb") as handle:
+        source = {(m.id, m.context): m.string for m in read_po(handle) if m.id and not m.fuzzy}
+    with CATALOG.with_suffix(".mo").open("rb") as handle:
+        compiled = {(m.id, m.context): m.string for m in read_mo(handle) if m.id}
+    assert compiled == source, "run `make translations` and commit messages.mo"
