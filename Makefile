@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint format bench translations messages chromium clean help
+.PHONY: run test lint format bench translations messages chromium axe clean help
 
 help:
 	@echo "make run    - serve http://127.0.0.1:$(PORT) with the demo city (SQLite)"
@@ -42,7 +42,10 @@ run: $(VENV)/.runtime translations
 chromium:
 	@scripts/ensure-chromium
 
-test: $(VENV)/.dev translations chromium
+axe:
+	@scripts/ensure-axe
+
+test: $(VENV)/.dev translations chromium axe
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev
@@ -58,4 +61,4 @@ bench: $(VENV)/.dev translations
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

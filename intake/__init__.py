@@ -29,7 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_senders(app)
     register_error_handlers(app)
     register_security(app, settings)
-    register_templates(app)
+    register_templates(app, settings)
     register_cli(app)
     return app
 
@@ -197,16 +197,29 @@ def register_security(app: Flask, settings: Settings) -> None:
         return response
 
 
-def register_templates(app: Flask) -> None:
-    """Values every page template uses."""
+def register_templates(app: Flask, settings: Settings) -> None:
+    """Values every page template uses, and times shown in the city's time zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from flask_babel import get_locale
+
+    zone = ZoneInfo(settings.timezone)
+
+    @app.template_filter("local_time")
+    def _local_time(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M %Z") -> str:
+        return value.astimezone(zone).strftime(pattern) if value is not None else ""
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
         endpoint = request.endpoint or ""
         is_get_page = request.method == "GET" and endpoint.startswith("public.")
         return {
-            "site_name": "Intake",
+            "site_name": settings.site_name,
+            "site_logo_url": settings.site_logo_url,
+            "non_emergency_phone": settings.non_emergency_phone,
+            "department_url": settings.department_url,
+            "quick_exit_url": settings.quick_exit_url,
             "languages": LANGUAGES,
             "current_language": str(get_locale() or "en"),
             "lang_endpoint": endpoint if is_get_page else "public.tip_form",

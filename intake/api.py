@@ -46,6 +46,31 @@ def _safe_messages(messages: Any, schema: ma.Schema | None) -> dict[str, Any]:
     return safe
 
 
+class ErrorBodySchema(Schema):
+    """What went wrong, in words of ours: never the submitted values."""
+
+    status = ma.fields.Integer(required=True, metadata={"description": "The HTTP status"})
+    code = ma.fields.String(
+        required=True, metadata={"description": "A stable machine code, e.g. invalid_input"}
+    )
+    message = ma.fields.String(required=True, metadata={"description": "A sentence for people"})
+    # `fields` is a Schema attribute, so the field has another name and keeps its JSON key.
+    field_errors = ma.fields.Dict(
+        data_key="fields",
+        keys=ma.fields.String(),
+        metadata={
+            "description": "Per declared field, what is wrong with it; unknown fields are "
+            "reported under `_unknown` without their names"
+        },
+    )
+
+
+class ErrorSchema(Schema):
+    """The one error shape every API and webhook answer uses (see intake.errors)."""
+
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
 class IntakeParser(FlaskParser):
     """Validation failures are 400 with sanitised messages; non-JSON bodies are 415."""
 
@@ -86,6 +111,10 @@ class Blueprint(flask_smorest.Blueprint):
 
 class Api(flask_smorest.Api):
     """The API object, answering errors in the project's one shape."""
+
+    # Every documented error response (the default one and each status component) publishes the
+    # shape intake.errors really answers, not flask-smorest's own.
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         """Use the project's error body for every HTTP error."""

@@ -59,6 +59,11 @@ class Settings:
     timezone: str = "America/New_York"
     reference_cache_seconds: float = 5.0
     session_cookie_secure: bool = False
+    site_name: str = "Intake"
+    site_logo_url: str = ""
+    non_emergency_phone: str = ""
+    department_url: str = ""
+    quick_exit_url: str = "https://www.google.com/"
     providers: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -91,6 +96,20 @@ PROVIDER_SETTINGS = (
     "NOTIFY_EMAIL_FROM",
     "NOTIFY_EMAIL_TO",
 )
+
+
+def _local_path(value: str, name: str) -> str:
+    """A path on this site (``/static/logo.png``): public pages load nothing from elsewhere."""
+    if value and (not value.startswith("/") or value.startswith("//") or "\\" in value):
+        raise ConfigError(f"{name} must be a path on this site, such as /static/logo.png")
+    return value
+
+
+def _web_address(value: str, name: str) -> str:
+    """An http(s) address for a link (never loaded by the page itself)."""
+    if value and not value.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must start with https://")
+    return value
 
 
 def _default_instance_path() -> str:
@@ -152,6 +171,14 @@ def load_settings(
         session_cookie_secure=_bool(
             env_vars.get("SESSION_COOKIE_SECURE", "true" if env == "production" else "false"),
             "SESSION_COOKIE_SECURE",
+        ),
+        site_name=env_vars.get("SITE_NAME", "").strip() or "Intake",
+        site_logo_url=_local_path(env_vars.get("SITE_LOGO_URL", "").strip(), "SITE_LOGO_URL"),
+        non_emergency_phone=env_vars.get("NON_EMERGENCY_PHONE", "").strip(),
+        department_url=_web_address(env_vars.get("DEPARTMENT_URL", "").strip(), "DEPARTMENT_URL"),
+        quick_exit_url=_web_address(
+            env_vars.get("QUICK_EXIT_URL", "").strip() or "https://www.google.com/",
+            "QUICK_EXIT_URL",
         ),
         providers={name: env_vars[name] for name in PROVIDER_SETTINGS if env_vars.get(name)},
     )

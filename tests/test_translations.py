@@ -38,8 +38,17 @@ def test_compiled_catalogue_matches_the_source() -> None:
     """The committed .mo (what every deployment serves, with or without make) is up to date."""
     from babel.messages.mofile import read_mo
 
+    def entries(messages) -> dict:
+        return {
+            (tuple(m.id) if isinstance(m.id, list | tuple) else m.id, m.context): (
+                tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+            )
+            for m in messages
+            if m.id and not m.fuzzy
+        }
+
     with CATALOG.open("rb") as handle:
-        source = {(m.id, m.context): m.string for m in read_po(handle) if m.id and not m.fuzzy}
+        source = entries(read_po(handle))
     with CATALOG.with_suffix(".mo").open("rb") as handle:
-        compiled = {(m.id, m.context): m.string for m in read_mo(handle) if m.id}
+        compiled = entries(read_mo(handle))
     assert compiled == source, "run `make translations` and commit messages.mo"

@@ -10,13 +10,15 @@ import secrets
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, make_response, render_template
+from flask import Blueprint, Response, make_response, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from intake.errors import IntakeError, InvalidInputError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.submissions import service
-from intake.submissions.forms import CheckForm, ReplyForm, TipForm
+from intake.submissions.forms import MAX_PHOTOS, CheckForm, ReplyForm, TipForm, chosen_files
 from intake.submissions.messages import emergency_advice, next_steps
 from intake.submissions.views import CHECK_LIMIT, GUESS_LIMIT, SUBMIT_LIMIT, tip_number_key
 
@@ -33,8 +35,43 @@ def _language() -> str:
     return str(get_locale() or "en")
 
 
+# The pipeline's messages as the resident reads them (the API answers them in English).
+SERVICE_MESSAGES = {
+    "This file is not a photo we can accept (JPEG, PNG or WebP).": _l(
+        "This file is not a photo we can accept (JPEG, PNG or WebP)."
+    ),
+    "Not a valid phone number.": _l("This phone number does not look right."),
+    "This date is in the future.": _l("This date is in the future."),
+    "Tell us what you know.": _l("Tell us what you know."),
+    "Write a message.": _l("Write a message."),
+}
+
+
+def _translated(messages: list[str]) -> list[str]:
+    return [str(SERVICE_MESSAGES.get(m, _("Please check this field."))) for m in messages]
+
+
+def _tip_form(**kwargs: object) -> TipForm:
+    settings = get_settings()
+    return TipForm(timezone=settings.timezone, region=settings.default_region, **kwargs)
+
+
+def _form_page(form: TipForm, status: int = 200, dropped: list[str] | None = None) -> Response:
+    """The form, with every problem listed and any chosen photo named to choose again."""
+    return _no_store(
+        render_template(
+            "submissions/form.html",
+            form=form,
+            dropped_photos=dropped or [],
+            narrative_max=service.NARRATIVE_MAX,
+            max_photos=MAX_PHOTOS,
+        ),
+        status,
+    )
+
+
 def _field_errors(form: TipForm, error: IntakeError) -> None:
-    """Show a service's validation messages next to the form fields."""
+    """Show a service's validation messages next to the form fields, in the page's language."""
     mapping = {
         "narrative": form.narrative,
         "location": form.location_text,
@@ -43,31 +80,30 @@ def _field_errors(form: TipForm, error: IntakeError) -> None:
     }
     for name, messages in (error.fields or {}).items():
         if name == "contact" and isinstance(messages, dict):
-            form.contact_phone.errors = list(messages.get("phone", []))
+            form.contact_phone.errors = _translated(list(messages.get("phone", [])))
             continue
         target = mapping.get(name)
         if target is not None and isinstance(messages, list):
-            target.errors = list(messages)
+            target.errors = _translated(list(messages))
 
 
 @bp.get("/")
 def tip_form() -> Response:
     """The tip form."""
-    form = TipForm(submission_id=secrets.token_urlsafe(24), lang=_language())
-    return _no_store(render_template("submissions/form.html", form=form))
+    return _form_page(_tip_form(submission_id=secrets.token_urlsafe(24), lang=_language()))
 
 
 @bp.post("/")
 @limiter.limit(SUBMIT_LIMIT)
 def submit() -> Response:
     """Receive the form; show the tip number and receipt."""
-    form = TipForm()
+    form = _tip_form()
+    uploads = chosen_files(form.photo)
+    # A browser cannot refill a file input: name what was chosen so it can be chosen again.
+    dropped = [str(upload.filename) for upload in uploads]
     if not form.validate_on_submit():
-        return _no_store(render_template("submissions/form.html", form=form), 400)
-    images: tuple[bytes, ...] = ()
-    upload = form.photo.data
-    if upload and getattr(upload, "filename", ""):
-        images = (upload.read(),)
+        return _form_page(form, 400, dropped)
+    images = tuple(upload.read() for upload in uploads)
     occurred_at = None
     if form.occurred_at.data:
         zone = ZoneInfo(get_settings().timezone)
@@ -98,16 +134,25 @@ def submit() -> Response:
     except InvalidInputError as error:
         db.session.rollback()
         _field_errors(form, error)
-        return _no_store(render_template("submissions/form.html", form=form), 400)
+        return _form_page(form, 400, dropped)
     db.session.commit()
     return _no_store(
         render_template(
             "submissions/submitted.html",
             created=created,
+            photo_count=len(images),
             advice=emergency_advice(created.language) if created.urgency == "emergency" else None,
             next_steps=next_steps(created.language),
         )
     )
+
+
+@bp.post("/form")
+def switch_language() -> Response:
+    """The form again, in the language chosen, with what was typed (nothing is saved)."""
+    form = _tip_form()
+    form.submission_id.data = form.submission_id.data or secrets.token_urlsafe(24)
+    return _form_page(form)
 
 
 @bp.get("/check")
@@ -117,7 +162,11 @@ def check_form() -> Response:
 
 
 def _status_page(
-    tip_number: str, receipt: str, reply_form: ReplyForm | None = None, notice: str | None = None
+    tip_number: str,
+    receipt: str,
+    reply_form: ReplyForm | None = None,
+    notice: str | None = None,
+    draft: str | None = None,
 ) -> Response:
     keyring = get_keyring()
     try:
@@ -127,7 +176,12 @@ def _status_page(
         return _no_store(render_template("submissions/check.html", form=form, not_found=True), 404)
     status = service.tip_status(keyring, tip)
     reply_form = reply_form or ReplyForm(
-        tip_number=tip.tip_number, receipt=receipt, lang=_language()
+        formdata=None,
+        tip_number=tip.tip_number,
+        receipt=receipt,
+        reply_id=secrets.token_urlsafe(24),
+        body=draft or "",
+        lang=_language(),
     )
     return _no_store(
         render_template(
@@ -144,7 +198,9 @@ def check() -> Response:
     form = CheckForm()
     if not form.validate_on_submit():
         return _no_store(render_template("submissions/check.html", form=form), 400)
-    return _status_page(form.tip_number.data or "", form.receipt.data or "")
+    # A language switch from the status page posts the half-written answer along: keep it.
+    draft = request.form.get("body")
+    return _status_page(form.tip_number.data or "", form.receipt.data or "", draft=draft)
 
 
 @bp.post("/check/reply")
@@ -162,8 +218,9 @@ def reply() -> Response:
         )
     except NotFoundError:
         return _status_page("", "")
-    service.add_followup(db.session(), keyring, tip, form.body.data or "", channel="web")
-    db.session.commit()
+    if service.claim_followup_key(db.session(), keyring, tip, form.reply_id.data or None):
+        service.add_followup(db.session(), keyring, tip, form.body.data or "", channel="web")
+        db.session.commit()
     return _status_page(tip.tip_number, form.receipt.data or "", notice="sent")
 
 

@@ -637,6 +637,14 @@ def tip_status(keyring: Keyring, tip: Tip) -> TipStatus:
     )
 
 
+def claim_followup_key(session: Session, keyring: Keyring, tip: Tip, key: str | None) -> bool:
+    """Record a web follow-up's one-time form key; False when that form was already sent."""
+    if not key:
+        return True
+    digest = crypto.keyed_digest(keyring, "idempotency", f"followup:{tip.id}:{key}")
+    return _claim_event(session, "web-followup", digest, tip_id=tip.id)
+
+
 def add_followup(
     session: Session,
     keyring: Keyring,

@@ -80,7 +80,9 @@ def test_spanish_without_javascript(live_server, context_factory, session) -> No
     context = context_factory(java_script_enabled=False, locale="es-MX")
     page = context.new_page()
     page.goto(live_server + "/")
-    assert page.locator("h1").inner_text() == "Envíe una denuncia de forma segura"
+    assert (
+        page.locator("h1").inner_text() == "Envíe un aviso anónimo o una denuncia de forma segura"
+    )
     # The location button needs JavaScript: without it, it stays hidden.
     assert not page.locator("#use-location").is_visible()
     number, _ = _send_and_check_back(

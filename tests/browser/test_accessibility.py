@@ -1,0 +1,165 @@
+"""axe-core (from npm, pinned in package-lock.json) finds no violation on the public and staff
+pages, in English and Spanish, on a desktop and a 360 px phone; and every page reflows at 200%
+zoom (320 CSS pixels wide) without scrolling sideways."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+
+from tests.staff.factories import N1_POINT, fast_passwords, make_tip, make_user  # noqa: F401
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (1280, 360)
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords")]
+
+
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make axe` (npm ci)", pytrace=False)
+    return AXE.read_text()
+
+
+def violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core on the page as it stands; the rules of WCAG 2.1 A and AA and best practice."""
+    page.add_script_tag(content=_axe_source())
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ["violations"]});
+            return r.violations.map(v => ({id: v.id, impact: v.impact,
+                nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
+        }"""
+    )
+    return list(result)
+
+
+def sideways_scroll(page: Any) -> int:
+    """How many CSS pixels the page is wider than the window."""
+    return int(page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))
+
+
+@pytest.fixture
+def context_factory(_browser: Any) -> Iterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        # axe is injected as an inline script: the test context bypasses the page's CSP for it.
+        context = _browser.new_context(bypass_csp=True, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _check(page: Any, label: str) -> None:
+    found = violations(page)
+    assert found == [], f"{label}: {json.dumps(found, indent=1)}"
+
+
+def _public_pages(page: Any, base: str, lang: str) -> Iterator[str]:
+    """Walk every public page a resident meets; yields a label once each is showing."""
+    page.goto(f"{base}/?lang={lang}")
+    yield "form"
+    page.locator("button[type=submit]").last.click()  # nothing filled: the error round
+    page.wait_for_selector("#error-summary")
+    yield "form with errors"
+    page.fill("#narrative", "Someone keeps breaking into cars on Elm at night")
+    page.fill("#contact_email", "a.resident@example.org")
+    page.locator("form#tip-form button[type=submit]").click()
+    page.wait_for_selector("#receipt")
+    yield "confirmation"
+    number = page.inner_text("#tip-number").strip()
+    receipt = page.inner_text("#receipt").strip()
+    page.goto(f"{base}/check?lang={lang}")
+    yield "check"
+    page.fill("#tip_number", number)
+    page.fill("#receipt", "WRNG-WRNG-WRNG-WRNG")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_selector(".error-summary")
+    yield "check not found"
+    page.fill("#tip_number", number)
+    page.fill("#receipt", receipt)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_selector("#status")
+    yield "status"
+    page.goto(f"{base}/privacy?lang={lang}")
+    yield "privacy"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_public_pages_have_no_axe_violations(live_server, context_factory, lang, width) -> None:
+    page = context_factory(viewport={"width": width, "height": 900}).new_page()
+    seen = []
+    for label in _public_pages(page, live_server, lang):
+        _check(page, f"{label} ({lang}, {width} px)")
+        seen.append(label)
+    assert len(seen) == 7
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_public_pages_reflow_at_200_percent_zoom(live_server, context_factory, lang) -> None:
+    page = context_factory(viewport={"width": 320, "height": 640}).new_page()
+    for label in _public_pages(page, live_server, lang):
+        assert sideways_scroll(page) <= 0, f"{label} scrolls sideways at 320 px"
+
+
+def _staff_login(page: Any, base: str, created: Any) -> None:
+    page.goto(f"{base}/staff/login")
+    page.fill("#username", created.user.username)
+    page.fill("#password", created.password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/login/code**")
+    page.fill("#code", pyotp.TOTP(created.totp_secret).now())
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[str]:
+    supervisor = make_user(session, keyring, "sup-a11y", "supervisor")
+    tip = make_tip(session, keyring, N1_POINT, channel="web", narrative="Cars race on Elm.")
+    number = tip.tip_number
+    session.commit()
+    page.goto(f"{base}/staff/login")
+    yield "login"
+    _staff_login(page, base, supervisor)
+    yield "home"
+    for path, label in (
+        (f"/staff/tips/{number}", "tip"),
+        ("/staff/queues/N1", "queue"),
+        ("/staff/audit/", "audit"),
+        ("/staff/account/", "account"),
+        ("/staff/forward/", "forward"),
+    ):
+        response = page.goto(f"{base}{path}")
+        if response is not None and response.status == 404:
+            continue  # a page this role does not have
+        yield label
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_staff_pages_have_no_axe_violations(
+    live_server, context_factory, session, keyring, width
+) -> None:
+    page = context_factory(viewport={"width": width, "height": 900}).new_page()
+    seen = []
+    for label in _staff_pages(page, live_server, session, keyring):
+        _check(page, f"staff {label} ({width} px)")
+        seen.append(label)
+    assert {"login", "home", "tip", "audit", "account"} <= set(seen)
+
+
+def test_staff_pages_reflow_at_200_percent_zoom(
+    live_server, context_factory, session, keyring
+) -> None:
+    page = context_factory(viewport={"width": 320, "height": 640}).new_page()
+    for label in _staff_pages(page, live_server, session, keyring):
+        assert sideways_scroll(page) <= 0, f"staff {label} scrolls sideways at 320 px"
