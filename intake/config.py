@@ -59,6 +59,8 @@ class Settings:
     timezone: str = "America/New_York"
     reference_cache_seconds: float = 5.0
     session_cookie_secure: bool = False
+    # Identity reveals one user may make per hour (each also needs a fresh TOTP code).
+    reveal_limit: int = 5
     providers: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -153,6 +155,7 @@ def load_settings(
             env_vars.get("SESSION_COOKIE_SECURE", "true" if env == "production" else "false"),
             "SESSION_COOKIE_SECURE",
         ),
+        reveal_limit=_int(env_vars.get("REVEAL_LIMIT", "5"), "REVEAL_LIMIT"),
         providers={name: env_vars[name] for name in PROVIDER_SETTINGS if env_vars.get(name)},
     )
     if overrides:
