@@ -304,8 +304,12 @@ def register_staff(app: Flask) -> None:
     from intake.queues.pages import audit_bp as audit_pages_bp
     from intake.queues.pages import bp as pages_bp
     from intake.queues.pages import forward_bp as forward_pages_bp
+    from intake.staff import display
     from intake.staff.pages import account_bp
     from intake.staff.pages import bp as auth_bp
+
+    # Tipster text on every staff page shows bidi and other invisible controls as [U+XXXX].
+    display.install(app)
 
     access.register_api(app, bp, staff_rule(WORKSPACE_ROLES))
     access.register_api(app, audit_bp, staff_rule(SUPERVISING_ROLES))
