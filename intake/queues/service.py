@@ -809,6 +809,7 @@ class Revealed:
     source_url: str | None
 
 
+TOTP_DIGITS = 6
 REVEALED = "identity.revealed"
 REVEAL_REFUSED = "identity.reveal_refused"
 REVEAL_ACTIONS = (REVEALED, REVEAL_REFUSED)
@@ -892,12 +893,18 @@ def reveal_identity(
         raise InvalidInputError(
             fields={"reason": [f"Write why (at least {REVEAL_REASON_MIN} characters)."]}
         )
+    code = "".join(ch for ch in totp or "" if ch.isdigit())
+    if len(code) != TOTP_DIGITS:
+        # Not a guess (nothing to count against the account): say what is missing.
+        raise InvalidInputError(
+            fields={"totp": ["Enter the 6-digit code from your authenticator app."]}
+        )
     tip = find_tip(session, user, tip_number)
     if reveals_in_window(session, user, REVEAL_WINDOW_SECONDS) >= limit:
         _refuse(session, user, tip, "limit")
         raise RevealLimitError()
     try:
-        check_totp(session, keyring, user, totp or "")
+        check_totp(session, keyring, user, code)
     except AuthenticationError:
         _refuse(session, user, tip, "second_factor")
         raise RevealSecondFactorError() from None

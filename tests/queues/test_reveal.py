@@ -4,7 +4,9 @@ tells the other supervisors who revealed which tip, and shows in the audit log's
 from __future__ import annotations
 
 import json
+import time
 
+import pyotp
 import pytest
 from sqlalchemy import select, update
 
@@ -31,6 +33,18 @@ def _reveal(client, created, number: str, code: str | None):
     return client.post(f"/api/v1/staff/tips/{number}/reveal", json=body, headers=bearer(created))
 
 
+def wrong_code(created) -> str:
+    """Six digits that no accepted time step of this user's authenticator gives now."""
+    totp = pyotp.TOTP(created.totp_secret)
+    now = time.time()
+    accepted = {totp.at(now + offset) for offset in (-60, -30, 0, 30, 60)}
+    return next(
+        c
+        for c in ("000000", "111111", "222222", "333333", "444444", "555555", "666666")
+        if c not in accepted
+    )
+
+
 def _next_step(session, created) -> None:
     """Time moves on to a new TOTP step (the test cannot wait 30 s)."""
     session.execute(update(User).where(User.id == created.user.id).values(last_totp_step=None))
@@ -48,7 +62,9 @@ def test_a_bearer_token_alone_reveals_nothing(client, session, keyring):
     number = _tip(session, keyring)
     missing = _reveal(client, sup, number, None)
     assert missing.status_code == 400 and "totp" in missing.json["error"]["fields"]
-    wrong = _reveal(client, sup, number, "000000" if totp_now(sup) != "000000" else "111111")
+    empty = _reveal(client, sup, number, "")
+    assert empty.status_code == 400 and "totp" in empty.json["error"]["fields"]
+    wrong = _reveal(client, sup, number, wrong_code(sup))
     assert wrong.status_code == 403
     assert wrong.json["error"]["code"] == "second_factor_required"
     assert PHONE not in wrong.get_data(as_text=True)
@@ -76,7 +92,7 @@ def test_a_locked_account_cannot_reveal(client, session, keyring):
     sup = make_user(session, keyring, "sup", "supervisor")
     number = _tip(session, keyring)
     for _ in range(staff_service.MAX_FAILED_LOGINS):
-        assert _reveal(client, sup, number, "12345x").status_code == 403
+        assert _reveal(client, sup, number, wrong_code(sup)).status_code == 403
     assert session.get(User, sup.user.id).locked_until is not None
     session.commit()
     assert _reveal(client, sup, number, totp_now(sup)).status_code == 403
@@ -124,7 +140,7 @@ def test_a_reveal_notifies_the_other_supervisors_without_the_identity(client, se
 def test_the_reveals_view_of_the_audit_log(client, session, keyring):
     sup = make_user(session, keyring, "sup", "supervisor")
     number = _tip(session, keyring)
-    _reveal(client, sup, number, "12345x")
+    _reveal(client, sup, number, wrong_code(sup))
     assert _reveal(client, sup, number, totp_now(sup)).status_code == 200
     client.get(f"/api/v1/staff/tips/{number}", headers=bearer(sup))
     items = client.get("/api/v1/staff/audit?view=reveals", headers=bearer(sup)).json["items"]
@@ -148,7 +164,13 @@ def test_the_reveal_form_asks_for_a_fresh_code(own_app, session, keyring):
     refused = client.post(
         f"/staff/tips/{number}/reveal", data={"reason": REASON}, follow_redirects=True
     ).get_data(as_text=True)
-    assert "authenticator" in refused and PHONE not in refused
+    assert "6-digit code" in refused and PHONE not in refused
+    wrong = client.post(
+        f"/staff/tips/{number}/reveal",
+        data={"reason": REASON, "totp": wrong_code(sup)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "a code works once" in wrong and PHONE not in wrong
     shown = client.post(
         f"/staff/tips/{number}/reveal", data={"reason": REASON, "totp": totp_now(sup)}
     ).get_data(as_text=True)
