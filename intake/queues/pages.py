@@ -428,4 +428,23 @@ def audit() -> Response:
         flash("No tip has this number.", "error")
         page = service.list_audit(db.session(), user, before=before, view=view)
     db.session.commit()
-    return _page("staff/audit.html", page=page, tip_number=tip_number or "", view=view)
+    return _page(
+        "staff/audit.html",
+        page=page,
+        rows=_collapse_restricted(page.items),
+        tip_number=tip_number or "",
+        view=view,
+    )
+
+
+def _collapse_restricted(items: list[service.HistoryEntry]) -> list[Any]:
+    """The page's rows: an event, or one line for a run of events outside the viewer's queues."""
+    rows: list[Any] = []
+    for entry in items:
+        if entry.action != service.RESTRICTED_ACTION:
+            rows.append(entry)
+        elif rows and isinstance(rows[-1], list):
+            rows[-1].append(entry)
+        else:
+            rows.append([entry])
+    return rows

@@ -976,14 +976,16 @@ def list_audit(
     if tip_number:
         query = query.where(AuditEvent.tip_id == find_tip(session, user, tip_number).id)
     if view == "reveals":
+        # Only reveals of tips this viewer sees: no placeholders in a filtered view. The smaller
+        # side of the split is the subquery (oversight's tips, or the viewer's queues' tips).
         query = query.where(AuditEvent.action.in_(REVEAL_ACTIONS))
-        if hidden_queues:
-            # Only reveals of tips this viewer sees: no placeholders in a filtered view.
-            query = query.where(
-                AuditEvent.tip_id.not_in(
-                    select(Tip.id).where(Tip.queue_id.in_(hidden_queues)).scalar_subquery()
-                )
-            )
+        if sees_every_queue(user) and hidden_queues:
+            outside = select(Tip.id).where(Tip.queue_id.in_(hidden_queues))
+            query = query.where(AuditEvent.tip_id.not_in(outside.scalar_subquery()))
+        elif not sees_every_queue(user):
+            visible_ids = [q.id for q in visible_queues(session, user)]
+            inside = select(Tip.id).where(Tip.queue_id.in_(visible_ids))
+            query = query.where(AuditEvent.tip_id.in_(inside.scalar_subquery()))
     if before is not None:
         query = query.where(AuditEvent.seq < before)
     events = list(session.scalars(query))
@@ -1002,9 +1004,17 @@ def list_audit(
         if tip_ids
         else {}
     )
+    # An event may name a tip in its details (an audit export of one tip): look those up too.
+    named_numbers = {
+        named for e in events if isinstance(named := (e.details or {}).get("tip"), str)
+    }
     hidden_numbers = set(
-        session.scalars(select(Tip.tip_number).where(Tip.queue_id.in_(hidden_queues)))
-        if hidden_queues
+        session.scalars(
+            select(Tip.tip_number).where(
+                Tip.tip_number.in_(named_numbers), Tip.queue_id.in_(hidden_queues)
+            )
+        )
+        if named_numbers and hidden_queues
         else ()
     )
 
@@ -1012,7 +1022,6 @@ def list_audit(
         tip = tips.get(event.tip_id) if event.tip_id is not None else None
         if tip is not None and tip.queue_id in hidden_queues:
             return True
-        # An event may name a tip in its details (an audit export of one tip).
         named = (event.details or {}).get("tip")
         return isinstance(named, str) and named in hidden_numbers
 

@@ -127,6 +127,9 @@ def test_supervisor_pages_show_no_oversight_tip(own_app, session, keyring, peopl
     assert "oversight" not in home.lower() and complaint.conduct not in home
     assert client.get("/staff/queues/oversight").status_code == 404
     assert client.get(f"/staff/tips/{complaint.conduct}").status_code == 404
+    audit = client.get("/staff/audit/").get_data(as_text=True)
+    assert complaint.conduct not in audit and complaint.ordinary in audit
+    assert "1 event about tips outside your queues" in audit  # the complaint's submission
 
     ia = _signed_in(web, session, people.ia)
     assert complaint.conduct in ia.get("/staff/queues/oversight").get_data(as_text=True)
