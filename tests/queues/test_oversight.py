@@ -209,3 +209,39 @@ def test_the_tip_history_of_a_rerouted_complaint_follows_its_queue(
 def test_other_roles_see_no_queue(client, session, keyring, people, complaint, role):
     created = people.admin if role == "admin" else make_user(session, keyring, "soc", role)
     assert client.get("/api/v1/staff/tips", headers=bearer(created)).status_code == 403
+
+
+# role -> (sees the oversight tip, sees the N1 tip); a detective is a member of N1 (and, by
+# mistake, of oversight), the others of nothing.
+MATRIX = {
+    "detective": (False, True),
+    "supervisor": (False, True),
+    "oversight": (True, False),
+    "social_media": (False, False),
+    "admin": (False, False),
+}
+
+
+def test_the_role_matrix_covers_every_role():
+    from intake.models.staff import ROLES
+
+    assert set(MATRIX) == set(ROLES)
+
+
+@pytest.mark.parametrize("role", sorted(MATRIX))
+def test_role_by_queue_matrix(own_app, session, keyring, complaint, role):
+    web = own_app()
+    created = make_user(
+        session, keyring, f"m-{role}", role, ("N1", "oversight") if role == "detective" else ()
+    )
+    api = web.test_client()
+    page = _signed_in(web, session, created)
+    for number, expected in zip((complaint.conduct, complaint.ordinary), MATRIX[role], strict=True):
+        api_status = api.get(f"/api/v1/staff/tips/{number}", headers=bearer(created)).status_code
+        page_status = page.get(f"/staff/tips/{number}").status_code
+        if expected:
+            assert (api_status, page_status) == (200, 200), number
+        else:
+            # Not visible: 404 (as if it did not exist) for workspace roles, 403 for the others.
+            assert api_status in (403, 404) and page_status in (403, 404), number
+            assert (api_status == 403) == (role in ("social_media", "admin"))
