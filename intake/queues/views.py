@@ -49,7 +49,10 @@ reveal_bp = Blueprint(
     "staff_reveal_api",
     __name__,
     url_prefix="/api/v1/staff",
-    description="Supervisors: reveal a tipster's contact, with a reason.",
+    description=(
+        "Supervisors (oversight, for the oversight queue): reveal a tipster's contact, with a"
+        " reason and a fresh TOTP code; limited per hour, audited, announced to the others."
+    ),
 )
 forwards_bp = Blueprint(
     "staff_forwards_api",
