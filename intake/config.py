@@ -64,6 +64,8 @@ class Settings:
     non_emergency_phone: str = ""
     department_url: str = ""
     quick_exit_url: str = "https://www.google.com/"
+    # Identity reveals one user may make per hour (each also needs a fresh TOTP code).
+    reveal_limit: int = 5
     providers: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -180,6 +182,7 @@ def load_settings(
             env_vars.get("QUICK_EXIT_URL", "").strip() or "https://www.google.com/",
             "QUICK_EXIT_URL",
         ),
+        reveal_limit=_int(env_vars.get("REVEAL_LIMIT", "5"), "REVEAL_LIMIT"),
         providers={name: env_vars[name] for name in PROVIDER_SETTINGS if env_vars.get(name)},
     )
     if overrides:

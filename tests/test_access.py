@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from intake.access import rule_for_endpoint
+from intake.models.staff import ROLES
 from intake.staff import service as staff_service
 from intake.staff.access import SESSION_COOKIE
 from tests.staff import factories
@@ -15,7 +16,6 @@ from tests.staff.factories import make_user
 fast_passwords = factories.fast_passwords
 own_app = factories.own_app
 
-ROLES = ("detective", "supervisor", "social_media", "admin")
 PATH_VALUES = {"tip_number": "ZZZZ-ZZZZ", "code": "N1", "attachment_id": uuid.UUID(int=0).hex}
 
 

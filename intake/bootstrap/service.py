@@ -65,6 +65,7 @@ DEMO_USERS = (
     ("detective-n1", "detective", ("N1",)),
     ("detective-h2", "detective", ("H2",)),
     ("supervisor", "supervisor", ()),
+    ("oversight", "oversight", ()),
     ("social", "social_media", ()),
     ("admin", "admin", ()),
 )

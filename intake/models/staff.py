@@ -12,7 +12,8 @@ from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.geography import Queue
 from intake.models.sealed import KeyOwner
 
-ROLES = ("detective", "supervisor", "social_media", "admin")
+# ``oversight`` (internal affairs, civilian board) alone sees the oversight queue.
+ROLES = ("detective", "supervisor", "social_media", "admin", "oversight")
 
 
 class User(KeyOwner, Base):

@@ -7,7 +7,12 @@ never get the same email twice because the webhook was down. A row of channel ``
 one row per route the worker knows, or ends "dead" with the reason when there is none.
 
 A notification says which tip, which queue and where to look: never the narrative, the place or
-anything about the tipster. Settings (strings in ``settings.providers``):
+anything about the tipster. Two kinds: an emergency tip (``tip.emergency``) and an identity
+reveal (``identity.revealed``: who revealed which tip, sent to the revealer's fellow
+supervisors). A payload's ``audience`` is the role told: supervisors, or for the oversight queue
+the oversight users alone, by email only (the webhook and ``NOTIFY_EMAIL_TO`` are the
+supervisors' and would tell them of a complaint about a colleague). Settings (strings in
+``settings.providers``):
 
 - ``NOTIFY_SMTP_URL`` ``smtp://host:port`` (``smtp+starttls://`` to upgrade, ``smtps://`` for TLS;
   ``user:password@`` if the relay wants a login), ``NOTIFY_EMAIL_FROM``; recipients are the email
@@ -40,37 +45,62 @@ EMAIL_CHANNEL = "notify_email"
 WEBHOOK_CHANNEL = "notify_webhook"
 NO_ROUTE = "no notification route: set NOTIFY_SMTP_URL or NOTIFY_WEBHOOK_URL"
 TIMEOUT_SECONDS = 10
+SUPERVISOR_AUDIENCE = "supervisor"
+OVERSIGHT_AUDIENCE = "oversight"
+EMERGENCY_EVENT = "tip.emergency"
+REVEAL_EVENT = "identity.revealed"
 
 
 def _settings() -> Any:
     return current_app.extensions["intake.settings"]
 
 
-def recipients(session: Session, fallback: str | None) -> list[str]:
-    """Emails of active supervisors on duty; the configured list when none has one."""
-    emails = [
-        e
-        for e in session.scalars(
-            select(User.email).where(
-                User.role == "supervisor",
-                User.is_active.is_(True),
-                User.is_on_duty.is_(True),
-                User.email.is_not(None),
-            )
-        )
-        if e
-    ]
+def audience(payload: dict[str, Any]) -> str:
+    """The role a notification is for (supervisors unless it says oversight)."""
+    is_oversight = payload.get("audience") == OVERSIGHT_AUDIENCE
+    return OVERSIGHT_AUDIENCE if is_oversight else SUPERVISOR_AUDIENCE
+
+
+def recipients(
+    session: Session,
+    fallback: str | None,
+    *,
+    role: str = SUPERVISOR_AUDIENCE,
+    exclude_user_id: int | None = None,
+) -> list[str]:
+    """Emails of active users of ``role`` on duty (less one); the configured list when none has
+    one (supervisors only: that list is theirs)."""
+    query = select(User.email).where(
+        User.role == role,
+        User.is_active.is_(True),
+        User.is_on_duty.is_(True),
+        User.email.is_not(None),
+    )
+    if exclude_user_id is not None:
+        query = query.where(User.id != exclude_user_id)
+    emails = [e for e in session.scalars(query) if e]
     if emails:
         return sorted(set(emails))
+    if role != SUPERVISOR_AUDIENCE:
+        return []
     return [a.strip() for a in (fallback or "").split(",") if a.strip()]
 
 
 def compose(payload: dict[str, Any], base_url: str) -> tuple[str, str, str]:
-    """(subject, text, link) of a notification: tip number and queue only."""
+    """(subject, text, link) of a notification: tip number, queue (and revealer) only."""
     tip_number = str(payload.get("tip_number", ""))
     queue = str(payload.get("queue", ""))
-    reason = str(payload.get("reason", "emergency"))
     link = f"{base_url.rstrip('/')}/staff/tips/{tip_number}"
+    if payload.get("event") == REVEAL_EVENT:
+        by = str(payload.get("by", ""))
+        subject = f"[Intake] {by} revealed the tipster of tip {tip_number}"
+        text = (
+            f"{by} revealed who sent tip {tip_number} (queue {queue}).\n\n"
+            f"The reason is in the audit log's reveals view; the tip: {link}\n\n"
+            "If you did not expect this, raise it now. This message carries no identity.\n"
+        )
+        return subject, text, link
+    reason = str(payload.get("reason", "emergency"))
     subject = f"[Intake] Emergency tip {tip_number} in queue {queue}"
     text = (
         f"An emergency tip needs attention ({reason}).\n\n"
@@ -116,21 +146,21 @@ def post_webhook(url: str, body: dict[str, Any]) -> None:
         raise SendError(f"webhook answered {response.status_code}")
 
 
-def route_channels(providers: dict[str, str]) -> list[str]:
-    """The outbox channel of every configured notification route."""
+def route_channels(providers: dict[str, str], for_audience: str = "") -> list[str]:
+    """The outbox channel of every configured notification route for ``for_audience``."""
     channels = []
     if providers.get("NOTIFY_SMTP_URL"):
         channels.append(EMAIL_CHANNEL)
-    if providers.get("NOTIFY_WEBHOOK_URL"):
+    if providers.get("NOTIFY_WEBHOOK_URL") and for_audience != OVERSIGHT_AUDIENCE:
         channels.append(WEBHOOK_CHANNEL)
     return channels
 
 
-def alert_channels() -> list[str]:
+def alert_channels(for_audience: str = "") -> list[str]:
     """Channels for a new alert: one per configured route, else the route-less ``supervisors``."""
     if not has_app_context():
         return [CHANNEL]  # the worker splits it by the routes it knows
-    return route_channels(_settings().providers) or [CHANNEL]
+    return route_channels(_settings().providers, for_audience) or [CHANNEL]
 
 
 def send_supervisor_email(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
@@ -140,13 +170,21 @@ def send_supervisor_email(session: Session, keyring: Keyring, row: OutboxMessage
     smtp_url = providers.get("NOTIFY_SMTP_URL")
     if not smtp_url:
         raise SendError("NOTIFY_SMTP_URL is not set", permanent=True)
-    subject, text, _ = compose(row.payload or {}, settings.public_base_url)
-    to = recipients(session, providers.get("NOTIFY_EMAIL_TO"))
+    payload = row.payload or {}
+    subject, text, _ = compose(payload, settings.public_base_url)
+    role = audience(payload)
+    exclude = payload.get("exclude_user_id")
+    to = recipients(
+        session,
+        providers.get("NOTIFY_EMAIL_TO"),
+        role=role,
+        exclude_user_id=exclude if isinstance(exclude, int) else None,
+    )
     if not to:
-        raise SendError("no supervisor on duty has an email address", permanent=True)
+        raise SendError(f"no other {role} on duty has an email address", permanent=True)
     sender = providers.get("NOTIFY_EMAIL_FROM") or "intake@localhost"
     send_email(smtp_url, sender, to, subject, text)
-    log.info("outbox %s emailed %s supervisors", row.id, len(to))
+    log.info("outbox %s emailed %s users of role %s", row.id, len(to), role)
     return SendResult(provider_message_id=None, status="sent")
 
 
@@ -157,17 +195,20 @@ def send_supervisor_webhook(session: Session, keyring: Keyring, row: OutboxMessa
     if not webhook_url:
         raise SendError("NOTIFY_WEBHOOK_URL is not set", permanent=True)
     payload = row.payload or {}
+    if audience(payload) == OVERSIGHT_AUDIENCE:
+        raise SendError("oversight notifications go by email only", permanent=True)
     _, _, link = compose(payload, settings.public_base_url)
-    post_webhook(
-        webhook_url,
-        {
-            "event": "tip.emergency",
-            "tip_number": payload.get("tip_number"),
-            "queue": payload.get("queue"),
-            "reason": payload.get("reason"),
-            "link": link,
-        },
-    )
+    body: dict[str, Any] = {
+        "event": payload.get("event") or EMERGENCY_EVENT,
+        "tip_number": payload.get("tip_number"),
+        "queue": payload.get("queue"),
+        "link": link,
+    }
+    if body["event"] == REVEAL_EVENT:
+        body["by"] = payload.get("by")
+    else:
+        body["reason"] = payload.get("reason")
+    post_webhook(webhook_url, body)
     log.info("outbox %s posted to the supervisors' webhook", row.id)
     return SendResult(provider_message_id=None, status="sent")
 
@@ -176,7 +217,7 @@ def send_supervisor_notification(
     session: Session, keyring: Keyring, row: OutboxMessage
 ) -> SendResult:
     """Split a route-less ``supervisors`` row into one row per configured route."""
-    channels = route_channels(_settings().providers)
+    channels = route_channels(_settings().providers, audience(row.payload or {}))
     if not channels:
         raise SendError(NO_ROUTE, permanent=True)
     session.add_all(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.models import Message, OutboxMessage, Tip
-from intake.notify.service import alert_channels
+from intake.models import Message, OutboxMessage, Queue, Tip, User
+from intake.notify.service import OVERSIGHT_AUDIENCE, REVEAL_EVENT, alert_channels
+
+# The queue kind whose notifications go to oversight users alone (intake.queues.rules has it too;
+# importing it here would make the outbox depend on the workspace).
+OVERSIGHT_QUEUE_KIND = "oversight"
 
 
 def enqueue_supervisor_alert(
@@ -18,14 +23,39 @@ def enqueue_supervisor_alert(
     the reason, which operators see).
     """
     queue = queue_code or tip.queue.code
+    payload: dict[str, object] = {"tip_number": tip.tip_number, "queue": queue, "reason": reason}
+    kind = session.scalar(select(Queue.kind).where(Queue.code == queue))
+    if kind == OVERSIGHT_QUEUE_KIND:
+        # A complaint about staff is announced to oversight, never to the officers' supervisors.
+        payload["audience"] = OVERSIGHT_AUDIENCE
+    return _enqueue_notification(session, tip, payload)
+
+
+def enqueue_reveal_notice(
+    session: Session, tip: Tip, *, revealed_by: User, audience: str
+) -> list[OutboxMessage]:
+    """Tell the other supervisors (``audience``: their role) who revealed which tip.
+
+    Content-free like every notification: the tip number, its queue and the revealer's username;
+    never the identity, the reason or anything of the tip.
+    """
+    payload: dict[str, object] = {
+        "event": REVEAL_EVENT,
+        "tip_number": tip.tip_number,
+        "queue": tip.queue.code,
+        "by": revealed_by.username,
+        "exclude_user_id": revealed_by.id,
+        "audience": audience,
+    }
+    return _enqueue_notification(session, tip, payload)
+
+
+def _enqueue_notification(
+    session: Session, tip: Tip, payload: dict[str, object]
+) -> list[OutboxMessage]:
     rows = [
-        OutboxMessage(
-            kind="notification",
-            channel=channel,
-            tip=tip,
-            payload={"tip_number": tip.tip_number, "queue": queue, "reason": reason},
-        )
-        for channel in alert_channels()
+        OutboxMessage(kind="notification", channel=channel, tip=tip, payload=dict(payload))
+        for channel in alert_channels(str(payload.get("audience") or ""))
     ]
     session.add_all(rows)
     return rows

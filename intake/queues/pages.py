@@ -33,7 +33,7 @@ from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
-from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SUPERVISOR
+from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
 from intake.staff.access import current_user
 from intake.staff.forms import LogoutForm
 from intake.submissions.service import NARRATIVE_MAX
@@ -86,9 +86,14 @@ class ReplyForm(FlaskForm):
 
 
 class RevealForm(FlaskForm):
-    """Why the identity must be revealed."""
+    """Why the identity must be revealed, and a fresh second factor."""
 
     reason = TextAreaField("Reason (recorded in the audit log)", validators=[Length(max=500)])
+    totp = StringField(
+        "Code from your authenticator app (a new one, not the login's)",
+        validators=[Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class ForwardForm(FlaskForm):
@@ -208,7 +213,7 @@ def tip(tip_number: str) -> Response:
     return _page(
         "staff/tip.html",
         tip=detail,
-        is_supervisor=user.role == SUPERVISOR,
+        is_supervisor=service.supervises(user),
         claim_form=ClaimForm(),
         status_form=StatusForm(),
         category_form=category_form,
@@ -329,9 +334,19 @@ def reveal(tip_number: str) -> Response:
         return _back(tip_number)
     try:
         revealed = service.reveal_identity(
-            db.session(), get_keyring(), current_user(), tip_number, form.reason.data or ""
+            db.session(),
+            get_keyring(),
+            current_user(),
+            tip_number,
+            form.reason.data or "",
+            form.totp.data or "",
+            limit=get_settings().reveal_limit,
         )
         db.session.commit()
+    except (service.RevealSecondFactorError, service.RevealLimitError) as error:
+        db.session.commit()  # the refusal and the failed code are kept
+        _flash_error(error)
+        return _back(tip_number)
     except IntakeError as error:
         db.session.rollback()
         _flash_error(error)
@@ -402,10 +417,34 @@ def audit() -> Response:
     user = current_user()
     tip_number = (request.args.get("tip") or "").strip() or None
     before = request.args.get("before", type=int)
+    view = request.args.get("view") or "all"
+    if view not in service.AUDIT_VIEWS:
+        view = "all"
     try:
-        page = service.list_audit(db.session(), user, tip_number=tip_number, before=before)
+        page = service.list_audit(
+            db.session(), user, tip_number=tip_number, before=before, view=view
+        )
     except NotFoundError:
         flash("No tip has this number.", "error")
-        page = service.list_audit(db.session(), user, before=before)
+        page = service.list_audit(db.session(), user, before=before, view=view)
     db.session.commit()
-    return _page("staff/audit.html", page=page, tip_number=tip_number or "")
+    return _page(
+        "staff/audit.html",
+        page=page,
+        rows=_collapse_restricted(page.items),
+        tip_number=tip_number or "",
+        view=view,
+    )
+
+
+def _collapse_restricted(items: list[service.HistoryEntry]) -> list[Any]:
+    """The page's rows: an event, or one line for a run of events outside the viewer's queues."""
+    rows: list[Any] = []
+    for entry in items:
+        if entry.action != service.RESTRICTED_ACTION:
+            rows.append(entry)
+        elif rows and isinstance(rows[-1], list):
+            rows[-1].append(entry)
+        else:
+            rows.append([entry])
+    return rows

@@ -10,9 +10,15 @@ from datetime import datetime
 
 from intake.errors import InvalidInputError
 
-WORKSPACE_ROLES = ("detective", "supervisor")
+WORKSPACE_ROLES = ("detective", "supervisor", "oversight")
 FORWARD_ROLES = ("social_media", "supervisor")
 SUPERVISOR = "supervisor"
+OVERSIGHT = "oversight"
+# Who supervises the queues they see: re-route, reopen, take over a claim, reveal, read the audit
+# log. Supervisors do it for every queue but oversight's; oversight users for theirs alone.
+SUPERVISING_ROLES = (SUPERVISOR, OVERSIGHT)
+# Queues of this kind hold complaints about staff: only the oversight role sees them.
+OVERSIGHT_QUEUE_KIND = "oversight"
 
 # Forward through the workflow; any open tip may be closed (with a disposition); only a
 # supervisor reopens a closed tip, back to investigating.
@@ -36,6 +42,9 @@ DISPOSITIONS = (
 REPLY_MAX = 1600  # the longest text Twilio will split and deliver
 NOTE_MAX = 10_000
 REVEAL_REASON_MIN = 10
+# Reveals a user may make in REVEAL_WINDOW (setting REVEAL_LIMIT overrides the number).
+REVEAL_LIMIT = 5
+REVEAL_WINDOW_SECONDS = 3600
 
 
 class TransitionError(Exception):
@@ -48,7 +57,7 @@ def check_transition(current: str, new: str, *, role: str, disposition: str | No
         raise TransitionError(f"The tip is already {current}.")
     if new not in TRANSITIONS.get(current, frozenset()):
         raise TransitionError(f"A tip cannot go from {current} to {new}.")
-    if current == "closed" and role != SUPERVISOR:
+    if current == "closed" and role not in SUPERVISING_ROLES:
         raise TransitionError("Only a supervisor can reopen a closed tip.")
     if new == "closed" and disposition not in DISPOSITIONS:
         raise TransitionError("Closing a tip needs a disposition.")

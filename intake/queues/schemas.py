@@ -194,9 +194,14 @@ class ReplyCreatedSchema(Schema):
 
 
 class RevealRequestSchema(Schema):
-    """Why the identity must be revealed (required, audited)."""
+    """Why the identity must be revealed (required, audited), and a current TOTP code."""
 
     reason = fields.String(required=True, validate=validate.Length(max=500))
+    totp = fields.String(
+        required=True,
+        validate=validate.Length(max=12),
+        metadata={"description": "a current code of the caller's authenticator (used once)"},
+    )
 
 
 class RevealedSchema(Schema):
@@ -212,6 +217,11 @@ class AuditQuerySchema(Schema):
     """Audit log filters."""
 
     tip = fields.String(validate=validate.Length(max=20))
+    view = fields.String(
+        load_default="all",
+        validate=validate.OneOf(("all", "reveals")),
+        metadata={"description": "``reveals``: identity reveals and refused attempts only"},
+    )
     before = fields.Integer(validate=validate.Range(min=1))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 

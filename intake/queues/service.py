@@ -1,9 +1,10 @@
 """The detective workspace: what a staff member may see of the queues, and the tip workflow.
 
-Visibility is decided here, once: a detective sees the queues they are a member of, a supervisor
-sees every queue. A tip outside what the caller may see is NotFoundError, exactly as if it did
-not exist. No function here returns a tipster's identity, its blind index or the reporter id,
-except :func:`reveal_identity` (supervisors, with a written reason, audited).
+Visibility is decided here, once (:func:`visible_queues`): a detective sees the queues they are a
+member of, a supervisor every queue but oversight's, an oversight user the oversight queue alone.
+A tip outside what the caller may see is NotFoundError, exactly as if it did not exist. No
+function here returns a tipster's identity, its blind index or the reporter id, except
+:func:`reveal_identity` (the queue's supervisors, with a reason and a fresh TOTP code, audited).
 
 Every view of a tip, change, reply, reveal and download appends an audit event (last, as the
 audit service asks). Functions flush; the request commits.
@@ -16,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
@@ -25,7 +26,13 @@ from sqlalchemy.orm import Session
 from intake.attachments.service import read_attachment
 from intake.audit.service import record_event
 from intake.crypto import Keyring
-from intake.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from intake.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    RateLimitedError,
+)
 from intake.models import (
     URGENCY_RANK,
     Attachment,
@@ -39,12 +46,17 @@ from intake.models import (
     User,
     utcnow,
 )
-from intake.outbound.service import enqueue_reply
+from intake.outbound.service import enqueue_reply, enqueue_reveal_notice
 from intake.queues.rules import (
     FORWARD_ROLES,
     NOTE_MAX,
+    OVERSIGHT,
+    OVERSIGHT_QUEUE_KIND,
     REPLY_MAX,
+    REVEAL_LIMIT,
     REVEAL_REASON_MIN,
+    REVEAL_WINDOW_SECONDS,
+    SUPERVISING_ROLES,
     SUPERVISOR,
     Cursor,
     TransitionError,
@@ -52,6 +64,7 @@ from intake.queues.rules import (
     decode_cursor,
     encode_cursor,
 )
+from intake.staff.service import AuthenticationError, check_totp
 from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import (
     Sender,
@@ -85,17 +98,37 @@ LISTING_COLUMNS = (
 
 
 def sees_every_queue(user: User) -> bool:
-    """Supervisors see every queue."""
+    """Supervisors see every queue but oversight's (listings then scan all tips at once)."""
     return user.role == SUPERVISOR
 
 
+def _may_see(user: User, queue: Queue) -> bool:
+    # Officer-conduct complaints must never reach the officer's colleagues: the oversight queue
+    # is the oversight role's alone, whatever queue memberships an account was given.
+    if queue.kind == OVERSIGHT_QUEUE_KIND:
+        return user.role == OVERSIGHT
+    if user.role == SUPERVISOR:
+        return True
+    if user.role == "detective":
+        return any(member.id == queue.id for member in user.queues)
+    return False
+
+
 def visible_queues(session: Session, user: User) -> list[Queue]:
-    """The queues the user works, by code."""
-    if sees_every_queue(user):
-        return list(session.scalars(select(Queue).order_by(Queue.code)))
-    if user.role != "detective":
-        return []
-    return sorted(user.queues, key=lambda q: q.code)
+    """The queues the user works, by code: the one rule every listing, count, page and export
+    follows."""
+    return [q for q in session.scalars(select(Queue).order_by(Queue.code)) if _may_see(user, q)]
+
+
+def hidden_queue_ids(session: Session, user: User) -> list[int]:
+    """Ids of the queues the user may not see (the complement of :func:`visible_queues`)."""
+    visible = {q.id for q in visible_queues(session, user)}
+    return [qid for qid in session.scalars(select(Queue.id)) if qid not in visible]
+
+
+def supervises(user: User) -> bool:
+    """Whether the user supervises the queues they see (re-route, reopen, reveal, audit)."""
+    return user.role in SUPERVISING_ROLES
 
 
 def find_queue(session: Session, user: User, code: str) -> Queue:
@@ -261,6 +294,11 @@ def list_tips(
             raise InvalidInputError(fields={"urgency": ["Unknown urgency."]})
         ranks = [URGENCY_RANK[filters.urgency]]
     clauses = _filter_clauses(filters)
+    if scopes == [None]:
+        # One scan of every tip, less the queues this user may not see (oversight's).
+        hidden = hidden_queue_ids(session, user)
+        if hidden:
+            clauses.append(Tip.queue_id.not_in(hidden))
     want = limit + 1
     per_scope = [_scan(session, scope, ranks, clauses, position, want) for scope in scopes]
     merged: Iterator[Any] = (
@@ -469,7 +507,7 @@ def tip_history(session: Session, tip: Tip, *, viewer: User) -> list[HistoryEntr
     entries = []
     for event in events:
         details = dict(event.details or {})
-        if event.action == "identity.revealed" and viewer.role != SUPERVISOR:
+        if event.action in REVEAL_ACTIONS and not supervises(viewer):
             details = {}
         entries.append(
             HistoryEntry(
@@ -603,7 +641,7 @@ def claim_tip(session: Session, user: User, tip_number: str) -> Tip:
     tip = find_tip(session, user, tip_number)
     if tip.status == "closed":
         raise ConflictError("This tip is closed.")
-    if tip.assignee_id not in (None, user.id) and user.role != SUPERVISOR:
+    if tip.assignee_id not in (None, user.id) and not supervises(user):
         raise ConflictError("Another detective has claimed this tip.")
     previous = tip.assignee_id
     tip.assignee_id = user.id
@@ -652,7 +690,7 @@ def update_tip(session: Session, user: User, tip_number: str, change: TipChange)
         tip.category_code = change.category
 
     if change.queue and change.queue != tip.queue.code:
-        if user.role != SUPERVISOR:
+        if not supervises(user):
             raise ForbiddenError("Only a supervisor can move a tip to another queue.")
         reason = (change.reason or "").strip()
         if not reason:
@@ -771,22 +809,109 @@ class Revealed:
     source_url: str | None
 
 
+TOTP_DIGITS = 6
+REVEALED = "identity.revealed"
+REVEAL_REFUSED = "identity.reveal_refused"
+REVEAL_ACTIONS = (REVEALED, REVEAL_REFUSED)
+
+
+class RevealRefused(Exception):
+    """A reveal refused after its attempt was recorded: the caller commits, then reports it.
+
+    The refusal (and the failed second factor it may count towards a lock-out) must outlive the
+    request's rollback, or guessing codes with a stolen token would cost nothing.
+    """
+
+
+class RevealSecondFactorError(RevealRefused, ForbiddenError):
+    """The TOTP code is missing, wrong, already used, or the account is locked."""
+
+    code = "second_factor_required"
+    message = "Enter a current code from your authenticator app (a code works once)."
+
+
+class RevealLimitError(RevealRefused, RateLimitedError):
+    """The user has made as many reveals as allowed this hour."""
+
+    message = "You have revealed as many identities as allowed this hour."
+
+
+def reveals_in_window(session: Session, user: User, window_seconds: int) -> int:
+    """How many identities ``user`` revealed in the last ``window_seconds``.
+
+    Counted from the audit log, so the limit holds across workers and hosts, and survives
+    restarts, with no counter store; each reveal also spends a TOTP time step (one per 30 s).
+    """
+    since = utcnow() - timedelta(seconds=window_seconds)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == REVEALED,
+                AuditEvent.actor_user_id == user.id,
+                AuditEvent.created_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def _refuse(session: Session, user: User, tip: Tip, why: str) -> None:
+    record_event(
+        session,
+        REVEAL_REFUSED,
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=tip.id,
+        details={"why": why},
+    )
+    log.warning("reveal of tip %s refused for user %s: %s", tip.tip_number, user.id, why)
+
+
 def reveal_identity(
-    session: Session, keyring: Keyring, user: User, tip_number: str, reason: str
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    tip_number: str,
+    reason: str,
+    totp: str,
+    *,
+    limit: int = REVEAL_LIMIT,
 ) -> Revealed:
-    """Decrypt the tipster's identity for a supervisor with a written reason; audited."""
-    if user.role != SUPERVISOR:
+    """Decrypt the tipster's identity for a supervisor of the tip's queue; audited and notified.
+
+    It takes a written reason, a fresh TOTP code (never one already used, not even the login's:
+    a stolen API token or an unattended session is not enough), and at most ``limit`` reveals
+    per user per hour. The other supervisors of the queue are told who revealed which tip (never
+    the identity). Refusals raise a :class:`RevealRefused` after recording the attempt.
+    """
+    if not supervises(user):
         raise ForbiddenError("Only a supervisor can reveal who sent a tip.")
     reason = (reason or "").strip()
     if len(reason) < REVEAL_REASON_MIN:
         raise InvalidInputError(
             fields={"reason": [f"Write why (at least {REVEAL_REASON_MIN} characters)."]}
         )
+    code = "".join(ch for ch in totp or "" if ch.isdigit())
+    if len(code) != TOTP_DIGITS:
+        # Not a guess (nothing to count against the account): say what is missing.
+        raise InvalidInputError(
+            fields={"totp": ["Enter the 6-digit code from your authenticator app."]}
+        )
     tip = find_tip(session, user, tip_number)
+    if reveals_in_window(session, user, REVEAL_WINDOW_SECONDS) >= limit:
+        _refuse(session, user, tip, "limit")
+        raise RevealLimitError()
+    try:
+        check_totp(session, keyring, user, code)
+    except AuthenticationError:
+        _refuse(session, user, tip, "second_factor")
+        raise RevealSecondFactorError() from None
     identity = read_identity(keyring, tip.reporter) if tip.reporter is not None else {}
     record_event(
         session,
-        "identity.revealed",
+        REVEALED,
         actor_kind="user",
         actor_user_id=user.id,
         tip_id=tip.id,
@@ -796,11 +921,17 @@ def reveal_identity(
             "had_source_url": tip.source_url_ct is not None,
         },
     )
+    enqueue_reveal_notice(session, tip, revealed_by=user, audience=_audience(tip.queue))
     log.warning("identity of tip %s revealed by user %s", tip.tip_number, user.id)
     source_url = tip.open_text(keyring, "tip", "source_url", tip.id, tip.source_url_ct)
     return Revealed(
         tip.tip_number, tip.reporter.channel if tip.reporter else None, identity, source_url
     )
+
+
+def _audience(queue: Queue) -> str:
+    """The role that supervises ``queue``: who hears of what happens there."""
+    return OVERSIGHT if queue.kind == OVERSIGHT_QUEUE_KIND else SUPERVISOR
 
 
 # --- audit log ---------------------------------------------------------------------------------
@@ -815,6 +946,12 @@ class AuditPage:
     next_before: int | None
 
 
+# What a viewer sees of an event about a tip outside their queues: that something happened to
+# some tip, when, and its place in the chain (no action, actor, tip number or details).
+RESTRICTED_ACTION = "restricted"
+AUDIT_VIEWS = ("all", "reveals")
+
+
 def list_audit(
     session: Session,
     user: User,
@@ -822,18 +959,33 @@ def list_audit(
     tip_number: str | None = None,
     before: int | None = None,
     limit: int = 100,
+    view: str = "all",
 ) -> AuditPage:
-    """The audit log (supervisors), optionally of one tip; ``before`` pages by sequence."""
-    if user.role != SUPERVISOR:
+    """The audit log (supervising roles), optionally of one tip or only reveals; pages by seq.
+
+    An event about a tip in a queue the viewer may not see (oversight's, for a supervisor)
+    keeps its place and time but nothing else, so the chain shows no gap and reveals nothing.
+    """
+    if not supervises(user):
         raise ForbiddenError()
+    if view not in AUDIT_VIEWS:
+        raise InvalidInputError(fields={"view": ["Unknown view."]})
     limit = max(1, min(limit, 500))
     query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit + 1)
+    hidden_queues = hidden_queue_ids(session, user)
     if tip_number:
-        number = normalise_tip_number(tip_number)
-        tip_id = session.scalar(select(Tip.id).where(Tip.tip_number == number)) if number else None
-        if tip_id is None:
-            raise NotFoundError("No such tip.")
-        query = query.where(AuditEvent.tip_id == tip_id)
+        query = query.where(AuditEvent.tip_id == find_tip(session, user, tip_number).id)
+    if view == "reveals":
+        # Only reveals of tips this viewer sees: no placeholders in a filtered view. The smaller
+        # side of the split is the subquery (oversight's tips, or the viewer's queues' tips).
+        query = query.where(AuditEvent.action.in_(REVEAL_ACTIONS))
+        if sees_every_queue(user) and hidden_queues:
+            outside = select(Tip.id).where(Tip.queue_id.in_(hidden_queues))
+            query = query.where(AuditEvent.tip_id.not_in(outside.scalar_subquery()))
+        elif not sees_every_queue(user):
+            visible_ids = [q.id for q in visible_queues(session, user)]
+            inside = select(Tip.id).where(Tip.queue_id.in_(visible_ids))
+            query = query.where(AuditEvent.tip_id.in_(inside.scalar_subquery()))
     if before is not None:
         query = query.where(AuditEvent.seq < before)
     events = list(session.scalars(query))
@@ -841,13 +993,41 @@ def list_audit(
     if len(events) > limit:
         events = events[:limit]
         next_before = events[-1].seq
-    names = _usernames(session, (e.actor_user_id for e in events))
     tip_ids = {e.tip_id for e in events if e.tip_id is not None}
-    numbers = (
-        dict(session.execute(select(Tip.id, Tip.tip_number).where(Tip.id.in_(tip_ids))).all())
+    tips = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(Tip.id, Tip.tip_number, Tip.queue_id).where(Tip.id.in_(tip_ids))
+            )
+        }
         if tip_ids
         else {}
     )
+    # An event may name a tip in its details (an audit export of one tip): look those up too.
+    named_numbers = {
+        named for e in events if isinstance(named := (e.details or {}).get("tip"), str)
+    }
+    hidden_numbers = set(
+        session.scalars(
+            select(Tip.tip_number).where(
+                Tip.tip_number.in_(named_numbers), Tip.queue_id.in_(hidden_queues)
+            )
+        )
+        if named_numbers and hidden_queues
+        else ()
+    )
+
+    def restricted(event: AuditEvent) -> bool:
+        tip = tips.get(event.tip_id) if event.tip_id is not None else None
+        if tip is not None and tip.queue_id in hidden_queues:
+            return True
+        named = (event.details or {}).get("tip")
+        return isinstance(named, str) and named in hidden_numbers
+
+    shown = [e for e in events if not restricted(e)]
+    shown_seqs = {e.seq for e in shown}
+    names = _usernames(session, (e.actor_user_id for e in shown))
     items = [
         HistoryEntry(
             seq=e.seq,
@@ -857,9 +1037,20 @@ def list_audit(
             actor=names.get(e.actor_user_id) if e.actor_user_id else None,
             details=dict(e.details or {}),
         )
+        if e.seq in shown_seqs
+        else HistoryEntry(
+            seq=e.seq,
+            created_at=e.created_at,
+            action=RESTRICTED_ACTION,
+            actor_kind=RESTRICTED_ACTION,
+            actor=None,
+            details={},
+        )
         for e in events
     ]
-    by_seq = {e.seq: numbers[e.tip_id] for e in events if e.tip_id in numbers}
+    by_seq = {
+        e.seq: tips[e.tip_id].tip_number for e in shown if e.tip_id is not None and e.tip_id in tips
+    }
     record_event(
         session,
         "audit.exported",
@@ -867,6 +1058,7 @@ def list_audit(
         actor_user_id=user.id,
         details={
             "tip": normalise_tip_number(tip_number) if tip_number else None,
+            "view": view,
             "count": len(items),
         },
     )

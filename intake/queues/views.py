@@ -19,7 +19,7 @@ from intake.errors import InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
 from intake.models import User
 from intake.queues import service
-from intake.queues.rules import FORWARD_ROLES, SUPERVISOR, WORKSPACE_ROLES
+from intake.queues.rules import FORWARD_ROLES, SUPERVISING_ROLES, WORKSPACE_ROLES
 from intake.queues.schemas import (
     AuditPageSchema,
     AuditQuerySchema,
@@ -49,7 +49,10 @@ reveal_bp = Blueprint(
     "staff_reveal_api",
     __name__,
     url_prefix="/api/v1/staff",
-    description="Supervisors: reveal a tipster's contact, with a reason.",
+    description=(
+        "Supervisors (oversight, for the oversight queue): reveal a tipster's contact, with a"
+        " reason and a fresh TOTP code; limited per hour, audited, announced to the others."
+    ),
 )
 forwards_bp = Blueprint(
     "staff_forwards_api",
@@ -208,10 +211,21 @@ def download_attachment(tip_number: str, attachment_id: str) -> Any:
 @reveal_bp.arguments(RevealRequestSchema)
 @reveal_bp.response(200, RevealedSchema)
 def reveal(data: dict[str, Any], tip_number: str) -> Any:
-    """Supervisors: the tipster's contact, with a written reason (audited, identity not logged)."""
-    revealed = service.reveal_identity(
-        db.session(), get_keyring(), current_user(), tip_number, data["reason"]
-    )
+    """Supervisors: the tipster's contact, with a reason and a fresh TOTP code (audited, rate-
+    limited, the other supervisors notified; the identity is never logged)."""
+    try:
+        revealed = service.reveal_identity(
+            db.session(),
+            get_keyring(),
+            current_user(),
+            tip_number,
+            data["reason"],
+            data["totp"],
+            limit=get_settings().reveal_limit,
+        )
+    except service.RevealRefused:
+        db.session.commit()  # the refusal and the failed code are kept
+        raise
     db.session.commit()
     response = {
         "tip_number": revealed.tip_number,
@@ -226,13 +240,15 @@ def reveal(data: dict[str, Any], tip_number: str) -> Any:
 @audit_bp.arguments(AuditQuerySchema, location="query")
 @audit_bp.response(200, AuditPageSchema)
 def list_audit(args: dict[str, Any]) -> Any:
-    """Supervisors: the audit log, newest first (``tip`` filters by tip number)."""
+    """Supervisors: the audit log, newest first (``tip`` filters by tip number, ``view=reveals``
+    keeps identity reveals)."""
     page = service.list_audit(
         db.session(),
         current_user(),
         tip_number=args.get("tip"),
         before=args.get("before"),
         limit=args["limit"],
+        view=args["view"],
     )
     db.session.commit()
     items = []
@@ -291,17 +307,21 @@ def register_staff(app: Flask) -> None:
     from intake.queues.pages import audit_bp as audit_pages_bp
     from intake.queues.pages import bp as pages_bp
     from intake.queues.pages import forward_bp as forward_pages_bp
+    from intake.staff import display
     from intake.staff.pages import account_bp
     from intake.staff.pages import bp as auth_bp
 
+    # Tipster text on every staff page shows bidi and other invisible controls as [U+XXXX].
+    display.install(app)
+
     access.register_api(app, bp, staff_rule(WORKSPACE_ROLES))
-    access.register_api(app, audit_bp, staff_rule((SUPERVISOR,)))
-    access.register_api(app, reveal_bp, staff_rule((SUPERVISOR,)))
+    access.register_api(app, audit_bp, staff_rule(SUPERVISING_ROLES))
+    access.register_api(app, reveal_bp, staff_rule(SUPERVISING_ROLES))
     access.register_api(app, forwards_bp, staff_rule(FORWARD_ROLES))
     # Login pages are for people not yet authenticated; they are rate-limited.
     access.register(app, auth_bp, access.PUBLIC)
     access.register(app, pages_bp, staff_rule(WORKSPACE_ROLES))
     access.register(app, forward_pages_bp, staff_rule(FORWARD_ROLES))
-    access.register(app, audit_pages_bp, staff_rule((SUPERVISOR,)))
+    access.register(app, audit_pages_bp, staff_rule(SUPERVISING_ROLES))
     # Every role has an account page; it is where administrators land.
     access.register(app, account_bp, staff_rule(ROLES))

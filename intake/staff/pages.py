@@ -40,7 +40,7 @@ LOGIN_LIMIT = "20 per minute"
 FAILED = "The username, password or code is not right, or the account is locked for a while."
 
 
-# Where each role lands after logging in (detectives and supervisors: their queues).
+# Where each role lands after logging in (detectives, supervisors, oversight: their queues).
 LANDING = {
     "social_media": "staff_forward_pages.forward_form",
     "admin": "staff_account_pages.account",

@@ -15,10 +15,12 @@ from sqlalchemy import select, update
 from intake.extensions import db
 from intake.models import OutboxMessage, User, utcnow
 from intake.outbound.worker import drain_once
-from tests.staff.factories import N1_POINT, make_tip, make_user
+from intake.submissions.service import Contact
+from tests.staff.factories import N1_POINT, bearer, make_tip, make_user, totp_now
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
+PHONE = "+16175550123"
 NARRATIVE = "He has a gun and says he will shoot everyone at Alder Park tonight."
 
 
@@ -271,3 +273,85 @@ def test_without_a_route_the_notification_is_dead_with_a_reason(own_app, session
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "supervisors"))
     session.refresh(row)
     assert row.status == "dead" and "NOTIFY_SMTP_URL" in row.last_error
+
+
+def _set_emails(session, **emails: str) -> None:
+    for username, email in emails.items():
+        session.scalar(select(User).where(User.username == username)).email = email
+    session.commit()
+
+
+def test_a_reveal_emails_the_other_supervisors_who_revealed_which_tip(
+    own_app, session, keyring, smtp_server, webhook_server
+):
+    host, port = smtp_server.server_address
+    app = own_app(
+        providers={
+            "NOTIFY_SMTP_URL": f"smtp://{host}:{port}",
+            "NOTIFY_WEBHOOK_URL": f"http://127.0.0.1:{webhook_server.server_address[1]}/hook",
+        }
+    )
+    sup = make_user(session, keyring, "sup", "supervisor")
+    make_user(session, keyring, "sup2", "supervisor")
+    make_user(session, keyring, "ia", "oversight")
+    _set_emails(session, sup="sup@pd.example", sup2="sup2@pd.example", ia="ia@pd.example")
+    created = make_tip(session, keyring, N1_POINT, contact=Contact(phone=PHONE))
+    response = app.test_client().post(
+        f"/api/v1/staff/tips/{created.tip_number}/reveal",
+        json={"reason": "Court order 2024-17", "totp": totp_now(sup)},
+        headers=bearer(sup),
+    )
+    assert response.status_code == 200
+    _drain(app)
+    ((recipients, message),) = smtp_server.messages
+    assert recipients == ["sup2@pd.example"]  # not the revealer, not oversight
+    assert f"sup revealed who sent tip {created.tip_number}" in message
+    assert PHONE not in message and "Court order" not in message
+    (hook,) = webhook_server.received
+    assert hook == {
+        "event": "identity.revealed",
+        "tip_number": created.tip_number,
+        "queue": "N1",
+        "by": "sup",
+        "link": hook["link"],
+    }
+
+
+def test_oversight_tips_are_announced_to_oversight_alone(
+    own_app, session, keyring, smtp_server, webhook_server
+):
+    host, port = smtp_server.server_address
+    app = own_app(
+        providers={
+            "NOTIFY_SMTP_URL": f"smtp://{host}:{port}",
+            "NOTIFY_EMAIL_TO": "watch@pd.example",
+            "NOTIFY_WEBHOOK_URL": f"http://127.0.0.1:{webhook_server.server_address[1]}/hook",
+        }
+    )
+    make_user(session, keyring, "sup", "supervisor")
+    ia = make_user(session, keyring, "ia", "oversight")
+    make_user(session, keyring, "ia2", "oversight")
+    _set_emails(session, sup="sup@pd.example", ia="ia@pd.example", ia2="ia2@pd.example")
+    with app.app_context():
+        created = make_tip(
+            db.session,
+            keyring,
+            N1_POINT,
+            narrative="Officer Brandt says he will shoot me tonight, abuse of power, misconduct.",
+            contact=Contact(phone=PHONE),
+        )
+        db.session.remove()
+    assert (created.queue_code, created.urgency) == ("oversight", "emergency")
+    response = app.test_client().post(
+        f"/api/v1/staff/tips/{created.tip_number}/reveal",
+        json={"reason": "Protect the complainant", "totp": totp_now(ia)},
+        headers=bearer(ia),
+    )
+    assert response.status_code == 200
+    _drain(app)
+    sent = sorted((tuple(sorted(r)), "revealed" in m) for r, m in smtp_server.messages)
+    # the emergency to both oversight users; the reveal to the one who did not reveal
+    assert sent == [(("ia2@pd.example",), True), (("ia2@pd.example", "ia@pd.example"), False)]
+    assert webhook_server.received == []  # the supervisors' webhook hears of neither
+    rows = _rows(session, "notify_email", "notify_webhook", "supervisors")
+    assert {r.channel for r in rows} == {"notify_email"}

@@ -14,7 +14,7 @@ from intake.audit.service import verify_chain
 from intake.models import AuditEvent, OutboxMessage, Tip
 from intake.submissions.service import Contact, Sender
 from tests.factories import jpeg_with_gps
-from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user
+from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user, totp_now
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -331,13 +331,17 @@ def test_reveal_needs_a_supervisor_and_a_reason_and_is_audited(client, session, 
         ).status_code
         == 403
     )
-    assert client.post(path, json={}, headers=bearer(team.sup)).status_code == 400
+    assert client.post(path, json={"totp": "000000"}, headers=bearer(team.sup)).status_code == 400
     assert client.post(path, json={"reason": "   "}, headers=bearer(team.sup)).status_code == 400
     assert (
         session.scalar(select(AuditEvent).where(AuditEvent.action == "identity.revealed")) is None
     )
 
-    response = client.post(path, json={"reason": "Court order 2024-17"}, headers=bearer(team.sup))
+    response = client.post(
+        path,
+        json={"reason": "Court order 2024-17", "totp": totp_now(team.sup)},
+        headers=bearer(team.sup),
+    )
     assert response.status_code == 200
     assert response.get_json()["identity"] == {
         "phone": PHONE,
@@ -395,7 +399,7 @@ def test_forwarded_post_becomes_a_tip_with_its_source_and_a_sealed_handle(
     assert [i["tip_number"] for i in listing["items"]] == [number]
     revealed = client.post(
         f"/api/v1/staff/tips/{number}/reveal",
-        json={"reason": "Threat assessment needed"},
+        json={"reason": "Threat assessment needed", "totp": totp_now(team.sup)},
         headers=bearer(team.sup),
     ).get_json()
     assert revealed["identity"]["address"] == "@quiet_neighbour_77"

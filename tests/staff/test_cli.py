@@ -30,6 +30,15 @@ def test_users_create_prints_the_token_last_and_it_works(app, client, session):
     assert session.scalar(select(ApiToken.token_digest)) != token
 
 
+def test_users_create_an_oversight_user_who_sees_the_oversight_queue_alone(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["intake", "users", "create", "ia", "--role", "oversight"])
+    assert result.exit_code == 0, result.output
+    headers = {"Authorization": f"Bearer {result.output.strip().splitlines()[-1]}"}
+    response = client.get("/api/v1/staff/queues", headers=headers)
+    assert [q["code"] for q in response.get_json()["items"]] == ["oversight"]
+
+
 def test_users_list_queues_disable_and_revoke(app, client, session):
     runner = app.test_cli_runner()
     token = (
@@ -87,6 +96,7 @@ def test_demo_load_creates_one_user_per_role_and_prints_the_credentials(
         "admin",
         "detective",
         "detective",
+        "oversight",
         "social_media",
         "supervisor",
     ]

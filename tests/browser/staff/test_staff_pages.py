@@ -3,6 +3,8 @@ and its actions, a reply read by the tipster on the public status page, reveal, 
 
 from __future__ import annotations
 
+import time
+
 import pyotp
 import pytest
 from sqlalchemy import select
@@ -103,7 +105,12 @@ def test_detective_works_a_tip_and_the_web_tipster_reads_the_reply(
 def test_supervisor_reroutes_and_reveals_with_a_reason(live_server, page, session, keyring):
     _, sup = _users(session, keyring)
     created = make_tip(
-        session, keyring, N1_POINT, channel="web", contact=Contact(phone="+16175550188")
+        session,
+        keyring,
+        N1_POINT,
+        channel="web",
+        narrative="The photo is called invoice\u202egpj.exe on his phone.",
+        contact=Contact(phone="+16175550188"),
     )
     session.commit()
     _login(page, live_server, sup)
@@ -116,9 +123,17 @@ def test_supervisor_reroutes_and_reveals_with_a_reason(live_server, page, sessio
     page.click("#reroute")
     assert "(H2)" in page.inner_text("#tip-queue")
 
+    # The override shows as a visible tag instead of turning the name around.
+    assert "invoice[U+202E]gpj.exe" in page.inner_text("#narrative")
+
     page.click("#reveal")  # no reason
     assert "at least 10 characters" in page.content()
     page.fill("textarea[name=reason]", "Court order 2024-17 for the witness contact")
+    page.click("#reveal")  # no code: the session's second factor is not enough
+    assert "6-digit code" in page.content() and "+16175550188" not in page.content()
+    page.fill("textarea[name=reason]", "Court order 2024-17 for the witness contact")
+    # A code of the next time step (accepted; the login already spent the current one).
+    page.fill("input[name=totp]", pyotp.TOTP(sup.totp_secret).at(time.time() + 30))
     page.click("#reveal")
     assert "+16175550188" in page.inner_text("#identity")
     tip_id = session.scalar(select(Tip.id).where(Tip.tip_number == created.tip_number))
