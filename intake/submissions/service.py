@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from intake import crypto
-from intake.attachments.rules import AttachmentError
+from intake.attachments.rules import AttachmentError, PixelBudget
 from intake.attachments.service import attach_image
 from intake.audit.service import record_event
 from intake.classify.service import classify_tip, reassess_urgency
@@ -542,9 +542,10 @@ def create_tip(
             assert existing is not None
             return _replay(session, keyring, existing, submission)
     _refresh_reporter(keyring, resolved, language, now)
+    budget = PixelBudget()  # one for all the photos of this submission
     for image in submission.images:
         try:
-            attach_image(session, keyring, tip, image)
+            attach_image(session, keyring, tip, image, budget=budget)
         except AttachmentError:
             raise InvalidInputError(
                 fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
@@ -668,9 +669,10 @@ def add_followup(
     )
     message.seal_body(keyring, body)
     session.add(message)
+    budget = PixelBudget()  # one for all the photos of this message
     for image in images:
         try:
-            attach_image(session, keyring, tip, image, message_id=message.id)
+            attach_image(session, keyring, tip, image, message_id=message.id, budget=budget)
         except AttachmentError:
             raise InvalidInputError(
                 fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}

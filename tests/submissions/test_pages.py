@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from intake.attachments.service import read_attachment
 from intake.models import Attachment, Tip
-from tests.factories import jpeg_with_gps
+from tests.factories import jpeg_with_gps, png_bomb
 
 
 def csrf_token(html: str) -> str:
@@ -104,6 +104,16 @@ def test_photo_is_stored_without_its_location(client, session, keyring) -> None:
     data = read_attachment(keyring, attachment)
     assert not Image.open(io.BytesIO(data)).getexif()
     assert b"PhoneModel" not in attachment.data_ct and b"PhoneModel" not in data
+
+
+def test_a_decompression_bomb_is_refused_without_being_decoded(
+    client, session, no_decoding
+) -> None:
+    html = open_form(client)
+    response = post_tip(client, html, photo=(io.BytesIO(png_bomb()), "IMG_0002.png"))
+    assert response.status_code == 400
+    assert "not a photo we can accept" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Tip)) == 0
 
 
 def test_a_file_that_is_not_a_photo_is_refused_with_the_text_kept(client, session) -> None:
