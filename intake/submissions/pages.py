@@ -95,6 +95,13 @@ def submit() -> Response:
         created = service.submit_tip(
             db.session(), get_keyring(), submission, default_region=get_settings().default_region
         )
+    except service.IdempotencyConflictError:
+        db.session.rollback()
+        # This page was sent before with other content (back, edit, send): nothing is replayed.
+        # A fresh form id, so sending what is on the page now makes a new tip.
+        form.submission_id.data = secrets.token_urlsafe(24)
+        page = render_template("submissions/form.html", form=form, already_sent=True)
+        return _no_store(page, 409)
     except InvalidInputError as error:
         db.session.rollback()
         _field_errors(form, error)

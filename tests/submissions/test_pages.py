@@ -96,6 +96,25 @@ def test_empty_narrative_redisplays_the_form_with_an_error(client, session) -> N
     assert session.scalar(select(func.count()).select_from(Tip)) == 0
 
 
+def test_the_same_form_sent_again_with_other_content_replays_nothing(client, session) -> None:
+    html = open_form(client)
+    first = post_tip(client, html).get_data(as_text=True)
+    receipt = re.search(r'id="receipt">([^<]+)<', first).group(1)
+
+    again = post_tip(client, html, narrative="Actually it was a rifle, in the blue car")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert receipt not in page
+    assert "already sent with other content" in page
+    assert "Actually it was a rifle" in page  # what they wrote is kept on the page
+    assert hidden(page, "submission_id") != hidden(html, "submission_id")
+    assert session.scalar(select(func.count()).select_from(Tip)) == 1
+
+    resent = post_tip(client, page, narrative="Actually it was a rifle, in the blue car")
+    assert resent.status_code == 200
+    assert session.scalar(select(func.count()).select_from(Tip)) == 2
+
+
 def test_photo_is_stored_without_its_location(client, session, keyring) -> None:
     html = open_form(client)
     response = post_tip(client, html, photo=(io.BytesIO(jpeg_with_gps()), "IMG_0001.jpg"))
