@@ -385,9 +385,7 @@ def _replay(
     if _is_client_key(submission):
         expected = request_digest(keyring, event.event_key, submission)
         # A record without a digest predates the check: it cannot prove the body is the same.
-        if event.request_digest is None or not hmac.compare_digest(
-            event.request_digest, expected
-        ):
+        if event.request_digest is None or not hmac.compare_digest(event.request_digest, expected):
             raise IdempotencyConflictError()
     tip = session.get(Tip, event.tip_id) if event.tip_id else None
     if tip is None:
