@@ -15,10 +15,11 @@ from flask_babel import get_locale
 
 from intake.errors import IntakeError, InvalidInputError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.models import Tip
 from intake.submissions import service
 from intake.submissions.forms import CheckForm, ReplyForm, TipForm
 from intake.submissions.messages import emergency_advice, next_steps
-from intake.submissions.views import CHECK_LIMIT, GUESS_LIMIT, SUBMIT_LIMIT, tip_number_key
+from intake.submissions.views import SUBMIT_LIMIT, find_tip_for_client
 
 bp = Blueprint("public", __name__)
 
@@ -123,16 +124,25 @@ def check_form() -> Response:
     return _no_store(render_template("submissions/check.html", form=CheckForm(lang=_language())))
 
 
+def _not_found_page() -> Response:
+    form = CheckForm(lang=_language())
+    return _no_store(render_template("submissions/check.html", form=form, not_found=True), 404)
+
+
 def _status_page(
     tip_number: str, receipt: str, reply_form: ReplyForm | None = None, notice: str | None = None
 ) -> Response:
-    keyring = get_keyring()
     try:
-        tip = service.find_tip_by_receipt(db.session(), keyring, tip_number, receipt)
+        tip = find_tip_for_client(tip_number, receipt)
     except NotFoundError:
-        form = CheckForm(lang=_language())
-        return _no_store(render_template("submissions/check.html", form=form, not_found=True), 404)
-    status = service.tip_status(keyring, tip)
+        return _not_found_page()
+    return _render_status(tip, receipt, reply_form, notice)
+
+
+def _render_status(
+    tip: Tip, receipt: str, reply_form: ReplyForm | None = None, notice: str | None = None
+) -> Response:
+    status = service.tip_status(get_keyring(), tip)
     reply_form = reply_form or ReplyForm(
         tip_number=tip.tip_number, receipt=receipt, lang=_language()
     )
@@ -144,8 +154,6 @@ def _status_page(
 
 
 @bp.post("/check")
-@limiter.limit(CHECK_LIMIT)
-@limiter.limit(GUESS_LIMIT, key_func=tip_number_key, deduct_when=lambda r: r.status_code == 404)
 def check() -> Response:
     """Show a tip's status and thread to whoever holds its receipt."""
     form = CheckForm()
@@ -155,23 +163,18 @@ def check() -> Response:
 
 
 @bp.post("/check/reply")
-@limiter.limit(CHECK_LIMIT)
-@limiter.limit(GUESS_LIMIT, key_func=tip_number_key, deduct_when=lambda r: r.status_code == 404)
 def reply() -> Response:
     """Add the tipster's message to the thread."""
     form = ReplyForm()
     if not form.validate_on_submit():
         return _status_page(form.tip_number.data or "", form.receipt.data or "", reply_form=form)
-    keyring = get_keyring()
     try:
-        tip = service.find_tip_by_receipt(
-            db.session(), keyring, form.tip_number.data or "", form.receipt.data or ""
-        )
+        tip = find_tip_for_client(form.tip_number.data or "", form.receipt.data or "")
     except NotFoundError:
-        return _status_page("", "")
-    service.add_followup(db.session(), keyring, tip, form.body.data or "", channel="web")
+        return _not_found_page()
+    service.add_followup(db.session(), get_keyring(), tip, form.body.data or "", channel="web")
     db.session.commit()
-    return _status_page(tip.tip_number, form.receipt.data or "", notice="sent")
+    return _render_status(tip, form.receipt.data or "", notice="sent")
 
 
 @bp.get("/privacy")
