@@ -103,7 +103,8 @@ class Tips(MethodView):
         """Submit a tip.
 
         Send an `Idempotency-Key` header (16-128 letters, digits, `-`, `_`) to make retries safe:
-        the same key returns the same tip number and receipt. The receipt is shown only here.
+        the same key with the same body, within 24 hours, returns the same tip number and
+        receipt; the same key with another body gets 409. The receipt is shown only here.
         """
         location = data.get("location") or {}
         contact = data.get("contact") or {}
