@@ -66,6 +66,7 @@ class Settings:
     quick_exit_url: str = "https://www.google.com/"
     # Identity reveals one user may make per hour (each also needs a fresh TOTP code).
     reveal_limit: int = 5
+    web_concurrency: int | None = None
     providers: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -183,6 +184,11 @@ def load_settings(
             "QUICK_EXIT_URL",
         ),
         reveal_limit=_int(env_vars.get("REVEAL_LIMIT", "5"), "REVEAL_LIMIT"),
+        web_concurrency=(
+            _int(env_vars["WEB_CONCURRENCY"], "WEB_CONCURRENCY")
+            if env_vars.get("WEB_CONCURRENCY")
+            else None
+        ),
         providers={name: env_vars[name] for name in PROVIDER_SETTINGS if env_vars.get(name)},
     )
     if overrides:
@@ -210,7 +216,26 @@ def _complete(settings: Settings) -> Settings:
                 + "; ".join(missing)
                 + ". See README.md, 'Configuration'."
             )
+        check_rate_limit_storage(settings, settings.web_concurrency or 1)
         return settings
     if not settings.secret_key:
         settings = replace(settings, secret_key=_dev_secret_key(settings.instance_path))
     return settings
+
+
+def check_rate_limit_storage(settings: Settings, workers: int) -> None:
+    """Refuse production with per-process rate-limit counters shared by several workers.
+
+    ``memory://`` counts in each process: with N workers every limit is N times looser, and a
+    receipt guesser simply spreads over them. gunicorn.conf.py calls this with the real worker
+    count before any worker starts; WEB_CONCURRENCY is checked when the settings are read.
+    """
+    if not (settings.is_production and settings.ratelimit_enabled):
+        return
+    if settings.ratelimit_storage_uri.startswith("memory:") and workers > 1:
+        raise ConfigError(
+            f"refusing to start in production with RATELIMIT_STORAGE_URI=memory:// and "
+            f"{workers} workers: each worker would keep its own rate-limit counters. Set "
+            "RATELIMIT_STORAGE_URI=redis://HOST:6379/0 (shared by every worker and host) or run "
+            "one worker. See README.md, 'Deploying on PostgreSQL with several workers'."
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image, ImageFile
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -174,3 +176,16 @@ def make_app(app_config: dict[str, Any], session_app: Flask) -> Iterator[Any]:
     # The limiter is one object shared by every app; give it back to the session app.
     limiter.init_app(session_app)
     limiter.reset()
+
+
+@pytest.fixture
+def no_decoding(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Pillow's bomb warning only printed, as in production, and any decode of pixels fails."""
+
+    def refuse_to_decode(self: ImageFile.ImageFile) -> None:
+        raise AssertionError("pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse_to_decode)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield

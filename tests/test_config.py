@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from intake.config import ConfigError, load_settings
+from intake.config import ConfigError, check_rate_limit_storage, load_settings
 from intake.crypto import generate_keyring_document
 
 
@@ -49,3 +49,32 @@ def test_development_defaults_to_sqlite_under_instance(tmp_path) -> None:
 def test_malformed_settings_are_refused(name: str, value: str, tmp_path) -> None:
     with pytest.raises(ConfigError, match=name):
         load_settings({name: value, "INTAKE_INSTANCE_PATH": str(tmp_path)})
+
+
+def _production(**extra: str) -> dict[str, str]:
+    return {
+        "INTAKE_ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "INTAKE_KEYRING": json.dumps(generate_keyring_document()),
+        "PUBLIC_BASE_URL": "https://tips.example.org/",
+        **extra,
+    }
+
+
+def test_production_refuses_memory_counters_with_several_workers() -> None:
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI=memory://") as raised:
+        load_settings(_production(WEB_CONCURRENCY="4"))
+    assert "4 workers" in str(raised.value) and "redis://" in str(raised.value)
+    # One worker, shared counters, or limits off: nothing to refuse.
+    assert load_settings(_production(WEB_CONCURRENCY="1")).web_concurrency == 1
+    load_settings(_production(WEB_CONCURRENCY="4", RATELIMIT_STORAGE_URI="redis://r:6379/0"))
+    load_settings(_production(WEB_CONCURRENCY="4", RATELIMIT_ENABLED="false"))
+
+
+def test_the_worker_count_gunicorn_will_start_is_checked_too() -> None:
+    settings = load_settings(_production())  # WEB_CONCURRENCY unset: gunicorn's own count
+    with pytest.raises(ConfigError, match="2 workers"):
+        check_rate_limit_storage(settings, 2)
+    check_rate_limit_storage(settings, 1)
+    development = load_settings({"INTAKE_ENV": "testing", "SECRET_KEY": "x" * 40})
+    check_rate_limit_storage(development, 8)  # development and tests run with memory://

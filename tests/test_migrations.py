@@ -200,3 +200,32 @@ def test_db_upgrade_alone_leaves_a_service_that_takes_a_tip(empty_app) -> None:
     )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.get_json()["tip_number"]
+
+
+def test_web_and_api_contacts_lose_their_blind_index_and_channel_ones_keep_it(empty_app) -> None:
+    from sqlalchemy import text
+
+    with empty_app.app_context():
+        upgrade(revision="9d0ce8deab0f")
+        with db.engine.begin() as connection:
+            for n, channel in enumerate(("web", "api", "sms")):
+                connection.execute(
+                    text(
+                        "INSERT INTO reporter (id, channel, address_index, is_opted_out,"
+                        " created_at, last_seen_at) VALUES (:id, :channel, :digest, false,"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": f"{n:032x}", "channel": channel, "digest": f"{n}" * 64},
+                )
+        upgrade(revision="537964cd14e3")
+        with db.engine.connect() as connection:
+            result = connection.execute(text("SELECT channel, address_index FROM reporter"))
+            rows = {row.channel: row.address_index for row in result}
+        assert rows == {"web": None, "api": None, "sms": "2" * 64}
+        assert "request_digest" in {
+            c["name"] for c in inspect(db.engine).get_columns("inbound_event")
+        }
+        downgrade(revision="9d0ce8deab0f")
+        assert "request_digest" not in {
+            c["name"] for c in inspect(db.engine).get_columns("inbound_event")
+        }

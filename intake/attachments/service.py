@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from intake.attachments.rules import strip_image
+from intake.attachments.rules import PixelBudget, strip_image
 from intake.crypto import Keyring
 from intake.models import Attachment, Tip
 
@@ -18,12 +18,14 @@ def attach_image(
     data: bytes,
     *,
     message_id: uuid.UUID | None = None,
+    budget: PixelBudget | None = None,
 ) -> Attachment:
     """Strip metadata from an image, seal it under the tip's key and add it to the tip.
 
+    ``budget``: the pixels the upload this image came with may still decode (one per upload).
     Raises AttachmentError when the bytes are not an image we accept.
     """
-    clean = strip_image(data)
+    clean = strip_image(data, budget)
     attachment = Attachment(
         tip_id=tip.id,
         message_id=message_id,

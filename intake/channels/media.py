@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import requests
 
-from intake.attachments.rules import AttachmentError, strip_image
+from intake.attachments.rules import AttachmentError, PixelBudget, strip_image
 from intake.channels.twilio_sender import TwilioAccount
 from webhooks.base import MediaRef
 from webhooks.twilio_sms import is_twilio_media_url
@@ -88,10 +88,11 @@ def fetch_media(
     """Download each media with basic auth and strip it; one result per ref, never raises."""
     results: list[FetchedMedia] = []
     started = time.monotonic()
+    budget = PixelBudget()  # the message's photos together
     client = http or requests.Session()
     try:
         for ref in refs:
-            results.append(_fetch_one(client, account, ref, max_bytes, started))
+            results.append(_fetch_one(client, account, ref, max_bytes, started, budget))
     finally:
         if http is None:
             client.close()
@@ -107,6 +108,7 @@ def _fetch_one(
     ref: MediaRef,
     max_bytes: int,
     started: float,
+    budget: PixelBudget,
 ) -> FetchedMedia:
     content_type = (ref.content_type or "").lower()
     if content_type and not content_type.startswith("image/"):
@@ -119,7 +121,7 @@ def _fetch_one(
         return FetchedMedia(ref, error="out of time for this message")
     try:
         data = _download(http, account, ref.url, max_bytes)
-        clean = strip_image(data)
+        clean = strip_image(data, budget)
     except MediaError as error:
         return FetchedMedia(ref, error=str(error))
     except AttachmentError:

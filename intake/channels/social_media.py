@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from intake.attachments.rules import AttachmentError, strip_image
+from intake.attachments.rules import AttachmentError, PixelBudget, strip_image
 from webhooks import meta, x
 from webhooks.base import InboundMessage, MediaRef, PayloadError, PreparedRequest
 
@@ -103,13 +103,14 @@ def fetch_images(message: InboundMessage, settings: Any) -> FetchedMedia:
     """Download, check and strip every photo of a message; failures are counted, never raised."""
     images: list[bytes] = []
     failed = 0
+    budget = PixelBudget()  # the message's photos together
     for ref in message.media[:MAX_IMAGES_PER_MESSAGE]:
         if ref.content_type and not ref.content_type.lower().startswith("image/"):
             failed += 1  # video, audio, documents: not kept (the text still is)
             continue
         try:
             data = _download(message, ref, settings)
-            images.append(strip_image(data).data)
+            images.append(strip_image(data, budget).data)
         except (MediaFetchError, ProviderUnreachableError, AttachmentError) as exc:
             failed += 1
             log.warning("media not kept channel=%s reason=%s", message.channel, type(exc).__name__)

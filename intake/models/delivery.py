@@ -19,7 +19,8 @@ class InboundEvent(Base):
     """One provider event (or client idempotency key) seen once; a redelivery finds it here.
 
     ``event_key`` is the provider's message id, or for web and API submissions a keyed digest of
-    the client's idempotency key. ``replay_ct`` lets the same client get its receipt back.
+    the client's idempotency key. ``replay_ct`` lets the same client get its receipt back, and
+    ``request_digest`` (a keyed digest of that client's request) only for the same request.
     """
 
     __tablename__ = "inbound_event"
@@ -30,6 +31,7 @@ class InboundEvent(Base):
     event_key: Mapped[str] = mapped_column(String(128))
     tip_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tip.id"), nullable=True)
     replay_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    request_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Declared so the unit of work inserts the tip before rows that refer to it.

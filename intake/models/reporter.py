@@ -17,7 +17,10 @@ class Reporter(KeyOwner, Base):
     """A tipster known only by an encrypted address and its blind index.
 
     ``address_ct`` holds a JSON object of whatever identifies them (phone, email, name, platform
-    id, handle), sealed under the reporter's own data key wrapped by the identity key.
+    id, handle), sealed under the reporter's own data key wrapped by the identity key. Only a
+    channel identity a provider vouches for (SMS number, platform id) has an ``address_index``
+    and is found again; a contact typed into the web form or the API is one row per tip, with no
+    index, never found or changed by a later submission.
     """
 
     __tablename__ = "reporter"

@@ -17,10 +17,11 @@ from flask_babel import lazy_gettext as _l
 
 from intake.errors import IntakeError, InvalidInputError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.models import Tip
 from intake.submissions import service
 from intake.submissions.forms import MAX_PHOTOS, CheckForm, ReplyForm, TipForm, chosen_files
 from intake.submissions.messages import emergency_advice, next_steps
-from intake.submissions.views import CHECK_LIMIT, GUESS_LIMIT, SUBMIT_LIMIT, tip_number_key
+from intake.submissions.views import SUBMIT_LIMIT, find_tip_for_client
 
 bp = Blueprint("public", __name__)
 
@@ -56,12 +57,15 @@ def _tip_form(**kwargs: object) -> TipForm:
     return TipForm(timezone=settings.timezone, region=settings.default_region, **kwargs)
 
 
-def _form_page(form: TipForm, status: int = 200, dropped: list[str] | None = None) -> Response:
+def _form_page(
+    form: TipForm, status: int = 200, dropped: list[str] | None = None, already_sent: bool = False
+) -> Response:
     """The form, with every problem listed and any chosen photo named to choose again."""
     return _no_store(
         render_template(
             "submissions/form.html",
             form=form,
+            already_sent=already_sent,
             dropped_photos=dropped or [],
             narrative_max=service.NARRATIVE_MAX,
             max_photos=MAX_PHOTOS,
@@ -131,6 +135,12 @@ def submit() -> Response:
         created = service.submit_tip(
             db.session(), get_keyring(), submission, default_region=get_settings().default_region
         )
+    except service.IdempotencyConflictError:
+        db.session.rollback()
+        # This page was sent before with other content (back, edit, send): nothing is replayed.
+        # A fresh form id, so sending what is on the page now makes a new tip.
+        form.submission_id.data = secrets.token_urlsafe(24)
+        return _form_page(form, 409, dropped, already_sent=True)
     except InvalidInputError as error:
         db.session.rollback()
         _field_errors(form, error)
@@ -161,6 +171,11 @@ def check_form() -> Response:
     return _no_store(render_template("submissions/check.html", form=CheckForm(lang=_language())))
 
 
+def _not_found_page() -> Response:
+    form = CheckForm(lang=_language())
+    return _no_store(render_template("submissions/check.html", form=form, not_found=True), 404)
+
+
 def _status_page(
     tip_number: str,
     receipt: str,
@@ -168,13 +183,21 @@ def _status_page(
     notice: str | None = None,
     draft: str | None = None,
 ) -> Response:
-    keyring = get_keyring()
     try:
-        tip = service.find_tip_by_receipt(db.session(), keyring, tip_number, receipt)
+        tip = find_tip_for_client(tip_number, receipt)
     except NotFoundError:
-        form = CheckForm(lang=_language())
-        return _no_store(render_template("submissions/check.html", form=form, not_found=True), 404)
-    status = service.tip_status(keyring, tip)
+        return _not_found_page()
+    return _render_status(tip, receipt, reply_form, notice, draft)
+
+
+def _render_status(
+    tip: Tip,
+    receipt: str,
+    reply_form: ReplyForm | None = None,
+    notice: str | None = None,
+    draft: str | None = None,
+) -> Response:
+    status = service.tip_status(get_keyring(), tip)
     reply_form = reply_form or ReplyForm(
         formdata=None,
         tip_number=tip.tip_number,
@@ -191,8 +214,6 @@ def _status_page(
 
 
 @bp.post("/check")
-@limiter.limit(CHECK_LIMIT)
-@limiter.limit(GUESS_LIMIT, key_func=tip_number_key, deduct_when=lambda r: r.status_code == 404)
 def check() -> Response:
     """Show a tip's status and thread to whoever holds its receipt."""
     form = CheckForm()
@@ -204,24 +225,20 @@ def check() -> Response:
 
 
 @bp.post("/check/reply")
-@limiter.limit(CHECK_LIMIT)
-@limiter.limit(GUESS_LIMIT, key_func=tip_number_key, deduct_when=lambda r: r.status_code == 404)
 def reply() -> Response:
     """Add the tipster's message to the thread."""
     form = ReplyForm()
     if not form.validate_on_submit():
         return _status_page(form.tip_number.data or "", form.receipt.data or "", reply_form=form)
-    keyring = get_keyring()
     try:
-        tip = service.find_tip_by_receipt(
-            db.session(), keyring, form.tip_number.data or "", form.receipt.data or ""
-        )
+        tip = find_tip_for_client(form.tip_number.data or "", form.receipt.data or "")
     except NotFoundError:
-        return _status_page("", "")
+        return _not_found_page()
+    keyring = get_keyring()
     if service.claim_followup_key(db.session(), keyring, tip, form.reply_id.data or None):
         service.add_followup(db.session(), keyring, tip, form.body.data or "", channel="web")
         db.session.commit()
-    return _status_page(tip.tip_number, form.receipt.data or "", notice="sent")
+    return _render_status(tip, form.receipt.data or "", notice="sent")
 
 
 @bp.get("/privacy")

@@ -7,13 +7,14 @@ task or command that calls them owns the transaction.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import phonenumbers
@@ -22,12 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from intake import crypto
-from intake.attachments.rules import AttachmentError
+from intake.attachments.rules import AttachmentError, PixelBudget
 from intake.attachments.service import attach_image
 from intake.audit.service import record_event
 from intake.classify.service import classify_tip, reassess_urgency
 from intake.crypto import Keyring
-from intake.errors import InvalidInputError, NotFoundError
+from intake.errors import ConflictError, InvalidInputError, NotFoundError
 from intake.models import URGENCY_RANK, Base, InboundEvent, Message, Reporter, Tip, utcnow
 from intake.outbound.service import enqueue_supervisor_alert
 from intake.routing.service import route_tip
@@ -44,6 +45,8 @@ NARRATIVE_MAX = 10_000
 LOCATION_TEXT_MAX = 300
 SUPPORTED_LANGUAGES = ("en", "es")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
+# A client's key replays its tip for a day (as Stripe's do); after that it starts a new tip.
+IDEMPOTENCY_TTL = timedelta(hours=24)
 PUBLIC_STATUS = {
     "new": "received",
     "triaged": "received",
@@ -51,6 +54,13 @@ PUBLIC_STATUS = {
     "investigating": "in_progress",
     "closed": "closed",
 }
+
+
+class IdempotencyConflictError(ConflictError):
+    """An idempotency key came back with a different request than the one it was first sent with."""
+
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used with a different request."
 
 
 class DuplicateEventError(Exception):
@@ -144,7 +154,14 @@ def normalise_phone(raw: str, default_region: str = "US") -> str:
 def _identity_of(
     submission: TipSubmission, default_region: str
 ) -> tuple[dict[str, str], str | None]:
-    """The identity document to seal and the blind-index input, if any."""
+    """The identity document to seal and the blind-index input, if any.
+
+    Only a channel identity (a sender the provider vouches for: the number a text came from, the
+    account a DM came from) gets a blind index and is threaded. A contact typed into the web form
+    or the API proves nothing about who typed it: it is kept exactly as given, with its own tip,
+    and never looked up, so a stranger quoting someone's phone number can neither change that
+    person's identity nor join their tips.
+    """
     identity: dict[str, str] = {}
     index_input: str | None = None
     if submission.sender is not None:
@@ -162,10 +179,8 @@ def _identity_of(
         contact = submission.contact
         if contact.phone:
             identity["phone"] = normalise_phone(contact.phone, default_region)
-            index_input = f"phone:{identity['phone']}"
         if contact.email:
             identity["email"] = contact.email.strip()
-            index_input = index_input or f"email:{contact.email.strip().lower()}"
         if contact.name:
             identity["name"] = contact.name.strip()
     return identity, index_input
@@ -336,9 +351,42 @@ def _event_key(keyring: Keyring, submission: TipSubmission) -> tuple[str, str] |
     return None
 
 
+def request_digest(keyring: Keyring, event_key: str, submission: TipSubmission) -> str:
+    """A keyed digest of everything a submission says, bound to its idempotency record.
+
+    Stored instead of the request itself: it proves a retry is the same request without keeping
+    a second copy of the narrative or the contact (the key makes it useless for guessing them).
+    """
+    contact = submission.contact
+    canonical = {
+        "channel": submission.channel,
+        "narrative": submission.narrative,
+        "language": submission.language,
+        "location_text": submission.location_text,
+        "lat": submission.lat,
+        "lon": submission.lon,
+        "point_kind": submission.point_kind,
+        "occurred_at": submission.occurred_at.isoformat() if submission.occurred_at else None,
+        "contact": [contact.phone, contact.email, contact.name] if contact else None,
+        "images": [hashlib.sha256(image).hexdigest() for image in submission.images],
+    }
+    body = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
+    return crypto.keyed_digest(keyring, "idempotency-request", f"{event_key}:{body}")
+
+
+def _is_client_key(submission: TipSubmission) -> bool:
+    """The record is a web or API client's idempotency key (not a provider's event id)."""
+    return bool(submission.idempotency_key) and not submission.provider_event_id
+
+
 def _replay(
     session: Session, keyring: Keyring, event: InboundEvent, submission: TipSubmission
 ) -> tuple[Tip, SubmittedTip]:
+    if _is_client_key(submission):
+        expected = request_digest(keyring, event.event_key, submission)
+        # A record without a digest predates the check: it cannot prove the body is the same.
+        if event.request_digest is None or not hmac.compare_digest(event.request_digest, expected):
+            raise IdempotencyConflictError()
     tip = session.get(Tip, event.tip_id) if event.tip_id else None
     if tip is None:
         raise DuplicateEventError(None)
@@ -369,6 +417,7 @@ def _claim_event(
     *,
     tip_id: uuid.UUID | None = None,
     replay_ct: bytes | None = None,
+    request_digest: str | None = None,
 ) -> bool:
     """Insert the idempotency record (with its tip, which must be written already); False if
     another request already holds it (after waiting for that request's transaction to end)."""
@@ -377,6 +426,7 @@ def _claim_event(
         event_key=event_key,
         tip_id=tip_id,
         replay_ct=replay_ct,
+        request_digest=request_digest,
         received_at=utcnow(),
     )
     return _insert_unless_present(session, event)
@@ -427,7 +477,8 @@ def submit_tip(
     """Create a tip from any channel. Flushes; the caller commits.
 
     Raises InvalidInputError for bad input, DuplicateEventError for a provider redelivery.
-    A repeated idempotency key returns the first submission's tip number and receipt.
+    A repeated idempotency key with the same request, within IDEMPOTENCY_TTL, returns the first
+    submission's tip number and receipt; with a different request, IdempotencyConflictError.
     ``found_reporter``: the caller already looked the sender up in this transaction;
     ``event_checked``: the caller already found no record of this provider event in it.
     """
@@ -460,6 +511,13 @@ def create_tip(
     event_ref = _event_key(keyring, submission)
     if event_ref is not None and not event_checked:
         existing = find_event(session, *event_ref)
+        expired = existing is not None and existing.received_at <= utcnow() - IDEMPOTENCY_TTL
+        if existing is not None and expired and _is_client_key(submission):
+            # A client's key starts a new tip after a day; the old record and its sealed
+            # receipt go (a provider's event id never expires: redeliveries come for days).
+            session.delete(existing)
+            session.flush()
+            existing = None
         if existing is not None:
             return _replay(session, keyring, existing, submission)
 
@@ -524,14 +582,17 @@ def create_tip(
     )
     session.add(tip)
     if event_ref is not None:
-        replay_ct = None
+        replay_ct = digest = None
         if submission.idempotency_key and event_ref[0] in ("web", "api"):
             key = crypto.derive_sealing_key(keyring, submission.idempotency_key)
             replay_ct = crypto.seal(
                 key, receipt.encode(), crypto.aad_for("inbound_event", "replay", event_ref[1])
             )
+            digest = request_digest(keyring, event_ref[1], submission)
         session.flush()  # the event row refers to the tip row
-        if not _claim_event(session, *event_ref, tip_id=tip.id, replay_ct=replay_ct):
+        if not _claim_event(
+            session, *event_ref, tip_id=tip.id, replay_ct=replay_ct, request_digest=digest
+        ):
             # A concurrent request with the same event committed first: take this tip back
             # (nothing else is written yet) and answer as for a redelivery.
             session.delete(tip)
@@ -542,9 +603,10 @@ def create_tip(
             assert existing is not None
             return _replay(session, keyring, existing, submission)
     _refresh_reporter(keyring, resolved, language, now)
+    budget = PixelBudget()  # one for all the photos of this submission
     for image in submission.images:
         try:
-            attach_image(session, keyring, tip, image)
+            attach_image(session, keyring, tip, image, budget=budget)
         except AttachmentError:
             raise InvalidInputError(
                 fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
@@ -676,9 +738,10 @@ def add_followup(
     )
     message.seal_body(keyring, body)
     session.add(message)
+    budget = PixelBudget()  # one for all the photos of this message
     for image in images:
         try:
-            attach_image(session, keyring, tip, image, message_id=message.id)
+            attach_image(session, keyring, tip, image, message_id=message.id, budget=budget)
         except AttachmentError:
             raise InvalidInputError(
                 fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}

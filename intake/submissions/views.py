@@ -6,9 +6,21 @@ from typing import Any, ClassVar
 
 from flask import request
 from flask.views import MethodView
+from limits import parse
 
 from intake.api import Blueprint
-from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.errors import NotFoundError, RateLimitedError
+from intake.extensions import (
+    Counter,
+    client_key,
+    count_strict,
+    db,
+    get_keyring,
+    get_settings,
+    limiter,
+    require_strict,
+)
+from intake.models import Tip
 from intake.submissions import service
 from intake.submissions.messages import emergency_advice, next_steps
 from intake.submissions.rules import normalise_tip_number
@@ -29,16 +41,37 @@ bp = Blueprint(
 )
 
 SUBMIT_LIMIT = "20 per hour"
-CHECK_LIMIT = "30 per hour"
-# Counted per tip number across every client, and only for failures, so guessing one tip's
-# receipt from many addresses stays slow while the tipster checking back is never blocked.
-GUESS_LIMIT = "10 per hour"
+# Receipts are checked against counters of the client (a keyed hash of its address), never of
+# the tip number alone: strangers guessing at a tip must not lock its tipster out. A receipt has
+# 80 random bits, so these limits only keep online guessing pointless, and a client that has not
+# been guessing always gets in with the right receipt.
+CHECK_LIMIT = parse("30 per hour")  # every receipt check of a client
+GUESS_LIMIT_PER_CLIENT = parse("20 per hour")  # its wrong receipts, whatever the tip
+GUESS_LIMIT_PER_CLIENT_TIP = parse("10 per hour")  # its wrong receipts for one tip number
 
 
-def tip_number_key() -> str:
-    """Rate-limit key for guesses against one tip number."""
-    raw = (request.view_args or {}).get("tip_number") or request.form.get("tip_number", "")
-    return "t:" + (normalise_tip_number(raw) or "invalid")
+def find_tip_for_client(tip_number: str, receipt: str) -> Tip:
+    """The tip this receipt opens, for the calling client, with its guesses limited.
+
+    Every check counts against the client; a wrong receipt (or unknown number) also counts as a
+    guess of that client and of that client at that tip. RateLimitedError when one is spent,
+    UnavailableError when the counters cannot be read (fail closed), else the service's
+    NotFoundError for a wrong receipt. No X-RateLimit header tells a guesser how many are left.
+    """
+    number = normalise_tip_number(tip_number) or "invalid"
+    checks = [Counter(CHECK_LIMIT, "receipt-check", client_key())]
+    guesses = [
+        Counter(GUESS_LIMIT_PER_CLIENT, "receipt-guess", client_key()),
+        Counter(GUESS_LIMIT_PER_CLIENT_TIP, "receipt-guess-tip", client_key(number)),
+    ]
+    require_strict(guesses)
+    if not count_strict(checks):
+        raise RateLimitedError()
+    try:
+        return service.find_tip_by_receipt(db.session(), get_keyring(), tip_number, receipt)
+    except NotFoundError:
+        count_strict(guesses)
+        raise
 
 
 def submission_payload(created: service.SubmittedTip) -> dict[str, Any]:
@@ -70,7 +103,8 @@ class Tips(MethodView):
         """Submit a tip.
 
         Send an `Idempotency-Key` header (16-128 letters, digits, `-`, `_`) to make retries safe:
-        the same key returns the same tip number and receipt. The receipt is shown only here.
+        the same key with the same body, within 24 hours, returns the same tip number and
+        receipt; the same key with another body gets 409. The receipt is shown only here.
         """
         location = data.get("location") or {}
         contact = data.get("contact") or {}
@@ -93,8 +127,6 @@ class Tips(MethodView):
 
 
 @bp.route("/<tip_number>/status", methods=["POST"])
-@limiter.limit(CHECK_LIMIT)
-@limiter.limit(GUESS_LIMIT, key_func=tip_number_key, deduct_when=lambda r: r.status_code == 404)
 @bp.arguments(ReceiptSchema)
 @bp.response(200, TipStatusSchema)
 def tip_status(data: dict[str, Any], tip_number: str) -> Any:
@@ -102,20 +134,16 @@ def tip_status(data: dict[str, Any], tip_number: str) -> Any:
 
     An unknown tip number and a wrong receipt get the same answer.
     """
-    keyring = get_keyring()
-    tip = service.find_tip_by_receipt(db.session(), keyring, tip_number, data["receipt"])
-    return service.tip_status(keyring, tip)
+    tip = find_tip_for_client(tip_number, data["receipt"])
+    return service.tip_status(get_keyring(), tip)
 
 
 @bp.route("/<tip_number>/followups", methods=["POST"])
-@limiter.limit(CHECK_LIMIT)
-@limiter.limit(GUESS_LIMIT, key_func=tip_number_key, deduct_when=lambda r: r.status_code == 404)
 @bp.arguments(FollowupSchema)
 @bp.response(201, FollowupCreatedSchema)
 def add_followup(data: dict[str, Any], tip_number: str) -> Any:
     """Add information to a tip, or answer a detective's question."""
-    keyring = get_keyring()
-    tip = service.find_tip_by_receipt(db.session(), keyring, tip_number, data["receipt"])
-    message = service.add_followup(db.session(), keyring, tip, data["body"], channel="web")
+    tip = find_tip_for_client(tip_number, data["receipt"])
+    message = service.add_followup(db.session(), get_keyring(), tip, data["body"], channel="web")
     db.session.commit()
     return {"tip_number": tip.tip_number, "status": "added", "created_at": message.created_at}

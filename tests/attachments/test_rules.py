@@ -7,8 +7,14 @@ import io
 import pytest
 from PIL import Image
 
-from intake.attachments.rules import AttachmentError, strip_image
-from tests.factories import jpeg_with_gps
+from intake.attachments.rules import (
+    MAX_FRAMES,
+    MAX_PIXELS,
+    AttachmentError,
+    PixelBudget,
+    strip_image,
+)
+from tests.factories import gif_with_frames, jpeg_with_gps, png_bomb
 
 
 def test_gps_and_camera_details_are_removed() -> None:
@@ -56,3 +62,52 @@ def test_decompression_bomb_is_refused() -> None:
     Image.new("1", (12_000, 12_000)).save(buffer, format="PNG")
     with pytest.raises(AttachmentError):
         strip_image(buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        (12_000, 10_000),  # twice the cap: Pillow itself only warns at exactly 2x
+        (MAX_PIXELS // 1000 + 1, 1000),  # just over the cap
+        (65_000, 65_000),  # far over it
+    ],
+)
+def test_a_bomb_is_refused_from_its_header_before_any_pixel_is_decoded(
+    size: tuple[int, int], no_decoding: None
+) -> None:
+    bomb = png_bomb(*size)
+    assert len(bomb) < 1_000_000  # small on the wire: only the header tells
+    with pytest.raises(AttachmentError):
+        strip_image(bomb)
+
+
+def test_pillow_itself_refuses_bombs_above_twice_the_cap() -> None:
+    # Any other Image.open in the process is guarded too, not only strip_image's.
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS
+
+
+def test_an_animation_with_too_many_frames_is_refused() -> None:
+    strip_image(gif_with_frames(2))  # a small animation is fine (its first frame is kept)
+    with pytest.raises(AttachmentError):
+        strip_image(gif_with_frames(MAX_FRAMES + 1))
+
+
+def test_one_upload_decodes_at_most_its_pixel_budget() -> None:
+    photo = jpeg_with_gps((10, 10))
+    budget = PixelBudget(250)
+    strip_image(photo, budget)
+    strip_image(photo, budget)
+    with pytest.raises(AttachmentError):
+        strip_image(photo, budget)
+    assert budget.remaining == 50
+
+
+def test_the_default_budget_holds_ten_phone_photos_but_not_three_bombs() -> None:
+    budget = PixelBudget()
+    for _ in range(10):
+        budget.charge(12_000_000)
+    fresh = PixelBudget()
+    fresh.charge(MAX_PIXELS - 1)
+    fresh.charge(MAX_PIXELS - 1)
+    with pytest.raises(AttachmentError):
+        fresh.charge(MAX_PIXELS - 1)

@@ -20,7 +20,7 @@ from tests.channels.conftest import (
     reply_of,
     sms_form,
 )
-from tests.factories import jpeg_with_gps
+from tests.factories import jpeg_with_gps, png_bomb
 
 NARRATIVE = "This is the car they use to deliver the drugs, parked on Elm Street."
 
@@ -144,3 +144,33 @@ def test_a_redelivered_mms_is_not_fetched_again(sms_app, sms_client, keyring, tw
     assert first == again
     assert tip_count(sms_app) == 1 and len(stored_photos(sms_app, keyring)) == 1
     assert len(twilio_stub.seen("GET", "/Media/ME0008")) == 1
+
+
+def test_a_decompression_bomb_is_not_decoded_and_the_text_is_kept(
+    sms_app, sms_client, twilio_stub, no_decoding
+) -> None:
+    url = twilio_stub.media_url("0007", png_bomb(), "image/png")
+
+    reply = reply_of(
+        post_signed(sms_client, SMS_PATH, sms_form(NARRATIVE, media=((url, "image/png"),)))
+    )
+
+    assert tip_count(sms_app) == 1
+    assert reply is not None and "could not read your photo" in reply
+    assert twilio_stub.seen("DELETE") == []
+
+
+def test_the_photos_of_one_message_share_one_pixel_budget(
+    sms_app, sms_client, keyring, twilio_stub, monkeypatch
+) -> None:
+    from intake.attachments import rules
+
+    monkeypatch.setattr(rules, "MAX_UPLOAD_PIXELS", 2 * 64 * 48)  # two of the fixture photos
+    media = tuple(
+        (twilio_stub.media_url(f"001{i}", jpeg_with_gps()), "image/jpeg") for i in range(3)
+    )
+
+    reply = reply_of(post_signed(sms_client, SMS_PATH, sms_form(NARRATIVE, media=media)))
+
+    assert len(stored_photos(sms_app, keyring)) == 2
+    assert reply is not None and "could not read your photo" in reply

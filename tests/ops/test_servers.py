@@ -107,3 +107,54 @@ def test_no_access_log(kind: str, server_env, app, tmp_path) -> None:
     assert f"tip {tip_number} submitted" in output  # the operator log is there...
     for leak in ("127.0.0.1 - -", "TellTaleAgent", '"GET / HTTP', '"POST /api/v1/tips', "Pier 4"):
         assert leak not in output  # ...but no access line, agent or narrative
+
+
+def _production_env(server_env: dict[str, str], **extra: str) -> dict[str, str]:
+    """The server's environment in production; rate-limit storage and workers left to defaults."""
+    env = {
+        k: v for k, v in server_env.items() if k not in ("RATELIMIT_STORAGE_URI", "WEB_CONCURRENCY")
+    }
+    return {
+        **env,
+        "INTAKE_ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "PUBLIC_BASE_URL": "https://tips.example.org",
+        "RATELIMIT_ENABLED": "true",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("workers", [["-w", "3"], []])  # explicit, and gunicorn.conf.py's 2
+def test_gunicorn_refuses_production_with_per_worker_counters(
+    workers: list[str], server_env
+) -> None:
+    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-b", "127.0.0.1:0", *workers]
+    result = subprocess.run(
+        [*command, "wsgi:app"],
+        cwd=ROOT,
+        env=_production_env(server_env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "RATELIMIT_STORAGE_URI=memory://" in result.stderr
+    assert "workers" in result.stderr and "redis://" in result.stderr
+    assert "Booting worker" not in result.stderr  # refused before any worker started
+
+
+def test_gunicorn_starts_production_with_shared_counters(server_env, tmp_path) -> None:
+    port = _free_port()
+    env = _production_env(server_env, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait(port)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+    assert "RATELIMIT_STORAGE_URI" not in log_path.read_text()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from intake.audit.service import verify_chain
-from intake.models import AuditEvent, OutboxMessage, Tip
+from intake.models import AuditEvent, OutboxMessage, Reporter, Tip
 from intake.submissions.service import Contact, Sender
 from tests.factories import jpeg_with_gps
 from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user, totp_now
@@ -353,6 +353,39 @@ def test_reveal_needs_a_supervisor_and_a_reason_and_is_audited(client, session, 
     assert event.details["reason"] == "Court order 2024-17"
     stored = json.dumps(event.details)
     assert PHONE not in stored and "witness@example.org" not in stored and "Ana" not in stored
+
+
+def test_a_stranger_giving_the_same_phone_never_changes_an_earlier_tipsters_identity(
+    client, session, keyring, team
+):
+    def submit(contact: dict[str, str]) -> str:
+        response = client.post(
+            "/api/v1/tips",
+            json={"narrative": "A man sells crack on Elm every night.", "contact": contact},
+        )
+        assert response.status_code == 201
+        return str(response.get_json()["tip_number"])
+
+    def reveal(number: str) -> dict[str, str]:
+        response = client.post(
+            f"/api/v1/staff/tips/{number}/reveal",
+            json={"reason": "Court order 2024-17"},
+            headers=bearer(team.sup),
+        )
+        assert response.status_code == 200
+        return dict(response.get_json()["identity"])
+
+    first = submit({"phone": PHONE, "name": "Ana Witness", "email": "ana@example.org"})
+    second = submit({"phone": PHONE, "name": "Mallory Stranger", "email": "m@example.net"})
+    third = submit({"email": "ana@example.org", "name": "Someone Else"})
+
+    assert reveal(first) == {"phone": PHONE, "name": "Ana Witness", "email": "ana@example.org"}
+    assert reveal(second) == {"phone": PHONE, "name": "Mallory Stranger", "email": "m@example.net"}
+    assert reveal(third) == {"email": "ana@example.org", "name": "Someone Else"}
+    # Each web or API contact is its own record, findable by nobody through its address.
+    reporters = session.scalars(select(Reporter)).all()
+    assert len(reporters) == 3
+    assert [r.address_index for r in reporters] == [None, None, None]
 
 
 def test_audit_log_is_for_supervisors_and_filters_by_tip(client, session, keyring, team):

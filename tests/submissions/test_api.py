@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -133,6 +134,65 @@ def test_idempotency_key_returns_the_same_tip_and_receipt(client, session) -> No
     assert (one["is_replay"], two["is_replay"]) == (False, True)
     assert _count(session, Tip) == 1
     assert _count(session, InboundEvent) == 1
+
+
+def test_the_same_idempotency_key_with_another_body_gets_409_and_no_receipt(
+    client, session
+) -> None:
+    headers = {"Idempotency-Key": "retry-key-0123456789abcdef"}
+    first = client.post(
+        "/api/v1/tips", json={"narrative": NARRATIVE, "language": "en"}, headers=headers
+    )
+    assert first.status_code == 201
+    receipt = first.get_json()["receipt"]
+
+    for other in (
+        {"narrative": "Something else entirely happened at the pier last night."},
+        {"narrative": NARRATIVE, "language": "es"},
+        {"narrative": NARRATIVE, "contact": {"name": "Someone"}},
+    ):
+        response = client.post("/api/v1/tips", json=other, headers=headers)
+        assert response.status_code == 409
+        error = response.get_json()["error"]
+        assert error["status"] == 409 and error["code"] == "idempotency_key_reused"
+        assert receipt not in response.get_data(as_text=True)
+    # The same request (key order and spacing aside) still replays.
+    again = client.post(
+        "/api/v1/tips",
+        data=json.dumps({"language": "en", "narrative": NARRATIVE}, indent=2),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert again.status_code == 201 and again.get_json()["receipt"] == receipt
+    assert _count(session, Tip) == 1
+
+
+def test_an_idempotency_key_expires_after_a_day(client, session) -> None:
+    headers = {"Idempotency-Key": "retry-key-0123456789abcdef"}
+    first = client.post("/api/v1/tips", json={"narrative": NARRATIVE}, headers=headers)
+    event = session.scalar(select(InboundEvent))
+    event.received_at = event.received_at - timedelta(hours=24, seconds=1)
+    session.commit()
+
+    second = client.post("/api/v1/tips", json={"narrative": NARRATIVE}, headers=headers)
+
+    assert second.status_code == 201
+    assert second.get_json()["is_replay"] is False
+    assert second.get_json()["tip_number"] != first.get_json()["tip_number"]
+    assert _count(session, Tip) == 2
+    assert _count(session, InboundEvent) == 1
+
+
+def test_the_idempotency_record_keeps_a_digest_not_the_request(client, session) -> None:
+    headers = {"Idempotency-Key": "retry-key-0123456789abcdef"}
+    client.post(
+        "/api/v1/tips",
+        json={"narrative": NARRATIVE, "contact": {"email": "w@example.org"}},
+        headers=headers,
+    )
+    event = session.scalar(select(InboundEvent))
+    assert event.request_digest is not None and len(event.request_digest) == 64
+    assert "example.org" not in event.request_digest and "heroin" not in event.request_digest
 
 
 def test_malformed_idempotency_key_is_refused(client, session) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from intake.attachments.service import read_attachment
 from intake.models import Attachment, Tip
-from tests.factories import jpeg_with_gps
+from tests.factories import jpeg_with_gps, png_bomb
 
 
 def csrf_token(html: str) -> str:
@@ -96,6 +96,25 @@ def test_empty_narrative_redisplays_the_form_with_an_error(client, session) -> N
     assert session.scalar(select(func.count()).select_from(Tip)) == 0
 
 
+def test_the_same_form_sent_again_with_other_content_replays_nothing(client, session) -> None:
+    html = open_form(client)
+    first = post_tip(client, html).get_data(as_text=True)
+    receipt = re.search(r'id="receipt">([^<]+)<', first).group(1)
+
+    again = post_tip(client, html, narrative="Actually it was a rifle, in the blue car")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert receipt not in page
+    assert "already sent with other content" in page
+    assert "Actually it was a rifle" in page  # what they wrote is kept on the page
+    assert hidden(page, "submission_id") != hidden(html, "submission_id")
+    assert session.scalar(select(func.count()).select_from(Tip)) == 1
+
+    resent = post_tip(client, page, narrative="Actually it was a rifle, in the blue car")
+    assert resent.status_code == 200
+    assert session.scalar(select(func.count()).select_from(Tip)) == 2
+
+
 def test_photo_is_stored_without_its_location(client, session, keyring) -> None:
     html = open_form(client)
     response = post_tip(client, html, photo=(io.BytesIO(jpeg_with_gps()), "IMG_0001.jpg"))
@@ -104,6 +123,16 @@ def test_photo_is_stored_without_its_location(client, session, keyring) -> None:
     data = read_attachment(keyring, attachment)
     assert not Image.open(io.BytesIO(data)).getexif()
     assert b"PhoneModel" not in attachment.data_ct and b"PhoneModel" not in data
+
+
+def test_a_decompression_bomb_is_refused_without_being_decoded(
+    client, session, no_decoding
+) -> None:
+    html = open_form(client)
+    response = post_tip(client, html, photo=(io.BytesIO(png_bomb()), "IMG_0002.png"))
+    assert response.status_code == 400
+    assert "not a photo we can accept" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Tip)) == 0
 
 
 def test_a_file_that_is_not_a_photo_is_refused_with_the_text_kept(client, session) -> None:
