@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from intake.models import Message, OutboxMessage, Tip
+from intake.models.delivery import PRIORITY_URGENT
 from intake.notify.service import alert_channels
 
 
@@ -15,13 +16,14 @@ def enqueue_supervisor_alert(
 
     One outbox row per configured route (email, webhook), so a retry repeats only the route that
     failed; one row of channel "supervisors" when no route is configured (it ends "dead" with
-    the reason, which operators see).
+    the reason, which operators see). Workers send these before anything else.
     """
     queue = queue_code or tip.queue.code
     rows = [
         OutboxMessage(
             kind="notification",
             channel=channel,
+            priority=PRIORITY_URGENT,
             tip=tip,
             payload={"tip_number": tip.tip_number, "queue": queue, "reason": reason},
         )

@@ -252,8 +252,7 @@ def test_a_row_queued_without_routes_is_split_by_a_worker_that_has_them(
     )
     _drain(app)
     assert _rows(session, "supervisors")[0].status == "sent"
-    assert smtp_server.messages == [] and webhook_server.received == []
-    _drain(app)
+    # The worker claims one row at a time: the split rows, due at once, go in the same drain.
     ((_, message),) = smtp_server.messages
     assert created.tip_number in message
     (hook,) = webhook_server.received
