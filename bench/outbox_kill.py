@@ -133,22 +133,22 @@ def queue_replies(app: Flask, count: int) -> list[str]:
 
     bodies = [f"Reply {i}: which corner, and at what time?" for i in range(count)]
     with app.app_context():
-        keyring = get_keyring()
+        keyring, session = get_keyring(), db.session()
         for i, body in enumerate(bodies):
             submission = TipSubmission(
                 channel="sms",
                 narrative="Someone is selling drugs by the park most evenings.",
                 sender=Sender(kind="phone", address=f"+1617555{2000 + i:04d}"),
             )
-            created = submit_tip(db.session, keyring, submission)
-            tip = db.session.get(Tip, created.tip_id)
+            created = submit_tip(session, keyring, submission)
+            tip = session.get(Tip, created.tip_id)
             assert tip is not None
             message = Message(tip=tip, direction="outbound", channel="sms")
             message.seal_body(keyring, body)
-            db.session.add(message)
-            db.session.flush()
-            enqueue_reply(db.session, tip, message)
-        db.session.commit()
+            session.add(message)
+            session.flush()
+            enqueue_reply(session, tip, message)
+        session.commit()
         db.session.remove()
     return bodies
 
@@ -327,7 +327,7 @@ def bench_app(database_url: str | None, workdir: Path) -> Iterator[Flask]:
     try:
         with app.app_context():
             upgrade()
-            load_demo_city(db.session)
+            load_demo_city(db.session())
             db.session.commit()
             db.session.remove()
         yield app
