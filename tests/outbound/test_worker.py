@@ -3,6 +3,7 @@ worker lives and taken over when it dies, and no write from a claim that was tak
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -146,3 +147,44 @@ def test_one_drain_sends_rows_queued_while_it_runs(session, keyring, monkeypatch
     assert drain_once(session, keyring) == 3
     alert = session.scalar(select(OutboxMessage.id).where(OutboxMessage.kind == "notification"))
     assert handed == [first, alert, second]
+
+
+class CountingKeeper(LeaseKeeper):
+    """A LeaseKeeper that tells how many renewals it has made."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.renewals = 0
+        self.renewed = threading.Condition()
+
+    def renew(self) -> int:
+        """Renew, then count it."""
+        renewed = super().renew()
+        with self.renewed:
+            self.renewals += renewed
+            self.renewed.notify_all()
+        return renewed
+
+
+def test_a_send_slower_than_the_lease_keeps_its_row(app, session, keyring, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite a send holds the write lock: no worker can claim meanwhile")
+    lease = timedelta(seconds=3)
+    keeper = CountingKeeper(db.engine, lease)
+    stolen: list[list[Claim]] = []
+
+    def slow(_session: Session, _keyring: Keyring, row: OutboxMessage) -> SendResult:
+        with keeper.renewed:  # four renewals, one a second: well past the first lease
+            assert keeper.renewed.wait_for(lambda: keeper.renewals >= 4, timeout=30)
+        assert utcnow() > row.created_at + lease
+        with Session(db.engine) as other_worker:
+            stolen.append(claim_due(other_worker, 1, lease=lease))
+        return SendResult()
+
+    monkeypatch.setitem(worker._senders, CHANNEL, slow)
+    outbox_id = queue_row(session)
+    with keeper:
+        assert drain_once(session, keyring, keeper=keeper) == 1
+    assert stolen == [[]]
+    row = row_values(session, outbox_id)
+    assert (row.status, row.attempts) == ("sent", 1)
