@@ -1,6 +1,7 @@
 """Run every benchmark in turn (`make bench`); each prints its own results and targets.
 
 .venv/bin/python -m bench [NAME ...]     # names: submit sms routing route_cli classify queues
+                                          #        outbox_kill
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ BENCHES = {
     "queues": [
         "bench/queue_bench.py",
         "--postgres",
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+    ],
+    "outbox_kill": [
+        "bench/outbox_kill.py",
+        "--database-url",
         "postgresql://postgres@127.0.0.1:5432/postgres",
     ],
 }

@@ -160,17 +160,18 @@ def worker(once: bool, interval: float) -> None:
     import signal
     import threading
 
-    from intake.outbound.worker import drain_once, run_worker
+    from intake.outbound.worker import drain_once, lease_of, run_worker
 
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
-        tried = drain_once(db.session(), get_keyring())
+        tried = drain_once(db.session(), get_keyring(), lease=lease_of(app))
         click.echo(f"Tried {tried} outbox messages.")
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo("Outbox worker running (Ctrl+C to stop).")
-    run_worker(current_app._get_current_object(), stop, interval=interval)  # type: ignore[attr-defined]
+    run_worker(app, stop, interval=interval)
 
 
 def register_cli(app: Flask) -> None:

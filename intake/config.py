@@ -58,6 +58,7 @@ class Settings:
     default_region: str = "US"
     timezone: str = "America/New_York"
     reference_cache_seconds: float = 5.0
+    outbox_lease_seconds: int = 15
     session_cookie_secure: bool = False
     site_name: str = "Intake"
     site_logo_url: str = ""
@@ -171,6 +172,9 @@ def load_settings(
             env_vars.get("REFERENCE_CACHE_SECONDS", "0" if env == "testing" else "5"),
             "REFERENCE_CACHE_SECONDS",
         ),
+        outbox_lease_seconds=_int(
+            env_vars.get("OUTBOX_LEASE_SECONDS", "15"), "OUTBOX_LEASE_SECONDS"
+        ),
         session_cookie_secure=_bool(
             env_vars.get("SESSION_COOKIE_SECURE", "true" if env == "production" else "false"),
             "SESSION_COOKIE_SECURE",
@@ -202,6 +206,9 @@ def load_settings(
 
 def _complete(settings: Settings) -> Settings:
     """Fill development defaults, or refuse to start production without its secrets."""
+    if settings.outbox_lease_seconds < 3:
+        # The lease is renewed every third of it: shorter, a busy worker would lose its rows.
+        raise ConfigError("OUTBOX_LEASE_SECONDS must be at least 3")
     if settings.is_production:
         missing = []
         if len(settings.secret_key) < 32:

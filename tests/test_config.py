@@ -44,7 +44,13 @@ def test_development_defaults_to_sqlite_under_instance(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("RATELIMIT_ENABLED", "maybe"), ("TRUSTED_PROXY_COUNT", "two"), ("INTAKE_ENV", "staging")],
+    [
+        ("RATELIMIT_ENABLED", "maybe"),
+        ("TRUSTED_PROXY_COUNT", "two"),
+        ("INTAKE_ENV", "staging"),
+        ("OUTBOX_LEASE_SECONDS", "fifteen"),
+        ("OUTBOX_LEASE_SECONDS", "1"),
+    ],
 )
 def test_malformed_settings_are_refused(name: str, value: str, tmp_path) -> None:
     with pytest.raises(ConfigError, match=name):

@@ -39,10 +39,17 @@ class InboundEvent(Base):
 
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+# Workers take due rows lowest priority first: emergency alerts to supervisors before the rest.
+PRIORITY_URGENT = 0
+PRIORITY_NORMAL = 1
 
 
 class OutboxMessage(Base):
-    """Something to send (a reply to a tipster, a notification), with its retry state."""
+    """Something to send (a reply to a tipster, a notification), with its retry state.
+
+    A worker sending a row holds it as ``status`` "sending" until ``locked_until`` (its lease,
+    renewed while it lives); ``attempts`` counts the claims and tells one claim from the next.
+    """
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
@@ -55,6 +62,7 @@ class OutboxMessage(Base):
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reporter.id"), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    priority: Mapped[int] = mapped_column(Integer, default=PRIORITY_NORMAL, server_default="1")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

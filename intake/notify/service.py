@@ -224,6 +224,7 @@ def send_supervisor_notification(
         OutboxMessage(
             kind=row.kind,
             channel=channel,
+            priority=row.priority,
             tip_id=row.tip_id,
             payload=dict(row.payload or {}),
         )

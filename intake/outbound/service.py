@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.models import Message, OutboxMessage, Queue, Tip, User
+from intake.models.delivery import PRIORITY_NORMAL, PRIORITY_URGENT
 from intake.notify.service import OVERSIGHT_AUDIENCE, REVEAL_EVENT, alert_channels
 
 # The queue kind whose notifications go to oversight users alone (intake.queues.rules has it too;
@@ -20,7 +21,7 @@ def enqueue_supervisor_alert(
 
     One outbox row per configured route (email, webhook), so a retry repeats only the route that
     failed; one row of channel "supervisors" when no route is configured (it ends "dead" with
-    the reason, which operators see).
+    the reason, which operators see). Workers send these before anything else.
     """
     queue = queue_code or tip.queue.code
     payload: dict[str, object] = {"tip_number": tip.tip_number, "queue": queue, "reason": reason}
@@ -28,7 +29,7 @@ def enqueue_supervisor_alert(
     if kind == OVERSIGHT_QUEUE_KIND:
         # A complaint about staff is announced to oversight, never to the officers' supervisors.
         payload["audience"] = OVERSIGHT_AUDIENCE
-    return _enqueue_notification(session, tip, payload)
+    return _enqueue_notification(session, tip, payload, priority=PRIORITY_URGENT)
 
 
 def enqueue_reveal_notice(
@@ -51,10 +52,17 @@ def enqueue_reveal_notice(
 
 
 def _enqueue_notification(
-    session: Session, tip: Tip, payload: dict[str, object]
+    session: Session, tip: Tip, payload: dict[str, object], *, priority: int | None = None
 ) -> list[OutboxMessage]:
+    priority = PRIORITY_NORMAL if priority is None else priority
     rows = [
-        OutboxMessage(kind="notification", channel=channel, tip=tip, payload=dict(payload))
+        OutboxMessage(
+            kind="notification",
+            channel=channel,
+            priority=priority,
+            tip=tip,
+            payload=dict(payload),
+        )
         for channel in alert_channels(str(payload.get("audience") or ""))
     ]
     session.add_all(rows)
