@@ -92,9 +92,14 @@ def _sqlite_path(database_url: str) -> str | None:
 
 def engine_options(database_url: str) -> dict[str, Any]:
     """SQLAlchemy engine options for the configured database."""
+    # A database error's text would carry the statement's parameters (a phone number, a
+    # narrative) into every traceback and log line: the engine leaves them out.
     if database_url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "factory": LockingConnection}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+        return {
+            "connect_args": {"timeout": 30, "factory": LockingConnection},
+            "hide_parameters": True,
+        }
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "hide_parameters": True}
 
 
 def _configure_sqlite(engine: Engine) -> None:

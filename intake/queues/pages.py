@@ -28,6 +28,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from intake.api import MAX_INTEGER
 from intake.errors import IntakeError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue
@@ -402,6 +403,8 @@ def audit() -> Response:
     user = current_user()
     tip_number = (request.args.get("tip") or "").strip() or None
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before <= MAX_INTEGER:
+        before = None  # a hand-edited link: the newest page, not a driver's OverflowError
     try:
         page = service.list_audit(db.session(), user, tip_number=tip_number, before=before)
     except NotFoundError:

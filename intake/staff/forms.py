@@ -20,7 +20,7 @@ class CodeForm(FlaskForm):
 
     code = StringField(
         "Code from your authenticator app",
-        validators=[DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message="Six digits.")],
+        validators=[DataRequired(), Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$", message="Six digits.")],
     )
     next = HiddenField()
 

@@ -289,6 +289,10 @@ def check_password(session: Session, username: str, password: str) -> User:
 
 def matching_totp_step(secret: str, code: str, at: float | None = None) -> int | None:
     """The time step (within the accepted window) whose code is ``code``, newest first, or None."""
+    # Only ASCII digits: other scripts' digits pass ``isdigit`` but cannot be compared in
+    # constant time (and no authenticator shows them).
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(time.time() if at is None else at)
     for step in range(current + TOTP_WINDOW, current - TOTP_WINDOW - 1, -1):
@@ -323,8 +327,8 @@ def check_totp(session: Session, keyring: Keyring, user: User, code: str) -> Non
     if _is_locked(user):
         raise AccountLockedError()
     secret = totp_secret(keyring, user)
-    code = "".join(ch for ch in code if ch.isdigit())
-    step = matching_totp_step(secret, code) if secret is not None and len(code) == 6 else None
+    code = "".join(code.split())
+    step = matching_totp_step(secret, code) if secret is not None else None
     if step is None or not _claim_totp_step(session, user, step):
         if step is not None:
             log.warning("user %s offered a TOTP code already used", user.id)

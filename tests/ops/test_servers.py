@@ -107,3 +107,45 @@ def test_no_access_log(kind: str, server_env, app, tmp_path) -> None:
     assert f"tip {tip_number} submitted" in output  # the operator log is there...
     for leak in ("127.0.0.1 - -", "TellTaleAgent", '"GET / HTTP', '"POST /api/v1/tips', "Pier 4"):
         assert leak not in output  # ...but no access line, agent or narrative
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_gunicorn_refuses_an_oversized_request_in_json_and_logs_no_address(
+    server_env, app, tmp_path
+) -> None:
+    from intake.api import LIMIT_REQUEST_LINE
+
+    port = _free_port()
+    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+    command += ["-w", "1", "wsgi:app"]
+    log_path = tmp_path / "server.log"
+    marker = "Pier4Marker"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait(port)
+            path = "/api/v1/tips?q=" + marker + "x" * LIMIT_REQUEST_LINE
+            answer = _raw(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            headers = f"GET / HTTP/1.1\r\nHost: x\r\nX-Big: {marker}{'y' * 9000}\r\n\r\n"
+            too_many_headers = _raw(port, headers.encode())
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 ") and b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]["code"] == "uri_too_long"
+    assert marker.encode() not in answer
+    head, _, body = too_many_headers.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 ") and b"application/json" in head
+    assert json.loads(body)["error"]["status"] == 431 and marker.encode() not in body
+    assert "127.0.0.1" not in log_path.read_text().replace(f"127.0.0.1:{port}", "")

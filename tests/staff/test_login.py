@@ -259,3 +259,15 @@ def test_the_account_page_links_only_the_pages_of_the_role(own_app, session, key
         assert [href for href in expected if f'href="{href}"' in pages] == expected, role
         assert [href for href in absent if f'href="{href}"' in pages] == [], role
         assert "Administration is done" not in html
+
+
+def test_a_code_in_other_digits_is_refused_not_a_crash(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    arabic = totp_now(created).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    with pytest.raises(staff_service.AuthenticationError):
+        staff_service.check_totp(session, keyring, created.user, arabic)
+    session.rollback()
+    assert staff_service.matching_totp_step(created.totp_secret, "１２３４５６") is None
+    _login(client, "det", created.password)
+    assert _code(client, arabic).status_code in (400, 401)
+    assert client.get("/staff/").status_code == 302
