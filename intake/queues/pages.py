@@ -35,7 +35,7 @@ from intake.models import Category, Queue
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SUPERVISOR
-from intake.staff.access import current_user
+from intake.staff.access import current_user, requires_scope
 from intake.staff.forms import LogoutForm
 from intake.submissions.service import NARRATIVE_MAX
 
@@ -323,6 +323,7 @@ def add_reply(tip_number: str) -> Response:
 
 
 @bp.post("/tips/<tip_number>/reveal")
+@requires_scope("reveal")
 def reveal(tip_number: str) -> Response:
     """Supervisors: show the tipster's contact, with a reason (audited)."""
     form = RevealForm()
