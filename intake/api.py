@@ -21,9 +21,10 @@ LIMIT_REQUEST_FIELDS = 100
 LIMIT_REQUEST_FIELD_SIZE = 8190
 
 
-# The widest integer every database here stores and compares (SQLite's, PostgreSQL's bigint):
-# a larger number in a query would make the driver raise (OverflowError), not refuse the input.
-MAX_INTEGER = 2**63 - 1
+# The widest integer every integer column here holds (PostgreSQL's INTEGER; SQLite's is wider):
+# a larger number in a query makes the driver raise (OverflowError on SQLite, "integer out of
+# range" on PostgreSQL) instead of the input being refused.
+MAX_INTEGER = 2**31 - 1
 
 
 class Schema(ma.Schema):
@@ -33,7 +34,7 @@ class Schema(ma.Schema):
         unknown = ma.RAISE
 
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field[Any]) -> None:
-        """Give every integer field the database's range, whatever range it declares."""
+        """Give every integer field the columns' range, whatever range it declares."""
         if isinstance(field_obj, ma.fields.Integer):
             field_obj.validators = [
                 *field_obj.validators,
