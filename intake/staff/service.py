@@ -1,9 +1,10 @@
-"""Staff accounts: passwords (argon2id), TOTP second factor, bearer tokens, web sessions.
+"""Staff accounts: passwords (argon2id), TOTP second factor, enrolment links, scoped expiring
+bearer tokens, web sessions, lock-outs per account and client.
 
 Functions take the session explicitly and flush; the request or command that calls them commits.
-Secrets are never stored in clear: passwords as argon2id hashes, API tokens and session ids as
-SHA-256 digests (they are 256-bit random, so a plain digest cannot be brute-forced), TOTP secrets
-sealed under the user's own data key.
+Secrets are never stored in clear: passwords as argon2id hashes, API tokens, enrolment links and
+session ids as SHA-256 digests (they are 256-bit random, so a plain digest cannot be
+brute-forced), TOTP secrets sealed under the user's own data key, clients as keyed digests.
 """
 
 from __future__ import annotations
