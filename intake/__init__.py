@@ -38,7 +38,8 @@ def configure(app: Flask, settings: Settings) -> None:
     """Translate settings into Flask and extension configuration."""
     from intake.database import engine_options
 
-    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    # Keys, the development database and demo logins live here: owner-only from the start.
+    Path(settings.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.update(
         TESTING=settings.env == "testing",
         SECRET_KEY=settings.secret_key,

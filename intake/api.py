@@ -14,13 +14,32 @@ from werkzeug.exceptions import HTTPException
 from intake.errors import InvalidInputError, UnsupportedMediaTypeError, handle_http_exception
 
 UNKNOWN_FIELD = "_unknown"
+# Request limits gunicorn.conf.py sets (gunicorn answers 414 and 431 over them); the OpenAPI
+# description states them.
+LIMIT_REQUEST_LINE = 4094
+LIMIT_REQUEST_FIELDS = 100
+LIMIT_REQUEST_FIELD_SIZE = 8190
+
+
+# The widest integer every integer column here holds (PostgreSQL's INTEGER; SQLite's is wider):
+# a larger number in a query makes the driver raise (OverflowError on SQLite, "integer out of
+# range" on PostgreSQL) instead of the input being refused.
+MAX_INTEGER = 2**31 - 1
 
 
 class Schema(ma.Schema):
-    """Base schema: unknown fields are refused, never silently dropped."""
+    """Base schema: unknown fields are refused, never silently dropped; integers are bounded."""
 
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field[Any]) -> None:
+        """Give every integer field the columns' range, whatever range it declares."""
+        if isinstance(field_obj, ma.fields.Integer):
+            field_obj.validators = [
+                *field_obj.validators,
+                ma.validate.Range(-MAX_INTEGER, MAX_INTEGER, error="The number is out of range."),
+            ]
 
 
 def _safe_messages(messages: Any, schema: ma.Schema | None) -> dict[str, Any]:
@@ -135,4 +154,19 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": (
+                    "Errors have one shape: "
+                    '`{"error": {"status", "code", "message", "fields"}}`. '
+                    f"Request limits: the request line (method, path and query) at most "
+                    f"{LIMIT_REQUEST_LINE} bytes (414 `uri_too_long`); at most "
+                    f"{LIMIT_REQUEST_FIELDS} headers of at most {LIMIT_REQUEST_FIELD_SIZE} "
+                    "bytes each (431 `headers_too_large`)."
+                )
+            }
+        },
+    )
     api.init_app(app)

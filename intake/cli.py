@@ -43,10 +43,22 @@ def init_command() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Add new identity and content keys to this keyring file instead.",
 )
-def keys_generate(add_to: Path | None) -> None:
-    """Print a new keyring (JSON for INTAKE_KEYRING), or add new keys to a keyring file."""
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the new keyring to this file (created mode 0600) instead of printing it.",
+)
+def keys_generate(add_to: Path | None, out: Path | None) -> None:
+    """Print a new keyring (JSON for INTAKE_KEYRING), write it to a file, or add keys to one."""
     from intake.crypto import add_key, generate_keyring_document, write_keyring_file
 
+    if add_to is None and out is not None:
+        if out.exists():
+            raise click.ClickException(f"{out} exists: use --add to add keys to it.")
+        write_keyring_file(out, generate_keyring_document())
+        click.echo(f"Wrote a new keyring to {out} (readable by its owner only).")
+        return
     if add_to is None:
         click.echo(json.dumps(generate_keyring_document()))
         return

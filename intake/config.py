@@ -124,10 +124,59 @@ def _dev_secret_key(instance_path: str) -> str:
     """A per-checkout secret kept under instance/, so sessions survive restarts in development."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created owner-only: never readable by others, not even between write and chmod.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+# Placeholders people paste from examples and tests; a key containing one is not a secret.
+# (Six letters or more, matched as written: a random key contains one about once in a billion.)
+_PLACEHOLDER_WORDS = ("changeme", "change-me", "secret", "example", "password", "insecure")
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 10
+
+
+def _secret_key_problem(key: str) -> str | None:
+    """Why a production SECRET_KEY is too weak to sign sessions, or None."""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"SECRET_KEY (at least {MIN_SECRET_KEY_LENGTH} characters)"
+    # A long key of few symbols ("aaaa...", "abcabc...") or a readable phrase is guessable:
+    # ask for what a generator gives (the message names one).
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT or any(w in key for w in _PLACEHOLDER_WORDS):
+        return (
+            "SECRET_KEY (a random value, e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'; this one is a placeholder or has too few "
+            "different characters)"
+        )
+    return None
+
+
+def _keyring_problems(settings: Settings) -> list[str]:
+    """What is wrong with the production keyring: readable by others, or the development one."""
+    from intake.crypto import is_development_keyring
+
+    problems = []
+    text = settings.keyring_json
+    if settings.keyring_file and not settings.keyring_json:
+        path = Path(settings.keyring_file)
+        try:
+            mode = path.stat().st_mode
+            text = path.read_text()
+        except OSError as exc:
+            return [f"INTAKE_KEYRING_FILE (cannot read it: {exc.strerror})"]
+        if mode & 0o077:
+            problems.append(
+                "INTAKE_KEYRING_FILE readable by its owner only "
+                f"(it is mode {mode & 0o777:03o}: chmod 600 it)"
+            )
+        if path.resolve() == (Path(settings.instance_path) / "keyring.json").resolve():
+            problems.append("a production keyring (this is the development keyring's file)")
+    if text and is_development_keyring(text):
+        problems.append("a production keyring (this one was generated for development)")
+    return problems
 
 
 def load_settings(
@@ -211,12 +260,17 @@ def _complete(settings: Settings) -> Settings:
         raise ConfigError("OUTBOX_LEASE_SECONDS must be at least 3")
     if settings.is_production:
         missing = []
-        if len(settings.secret_key) < 32:
-            missing.append("SECRET_KEY (at least 32 characters)")
+        key_problem = _secret_key_problem(settings.secret_key)
+        if key_problem:
+            missing.append(key_problem)
         if not (settings.keyring_json or settings.keyring_file):
             missing.append("INTAKE_KEYRING or INTAKE_KEYRING_FILE")
+        else:
+            missing.extend(_keyring_problems(settings))
         if not settings.public_base_url.startswith("https://"):
             missing.append("PUBLIC_BASE_URL (an https:// address)")
+        if not settings.session_cookie_secure:
+            missing.append("SESSION_COOKIE_SECURE=true (cookies over HTTPS only)")
         if missing:
             raise ConfigError(
                 "refusing to start in production without: "

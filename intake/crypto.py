@@ -122,9 +122,22 @@ def _new_key_entry(purpose: str) -> dict[str, str]:
     }
 
 
-def generate_keyring_document() -> dict[str, Any]:
-    """A fresh keyring with one key of every purpose."""
-    return {"version": 1, "keys": [_new_key_entry(p) for p in PURPOSES]}
+def generate_keyring_document(*, development: bool = False) -> dict[str, Any]:
+    """A fresh keyring with one key of every purpose (marked if made for development)."""
+    document: dict[str, Any] = {"version": 1, "keys": [_new_key_entry(p) for p in PURPOSES]}
+    if development:
+        # Production refuses a keyring with this mark: its keys sat in a checkout's instance/.
+        document["development"] = True
+    return document
+
+
+def is_development_keyring(text: str) -> bool:
+    """Whether a keyring document is the one development generated for itself."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.get("development") is True
 
 
 def add_key(document: Mapping[str, Any], purpose: str) -> dict[str, Any]:
@@ -137,9 +150,10 @@ def add_key(document: Mapping[str, Any], purpose: str) -> dict[str, Any]:
 
 def write_keyring_file(path: Path, document: Mapping[str, Any]) -> None:
     """Write a keyring file atomically, readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a leftover .tmp keeps its old mode through O_CREAT
     with os.fdopen(fd, "w") as handle:
         json.dump(document, handle, indent=2)
     os.replace(tmp, path)
@@ -159,7 +173,7 @@ def load_keyring(
     if dev_path is None:
         raise KeyringError("no keyring configured: set INTAKE_KEYRING or INTAKE_KEYRING_FILE")
     if not dev_path.exists():
-        write_keyring_file(dev_path, generate_keyring_document())
+        write_keyring_file(dev_path, generate_keyring_document(development=True))
     return Keyring.from_json(dev_path.read_text())
 
 

@@ -92,14 +92,35 @@ def _sqlite_path(database_url: str) -> str | None:
 
 def engine_options(database_url: str) -> dict[str, Any]:
     """SQLAlchemy engine options for the configured database."""
+    # A database error's text would carry the statement's parameters (a phone number, a
+    # narrative) into every traceback and log line: the engine leaves them out.
     if database_url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30, "factory": LockingConnection}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+        return {
+            "connect_args": {"timeout": 30, "factory": LockingConnection},
+            "hide_parameters": True,
+        }
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "hide_parameters": True}
+
+
+def create_private_file(path: str) -> None:
+    """Create ``path`` empty and owner-only if it does not exist (SQLite gives its WAL and
+    shared-memory files the database file's mode, so they are owner-only too)."""
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _configure_sqlite(engine: Engine) -> None:
     path = _sqlite_path(str(engine.url))
     lock_path = f"{path}.lock" if path else None
+    if path and not path.startswith("file:"):
+        # SQLite would create the file with the process umask (often world-readable).
+        create_private_file(path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

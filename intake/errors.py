@@ -114,9 +114,11 @@ HTTP_CODES = {
     405: ("method_not_allowed", "This method is not allowed here."),
     409: ("conflict", "The request conflicts with the current state."),
     413: ("payload_too_large", "The request is too large."),
+    414: ("uri_too_long", "The request line is too long."),
     415: ("unsupported_media_type", "Send the body as application/json."),
     422: ("invalid_input", "The request is not valid."),
     429: ("rate_limited", "Too many requests. Please wait and try again."),
+    431: ("headers_too_large", "The request headers are too large."),
     500: ("internal_error", "Something went wrong on our side. Nothing was saved."),
     503: ("unavailable", "The service is temporarily unavailable. Please try again."),
 }

@@ -39,6 +39,8 @@ DYNAMIC_TABLES = (
     "reporter",
     "staff_session",
     "api_token",
+    "login_failure",
+    "enrolment",
     "queue_membership",
     "user",
 )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
+import stat
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +26,7 @@ def test_production_with_secrets_starts() -> None:
     settings = load_settings(
         {
             "INTAKE_ENV": "production",
-            "SECRET_KEY": "s" * 40,
+            "SECRET_KEY": secrets.token_urlsafe(48),
             "INTAKE_KEYRING": json.dumps(generate_keyring_document()),
             "PUBLIC_BASE_URL": "https://tips.example.org/",
             "DATABASE_URL": "postgres://u@db/intake",
@@ -57,10 +60,10 @@ def test_malformed_settings_are_refused(name: str, value: str, tmp_path) -> None
         load_settings({name: value, "INTAKE_INSTANCE_PATH": str(tmp_path)})
 
 
-def _production(**extra: str) -> dict[str, str]:
+def _production_env(**extra: str) -> dict[str, str]:
     return {
         "INTAKE_ENV": "production",
-        "SECRET_KEY": "s" * 40,
+        "SECRET_KEY": secrets.token_urlsafe(48),
         "INTAKE_KEYRING": json.dumps(generate_keyring_document()),
         "PUBLIC_BASE_URL": "https://tips.example.org/",
         **extra,
@@ -69,18 +72,92 @@ def _production(**extra: str) -> dict[str, str]:
 
 def test_production_refuses_memory_counters_with_several_workers() -> None:
     with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI=memory://") as raised:
-        load_settings(_production(WEB_CONCURRENCY="4"))
+        load_settings(_production_env(WEB_CONCURRENCY="4"))
     assert "4 workers" in str(raised.value) and "redis://" in str(raised.value)
     # One worker, shared counters, or limits off: nothing to refuse.
-    assert load_settings(_production(WEB_CONCURRENCY="1")).web_concurrency == 1
-    load_settings(_production(WEB_CONCURRENCY="4", RATELIMIT_STORAGE_URI="redis://r:6379/0"))
-    load_settings(_production(WEB_CONCURRENCY="4", RATELIMIT_ENABLED="false"))
+    assert load_settings(_production_env(WEB_CONCURRENCY="1")).web_concurrency == 1
+    load_settings(_production_env(WEB_CONCURRENCY="4", RATELIMIT_STORAGE_URI="redis://r:6379/0"))
+    load_settings(_production_env(WEB_CONCURRENCY="4", RATELIMIT_ENABLED="false"))
 
 
 def test_the_worker_count_gunicorn_will_start_is_checked_too() -> None:
-    settings = load_settings(_production())  # WEB_CONCURRENCY unset: gunicorn's own count
+    settings = load_settings(_production_env())  # WEB_CONCURRENCY unset: gunicorn's own count
     with pytest.raises(ConfigError, match="2 workers"):
         check_rate_limit_storage(settings, 2)
     check_rate_limit_storage(settings, 1)
     development = load_settings({"INTAKE_ENV": "testing", "SECRET_KEY": "x" * 40})
     check_rate_limit_storage(development, 8)  # development and tests run with memory://
+
+
+def _production(tmp_path: Path, **env: str) -> dict[str, str]:
+    base = {
+        "INTAKE_ENV": "production",
+        "INTAKE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "INTAKE_KEYRING": json.dumps(generate_keyring_document()),
+        "PUBLIC_BASE_URL": "https://tips.example.org",
+    }
+    return {**base, **env}
+
+
+def _refusal(environ: dict[str, str]) -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["s" * 40, "abcabcabcabcabcabcabcabcabcabcabcabc", "my-production-secret-key-is-this-one!!"],
+)
+def test_production_refuses_a_low_entropy_secret_key(key: str, tmp_path) -> None:
+    assert "SECRET_KEY" in _refusal(_production(tmp_path, SECRET_KEY=key))
+
+
+def test_production_refuses_insecure_session_cookies(tmp_path) -> None:
+    message = _refusal(_production(tmp_path, SESSION_COOKIE_SECURE="false"))
+    assert "SESSION_COOKIE_SECURE" in message
+
+
+def test_production_refuses_a_keyring_file_others_can_read(tmp_path) -> None:
+    keyring = tmp_path / "keyring.json"
+    keyring.write_text(json.dumps(generate_keyring_document()))
+    for mode in (0o644, 0o640):
+        keyring.chmod(mode)
+        environ = _production(tmp_path, INTAKE_KEYRING="", INTAKE_KEYRING_FILE=str(keyring))
+        assert "INTAKE_KEYRING_FILE" in _refusal(environ) and "chmod 600" in _refusal(environ)
+    keyring.chmod(0o600)
+    assert load_settings(environ).keyring_file == str(keyring)
+
+
+def test_production_refuses_the_development_keyring(tmp_path) -> None:
+    from intake.crypto import load_keyring
+
+    instance = tmp_path / "instance"
+    load_keyring(keyring_json=None, keyring_file=None, dev_path=instance / "keyring.json")
+    dev_file = instance / "keyring.json"
+    assert stat.S_IMODE(dev_file.stat().st_mode) == 0o600
+    by_path = _production(tmp_path, INTAKE_KEYRING="", INTAKE_KEYRING_FILE=str(dev_file))
+    assert "development" in _refusal(by_path)
+    copied = tmp_path / "copied.json"
+    copied.write_text(dev_file.read_text())
+    copied.chmod(0o600)
+    by_mark = _production(tmp_path, INTAKE_KEYRING="", INTAKE_KEYRING_FILE=str(copied))
+    assert "development" in _refusal(by_mark)
+    assert "development" in _refusal(_production(tmp_path, INTAKE_KEYRING=dev_file.read_text()))
+
+
+def test_keys_generate_out_writes_an_owner_only_file(app, tmp_path) -> None:
+    target = tmp_path / "etc" / "keyring.json"
+    result = app.test_cli_runner().invoke(args=["intake", "keys", "generate", "--out", target])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "development" not in json.loads(target.read_text())
+    again = app.test_cli_runner().invoke(args=["intake", "keys", "generate", "--out", target])
+    assert again.exit_code != 0
+
+
+def test_the_sqlite_database_file_is_owner_only(make_app, tmp_path) -> None:
+    database = tmp_path / "intake.db"
+    make_app(database_url=f"sqlite:///{database}")
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600

@@ -6,6 +6,8 @@ import io
 import logging
 import re
 
+import pytest
+
 from tests.factories import jpeg_with_gps
 from tests.privacy_scan import find_in_database, find_in_sqlite_files, find_in_text
 from tests.submissions.test_pages import csrf_token, hidden
@@ -121,3 +123,34 @@ def test_log_filter_redacts_phone_numbers_emails_and_addresses(caplog) -> None:
     )
     handler_filter.filter(record)
     assert record.getMessage() == "tip K7QM-4821 outbox 1234"
+
+
+def test_a_traceback_is_redacted_like_the_message() -> None:
+    from intake.logging_setup import RedactingFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("intake.test.traceback")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError(f"cannot send to {PHONE} <{EMAIL}> from {CLIENT_ADDRESS}")
+        except ValueError:
+            logger.exception("outbox 7 failed unexpectedly")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "outbox 7 failed unexpectedly" in output and "ValueError" in output
+    assert PHONE not in output and EMAIL not in output and CLIENT_ADDRESS not in output
+
+
+def test_a_database_error_names_no_parameter(session) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError) as raised:
+        session.execute(text("SELECT * FROM no_such_table WHERE x = :x"), {"x": "Pier 4 narrative"})
+    session.rollback()
+    assert "Pier 4 narrative" not in str(raised.value)

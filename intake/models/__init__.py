@@ -5,7 +5,14 @@ from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
 from intake.models.reporter import Reporter
-from intake.models.staff import ApiToken, QueueMembership, StaffSession, User
+from intake.models.staff import (
+    ApiToken,
+    Enrolment,
+    LoginFailure,
+    QueueMembership,
+    StaffSession,
+    User,
+)
 from intake.models.tip import URGENCY_RANK, Attachment, Message, Note, Tip
 
 __all__ = [
@@ -16,7 +23,9 @@ __all__ = [
     "Base",
     "Category",
     "District",
+    "Enrolment",
     "InboundEvent",
+    "LoginFailure",
     "Message",
     "Note",
     "OutboxMessage",

@@ -14,6 +14,9 @@ from intake.models.sealed import KeyOwner
 
 # ``oversight`` (internal affairs, civilian board) alone sees the oversight queue.
 ROLES = ("detective", "supervisor", "social_media", "admin", "oversight")
+# What an API token may do, each including the one before: ``read`` safe methods only, ``work``
+# everything but revealing an identity, ``reveal`` that too (the role must still allow it).
+TOKEN_SCOPES = ("read", "work", "reveal")
 
 
 class User(KeyOwner, Base):
@@ -31,8 +34,6 @@ class User(KeyOwner, Base):
     totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The TOTP time step (unix time // 30) of the last code accepted: a code is good once.
@@ -51,7 +52,7 @@ class QueueMembership(Base):
 
 
 class ApiToken(Base):
-    """A bearer token, stored as its SHA-256 (tokens are random, 256 bits)."""
+    """A bearer token, stored as its SHA-256 (tokens are random, 256 bits); scoped, expiring."""
 
     __tablename__ = "api_token"
 
@@ -59,7 +60,9 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(80), default="")
+    scope: Mapped[str] = mapped_column(String(16), default="work")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -76,6 +79,34 @@ class StaffSession(Base):
     is_second_factor_done: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """Failed logins of one account from one client (a keyed digest of its address, never the
+    address): the lock-out is per pair, so nobody can lock an account for everyone else."""
+
+    __tablename__ = "login_failure"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    client_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class Enrolment(Base):
+    """A one-time link with which a user sets their password and TOTP (stored as its digest)."""
+
+    __tablename__ = "enrolment"
+
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -28,13 +28,14 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from intake.api import MAX_INTEGER
 from intake.errors import IntakeError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
-from intake.staff.access import current_user
+from intake.staff.access import current_user, requires_scope
 from intake.staff.forms import LogoutForm
 from intake.submissions.service import NARRATIVE_MAX
 
@@ -327,6 +328,7 @@ def add_reply(tip_number: str) -> Response:
 
 
 @bp.post("/tips/<tip_number>/reveal")
+@requires_scope("reveal")
 def reveal(tip_number: str) -> Response:
     """Supervisors: show the tipster's contact, with a reason (audited)."""
     form = RevealForm()
@@ -420,6 +422,8 @@ def audit() -> Response:
     view = request.args.get("view") or "all"
     if view not in service.AUDIT_VIEWS:
         view = "all"
+    if before is not None and not 0 < before <= MAX_INTEGER:
+        before = None  # a hand-edited link: the newest page, not a driver's OverflowError
     try:
         page = service.list_audit(
             db.session(), user, tip_number=tip_number, before=before, view=view

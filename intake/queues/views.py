@@ -37,7 +37,7 @@ from intake.queues.schemas import (
     TipPatchSchema,
     TipStateSchema,
 )
-from intake.staff.access import current_user, staff_rule
+from intake.staff.access import current_user, requires_scope, staff_rule
 
 bp = Blueprint(
     "staff_api", __name__, url_prefix="/api/v1/staff", description="The detective workspace."
@@ -210,6 +210,7 @@ def download_attachment(tip_number: str, attachment_id: str) -> Any:
 @reveal_bp.route("/tips/<tip_number>/reveal", methods=["POST"])
 @reveal_bp.arguments(RevealRequestSchema)
 @reveal_bp.response(200, RevealedSchema)
+@requires_scope("reveal")
 def reveal(data: dict[str, Any], tip_number: str) -> Any:
     """Supervisors: the tipster's contact, with a reason and a fresh TOTP code (audited, rate-
     limited, the other supervisors notified; the identity is never logged)."""

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from intake.cli import intake_cli
 from intake.errors import IntakeError
-from intake.extensions import db, get_keyring
+from intake.extensions import db, get_keyring, get_settings
 from intake.models import User
-from intake.models.staff import ROLES
+from intake.models.staff import ROLES, TOKEN_SCOPES
 from intake.staff import service
 
-users_cli = AppGroup("users", help="Staff accounts: create, list, disable, queues, secrets.")
+F = TypeVar("F", bound=Callable[..., Any])
+
+users_cli = AppGroup(
+    "users", help="Staff accounts: create, list, disable, queues, enrolment links, tokens."
+)
 intake_cli.add_command(users_cli)
 
 
@@ -24,35 +31,126 @@ def _user(username: str) -> User:
         raise click.ClickException(f"No user named {username!r}.") from None
 
 
+def _token_options(command: F) -> F:
+    command = click.option(
+        "--days",
+        type=click.IntRange(1, service.MAX_TOKEN_DAYS),
+        default=service.DEFAULT_TOKEN_DAYS,
+        show_default=True,
+        help="Days until the token expires.",
+    )(command)
+    return click.option(
+        "--scope",
+        type=click.Choice(TOKEN_SCOPES),
+        default=service.DEFAULT_TOKEN_SCOPE,
+        show_default=True,
+        help="read: GET only; work: all but revealing identities; reveal: that too.",
+    )(command)
+
+
+def enrolment_url(token: str) -> str:
+    """The link a new or reset user opens to set their password and TOTP."""
+    return f"{get_settings().public_base_url}/staff/enrol/{token}"
+
+
+def _echo_enrolment(username: str, token: str) -> None:
+    click.echo(
+        f"Enrolment link for {username} (works once, for "
+        f"{int(service.ENROLMENT_LIFETIME.total_seconds() // 3600)} hours; give it to them "
+        "in person or over a channel only they read):"
+    )
+    click.echo(enrolment_url(token))
+
+
+def _echo_token(token: str, scope: str, days: int) -> None:
+    click.echo(f"API token (scope {scope}, expires in {days} days; shown once, on the next line):")
+    click.echo(token)
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--queue", "queues", multiple=True, help="Queue code (repeat for several).")
 @click.option("--email", default=None, help="Where emergency notifications go (supervisors).")
-def create(username: str, role: str, queues: tuple[str, ...], email: str | None) -> None:
-    """Create a user; prints the password, the TOTP secret and, last, the API token."""
+@click.option("--token", "with_token", is_flag=True, help="Also issue an API token (printed last).")
+@_token_options
+def create(
+    username: str,
+    role: str,
+    queues: tuple[str, ...],
+    email: str | None,
+    with_token: bool,
+    scope: str,
+    days: int,
+) -> None:
+    """Create a user; prints a one-time enrolment link (and, with --token, an API token last)."""
+    session = db.session()
     try:
-        created = service.create_user(
-            db.session(), get_keyring(), username, role, queues=queues, email=email
+        user = service.create_account(
+            session, get_keyring(), username, role, queues=queues, email=email
+        )
+        enrolment = service.issue_enrolment(session, get_keyring(), user)
+        token = (
+            service.issue_api_token(session, user, name="created", scope=scope, days=days)
+            if with_token
+            else None
         )
     except IntakeError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Created {role} {username} (queues: {', '.join(queues) or 'none'}).")
-    click.echo(f"Initial password: {created.password}")
-    click.echo(f"TOTP secret: {created.totp_secret}")
-    click.echo(f"TOTP URI: {created.totp_uri}")
-    click.echo("API token (shown once, on the next line):")
-    click.echo(created.api_token)
+    _echo_enrolment(username, enrolment)
+    if token:
+        _echo_token(token, scope, days)
 
 
 @users_cli.command("list")
 def list_users() -> None:
-    """Every user with role, state and queues."""
+    """Every user with role, state, queues, and how many clients are locked out of it."""
     for user in db.session.scalars(select(User).order_by(User.username)):
-        state = "active" if user.is_active else "disabled"
+        if not user.is_active:
+            state = "disabled"
+        elif user.password_hash is None:
+            state = "enrolling"
+        else:
+            state = "active"
         queues = ",".join(sorted(q.code for q in user.queues)) or "-"
-        click.echo(f"{user.username}\t{user.role}\t{state}\tqueues={queues}")
+        locked = service.locked_clients(db.session(), user)
+        click.echo(f"{user.username}\t{user.role}\t{state}\tqueues={queues}\tlocked={locked}")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock(username: str) -> None:
+    """Lift every lock-out of a user (all clients) and forget their failed logins."""
+    count = service.unlock(db.session(), _user(username))
+    db.session.commit()
+    click.echo(f"Unlocked {username} ({count} client(s) were locked out).")
+
+
+@users_cli.command("reset")
+@click.argument("username")
+def reset(username: str) -> None:
+    """A new enrolment link: the password and TOTP stop working until the user sets new ones."""
+    user = _user(username)
+    token = service.issue_enrolment(db.session(), get_keyring(), user)
+    db.session.commit()
+    _echo_enrolment(username, token)
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", "label", default="cli", help="A label for the token (its integration).")
+@_token_options
+def token(username: str, label: str, scope: str, days: int) -> None:
+    """Issue an API token for a user (printed last)."""
+    user = _user(username)
+    try:
+        issued = service.issue_api_token(db.session(), user, name=label, scope=scope, days=days)
+    except IntakeError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    _echo_token(issued, scope, days)
 
 
 @users_cli.command("disable")
@@ -90,15 +188,6 @@ def remove_queue(username: str, code: str) -> None:
     click.echo(f"{username} no longer works queue {code}.")
 
 
-@users_cli.command("reset-password")
-@click.argument("username")
-def reset_password(username: str) -> None:
-    """Set a new random password (printed), unlock the account, end its sessions."""
-    password = service.reset_password(db.session(), _user(username))
-    db.session.commit()
-    click.echo(f"New password for {username}: {password}")
-
-
 @users_cli.command("revoke-tokens")
 @click.argument("username")
 @click.option("--new", "issue_new", is_flag=True, help="Issue a new token (printed last).")
@@ -111,14 +200,3 @@ def revoke_tokens(username: str, issue_new: bool) -> None:
     click.echo(f"Revoked {count} token(s) of {username}.")
     if token:
         click.echo(token)
-
-
-@users_cli.command("reset-totp")
-@click.argument("username")
-def reset_totp(username: str) -> None:
-    """A new TOTP secret for a user (the old authenticator entry stops working)."""
-    user = _user(username)
-    secret = service.reset_totp(db.session(), get_keyring(), user)
-    db.session.commit()
-    click.echo(f"TOTP secret: {secret}")
-    click.echo(f"TOTP URI: {service.totp_uri(username, secret)}")

@@ -1,5 +1,6 @@
-"""Staff login: password, then the TOTP code; logout (anyone may reach these pages). And the
-account page every staff role may open: it is where administrators land.
+"""Staff login: password, then the TOTP code; logout; enrolment links (anyone may reach these
+pages). And the account page every staff role may open (change password, move the second factor;
+administrators land there and see lock-outs).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import logging
 from flask import (
     Blueprint,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -20,16 +22,25 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from intake.access import rule_for_endpoint
+from intake.errors import IntakeError
 from intake.extensions import db, get_keyring, limiter
-from intake.models import ApiToken, StaffSession
+from intake.models import ApiToken, StaffSession, User, utcnow
 from intake.staff import service
 from intake.staff.access import (
     SESSION_COOKIE,
     clear_session_cookie,
     current_user,
+    login_client,
     set_session_cookie,
 )
-from intake.staff.forms import CodeForm, LoginForm, LogoutForm
+from intake.staff.forms import (
+    CodeForm,
+    EnrolForm,
+    LoginForm,
+    LogoutForm,
+    PasswordChangeForm,
+    TotpChangeForm,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +110,7 @@ def login_submit() -> Response:
         return _page("staff/login.html", 400, form=form)
     try:
         user = service.check_password(
-            db.session(), form.username.data or "", form.password.data or ""
+            db.session(), form.username.data or "", form.password.data or "", client=login_client()
         )
     except service.AuthenticationError:
         db.session.commit()  # keep the failure count
@@ -137,7 +148,9 @@ def code_submit() -> Response:
     if not form.validate_on_submit():
         return _page("staff/code.html", 400, form=form)
     try:
-        service.check_totp(db.session(), get_keyring(), row.user, form.code.data or "")
+        service.check_totp(
+            db.session(), get_keyring(), row.user, form.code.data or "", client=login_client()
+        )
     except service.AuthenticationError:
         db.session.commit()
         return _page("staff/code.html", 401, form=form, failed=FAILED)
@@ -162,25 +175,164 @@ def logout() -> Response:
     return response
 
 
-@account_bp.get("/")
-def account() -> Response:
-    """The signed-in user's account and the pages their role may open."""
+@bp.get("/enrol/<token>")
+def enrol(token: str) -> Response:
+    """An enrolment link: the key for the authenticator app and the password form."""
+    enrolment = service.find_enrolment(db.session(), token)
+    if enrolment is None:
+        return _page("staff/enrol.html", 404, expired=True)
+    return _enrol_page(enrolment.user, EnrolForm())
+
+
+def _enrol_page(user: User, form: EnrolForm, status: int = 200, error: str = "") -> Response:
+    secret = service.totp_secret(get_keyring(), user) or ""
+    return _page(
+        "staff/enrol.html",
+        status,
+        form=form,
+        username=user.username,
+        secret=secret,
+        uri=service.totp_uri(user.username, secret),
+        min_length=service.MIN_PASSWORD_LENGTH,
+        error=error,
+    )
+
+
+@bp.post("/enrol/<token>")
+@limiter.limit(LOGIN_LIMIT)
+def enrol_submit(token: str) -> Response:
+    """Set the password and confirm the TOTP entry; the link is then used up."""
+    enrolment = service.find_enrolment(db.session(), token)
+    if enrolment is None:
+        return _page("staff/enrol.html", 404, expired=True)
+    form = EnrolForm()
+    if not form.validate_on_submit():
+        return _enrol_page(enrolment.user, form, 400)
+    try:
+        service.complete_enrolment(
+            db.session(), get_keyring(), enrolment, form.password.data or "", form.code.data or ""
+        )
+    except IntakeError as error:
+        db.session.rollback()
+        return _enrol_page(enrolment.user, form, 400, error.message)
+    db.session.commit()
+    flash("Your account is ready: log in with your username, password and a code.", "notice")
+    return redirect(url_for("staff_auth.login"))
+
+
+def _account_page(
+    password_form: PasswordChangeForm | None = None, status: int = 200, error: str = ""
+) -> Response:
     user = current_user()
     live_tokens = db.session.scalar(
         select(func.count())
         .select_from(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
+        )
     )
     links = [
         (label, url_for(endpoint))
         for endpoint, label in PAGE_LINKS
         if may_open(user.role, endpoint)
     ]
+    lockouts = service.locked_out_users(db.session()) if user.role == "admin" else []
     return _page(
         "staff/account.html",
+        status,
         user=user,
         logout_form=LogoutForm(),
+        password_form=password_form or PasswordChangeForm(),
         links=links,
         live_tokens=live_tokens or 0,
         queues=sorted(q.code for q in user.queues),
+        lockouts=[(u.username, count) for u, count in lockouts],
+        error=error,
     )
+
+
+@account_bp.get("/")
+def account() -> Response:
+    """The signed-in user's account and the pages their role may open."""
+    return _account_page()
+
+
+@account_bp.post("/password")
+@limiter.limit(LOGIN_LIMIT)
+def change_password() -> Response:
+    """Change the password (current password and a code needed)."""
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _account_page(form, 400)
+    try:
+        service.change_password(
+            db.session(),
+            get_keyring(),
+            current_user(),
+            current_password=form.current_password.data or "",
+            code=form.code.data or "",
+            new_password=form.new_password.data or "",
+            client=login_client(),
+            keep_session=request.cookies.get(SESSION_COOKIE, ""),
+        )
+    except service.AuthenticationError:
+        db.session.commit()  # keep the failure count
+        return _account_page(form, 401, FAILED)
+    except IntakeError as error:
+        db.session.rollback()
+        return _account_page(form, 400, error.message)
+    db.session.commit()
+    flash("Your password is changed; your other sessions are logged out.", "notice")
+    return redirect(url_for("staff_account_pages.account"))
+
+
+def _totp_page(form: TotpChangeForm, status: int = 200, error: str = "") -> Response:
+    user = current_user()
+    secret = form.new_secret.data or service.new_totp_secret()
+    form.new_secret.data = secret
+    return _page(
+        "staff/totp.html",
+        status,
+        form=form,
+        secret=secret,
+        uri=service.totp_uri(user.username, secret),
+        error=error,
+    )
+
+
+@account_bp.get("/totp")
+def totp() -> Response:
+    """A new key for the authenticator app (nothing changes until the form is sent)."""
+    return _totp_page(TotpChangeForm(formdata=None))
+
+
+@account_bp.post("/totp")
+@limiter.limit(LOGIN_LIMIT)
+def totp_submit() -> Response:
+    """Replace the TOTP secret (current password, current code and a code of the new entry)."""
+    form = TotpChangeForm()
+    if not form.validate_on_submit():
+        return _totp_page(form, 400)
+    try:
+        service.reenrol_totp(
+            db.session(),
+            get_keyring(),
+            current_user(),
+            current_password=form.current_password.data or "",
+            code=form.code.data or "",
+            new_secret=form.new_secret.data or "",
+            new_code=form.new_code.data or "",
+            client=login_client(),
+            keep_session=request.cookies.get(SESSION_COOKIE, ""),
+        )
+    except service.AuthenticationError:
+        db.session.commit()
+        return _totp_page(form, 401, FAILED)
+    except IntakeError as error:
+        db.session.rollback()
+        return _totp_page(form, 400, error.message)
+    db.session.commit()
+    flash("Your authenticator entry is changed; the old one no longer works.", "notice")
+    return redirect(url_for("staff_account_pages.account"))

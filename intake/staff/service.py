@@ -1,9 +1,10 @@
-"""Staff accounts: passwords (argon2id), TOTP second factor, bearer tokens, web sessions.
+"""Staff accounts: passwords (argon2id), TOTP second factor, enrolment links, scoped expiring
+bearer tokens, web sessions, lock-outs per account and client.
 
 Functions take the session explicitly and flush; the request or command that calls them commits.
-Secrets are never stored in clear: passwords as argon2id hashes, API tokens and session ids as
-SHA-256 digests (they are 256-bit random, so a plain digest cannot be brute-forced), TOTP secrets
-sealed under the user's own data key.
+Secrets are never stored in clear: passwords as argon2id hashes, API tokens, enrolment links and
+session ids as SHA-256 digests (they are 256-bit random, so a plain digest cannot be
+brute-forced), TOTP secrets sealed under the user's own data key, clients as keyed digests.
 """
 
 from __future__ import annotations
@@ -20,25 +21,39 @@ from datetime import timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.crypto import Keyring
 from intake.errors import ConflictError, InvalidInputError, NotFoundError
-from intake.models import ApiToken, Queue, StaffSession, User, utcnow
-from intake.models.staff import ROLES
+from intake.models import ApiToken, Enrolment, LoginFailure, Queue, StaffSession, User, utcnow
+from intake.models.staff import ROLES, TOKEN_SCOPES
 
 log = logging.getLogger(__name__)
 
+# Lock-out per (account, client): after 5 failures from one client, that client waits 1 minute,
+# then twice as long after each further failure, at most an hour; a day without failures
+# forgets them. Another client (the owner at their desk) is not affected.
 MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+FIRST_LOCKOUT = timedelta(minutes=1)
+MAX_LOCKOUT = timedelta(hours=1)
+FAILURE_MEMORY = timedelta(hours=24)
+# API tokens expire; a token is for one integration and as narrow as its work allows.
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 365
+DEFAULT_TOKEN_SCOPE = "work"  # noqa: S105 - a scope name, not a secret
+# An enrolment link (set a password, enrol TOTP) works once, for a day.
+ENROLMENT_LIFETIME = timedelta(hours=24)
 SESSION_LIFETIME = timedelta(hours=10)
 SESSION_IDLE = timedelta(hours=1)
 # The TOTP step may be a few seconds off between phone and server: accept the neighbours.
 TOTP_WINDOW = 1
 TOTP_ISSUER = "Intake"
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+MIN_PASSWORD_DISTINCT = 5
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile); tests swap in a cheap one.
 password_hasher = PasswordHasher()
@@ -132,6 +147,44 @@ def totp_uri(username: str, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
 
 
+def create_account(
+    session: Session,
+    keyring: Keyring,
+    username: str,
+    role: str,
+    *,
+    queues: Iterable[str] = (),
+    email: str | None = None,
+    display_name: str = "",
+) -> User:
+    """A staff account with no password yet (the user sets it through an enrolment link)."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise InvalidInputError("A username of 1 to 80 characters is needed.")
+    if role not in ROLES:
+        raise InvalidInputError(f"The role must be one of {', '.join(ROLES)}.")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ConflictError("A user with this name exists.")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        email=email,
+        role=role,
+        password_hash=None,
+        is_active=True,
+        is_on_duty=True,
+        created_at=utcnow(),
+    )
+    user.queues = _queues(session, queues)
+    session.add(user)
+    session.flush()  # the user id binds the sealed TOTP secret
+    user.create_data_key(keyring)
+    set_totp_secret(keyring, user, pyotp.random_base32())
+    session.flush()
+    log.info("user %s created role=%s", user.id, role)
+    return user
+
+
 def create_user(
     session: Session,
     keyring: Keyring,
@@ -142,43 +195,54 @@ def create_user(
     email: str | None = None,
     display_name: str = "",
     password: str | None = None,
+    token_scope: str = "reveal",  # noqa: S107 - a scope name, not a secret
 ) -> NewUser:
-    """Create a staff account with a password, a TOTP secret and one API token."""
-    username = username.strip()
-    if not username or len(username) > 80:
-        raise InvalidInputError("A username of 1 to 80 characters is needed.")
-    if role not in ROLES:
-        raise InvalidInputError(f"The role must be one of {', '.join(ROLES)}.")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ConflictError("A user with this name exists.")
-    password = password or new_password()
-    user = User(
-        username=username,
-        display_name=display_name or username,
-        email=email,
-        role=role,
-        password_hash=hash_password(password),
-        is_active=True,
-        is_on_duty=True,
-        failed_login_count=0,
-        created_at=utcnow(),
+    """An account with every factor set and returned: the demo's logins and tests' accounts.
+
+    Administrators create accounts with :func:`create_account` and an enrolment link instead,
+    so that nobody but the user ever holds their password and TOTP secret. The token's scope
+    is the widest unless told (the role still limits it): these accounts show everything a
+    role can do.
+    """
+    user = create_account(
+        session, keyring, username, role, queues=queues, email=email, display_name=display_name
     )
-    user.queues = _queues(session, queues)
-    session.add(user)
-    session.flush()  # the user id binds the sealed TOTP secret
-    user.create_data_key(keyring)
-    secret = pyotp.random_base32()
-    set_totp_secret(keyring, user, secret)
-    token = issue_api_token(session, user, name="created")
+    password = password or new_password()
+    user.password_hash = hash_password(password)
+    secret = totp_secret(keyring, user)
+    assert secret is not None  # create_account sealed one
+    token = issue_api_token(session, user, name="created", scope=token_scope)
     session.flush()
-    log.info("user %s created role=%s", user.id, role)
-    return NewUser(user, password, secret, totp_uri(username, secret), token)
+    return NewUser(user, password, secret, totp_uri(user.username, secret), token)
 
 
-def issue_api_token(session: Session, user: User, *, name: str = "") -> str:
-    """A new bearer token for the user; only its digest is kept."""
+def issue_api_token(
+    session: Session,
+    user: User,
+    *,
+    name: str = "",
+    scope: str = DEFAULT_TOKEN_SCOPE,
+    days: int = DEFAULT_TOKEN_DAYS,
+) -> str:
+    """A new bearer token for the user, of ``scope``, expiring in ``days``; only its digest is
+    kept."""
+    if scope not in TOKEN_SCOPES:
+        raise InvalidInputError(f"The scope must be one of {', '.join(TOKEN_SCOPES)}.")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInputError(f"A token lasts 1 to {MAX_TOKEN_DAYS} days.")
     token = "itk_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_digest=digest(token), name=name[:80]))
+    now = utcnow()
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_digest=digest(token),
+            name=name[:80],
+            scope=scope,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
+    log.info("user %s issued an API token scope=%s days=%d", user.id, scope, days)
     return token
 
 
@@ -192,10 +256,12 @@ def revoke_tokens(session: Session, user: User) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def end_sessions(session: Session, user: User) -> None:
-    """Log the user out everywhere."""
+def end_sessions(session: Session, user: User, *, keep: str = "") -> None:
+    """Log the user out everywhere (except the session whose cookie is ``keep``)."""
+    kept = digest(keep) if keep else None
     for row in session.scalars(select(StaffSession).where(StaffSession.user_id == user.id)):
-        session.delete(row)
+        if row.id_digest != kept:
+            session.delete(row)
 
 
 def disable_user(session: Session, user: User) -> None:
@@ -205,24 +271,66 @@ def disable_user(session: Session, user: User) -> None:
     end_sessions(session, user)
 
 
-def reset_password(session: Session, user: User, password: str | None = None) -> str:
-    """Set a new password (random if none given), unlock, and end the user's sessions."""
-    password = password or new_password()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInputError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+def check_new_password(user: User, password: str) -> None:
+    """Refuse a password that is short, the username, or a few characters repeated."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInputError(
+            f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters "
+            "(a few unrelated words are easy to remember)."
+        )
+    if len(set(password)) < MIN_PASSWORD_DISTINCT or user.username.lower() in password.lower():
+        raise InvalidInputError("Choose a password that is not your username or a repetition.")
+
+
+def issue_enrolment(session: Session, keyring: Keyring, user: User) -> str:
+    """A one-time enrolment link token; the account's password and TOTP stop working until the
+    user sets new ones with it. Earlier links of the user stop working."""
+    session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
+    user.password_hash = None
+    set_totp_secret(keyring, user, pyotp.random_base32())
+    user.last_totp_step = None
+    end_sessions(session, user)
+    unlock(session, user)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        Enrolment(
+            token_digest=digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + ENROLMENT_LIFETIME,
+        )
+    )
+    log.info("user %s issued an enrolment link", user.id)
+    return token
+
+
+def find_enrolment(session: Session, token: str) -> Enrolment | None:
+    """The live enrolment for a link token, or None (expired, used, or the user disabled)."""
+    if not token or len(token) > 100:
+        return None
+    row = session.get(Enrolment, digest(token))
+    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row
+
+
+def complete_enrolment(
+    session: Session, keyring: Keyring, enrolment: Enrolment, password: str, code: str
+) -> User:
+    """Set the password and confirm the TOTP entry with a code from it; the link is used up."""
+    user = enrolment.user
+    check_new_password(user, password)
+    secret = totp_secret(keyring, user)
+    step = matching_totp_step(secret, "".join(code.split())) if secret is not None else None
+    if step is None or not _claim_totp_step(session, user, step):
+        raise InvalidInputError(
+            "The code does not match: add the key to your authenticator app and use its code."
+        )
     user.password_hash = hash_password(password)
-    user.failed_login_count = 0
-    user.locked_until = None
-    end_sessions(session, user)
-    return password
-
-
-def reset_totp(session: Session, keyring: Keyring, user: User) -> str:
-    """A new TOTP secret (the old authenticator stops working); returns it."""
-    secret = pyotp.random_base32()
-    set_totp_secret(keyring, user, secret)
-    end_sessions(session, user)
-    return secret
+    session.delete(enrolment)
+    log.info("user %s enrolled", user.id)
+    return user
 
 
 def add_queue(session: Session, user: User, code: str) -> None:
@@ -242,45 +350,131 @@ def remove_queue(session: Session, user: User, code: str) -> None:
 # --- API tokens --------------------------------------------------------------------------------
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user holding a live bearer token, or None."""
-    if not token:
+def find_token(session: Session, token: str) -> ApiToken | None:
+    """The unrevoked token row of an active user for a bearer token, expired or not, or None."""
+    if not token or len(token) > 200:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_digest == digest(token)))
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
-    now = utcnow()
-    # One write a minute at most: the token's use is visible without a write per request.
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = now
-    return row.user
+    if row.expires_at > utcnow():
+        now = utcnow()
+        # One write a minute at most: the token's use is visible without a write per request.
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+            row.last_used_at = now
+    return row
+
+
+def is_expired(row: ApiToken) -> bool:
+    """Whether an API token is past its expiry."""
+    return row.expires_at <= utcnow()
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user holding a live (unrevoked, unexpired) bearer token, or None."""
+    row = find_token(session, token)
+    return None if row is None or is_expired(row) else row.user
 
 
 # --- web login ---------------------------------------------------------------------------------
 
 
-def _is_locked(user: User) -> bool:
-    return user.locked_until is not None and user.locked_until > utcnow()
+def _is_locked(session: Session, user: User, client: str) -> bool:
+    row = session.get(LoginFailure, (user.id, client))
+    return row is not None and row.locked_until is not None and row.locked_until > utcnow()
 
 
-def _fail(user: User) -> None:
-    user.failed_login_count = (user.failed_login_count or 0) + 1
-    if user.failed_login_count >= MAX_FAILED_LOGINS:
-        user.locked_until = utcnow() + LOCKOUT
-        user.failed_login_count = 0
-        log.warning("user %s locked after repeated login failures", user.id)
+def _failure_row(session: Session, user: User, client: str) -> LoginFailure:
+    # Two failures racing from one client must not both INSERT the pair: insert-or-nothing,
+    # then lock the row (PostgreSQL; SQLite serialises whole transactions).
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(LoginFailure)
+        .values(user_id=user.id, client_digest=client, failure_count=0, last_failed_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    return session.scalars(
+        select(LoginFailure)
+        .where(LoginFailure.user_id == user.id, LoginFailure.client_digest == client)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
-def check_password(session: Session, username: str, password: str) -> User:
-    """The user if the password is right; AuthenticationError otherwise (failures counted)."""
+def _fail(session: Session, user: User, client: str) -> None:
+    now = utcnow()
+    row = _failure_row(session, user, client)
+    if now - row.last_failed_at > FAILURE_MEMORY:
+        row.failure_count, row.locked_until = 0, None
+    row.failure_count += 1
+    row.last_failed_at = now
+    if row.failure_count >= MAX_FAILED_LOGINS:
+        doublings = min(row.failure_count - MAX_FAILED_LOGINS, 10)
+        delay = min(FIRST_LOCKOUT * 2**doublings, MAX_LOCKOUT)
+        row.locked_until = now + delay
+        # The user id only: the client is a keyed digest, and even that stays out of logs.
+        log.warning(
+            "user %s locked out for one client for %d s after %d failures",
+            user.id,
+            int(delay.total_seconds()),
+            row.failure_count,
+        )
+
+
+def _forget_failures(session: Session, user: User, client: str) -> None:
+    session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.user_id == user.id, LoginFailure.client_digest == client
+        )
+    )
+
+
+def unlock(session: Session, user: User) -> int:
+    """Clear every lock-out and failure count of the user; returns how many clients were locked."""
+    locked = locked_clients(session, user)
+    session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+    return locked
+
+
+def locked_clients(session: Session, user: User) -> int:
+    """How many clients are locked out of the user's account now."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.user_id == user.id, LoginFailure.locked_until > utcnow())
+        )
+        or 0
+    )
+
+
+def locked_out_users(session: Session) -> list[tuple[User, int]]:
+    """Accounts with clients locked out now, and how many clients each (for operators)."""
+    rows = session.execute(
+        select(User, func.count())
+        .join(LoginFailure, LoginFailure.user_id == User.id)
+        .where(LoginFailure.locked_until > utcnow())
+        .group_by(User.id)
+        .order_by(User.username)
+    ).all()
+    return [(user, int(count)) for user, count in rows]
+
+
+def check_password(session: Session, username: str, password: str, *, client: str = "") -> User:
+    """The user if the password is right; AuthenticationError otherwise.
+
+    ``client`` is a keyed digest of the caller's address: failures are counted, and lock out,
+    per account and client.
+    """
     user = session.scalar(select(User).where(User.username == username.strip()))
     ok = _verify_password(user.password_hash if user is not None else None, password)
     if user is None or not user.is_active:
         raise AuthenticationError()
-    if _is_locked(user):
+    if _is_locked(session, user, client):
         raise AccountLockedError()
     if not ok:
-        _fail(user)
+        _fail(session, user, client)
         raise AuthenticationError()
     if password_hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
@@ -289,6 +483,10 @@ def check_password(session: Session, username: str, password: str) -> User:
 
 def matching_totp_step(secret: str, code: str, at: float | None = None) -> int | None:
     """The time step (within the accepted window) whose code is ``code``, newest first, or None."""
+    # Only ASCII digits: other scripts' digits pass ``isdigit`` but cannot be compared in
+    # constant time (and no authenticator shows them).
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(time.time() if at is None else at)
     for step in range(current + TOTP_WINDOW, current - TOTP_WINDOW - 1, -1):
@@ -314,24 +512,90 @@ def _claim_totp_step(session: Session, user: User, step: int) -> bool:
     return True
 
 
-def check_totp(session: Session, keyring: Keyring, user: User, code: str) -> None:
-    """Accept a current TOTP code once or raise AuthenticationError (failures counted).
+def check_totp(
+    session: Session, keyring: Keyring, user: User, code: str, *, client: str = ""
+) -> None:
+    """Accept a current TOTP code once or raise AuthenticationError (failures counted per
+    account and client, like passwords; success forgets the client's failures).
 
     A code whose time step is not newer than the last accepted one is refused: someone who saw
     it (over a shoulder, from a phishing page) cannot reuse it within its window.
     """
-    if _is_locked(user):
+    if _is_locked(session, user, client):
         raise AccountLockedError()
     secret = totp_secret(keyring, user)
-    code = "".join(ch for ch in code if ch.isdigit())
-    step = matching_totp_step(secret, code) if secret is not None and len(code) == 6 else None
+    code = "".join(code.split())
+    step = matching_totp_step(secret, code) if secret is not None else None
     if step is None or not _claim_totp_step(session, user, step):
         if step is not None:
             log.warning("user %s offered a TOTP code already used", user.id)
-        _fail(user)
+        _fail(session, user, client)
         raise AuthenticationError()
-    user.failed_login_count = 0
+    _forget_failures(session, user, client)
     user.last_login_at = utcnow()
+
+
+def _check_factors(
+    session: Session, keyring: Keyring, user: User, password: str, code: str, client: str
+) -> None:
+    # The account page asks for both factors again: a borrowed or stolen session alone cannot
+    # change them. Failures count towards the same lock-out as the login's.
+    if _is_locked(session, user, client):
+        raise AccountLockedError()
+    if not _verify_password(user.password_hash, password):
+        _fail(session, user, client)
+        raise AuthenticationError()
+    check_totp(session, keyring, user, code, client=client)
+
+
+def change_password(
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    *,
+    current_password: str,
+    code: str,
+    new_password: str,
+    client: str = "",
+    keep_session: str = "",
+) -> None:
+    """Change the password with both current factors; other sessions of the user end."""
+    check_new_password(user, new_password)
+    _check_factors(session, keyring, user, current_password, code, client)
+    user.password_hash = hash_password(new_password)
+    end_sessions(session, user, keep=keep_session)
+    log.info("user %s changed their password", user.id)
+
+
+def new_totp_secret() -> str:
+    """A fresh TOTP secret for re-enrolment."""
+    return pyotp.random_base32()
+
+
+def reenrol_totp(
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    *,
+    current_password: str,
+    code: str,
+    new_secret: str,
+    new_code: str,
+    client: str = "",
+    keep_session: str = "",
+) -> None:
+    """Replace the TOTP secret: both current factors, and a code from the new entry."""
+    if len(new_secret) < 32 or not new_secret.isalnum() or not new_secret.isupper():
+        raise InvalidInputError("The new key is not one this page made: reload it.")
+    _check_factors(session, keyring, user, current_password, code, client)
+    step = matching_totp_step(new_secret, "".join(new_code.split()))
+    if step is None:
+        raise InvalidInputError("The code from the new entry does not match: try again.")
+    set_totp_secret(keyring, user, new_secret)
+    # Codes of the new secret at steps already passed stay refused, like the old secret's.
+    user.last_totp_step = max(step, user.last_totp_step or step)
+    end_sessions(session, user, keep=keep_session)
+    log.info("user %s enrolled a new TOTP secret", user.id)
 
 
 def start_session(session: Session, user: User) -> str:

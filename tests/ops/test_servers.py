@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -117,7 +118,7 @@ def _production_env(server_env: dict[str, str], **extra: str) -> dict[str, str]:
     return {
         **env,
         "INTAKE_ENV": "production",
-        "SECRET_KEY": "s" * 40,
+        "SECRET_KEY": secrets.token_urlsafe(48),
         "PUBLIC_BASE_URL": "https://tips.example.org",
         "RATELIMIT_ENABLED": "true",
         **extra,
@@ -158,3 +159,45 @@ def test_gunicorn_starts_production_with_shared_counters(server_env, tmp_path) -
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=20)
     assert "RATELIMIT_STORAGE_URI" not in log_path.read_text()
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_gunicorn_refuses_an_oversized_request_in_json_and_logs_no_address(
+    server_env, app, tmp_path
+) -> None:
+    from intake.api import LIMIT_REQUEST_LINE
+
+    port = _free_port()
+    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+    command += ["-w", "1", "wsgi:app"]
+    log_path = tmp_path / "server.log"
+    marker = "Pier4Marker"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait(port)
+            path = "/api/v1/tips?q=" + marker + "x" * LIMIT_REQUEST_LINE
+            answer = _raw(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            headers = f"GET / HTTP/1.1\r\nHost: x\r\nX-Big: {marker}{'y' * 9000}\r\n\r\n"
+            too_many_headers = _raw(port, headers.encode())
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 ") and b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]["code"] == "uri_too_long"
+    assert marker.encode() not in answer
+    head, _, body = too_many_headers.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 ") and b"application/json" in head
+    assert json.loads(body)["error"]["status"] == 431 and marker.encode() not in body
+    assert "127.0.0.1" not in log_path.read_text().replace(f"127.0.0.1:{port}", "")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from intake.models import StaffSession, User
+from intake.models import LoginFailure, StaffSession, User
 from intake.staff import service as staff_service
 from intake.staff.access import SESSION_COOKIE
 from tests.staff.factories import make_user, totp_now
@@ -76,14 +77,82 @@ def test_wrong_code_and_wrong_password_are_refused_with_one_message(client, sess
     assert client.get("/staff/").status_code == 302
 
 
-def test_repeated_failures_lock_the_account(client, session, keyring):
+def _from(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_repeated_failures_lock_out_that_client_only(own_app, session, keyring, caplog):
+    web = own_app()
     created = make_user(session, keyring, "det", "detective", ("N1",))
+    attacker, owner = _from(web, "203.0.113.9"), _from(web, "198.51.100.20")
     for _ in range(5):
-        assert _login(client, "det", "wrong password!").status_code == 401
-    user = session.scalar(select(User).where(User.username == "det"))
-    session.refresh(user)
-    assert user.locked_until is not None
-    assert _login(client, "det", created.password).status_code == 401  # right password, locked
+        assert _login(attacker, "det", "wrong password!").status_code == 401
+    assert _login(attacker, "det", created.password).status_code == 401  # right password, locked
+    # The owner, at another address, logs in as usual while the attacker is locked out.
+    assert _login(owner, "det", created.password).status_code == 302
+    assert _code(owner, totp_now(created)).status_code == 302
+    assert owner.get("/staff/").status_code == 200
+    rows = session.scalars(select(LoginFailure)).all()
+    assert len(rows) == 1 and rows[0].failure_count == 5 and rows[0].locked_until is not None
+    assert "203.0.113.9" not in rows[0].client_digest
+    assert f"user {created.user.id} locked out for one client for 60 s" in caplog.text
+    assert "203.0.113.9" not in caplog.text and rows[0].client_digest not in caplog.text
+
+
+def test_lock_outs_grow_and_are_capped(session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    delays = []
+    for _ in range(20):
+        session.execute(update(LoginFailure).values(locked_until=None))  # waited it out
+        with pytest.raises(staff_service.AuthenticationError):
+            staff_service.check_password(session, "det", "wrong password!", client="c1")
+        row = session.get(LoginFailure, (created.user.id, "c1"))
+        delays.append(row.locked_until - row.last_failed_at if row.locked_until else None)
+        session.commit()
+    assert delays[:4] == [None] * 4
+    assert delays[4:8] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert delays[-1] == staff_service.MAX_LOCKOUT
+    with pytest.raises(staff_service.AccountLockedError):
+        staff_service.check_password(session, "det", created.password, client="c1")
+    assert staff_service.check_password(session, "det", created.password, client="c2")
+
+
+def test_failed_codes_count_towards_the_lock_out(own_app, session, keyring):
+    web = own_app()
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    client = _from(web, "203.0.113.9")
+    wrong = "000000" if totp_now(created) != "000000" else "111111"
+    for _ in range(5):
+        assert _login(client, "det", created.password).status_code == 302
+        assert _code(client, wrong).status_code == 401
+    assert _login(client, "det", created.password).status_code == 401  # locked now
+    # The CLI runs in the test's app context, so in its database session: end its reads.
+    result = web.test_cli_runner().invoke(args=["intake", "users", "list"])
+    session.rollback()
+    assert "locked=1" in result.output
+    unlocked = web.test_cli_runner().invoke(args=["intake", "users", "unlock", "det"])
+    assert unlocked.exit_code == 0 and "1 client(s)" in unlocked.output
+    assert "locked=0" in web.test_cli_runner().invoke(args=["intake", "users", "list"]).output
+    session.rollback()
+    assert _login(client, "det", created.password).status_code == 302
+    assert _code(client, totp_now(created)).status_code == 302
+
+
+def test_the_admin_account_page_lists_lock_outs(own_app, session, keyring):
+    web = own_app()
+    locked = make_user(session, keyring, "det", "detective", ("N1",))
+    admin = make_user(session, keyring, "adm", "admin")
+    for _ in range(5):
+        with pytest.raises(staff_service.AuthenticationError):
+            staff_service.check_password(session, "det", "wrong password!", client="c1")
+        session.commit()
+    client = web.test_client()
+    _login_with_code(client, admin)
+    html = client.get("/staff/account/").get_data(as_text=True)
+    lockouts = html.split('id="lockouts"', 1)[1].split("</ul>", 1)[0]
+    assert f"{locked.user.username}: 1 client(s) locked out" in lockouts
 
 
 def test_login_form_needs_its_csrf_token(client, session, keyring):
@@ -143,9 +212,7 @@ def test_a_code_is_accepted_once_even_within_its_window(client, session, keyring
     assert replay.status_code == 401
     assert "The username, password or code is not right" in replay.get_data(as_text=True)
     assert client.get("/staff/").status_code == 302
-    user = session.scalar(select(User).where(User.username == "det"))
-    session.refresh(user)
-    assert user.failed_login_count == 1
+    assert session.scalar(select(LoginFailure.failure_count)) == 1
 
 
 def test_a_code_older_than_the_last_accepted_one_is_refused(session, keyring):
@@ -259,3 +326,15 @@ def test_the_account_page_links_only_the_pages_of_the_role(own_app, session, key
         assert [href for href in expected if f'href="{href}"' in pages] == expected, role
         assert [href for href in absent if f'href="{href}"' in pages] == [], role
         assert "Administration is done" not in html
+
+
+def test_a_code_in_other_digits_is_refused_not_a_crash(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    arabic = totp_now(created).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    with pytest.raises(staff_service.AuthenticationError):
+        staff_service.check_totp(session, keyring, created.user, arabic)
+    session.rollback()
+    assert staff_service.matching_totp_step(created.totp_secret, "１２３４５６") is None
+    _login(client, "det", created.password)
+    assert _code(client, arabic).status_code in (400, 401)
+    assert client.get("/staff/").status_code == 302
