@@ -35,7 +35,7 @@ from intake.models import Category, Queue
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
-from intake.staff.access import current_user, requires_scope
+from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
 from intake.submissions.service import NARRATIVE_MAX
 
@@ -343,6 +343,7 @@ def reveal(tip_number: str) -> Response:
             form.reason.data or "",
             form.totp.data or "",
             limit=get_settings().reveal_limit,
+            client=login_client(),
         )
         db.session.commit()
     except (service.RevealSecondFactorError, service.RevealLimitError) as error:

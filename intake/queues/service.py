@@ -878,6 +878,7 @@ def reveal_identity(
     totp: str,
     *,
     limit: int = REVEAL_LIMIT,
+    client: str = "",
 ) -> Revealed:
     """Decrypt the tipster's identity for a supervisor of the tip's queue; audited and notified.
 
@@ -904,7 +905,8 @@ def reveal_identity(
         _refuse(session, user, tip, "limit")
         raise RevealLimitError()
     try:
-        check_totp(session, keyring, user, code)
+        # A wrong code counts towards the same per-(account, client) lock-out as a login.
+        check_totp(session, keyring, user, code, client=client)
     except AuthenticationError:
         _refuse(session, user, tip, "second_factor")
         raise RevealSecondFactorError() from None

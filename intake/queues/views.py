@@ -37,7 +37,7 @@ from intake.queues.schemas import (
     TipPatchSchema,
     TipStateSchema,
 )
-from intake.staff.access import current_user, requires_scope, staff_rule
+from intake.staff.access import current_user, login_client, requires_scope, staff_rule
 
 bp = Blueprint(
     "staff_api", __name__, url_prefix="/api/v1/staff", description="The detective workspace."
@@ -223,6 +223,7 @@ def reveal(data: dict[str, Any], tip_number: str) -> Any:
             data["reason"],
             data["totp"],
             limit=get_settings().reveal_limit,
+            client=login_client(),
         )
     except service.RevealRefused:
         db.session.commit()  # the refusal and the failed code are kept

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from sqlalchemy import select, update
 
-from intake.models import AuditEvent, OutboxMessage, User
+from intake.models import AuditEvent, LoginFailure, OutboxMessage, User
 from intake.staff import service as staff_service
 from intake.submissions.service import Contact
 from tests.queues.test_audit_page import _signed_in
@@ -70,7 +70,8 @@ def test_a_bearer_token_alone_reveals_nothing(client, session, keyring):
     assert PHONE not in wrong.get_data(as_text=True)
     # The refusal is audited and the failed code counts towards the lock-out (not rolled back).
     assert _actions(session)[-1] == "identity.reveal_refused"
-    assert session.get(User, sup.user.id).failed_login_count == 1
+    failures = session.scalars(select(LoginFailure).where(LoginFailure.user_id == sup.user.id))
+    assert [row.failure_count for row in failures] == [1]
     session.commit()
     assert _reveal(client, sup, number, totp_now(sup)).status_code == 200
 
@@ -93,7 +94,7 @@ def test_a_locked_account_cannot_reveal(client, session, keyring):
     number = _tip(session, keyring)
     for _ in range(staff_service.MAX_FAILED_LOGINS):
         assert _reveal(client, sup, number, wrong_code(sup)).status_code == 403
-    assert session.get(User, sup.user.id).locked_until is not None
+    assert staff_service.locked_clients(session, session.get(User, sup.user.id)) == 1
     session.commit()
     assert _reveal(client, sup, number, totp_now(sup)).status_code == 403
 

@@ -93,7 +93,9 @@ def test_users_token_prints_the_token_last(app, client, session):
 
 def test_users_create_an_oversight_user_who_sees_the_oversight_queue_alone(app, client):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["intake", "users", "create", "ia", "--role", "oversight"])
+    result = runner.invoke(
+        args=["intake", "users", "create", "ia", "--role", "oversight", "--token"]
+    )
     assert result.exit_code == 0, result.output
     headers = {"Authorization": f"Bearer {result.output.strip().splitlines()[-1]}"}
     response = client.get("/api/v1/staff/queues", headers=headers)

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from intake.models import ApiToken, utcnow
 from intake.staff import service as staff_service
 from intake.submissions.service import Contact
-from tests.staff.factories import N1_POINT, make_tip, make_user
+from tests.staff.factories import N1_POINT, make_tip, make_user, totp_now
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -21,12 +21,11 @@ def _token(session, created, scope: str, days: int = 90) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _reveal(client, tip_number: str, headers: dict[str, str]):
-    return client.post(
-        f"/api/v1/staff/tips/{tip_number}/reveal",
-        json={"reason": "Court order 2024-17"},
-        headers=headers,
-    )
+def _reveal(client, tip_number: str, headers: dict[str, str], created=None):
+    body = {"reason": "Court order 2024-17"}
+    if created is not None:
+        body["totp"] = totp_now(created)
+    return client.post(f"/api/v1/staff/tips/{tip_number}/reveal", json=body, headers=headers)
 
 
 def test_a_read_token_reads_and_changes_nothing(client, session, keyring):
@@ -48,11 +47,12 @@ def test_only_a_reveal_token_reveals_and_only_for_a_role_that_may(client, sessio
     detective = make_user(session, keyring, "det", "detective", ("N1",))
     tip = make_tip(session, keyring, N1_POINT, channel="web", contact=Contact(phone="+16175550123"))
     for scope in ("read", "work"):
-        refused = _reveal(client, tip.tip_number, _token(session, supervisor, scope))
+        refused = _reveal(client, tip.tip_number, _token(session, supervisor, scope), supervisor)
         assert refused.status_code == 403, scope
         assert "+16175550123" not in refused.get_data(as_text=True)
-    assert _reveal(client, tip.tip_number, _token(session, detective, "reveal")).status_code == 403
-    revealed = _reveal(client, tip.tip_number, _token(session, supervisor, "reveal"))
+    headers = _token(session, detective, "reveal")
+    assert _reveal(client, tip.tip_number, headers, detective).status_code == 403
+    revealed = _reveal(client, tip.tip_number, _token(session, supervisor, "reveal"), supervisor)
     assert revealed.status_code == 200 and revealed.get_json()["identity"]["phone"]
 
 
