@@ -121,3 +121,39 @@ def test_log_filter_redacts_phone_numbers_emails_and_addresses(caplog) -> None:
     )
     handler_filter.filter(record)
     assert record.getMessage() == "tip K7QM-4821 outbox 1234"
+
+
+# A point inside district S3 of the demo city, more precise than the 0.01° cell kept in clear.
+LAT, LON = 44.03127, -70.16485
+COORDINATE_TEXTS = [
+    "44.03127",
+    "-70.16485",
+    "44.03127,-70.16485",
+    "44.03127, -70.16485",
+    "[44.03127, -70.16485]",
+]
+THREAT = "My stepfather Raul beats my mother every night and said he will kill her tonight"
+EVIDENCE_PHRASES = ["kill her", "will kill"]  # what the classifier quotes from THREAT
+# The routing reason quotes the place it matched; the gazetteer holds the bare name, in clear.
+PLACE_IN_REASON = "'Harbor Market'"
+
+
+def test_points_places_and_evidence_are_sealed(client, session, caplog, database_url) -> None:
+    caplog.set_level(logging.DEBUG)
+    pinned = client.post(
+        "/api/v1/tips", json={"narrative": THREAT, "location": {"lat": LAT, "lon": LON}}
+    )
+    assert pinned.status_code == 201
+    placed = client.post(
+        "/api/v1/tips",
+        json={"narrative": "Men sell heroin from a van", "location": {"text": "Harbor Market"}},
+    )
+    assert placed.status_code == 201
+
+    needles = [*COORDINATE_TEXTS, *EVIDENCE_PHRASES, PLACE_IN_REASON]
+    session.expire_all()
+    assert find_in_database(session, needles) == []
+    # What listing and statistics need stays readable: queue, district and the coarse cell.
+    assert find_in_database(session, ["44.03,-70.17"])
+    assert find_in_sqlite_files(database_url, needles) == []
+    assert find_in_text(caplog.text, needles) == []
