@@ -77,7 +77,8 @@ def _keyring() -> Keyring:
     return get_keyring()
 
 
-def _fields(event: Any) -> str:
+def event_canonical(event: Any) -> str:
+    """The canonical JSON of an event row (what its link covers)."""
     return canonical_event(
         seq=event.seq,
         created_at=event.created_at,
@@ -104,7 +105,7 @@ def _append_pending(session: Session) -> None:
     for event in pending:
         seq += 1
         event.seq, event.prev_hash, event.key_id = seq, prev_hash, key.key_id
-        event.hash = event_hash(key, prev_hash=prev_hash, canonical=_fields(event))
+        event.hash = event_hash(key, prev_hash=prev_hash, canonical=event_canonical(event))
         prev_hash = event.hash
         session.add(event)
 
@@ -192,7 +193,7 @@ def walk_chain(
             return BrokenLink(expected_seq, "event missing")
         if event.prev_hash != prev_hash:
             return BrokenLink(event.seq, "previous hash does not match")
-        canonical = _fields(event)
+        canonical = event_canonical(event)
         if event.key_id is None:
             if keyed_seen:
                 return BrokenLink(event.seq, "unkeyed event after keyed events")
@@ -292,7 +293,7 @@ def rechain(session: Session, keyring: Keyring | None = None, *, batch_size: int
             break
         for event in events:
             event.prev_hash, event.key_id = prev_hash, key.key_id
-            event.hash = event_hash(key, prev_hash=prev_hash, canonical=_fields(event))
+            event.hash = event_hash(key, prev_hash=prev_hash, canonical=event_canonical(event))
             prev_hash = event.hash
         count += len(events)
         last_seq = events[-1].seq

@@ -10,8 +10,8 @@ from sqlalchemy import delete, select, update
 from intake.audit.rules import event_hash
 from intake.audit.service import (
     AnchorError,
-    _fields,
     check_anchor,
+    event_canonical,
     make_anchor,
     record_event,
     verify_chain,
@@ -64,7 +64,9 @@ def test_rewriting_before_the_anchor_with_the_key_is_caught(session, keyring) ->
     prev_hash = session.get(AuditEvent, 1).hash
     for event in session.scalars(select(AuditEvent).where(AuditEvent.seq >= 2).order_by("seq")):
         event.prev_hash = prev_hash
-        event.hash = prev_hash = event_hash(key, prev_hash=prev_hash, canonical=_fields(event))
+        event.hash = prev_hash = event_hash(
+            key, prev_hash=prev_hash, canonical=event_canonical(event)
+        )
     session.commit()
     assert verify_chain(session) is None
     broken = check_anchor(session, anchor)
