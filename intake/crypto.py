@@ -83,10 +83,12 @@ class Keyring:
                 raise KeyringError(f"key id {key.key_id!r} appears twice")
             self._by_id[key.key_id] = key
             self._active[key.purpose] = key
-        if "audit" not in self._active and "receipt" in self._active:
+        if "receipt" in self._active:
+            # Kept even once the keyring has audit keys of its own: events linked under the
+            # derived key must still verify.
             derived = _derived_audit_key(self._active["receipt"])
-            self._by_id[derived.key_id] = derived
-            self._active["audit"] = derived
+            self._by_id.setdefault(derived.key_id, derived)
+            self._active.setdefault("audit", derived)
         missing = [p for p in PURPOSES if p not in self._active]
         if missing:
             raise KeyringError(f"keyring has no key for: {', '.join(missing)}")

@@ -157,6 +157,10 @@ def test_a_keyring_without_an_audit_key_derives_one_from_its_receipt_key() -> No
     assert older.hmac_key("audit", derived.key_id) == derived
     with pytest.raises(KeyringError):
         older.hmac_key("receipt", derived.key_id)  # a key answers for its own purpose only
+    # Once the keyring gets an audit key of its own, the derived one still checks older events.
+    upgraded = Keyring.from_json(json.dumps(crypto.add_key(document, "audit")))
+    assert not upgraded.audit_key_is_derived
+    assert upgraded.hmac_key("audit", derived.key_id) == derived
 
 
 def test_blind_index_and_receipt_keys_cannot_be_added() -> None:
