@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, make_url
 
 from intake import crypto
 from intake.audit.rules import GENESIS_HASH, canonical_event, legacy_event_hash
@@ -148,23 +150,69 @@ def _old_tip(tip_id: uuid.UUID, number: str, keyring: Any, *, shredded: bool) ->
     return row
 
 
+@pytest.fixture
+def fresh_app(make_app, tmp_path, database_url) -> Iterator[Flask]:
+    """An app on a new, empty database of the kind the tests run on (PostgreSQL or SQLite)."""
+    if not database_url.startswith("postgresql"):
+        yield make_app(database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+        return
+    url = make_url(database_url)
+    name = f"{url.database}_fresh"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        app = make_app(database_url=url.set(database=name).render_as_string(hide_password=False))
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def test_the_upgrade_seals_existing_points_reasons_and_evidence_and_downgrade_opens_them(
-    empty_app,
+    fresh_app,
 ) -> None:
     kept, shredded = uuid.uuid4(), uuid.uuid4()
-    with empty_app.app_context():
+    with fresh_app.app_context():
         keyring = get_keyring()
         upgrade(revision="9d0ce8deab0f")
-        db.session.execute(
-            sa.text(
-                "INSERT INTO category (code, label_en, label_es, description, keywords, "
-                "sort_order, is_active) VALUES ('threat', 'Threat', 'Amenaza', '', '[]', 1, 1)"
-            )
+        category = sa.table(
+            "category",
+            *(sa.column(n) for n in ("code", "label_en", "label_es", "description")),
+            sa.column("keywords", sa.JSON()),
+            sa.column("sort_order", sa.Integer()),
+            sa.column("is_active", sa.Boolean()),
         )
         db.session.execute(
-            sa.text(
-                "INSERT INTO queue (id, code, name, kind, is_active, created_at) "
-                "VALUES (1, 'H2', 'H2', 'district', 1, '2026-12-01 00:00:00')"
+            sa.insert(category).values(
+                code="threat",
+                label_en="Threat",
+                label_es="Amenaza",
+                description="",
+                keywords=[],
+                sort_order=1,
+                is_active=True,
+            )
+        )
+        queue = sa.table(
+            "queue",
+            sa.column("id", sa.Integer()),
+            *(sa.column(n) for n in ("code", "name", "kind")),
+            sa.column("is_active", sa.Boolean()),
+            sa.column("created_at", UTCDateTime()),
+        )
+        db.session.execute(
+            sa.insert(queue).values(
+                id=1,
+                code="H2",
+                name="H2",
+                kind="district",
+                is_active=True,
+                created_at=datetime.now(UTC),
             )
         )
         db.session.execute(
