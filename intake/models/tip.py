@@ -171,7 +171,7 @@ def cell_of(lat: float, lon: float) -> str:
     """The south-west corner of the 0.01° grid square holding a point, e.g. "42.35,-71.07"."""
     # Whole hundredths, rounded first: 42.35 * 100 is 4234.999... in binary floating point.
     south, west = (math.floor(round(v / CELL_DEGREES, 6)) for v in (lat, lon))
-    return f"{south / 100:.2f},{west / 100:.2f}"
+    return f"{south * CELL_DEGREES:.2f},{west * CELL_DEGREES:.2f}"
 
 
 class Message(Base):
