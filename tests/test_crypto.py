@@ -199,3 +199,19 @@ def test_point_routing_reason_and_evidence_are_sealed_to_their_tip(session, keyr
 )
 def test_the_cell_is_the_south_west_corner_of_a_hundredth_of_a_degree(lat, lon, cell) -> None:
     assert cell_of(lat, lon) == cell
+
+
+def test_an_app_on_a_keyring_without_an_audit_key_says_so_and_chains(
+    make_app, caplog, keyring_json
+) -> None:
+    from intake.extensions import db
+
+    document = json.loads(keyring_json)
+    document["keys"] = [k for k in document["keys"] if k["purpose"] != "audit"]
+    older = make_app(keyring_json=json.dumps(document))
+    assert "keyring has no audit key" in caplog.text
+    with older.app_context():
+        record_event(db.session, "tip.viewed")
+        db.session.commit()
+        assert db.session.scalar(select(AuditEvent.key_id)).startswith(crypto.DERIVED_AUDIT_PREFIX)
+        assert verify_chain(db.session) is None
