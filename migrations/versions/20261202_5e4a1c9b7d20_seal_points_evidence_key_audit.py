@@ -73,23 +73,80 @@ def _cell(lat, lon):
     return f"{south / 100:.2f},{west / 100:.2f}"
 
 
-def _data_keys(rows):
-    """Each tip's data key (None when shredded), unwrapped with the running app's keyring."""
-    rows = list(rows)
-    if not any(r.wrapped_key is not None for r in rows):
-        return rows, {}
-    from flask import current_app
+def _batches(connection, *columns, size=1000):
+    """The tips, ``size`` at a time in id order, each with its data key (None when shredded).
 
-    keyring = current_app.extensions["intake.keyring"]
-    keys = {}
-    for row in rows:
-        if row.wrapped_key is not None and row.kek_id is not None:
-            wrapped = bytes(row.wrapped_key)
-            data_key = keyring.kek(row.kek_id).decrypt(
-                wrapped[1 : 1 + _NONCE], wrapped[1 + _NONCE :], _aad("wrapped_key", row.id)
-            )
-            keys[row.id] = AESGCM(data_key)
-    return rows, keys
+    Keys are unwrapped with the keyring of the application running the upgrade; a keyring that
+    lacks a key-encryption key some tip needs stops the migration with an error (on PostgreSQL
+    the whole upgrade rolls back).
+    """
+    keyring = None
+    last = None
+    while True:
+        query = sa.select(_tip.c.id, _tip.c.wrapped_key, _tip.c.kek_id, *columns)
+        if last is not None:
+            query = query.where(_tip.c.id > last)
+        rows = connection.execute(query.order_by(_tip.c.id).limit(size)).all()
+        if not rows:
+            return
+        batch = []
+        for row in rows:
+            aead = None
+            if row.wrapped_key is not None and row.kek_id is not None:
+                if keyring is None:
+                    from flask import current_app
+
+                    keyring = current_app.extensions["intake.keyring"]
+                wrapped = bytes(row.wrapped_key)
+                aead = AESGCM(
+                    keyring.kek(row.kek_id).decrypt(
+                        wrapped[1 : 1 + _NONCE], wrapped[1 + _NONCE :], _aad("wrapped_key", row.id)
+                    )
+                )
+            batch.append((row, aead))
+        yield batch
+        last = rows[-1].id
+
+
+def _seal_row(connection, row, aead):
+    values = {}
+    has_point = row.lat is not None and row.lon is not None
+    if has_point:
+        values["cell"] = _cell(row.lat, row.lon)
+    if aead is not None:
+        if has_point:
+            values["point_ct"] = _seal(aead, json.dumps([row.lat, row.lon]), _aad("point", row.id))
+        values["routing_reason_ct"] = _seal(
+            aead, row.routing_reason or "", _aad("routing_reason", row.id)
+        )
+        evidence = {
+            "category": list(row.category_evidence or []),
+            "urgency": list(row.urgency_evidence or []),
+        }
+        values["evidence_ct"] = _seal(aead, json.dumps(evidence), _aad("evidence", row.id))
+    if values:
+        connection.execute(sa.update(_tip).where(_tip.c.id == row.id).values(**values))
+
+
+def _open_row(connection, row, aead):
+    point = reason = evidence = None
+    if aead is not None:
+        point = _open(aead, row.point_ct, _aad("point", row.id))
+        reason = _open(aead, row.routing_reason_ct, _aad("routing_reason", row.id))
+        evidence = _open(aead, row.evidence_ct, _aad("evidence", row.id))
+    lat, lon = json.loads(point) if point else (None, None)
+    found = json.loads(evidence) if evidence else {}
+    connection.execute(
+        sa.update(_tip)
+        .where(_tip.c.id == row.id)
+        .values(
+            lat=lat,
+            lon=lon,
+            routing_reason=reason or "",
+            category_evidence=found.get("category", []),
+            urgency_evidence=found.get("urgency", []),
+        )
+    )
 
 
 def upgrade():
@@ -102,41 +159,16 @@ def upgrade():
         batch_op.add_column(sa.Column("routing_reason_ct", sa.LargeBinary(), nullable=True))
 
     connection = op.get_bind()
-    rows, keys = _data_keys(
-        connection.execute(
-            sa.select(
-                _tip.c.id,
-                _tip.c.wrapped_key,
-                _tip.c.kek_id,
-                _tip.c.lat,
-                _tip.c.lon,
-                _tip.c.routing_reason,
-                _tip.c.category_evidence,
-                _tip.c.urgency_evidence,
-            )
-        )
+    old_columns = (
+        _tip.c.lat,
+        _tip.c.lon,
+        _tip.c.routing_reason,
+        _tip.c.category_evidence,
+        _tip.c.urgency_evidence,
     )
-    for row in rows:
-        aead = keys.get(row.id)
-        values = {}
-        has_point = row.lat is not None and row.lon is not None
-        if has_point:
-            values["cell"] = _cell(row.lat, row.lon)
-        if aead is not None:
-            if has_point:
-                values["point_ct"] = _seal(
-                    aead, json.dumps([row.lat, row.lon]), _aad("point", row.id)
-                )
-            values["routing_reason_ct"] = _seal(
-                aead, row.routing_reason or "", _aad("routing_reason", row.id)
-            )
-            evidence = {
-                "category": list(row.category_evidence or []),
-                "urgency": list(row.urgency_evidence or []),
-            }
-            values["evidence_ct"] = _seal(aead, json.dumps(evidence), _aad("evidence", row.id))
-        if values:
-            connection.execute(sa.update(_tip).where(_tip.c.id == row.id).values(**values))
+    for batch in _batches(connection, *old_columns):
+        for row, aead in batch:
+            _seal_row(connection, row, aead)
 
     with op.batch_alter_table("tip", schema=None) as batch_op:
         batch_op.drop_column("lat")
@@ -155,38 +187,10 @@ def downgrade():
         batch_op.add_column(sa.Column("urgency_evidence", sa.JSON(), nullable=True))
 
     connection = op.get_bind()
-    rows, keys = _data_keys(
-        connection.execute(
-            sa.select(
-                _tip.c.id,
-                _tip.c.wrapped_key,
-                _tip.c.kek_id,
-                _tip.c.point_ct,
-                _tip.c.routing_reason_ct,
-                _tip.c.evidence_ct,
-            )
-        )
-    )
-    for row in rows:
-        aead = keys.get(row.id)
-        point = reason = evidence = None
-        if aead is not None:
-            point = _open(aead, row.point_ct, _aad("point", row.id))
-            reason = _open(aead, row.routing_reason_ct, _aad("routing_reason", row.id))
-            evidence = _open(aead, row.evidence_ct, _aad("evidence", row.id))
-        lat, lon = json.loads(point) if point else (None, None)
-        found = json.loads(evidence) if evidence else {}
-        connection.execute(
-            sa.update(_tip)
-            .where(_tip.c.id == row.id)
-            .values(
-                lat=lat,
-                lon=lon,
-                routing_reason=reason or "",
-                category_evidence=found.get("category", []),
-                urgency_evidence=found.get("urgency", []),
-            )
-        )
+    sealed = (_tip.c.point_ct, _tip.c.routing_reason_ct, _tip.c.evidence_ct)
+    for batch in _batches(connection, *sealed):
+        for row, aead in batch:
+            _open_row(connection, row, aead)
 
     with op.batch_alter_table("tip", schema=None) as batch_op:
         batch_op.alter_column("routing_reason", existing_type=sa.String(length=300), nullable=False)
