@@ -64,14 +64,11 @@ def _tip_rows(rng: random.Random, count: int, queue_ids: list[int]) -> Iterator[
             "narrative_ct": b"sealed",
             "category_code": "other",
             "category_confidence": 0.5,
-            "category_evidence": [],
             "category_runners_up": [],
             "is_classifier_unsure": False,
             "urgency": urgency,
             "urgency_rank": rank,
-            "urgency_evidence": [],
             "queue_id": rng.choice(queue_ids),
-            "routing_reason": "bench",
             "status": rng.choice(STATUSES),
             "created_at": created,
             "updated_at": created,
@@ -104,20 +101,17 @@ def _insert_postgres(engine: Engine, rows: Iterator[dict[str, Any]], count: int)
         "narrative_ct",
         "category_code",
         "category_confidence",
-        "category_evidence",
         "category_runners_up",
         "is_classifier_unsure",
         "urgency",
         "urgency_rank",
-        "urgency_evidence",
         "queue_id",
-        "routing_reason",
         "status",
         "created_at",
         "updated_at",
         "last_tipster_activity_at",
     ]
-    json_columns = {"category_evidence", "category_runners_up", "urgency_evidence"}
+    json_columns = {"category_runners_up"}
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -109,6 +110,13 @@ def init_extensions(app: Flask, settings: Settings) -> None:
         keyring_file=settings.keyring_file,
         dev_path=dev_keyring,
     )
+    if app.extensions["intake.keyring"].audit_key_is_derived:
+        # An older keyring still links the audit chain (under a key derived from its receipt
+        # key); a key of its own can be replaced without touching receipts.
+        logging.getLogger("intake").warning(
+            "keyring has no audit key: using one derived from the receipt key; "
+            "add one with `flask intake keys generate --add FILE`"
+        )
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 from flask import Flask, current_app
@@ -41,7 +42,7 @@ def init_command() -> None:
     "--add",
     "add_to",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Add new identity and content keys to this keyring file instead.",
+    help="Add new identity, content and audit keys to this keyring file instead.",
 )
 @click.option(
     "--out",
@@ -51,7 +52,12 @@ def init_command() -> None:
 )
 def keys_generate(add_to: Path | None, out: Path | None) -> None:
     """Print a new keyring (JSON for INTAKE_KEYRING), write it to a file, or add keys to one."""
-    from intake.crypto import add_key, generate_keyring_document, write_keyring_file
+    from intake.crypto import (
+        ROTATABLE_PURPOSES,
+        add_key,
+        generate_keyring_document,
+        write_keyring_file,
+    )
 
     if add_to is None and out is not None:
         if out.exists():
@@ -63,11 +69,12 @@ def keys_generate(add_to: Path | None, out: Path | None) -> None:
         click.echo(json.dumps(generate_keyring_document()))
         return
     document = json.loads(add_to.read_text())
-    for purpose in ("identity", "content"):
+    for purpose in ROTATABLE_PURPOSES:
         document = add_key(document, purpose)
     write_keyring_file(add_to, document)
+    # Older audit keys stay: every audit event names the key that linked it.
     click.echo(
-        f"Added new identity and content keys to {add_to}. "
+        f"Added new identity, content and audit keys to {add_to}. "
         "Restart the service, then run `flask intake keys rotate`."
     )
 
@@ -122,15 +129,60 @@ def demo_load() -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit chain; exit 1 naming the first broken link."""
-    from intake.audit.service import verify_chain
+@click.option(
+    "--anchor",
+    "anchor_file",
+    type=click.File("r"),
+    help="An anchor from `audit anchor`: also check the chain still reaches its head.",
+)
+def audit_verify(anchor_file: TextIO | None) -> None:
+    """Check the audit chain (keyed links); exit 1 naming the first broken link."""
+    from intake.audit.service import AnchorError, check_anchor, verify_chain
 
-    broken = verify_chain(db.session())
+    if anchor_file is None:
+        broken = verify_chain(db.session())
+    else:
+        try:
+            broken = check_anchor(db.session(), json.loads(anchor_file.read()))
+        except (ValueError, AnchorError) as error:
+            message = str(error) if isinstance(error, AnchorError) else "not JSON"
+            click.echo(f"Anchor refused: {message}.", err=True)
+            sys.exit(1)
     if broken is not None:
         click.echo(f"Audit chain broken at event {broken.seq}: {broken.reason}.", err=True)
         sys.exit(1)
-    click.echo("Audit chain verified.")
+    click.echo("Audit chain verified" + (" and reaches the anchor." if anchor_file else "."))
+
+
+@audit_cli.command("anchor")
+def audit_anchor() -> None:
+    """Print a signed statement of the chain's head (JSON) to keep outside the database."""
+    from intake.audit.service import AnchorError, make_anchor
+
+    try:
+        anchor = make_anchor(db.session())
+    except AnchorError as error:
+        click.echo(f"No anchor: {error}.", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(anchor, sort_keys=True))
+
+
+@audit_cli.command("rechain")
+def audit_rechain() -> None:
+    """Check the chain, then re-link every event under the active audit key (one transaction)."""
+    from intake.audit.service import AnchorError, rechain
+
+    try:
+        count = rechain(db.session())
+    except AnchorError as error:
+        db.session.rollback()
+        click.echo(f"Not re-linked: {error}.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(
+        f"Re-linked {count} audit events under the active audit key. "
+        "Earlier anchors no longer match: take a new one with `flask intake audit anchor`."
+    )
 
 
 @intake_cli.command("serve")

@@ -8,6 +8,8 @@
 - Every ciphertext's associated data names its table, column and row, so a ciphertext copied into
   another row or column fails to open.
 - Blind indexes and receipt digests are HMAC-SHA256 under their own keys.
+- The audit chain is linked with HMAC-SHA256 under the audit key; each event names the key id
+  that linked it, so an audit key can be replaced while older events still verify.
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEK_PURPOSES = ("identity", "content")
-HMAC_PURPOSES = ("blind_index", "receipt")
+HMAC_PURPOSES = ("blind_index", "receipt", "audit")
 PURPOSES = KEK_PURPOSES + HMAC_PURPOSES
+# Purposes a new key may be added for: each use records the key id, so older keys keep working.
+# Blind-index and receipt keys cannot be replaced without recomputing every digest.
+ROTATABLE_PURPOSES = ("identity", "content", "audit")
+# Keyrings written before the audit key existed get one derived from their receipt key (see
+# Keyring): they keep working, and `keys generate --add` gives them a key of its own.
+DERIVED_AUDIT_PREFIX = "audit-derived-"
 KEY_BYTES = 32
 NONCE_BYTES = 12
 FORMAT_VERSION = b"\x01"
@@ -75,6 +83,12 @@ class Keyring:
                 raise KeyringError(f"key id {key.key_id!r} appears twice")
             self._by_id[key.key_id] = key
             self._active[key.purpose] = key
+        if "receipt" in self._active:
+            # Kept even once the keyring has audit keys of its own: events linked under the
+            # derived key must still verify.
+            derived = _derived_audit_key(self._active["receipt"])
+            self._by_id.setdefault(derived.key_id, derived)
+            self._active.setdefault("audit", derived)
         missing = [p for p in PURPOSES if p not in self._active]
         if missing:
             raise KeyringError(f"keyring has no key for: {', '.join(missing)}")
@@ -85,6 +99,18 @@ class Keyring:
     def active(self, purpose: str) -> Key:
         """The key that new material of ``purpose`` is protected with."""
         return self._active[purpose]
+
+    @property
+    def audit_key_is_derived(self) -> bool:
+        """True when the keyring has no audit key of its own (an older keyring)."""
+        return self._active["audit"].key_id.startswith(DERIVED_AUDIT_PREFIX)
+
+    def hmac_key(self, purpose: str, key_id: str) -> Key:
+        """A key of an HMAC purpose by id (audit events name the key that linked them)."""
+        key = self._by_id.get(key_id)
+        if key is None or key.purpose != purpose:
+            raise KeyringError(f"keyring has no {purpose} key {key_id!r}")
+        return key
 
     def kek(self, key_id: str) -> AESGCM:
         """The AEAD for a key-encryption key, by id."""
@@ -110,6 +136,15 @@ class Keyring:
         except (ValueError, KeyError, TypeError) as exc:
             raise KeyringError(f"keyring is malformed ({type(exc).__name__})") from None
         return cls(keys)
+
+
+def _derived_audit_key(receipt: Key) -> Key:
+    """The audit key of a keyring that has none: an HMAC of a fixed label under the receipt key.
+
+    Separate from every receipt digest (a different message), and as secret as the receipt key.
+    """
+    material = hmac.new(receipt.material, b"intake|audit-key|v1", hashlib.sha256).digest()
+    return Key(f"{DERIVED_AUDIT_PREFIX}{receipt.key_id}", "audit", material)
 
 
 def _new_key_entry(purpose: str) -> dict[str, str]:
@@ -141,10 +176,10 @@ def is_development_keyring(text: str) -> bool:
 
 
 def add_key(document: Mapping[str, Any], purpose: str) -> dict[str, Any]:
-    """A copy of ``document`` with a new active key for a key-encryption purpose."""
-    if purpose not in KEK_PURPOSES:
+    """A copy of ``document`` with a new active key for a rotatable purpose."""
+    if purpose not in ROTATABLE_PURPOSES:
         # Blind-index and receipt keys cannot rotate without recomputing every digest.
-        raise KeyringError(f"only {', '.join(KEK_PURPOSES)} keys can be added")
+        raise KeyringError(f"only {', '.join(ROTATABLE_PURPOSES)} keys can be added")
     return {"version": 1, "keys": [*document["keys"], _new_key_entry(purpose)]}
 
 
@@ -241,3 +276,10 @@ def derive_sealing_key(keyring: Keyring, secret: str) -> bytes:
     """A 256-bit key from a client-held secret and the server's receipt key (both are needed)."""
     key = keyring.active("receipt").material
     return hmac.new(key, f"seal:{secret}".encode(), hashlib.sha256).digest()
+
+
+def audit_mac(key: Key, message: bytes) -> str:
+    """Hex HMAC-SHA256 under an audit key: the links of the audit chain and signed anchors."""
+    if key.purpose != "audit":
+        raise KeyringError(f"key {key.key_id!r} is not an audit key")
+    return hmac.new(key.material, message, hashlib.sha256).hexdigest()

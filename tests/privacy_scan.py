@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -36,7 +37,7 @@ def find_in_database(session: Session, needles: Iterable[str]) -> list[str]:
 
 _SCAN_FILES = """
 import json, sys
-paths, needles = json.loads(sys.stdin.read())
+paths, needles, patterns = json.loads(sys.stdin.read())
 hits = []
 for path in paths:
     try:
@@ -48,23 +49,31 @@ for path in paths:
     for needle in needles:
         if needle.encode() in data or needle.encode("utf-16-le") in data:
             hits.append(f"{name}: {needle!r}")
+    for label, pattern in patterns:
+        if bytes.fromhex(pattern) in data:
+            hits.append(f"{name}: {label}")
 print(json.dumps(hits))
 """
 
 
-def find_in_sqlite_files(database_url: str, needles: Iterable[str]) -> list[str]:
+def find_in_sqlite_files(
+    database_url: str, needles: Iterable[str], numbers: Iterable[float] = ()
+) -> list[str]:
     """Needles found in the raw bytes of a SQLite database, its WAL and journal.
 
-    The files are read by a child process: closing any descriptor of a database file drops every
-    POSIX lock this process holds on it, and SQLite's own connections here rely on those locks.
+    ``numbers`` are also looked for as SQLite stores a REAL column: an 8-byte big-endian double,
+    which no text search finds. The files are read by a child process: closing any descriptor of
+    a database file drops every POSIX lock this process holds on it, and SQLite's own connections
+    here rely on those locks.
     """
     if not database_url.startswith("sqlite:///"):
         return []
     path = database_url.removeprefix("sqlite:///")
     paths = [path, f"{path}-wal", f"{path}-journal"]
+    patterns = [(f"REAL {n!r}", struct.pack(">d", n).hex()) for n in numbers]
     result = subprocess.run(
         [sys.executable, "-c", _SCAN_FILES],
-        input=json.dumps([paths, [n for n in needles if n]]),
+        input=json.dumps([paths, [n for n in needles if n], patterns]),
         capture_output=True,
         text=True,
         check=True,

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from intake import crypto
+from intake.audit.service import record_event, verify_chain
 from intake.crypto import DecryptionError, Keyring, KeyringError, KeyShreddedError
-from intake.models import Reporter, Tip
+from intake.models import AuditEvent, Reporter, Tip
+from intake.models.tip import cell_of
 from intake.submissions.service import Contact, read_identity
 from tests.factories import make_tip
 
@@ -121,6 +123,16 @@ def test_rotation_rewraps_data_keys_and_old_data_still_opens(
     again = rotated.test_cli_runner().invoke(args=["intake", "keys", "rotate"])
     assert again.exit_code == 0
     assert "newest keys" in again.output
+    # The audit key was replaced too: new events use it, older ones still verify.
+    assert (
+        new_keyring.active("audit").key_id
+        != app.extensions["intake.keyring"].active("audit").key_id
+    )
+    with rotated.app_context():
+        record_event(db.session, "tip.viewed")
+        db.session.commit()
+        assert len(set(db.session.scalars(select(AuditEvent.key_id)))) == 2
+        assert verify_chain(db.session) is None
 
 
 def test_generate_prints_a_complete_keyring(app) -> None:
@@ -128,3 +140,78 @@ def test_generate_prints_a_complete_keyring(app) -> None:
     assert result.exit_code == 0
     keyring = Keyring.from_json(result.output)
     assert {keyring.active(p).purpose for p in crypto.PURPOSES} == set(crypto.PURPOSES)
+
+
+def test_a_keyring_without_an_audit_key_derives_one_from_its_receipt_key() -> None:
+    document = crypto.generate_keyring_document()
+    own = Keyring.from_json(json.dumps(document))
+    assert not own.audit_key_is_derived
+    document["keys"] = [k for k in document["keys"] if k["purpose"] != "audit"]
+    older = Keyring.from_json(json.dumps(document))
+    again = Keyring.from_json(json.dumps(document))
+    assert older.audit_key_is_derived
+    derived = older.active("audit")
+    assert derived.key_id == crypto.DERIVED_AUDIT_PREFIX + older.active("receipt").key_id
+    assert derived.material == again.active("audit").material  # stable across restarts
+    assert derived.material != older.active("receipt").material
+    assert older.hmac_key("audit", derived.key_id) == derived
+    with pytest.raises(KeyringError):
+        older.hmac_key("receipt", derived.key_id)  # a key answers for its own purpose only
+    # Once the keyring gets an audit key of its own, the derived one still checks older events.
+    upgraded = Keyring.from_json(json.dumps(crypto.add_key(document, "audit")))
+    assert not upgraded.audit_key_is_derived
+    assert upgraded.hmac_key("audit", derived.key_id) == derived
+
+
+def test_blind_index_and_receipt_keys_cannot_be_added() -> None:
+    document = crypto.generate_keyring_document()
+    for purpose in ("blind_index", "receipt"):
+        with pytest.raises(KeyringError):
+            crypto.add_key(document, purpose)
+    assert len(crypto.add_key(document, "audit")["keys"]) == len(document["keys"]) + 1
+
+
+def test_point_routing_reason_and_evidence_are_sealed_to_their_tip(session, keyring) -> None:
+    first = make_tip(session, keyring, narrative="first", lat=44.03127, lon=-70.16485)
+    second = make_tip(session, keyring, narrative="second", lat=44.07, lon=-70.18)
+    tip_a, tip_b = session.get(Tip, first.tip_id), session.get(Tip, second.tip_id)
+    assert tip_a.point(keyring) == (44.03127, -70.16485)
+    assert tip_a.cell == "44.03,-70.17"
+    assert tip_a.routing_reason(keyring) and set(tip_a.evidence(keyring)) == {
+        "category",
+        "urgency",
+    }
+    for column in ("point_ct", "routing_reason_ct", "evidence_ct"):
+        setattr(tip_b, column, getattr(tip_a, column))
+    for read in (tip_b.point, tip_b.routing_reason, tip_b.evidence):
+        with pytest.raises(DecryptionError):
+            read(keyring)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "cell"),
+    [
+        (42.35, -71.06, "42.35,-71.06"),  # 42.35 * 100 is 4234.999... in floating point
+        (42.3599, -71.0501, "42.35,-71.06"),
+        (-0.001, 0.001, "-0.01,0.00"),
+        (90.0, 180.0, "90.00,180.00"),
+    ],
+)
+def test_the_cell_is_the_south_west_corner_of_a_hundredth_of_a_degree(lat, lon, cell) -> None:
+    assert cell_of(lat, lon) == cell
+
+
+def test_an_app_on_a_keyring_without_an_audit_key_says_so_and_chains(
+    make_app, caplog, keyring_json
+) -> None:
+    from intake.extensions import db
+
+    document = json.loads(keyring_json)
+    document["keys"] = [k for k in document["keys"] if k["purpose"] != "audit"]
+    older = make_app(keyring_json=json.dumps(document))
+    assert "keyring has no audit key" in caplog.text
+    with older.app_context():
+        record_event(db.session, "tip.viewed")
+        db.session.commit()
+        assert db.session.scalar(select(AuditEvent.key_id)).startswith(crypto.DERIVED_AUDIT_PREFIX)
+        assert verify_chain(db.session) is None

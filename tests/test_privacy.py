@@ -7,7 +7,9 @@ import logging
 import re
 
 import pytest
+from sqlalchemy import select
 
+from intake.models import Place
 from tests.factories import jpeg_with_gps
 from tests.privacy_scan import find_in_database, find_in_sqlite_files, find_in_text
 from tests.submissions.test_pages import csrf_token, hidden
@@ -154,3 +156,42 @@ def test_a_database_error_names_no_parameter(session) -> None:
         session.execute(text("SELECT * FROM no_such_table WHERE x = :x"), {"x": "Pier 4 narrative"})
     session.rollback()
     assert "Pier 4 narrative" not in str(raised.value)
+
+
+# A point inside district S3 of the demo city, more precise than the 0.01° cell kept in clear.
+LAT, LON = 44.03127, -70.16485
+COORDINATE_TEXTS = [
+    "44.03127",
+    "-70.16485",
+    "44.03127,-70.16485",
+    "44.03127, -70.16485",
+    "[44.03127, -70.16485]",
+]
+THREAT = "My stepfather Raul beats my mother every night and said he will kill her tonight"
+EVIDENCE_PHRASES = ["kill her", "will kill"]  # what the classifier quotes from THREAT
+# The routing reason quotes the place it matched; the gazetteer holds the bare name, in clear.
+PLACE_IN_REASON = "'Harbor Market'"
+
+
+def test_points_places_and_evidence_are_sealed(client, session, caplog, database_url) -> None:
+    caplog.set_level(logging.DEBUG)
+    pinned = client.post(
+        "/api/v1/tips", json={"narrative": THREAT, "location": {"lat": LAT, "lon": LON}}
+    )
+    assert pinned.status_code == 201
+    placed = client.post(
+        "/api/v1/tips",
+        json={"narrative": "Men sell heroin from a van", "location": {"text": "Harbor Market"}},
+    )
+    assert placed.status_code == 201
+
+    needles = [*COORDINATE_TEXTS, *EVIDENCE_PHRASES, PLACE_IN_REASON]
+    session.expire_all()
+    assert find_in_database(session, needles) == []
+    # What listing and statistics need stays readable: queue, district and the coarse cell.
+    assert find_in_database(session, ["44.03,-70.17"])
+    assert find_in_sqlite_files(database_url, needles, numbers=[LAT, LON]) == []
+    if database_url.startswith("sqlite"):  # the file scan sees a stored REAL: a place's latitude
+        place = session.scalar(select(Place).where(Place.name == "Harbor Market"))
+        assert find_in_sqlite_files(database_url, [], numbers=[place.lat])
+    assert find_in_text(caplog.text, needles) == []

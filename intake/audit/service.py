@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +12,17 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from intake.audit.rules import GENESIS_HASH, event_hash
+from intake.audit.rules import (
+    ANCHOR_FIELDS,
+    ANCHOR_VERSION,
+    GENESIS_HASH,
+    anchor_signature_ok,
+    canonical_event,
+    event_hash,
+    legacy_event_hash,
+    sign_anchor,
+)
+from intake.crypto import Keyring, KeyringError
 from intake.models import AuditEvent, utcnow
 
 # Any constant works; it names the one advisory lock that serialises appends on PostgreSQL.
@@ -59,11 +71,31 @@ def record_event(
     return event
 
 
+def _keyring() -> Keyring:
+    from intake.extensions import get_keyring
+
+    return get_keyring()
+
+
+def event_canonical(event: Any) -> str:
+    """The canonical JSON of an event row (what its link covers)."""
+    return canonical_event(
+        seq=event.seq,
+        created_at=event.created_at,
+        actor_kind=event.actor_kind,
+        actor_user_id=event.actor_user_id,
+        action=event.action,
+        tip_id=event.tip_id,
+        details=event.details or {},
+    )
+
+
 def _append_pending(session: Session) -> None:
     """Chain the transaction's pending events, in the order they were recorded, then add them."""
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
     if not pending:
         return
+    key = _keyring().active("audit")
     session.flush()  # every other row first: their locks are taken before the chain's
     _lock_chain(session)
     last = session.execute(
@@ -72,17 +104,8 @@ def _append_pending(session: Session) -> None:
     seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
     for event in pending:
         seq += 1
-        event.seq, event.prev_hash = seq, prev_hash
-        event.hash = event_hash(
-            prev_hash=prev_hash,
-            seq=seq,
-            created_at=event.created_at,
-            actor_kind=event.actor_kind,
-            actor_user_id=event.actor_user_id,
-            action=event.action,
-            tip_id=event.tip_id,
-            details=event.details,
-        )
+        event.seq, event.prev_hash, event.key_id = seq, prev_hash, key.key_id
+        event.hash = event_hash(key, prev_hash=prev_hash, canonical=event_canonical(event))
         prev_hash = event.hash
         session.add(event)
 
@@ -110,9 +133,19 @@ class BrokenLink:
     reason: str
 
 
-def verify_chain(session: Session, *, batch_size: int = 5000) -> BrokenLink | None:
-    """Walk the chain from the start; the first altered, removed or reordered event, or None."""
-    expected_seq, prev_hash = 1, GENESIS_HASH
+@dataclass(frozen=True)
+class ChainHead:
+    """The last event of a chain that verified, and how many events it holds."""
+
+    seq: int
+    hash: str
+
+
+class AnchorError(Exception):
+    """An anchor file is malformed or its signature does not verify."""
+
+
+def _chain_rows(session: Session, batch_size: int) -> Iterator[Any]:
     last_seq = 0
     while True:
         rows = session.execute(
@@ -126,28 +159,143 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> BrokenLink | No
                 AuditEvent.details,
                 AuditEvent.prev_hash,
                 AuditEvent.hash,
+                AuditEvent.key_id,
             )
             .where(AuditEvent.seq > last_seq)
             .order_by(AuditEvent.seq)
             .limit(batch_size)
         ).all()
         if not rows:
-            return None
-        for event in rows:
-            if event.seq != expected_seq:
-                return BrokenLink(expected_seq, "event missing")
-            if event.prev_hash != prev_hash:
-                return BrokenLink(event.seq, "previous hash does not match")
-            recomputed = event_hash(
-                prev_hash=event.prev_hash,
-                seq=event.seq,
-                created_at=event.created_at,
-                actor_kind=event.actor_kind,
-                actor_user_id=event.actor_user_id,
-                action=event.action,
-                tip_id=event.tip_id,
-                details=event.details or {},
-            )
-            if recomputed != event.hash:
-                return BrokenLink(event.seq, "event was altered")
-            prev_hash, expected_seq, last_seq = event.hash, event.seq + 1, event.seq
+            return
+        yield from rows
+        last_seq = rows[-1].seq
+
+
+def walk_chain(
+    session: Session,
+    keyring: Keyring | None = None,
+    *,
+    allow_legacy: bool = False,
+    batch_size: int = 5000,
+) -> BrokenLink | ChainHead:
+    """Walk the chain from the start: the first altered, removed or reordered event, or the head.
+
+    Each keyed link is checked under the audit key its event names (older audit keys stay in the
+    keyring). An unkeyed legacy link can be recomputed by anyone who can write to the database,
+    so it fails verification unless ``allow_legacy`` (``rechain`` reads them), and even then is
+    accepted only before the first keyed link: nobody may append unkeyed events.
+    """
+    keyring = keyring or _keyring()
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    keyed_seen = False
+    for event in _chain_rows(session, batch_size):
+        if event.seq != expected_seq:
+            return BrokenLink(expected_seq, "event missing")
+        if event.prev_hash != prev_hash:
+            return BrokenLink(event.seq, "previous hash does not match")
+        canonical = event_canonical(event)
+        if event.key_id is None:
+            if keyed_seen:
+                return BrokenLink(event.seq, "unkeyed event after keyed events")
+            if not allow_legacy:
+                return BrokenLink(
+                    event.seq, "event has an unkeyed link: run `flask intake audit rechain`"
+                )
+            recomputed = legacy_event_hash(prev_hash=prev_hash, canonical=canonical)
+        else:
+            keyed_seen = True
+            try:
+                key = keyring.hmac_key("audit", event.key_id)
+            except KeyringError:
+                return BrokenLink(event.seq, f"audit key {event.key_id!r} is not in the keyring")
+            recomputed = event_hash(key, prev_hash=prev_hash, canonical=canonical)
+        if not hmac.compare_digest(recomputed, event.hash):
+            return BrokenLink(event.seq, "event was altered")
+        prev_hash, expected_seq = event.hash, event.seq + 1
+    return ChainHead(expected_seq - 1, prev_hash)
+
+
+def verify_chain(
+    session: Session, keyring: Keyring | None = None, *, batch_size: int = 5000
+) -> BrokenLink | None:
+    """The first altered, removed, reordered or unkeyed event, or None when the chain holds."""
+    result = walk_chain(session, keyring, batch_size=batch_size)
+    return result if isinstance(result, BrokenLink) else None
+
+
+def make_anchor(session: Session, keyring: Keyring | None = None) -> dict[str, Any]:
+    """A signed statement of the verified chain's head; AnchorError if the chain is broken."""
+    keyring = keyring or _keyring()
+    head = walk_chain(session, keyring)
+    if isinstance(head, BrokenLink):
+        raise AnchorError(f"the chain is broken at event {head.seq}: {head.reason}")
+    return sign_anchor(
+        keyring.active("audit"), seq=head.seq, head_hash=head.hash, count=head.seq, at=utcnow()
+    )
+
+
+def check_anchor(
+    session: Session, anchor: Any, keyring: Keyring | None = None
+) -> BrokenLink | None:
+    """Verify the chain and that it still reaches the anchored head; AnchorError for a bad file.
+
+    Catches what a keyed chain alone cannot: an insider holding the audit key who rewrites events
+    before the anchor, or anyone who deletes the newest events (truncation leaves a valid chain).
+    """
+    keyring = keyring or _keyring()
+    if not isinstance(anchor, dict) or not all(name in anchor for name in ANCHOR_FIELDS):
+        raise AnchorError("the anchor file is not an audit anchor")
+    if anchor["version"] != ANCHOR_VERSION or not isinstance(anchor["seq"], int):
+        raise AnchorError("the anchor file is not an audit anchor")
+    try:
+        key = keyring.hmac_key("audit", str(anchor["key_id"]))
+    except KeyringError:
+        raise AnchorError("the anchor names an audit key that is not in the keyring") from None
+    if not anchor_signature_ok(key, anchor):
+        raise AnchorError("the anchor's signature does not verify")
+    broken = verify_chain(session, keyring)
+    if broken is not None:
+        return broken
+    seq = anchor["seq"]
+    if seq == 0:
+        return None
+    row = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == seq)).first()
+    if row is None:
+        return BrokenLink(seq, "the anchored head is missing: events were deleted")
+    if not hmac.compare_digest(row.hash, str(anchor["hash"])):
+        return BrokenLink(seq, "the anchored head was rewritten")
+    return None
+
+
+def rechain(session: Session, keyring: Keyring | None = None, *, batch_size: int = 5000) -> int:
+    """Re-link every event under the active audit key, after checking the chain as it stands.
+
+    For chains begun before keyed links (legacy SHA-256 links are checked, then replaced) and to
+    move a chain onto a new audit key. Refuses a broken chain: re-linking would launder the
+    tampering. Holds the chain lock until the caller commits. Returns how many events it linked.
+    """
+    keyring = keyring or _keyring()
+    _lock_chain(session)
+    head = walk_chain(session, keyring, allow_legacy=True, batch_size=batch_size)
+    if isinstance(head, BrokenLink):
+        raise AnchorError(f"the chain is broken at event {head.seq}: {head.reason}")
+    key = keyring.active("audit")
+    prev_hash, count = GENESIS_HASH, 0
+    last_seq = 0
+    while True:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.seq > last_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch_size)
+        ).all()
+        if not events:
+            break
+        for event in events:
+            event.prev_hash, event.key_id = prev_hash, key.key_id
+            event.hash = event_hash(key, prev_hash=prev_hash, canonical=event_canonical(event))
+            prev_hash = event.hash
+        count += len(events)
+        last_seq = events[-1].seq
+        session.flush()
+    return count

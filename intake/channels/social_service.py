@@ -156,7 +156,7 @@ def process_message(
         else None
     )
     if tip is not None and outcome.kind == conversation.FOLLOWUP and message.location:
-        _place_tip(session, tip, *message.location)
+        _place_tip(session, keyring, tip, *message.location)
     stored = outcome.images_stored if outcome.kind in _TIP_KINDS else 0
     failed = media.failed + len(media.images) - stored
     queued = _queue_answer(session, keyring, message, outcome, tip, failed)
@@ -207,12 +207,12 @@ def _queue_answer(
     return True
 
 
-def _place_tip(session: Session, tip: Tip, lat: float, lon: float) -> None:
+def _place_tip(session: Session, keyring: Keyring, tip: Tip, lat: float, lon: float) -> None:
     """Give a tip without a point the location its tipster shared, and route it there if new.
 
     A tip someone already works stays in its queue: only a supervisor moves it.
     """
-    if tip.lat is not None or tip.status != "new":
+    if tip.has_point or tip.status != "new":
         return
     route = route_tip(
         session,
@@ -223,9 +223,10 @@ def _place_tip(session: Session, tip: Tip, lat: float, lon: float) -> None:
         point_kind="shared",
     )
     old_queue = tip.queue.code
-    tip.lat, tip.lon, tip.location_source = route.lat, route.lon, route.location_source
+    tip.set_point(keyring, route.lat, route.lon)
+    tip.location_source = route.location_source
     tip.district_id, tip.queue_id = route.district_id, route.queue_id
-    tip.routing_reason = route.reason
+    tip.set_routing_reason(keyring, route.reason)
     session.flush()
     session.expire(tip, ["queue"])  # the relationship still holds the old queue object
     record_event(

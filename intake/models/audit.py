@@ -15,7 +15,9 @@ from intake.models.base import Base, UTCDateTime, utcnow
 class AuditEvent(Base):
     """Who did what to which tip, when. Never holds an identity or a narrative.
 
-    ``seq`` is the position in the chain; ``hash`` covers this event and ``prev_hash``.
+    ``seq`` is the position in the chain; ``hash`` is an HMAC, under the audit key ``key_id``,
+    of this event and ``prev_hash``. A legacy event (before keyed links) has no ``key_id`` and a
+    plain SHA-256 ``hash`` until ``flask intake audit rechain``.
     """
 
     __tablename__ = "audit_event"
@@ -29,3 +31,4 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -51,8 +54,10 @@ class Tip(KeyOwner, Base):
 
     narrative_ct: Mapped[bytes] = mapped_column(LargeBinary)
     location_text_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
-    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The point is often the tipster's own position (a shared location): sealed, shown only on
+    # the tip page. ``cell`` keeps a coarse square of it in clear for statistics (see cell_of).
+    point_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    cell: Mapped[str | None] = mapped_column(String(24), nullable=True)
     location_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -63,16 +68,18 @@ class Tip(KeyOwner, Base):
 
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), index=True)
     category_confidence: Mapped[float] = mapped_column(Float, default=0.0)
-    category_evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
     category_runners_up: Mapped[list[Any]] = mapped_column(JSON, default=list)
     is_classifier_unsure: Mapped[bool] = mapped_column(Boolean, default=False)
     urgency: Mapped[str] = mapped_column(String(12), default="normal")
     urgency_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
-    urgency_evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The words that decided category and urgency are the tipster's own ("my stepfather", a
+    # street name): sealed, as {"category": [...], "urgency": [...]}.
+    evidence_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), nullable=True)
     queue_id: Mapped[int] = mapped_column(ForeignKey("queue.id"))
-    routing_reason: Mapped[str] = mapped_column(String(300), default="")
+    # Names the place the tip was matched to, or a supervisor's reason: sealed.
+    routing_reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     disposition: Mapped[str | None] = mapped_column(String(40), nullable=True)
@@ -105,6 +112,66 @@ class Tip(KeyOwner, Base):
     def location_text(self, keyring: Any) -> str | None:
         """The decrypted location text, if any."""
         return self.open_text(keyring, "tip", "location_text", self.id, self.location_text_ct)
+
+    @property
+    def has_point(self) -> bool:
+        """Whether the tip has a point (readable without the key)."""
+        return self.point_ct is not None
+
+    def point(self, keyring: Any) -> tuple[float, float] | None:
+        """The decrypted (lat, lon), if any."""
+        text = self.open_text(keyring, "tip", "point", self.id, self.point_ct)
+        if text is None:
+            return None
+        lat, lon = json.loads(text)
+        return float(lat), float(lon)
+
+    def set_point(self, keyring: Any, lat: float | None, lon: float | None) -> None:
+        """Seal the point and keep its coarse cell; both None clears them."""
+        if lat is None or lon is None:
+            self.point_ct, self.cell = None, None
+            return
+        self.point_ct = self.seal_text(keyring, "tip", "point", self.id, json.dumps([lat, lon]))
+        self.cell = cell_of(lat, lon)
+
+    def routing_reason(self, keyring: Any) -> str:
+        """The decrypted routing reason."""
+        return (
+            self.open_text(keyring, "tip", "routing_reason", self.id, self.routing_reason_ct) or ""
+        )
+
+    def set_routing_reason(self, keyring: Any, reason: str) -> None:
+        """Seal the routing reason (at most 300 characters)."""
+        self.routing_reason_ct = self.seal_text(
+            keyring, "tip", "routing_reason", self.id, reason[:300]
+        )
+
+    def evidence(self, keyring: Any) -> dict[str, list[str]]:
+        """The decrypted classifier evidence: {"category": [...], "urgency": [...]}."""
+        text = self.open_text(keyring, "tip", "evidence", self.id, self.evidence_ct)
+        found = json.loads(text) if text else {}
+        return {
+            "category": list(found.get("category", [])),
+            "urgency": list(found.get("urgency", [])),
+        }
+
+    def set_evidence(
+        self, keyring: Any, *, category: Iterable[str], urgency: Iterable[str]
+    ) -> None:
+        """Seal the classifier evidence."""
+        document = json.dumps({"category": list(category), "urgency": list(urgency)})
+        self.evidence_ct = self.seal_text(keyring, "tip", "evidence", self.id, document)
+
+
+# 0.01 degree: about 1.1 km north-south, and 1.1 km x cos(latitude) east-west (0.8 km at 42°).
+CELL_DEGREES = 0.01
+
+
+def cell_of(lat: float, lon: float) -> str:
+    """The south-west corner of the 0.01° grid square holding a point, e.g. "42.35,-71.07"."""
+    # Whole hundredths, rounded first: 42.35 * 100 is 4234.999... in binary floating point.
+    south, west = (math.floor(round(v / CELL_DEGREES, 6)) for v in (lat, lon))
+    return f"{south * CELL_DEGREES:.2f},{west * CELL_DEGREES:.2f}"
 
 
 class Message(Base):

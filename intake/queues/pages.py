@@ -241,7 +241,7 @@ def claim(tip_number: str) -> Response:
 
 def _apply(tip_number: str, change: service.TipChange, done: str) -> None:
     try:
-        service.update_tip(db.session(), current_user(), tip_number, change)
+        service.update_tip(db.session(), get_keyring(), current_user(), tip_number, change)
         db.session.commit()
         flash(done, "notice")
     except IntakeError as error:

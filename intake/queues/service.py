@@ -541,6 +541,7 @@ def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDeta
             *(n.author_user_id for n in notes),
         ],
     )
+    point, evidence = tip.point(keyring), tip.evidence(keyring)
     return TipDetail(
         tip_number=tip.tip_number,
         channel=tip.channel,
@@ -550,18 +551,18 @@ def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDeta
         queue=tip.queue.code,
         queue_name=tip.queue.name,
         district=tip.district.code if tip.district is not None else None,
-        routing_reason=tip.routing_reason,
+        routing_reason=tip.routing_reason(keyring),
         category=tip.category_code,
         category_confidence=tip.category_confidence,
-        category_evidence=list(tip.category_evidence or []),
+        category_evidence=evidence["category"],
         category_runners_up=list(tip.category_runners_up or []),
         is_classifier_unsure=tip.is_classifier_unsure,
         urgency=tip.urgency,
-        urgency_evidence=list(tip.urgency_evidence or []),
+        urgency_evidence=evidence["urgency"],
         narrative=tip.narrative(keyring),
         location_text=tip.location_text(keyring),
-        lat=tip.lat,
-        lon=tip.lon,
+        lat=point[0] if point else None,
+        lon=point[1] if point else None,
         location_source=tip.location_source,
         occurred_at=tip.occurred_at,
         source_platform=tip.source_platform,
@@ -673,7 +674,9 @@ class TipChange:
     reason: str | None = None
 
 
-def update_tip(session: Session, user: User, tip_number: str, change: TipChange) -> Tip:
+def update_tip(
+    session: Session, keyring: Keyring, user: User, tip_number: str, change: TipChange
+) -> Tip:
     """Change a tip's status, category or queue; each change is audited with old and new."""
     tip = find_tip(session, user, tip_number)
     if change.queue is None and change.reason is not None and change.status is None:
@@ -702,7 +705,7 @@ def update_tip(session: Session, user: User, tip_number: str, change: TipChange)
             ("tip.rerouted", {"from": tip.queue.code, "to": target.code, "reason": reason[:300]})
         )
         tip.queue = target
-        tip.routing_reason = f"moved by a supervisor: {reason}"[:300]
+        tip.set_routing_reason(keyring, f"moved by a supervisor: {reason}")
         # The old queue's detective may not work the new queue: the tip waits to be claimed.
         if tip.status in ("assigned", "investigating"):
             events.append(("tip.status_changed", {"from": tip.status, "to": "triaged"}))

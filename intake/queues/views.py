@@ -149,7 +149,9 @@ def _state(tip: Any) -> dict[str, Any]:
 @bp.response(200, TipStateSchema)
 def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
     """Change status (allowed transitions; closing needs a disposition), category or queue."""
-    tip = service.update_tip(db.session(), current_user(), tip_number, service.TipChange(**data))
+    tip = service.update_tip(
+        db.session(), get_keyring(), current_user(), tip_number, service.TipChange(**data)
+    )
     state = _state(tip)
     db.session.commit()
     return state

@@ -547,23 +547,18 @@ def create_tip(
         receipt_digest=crypto.receipt_digest(keyring, tip_number, receipt),
         channel=submission.channel,
         language=language,
-        lat=route.lat,
-        lon=route.lon,
         location_source=route.location_source,
         occurred_at=submission.occurred_at,
         source_platform=submission.source_platform,
         source_posted_at=submission.source_posted_at,
         category_code=classification.category,
         category_confidence=round(classification.confidence, 3),
-        category_evidence=list(classification.evidence),
         category_runners_up=[[code, round(score, 3)] for code, score in classification.runners_up],
         is_classifier_unsure=classification.is_unsure,
         urgency=classification.urgency,
         urgency_rank=URGENCY_RANK[classification.urgency],
-        urgency_evidence=list(classification.urgency_evidence),
         district_id=route.district_id,
         queue_id=route.queue_id,
-        routing_reason=route.reason,
         status="new",
         reporter=reporter,
         created_at=now,
@@ -571,6 +566,11 @@ def create_tip(
         last_tipster_activity_at=now,
     )
     tip.create_data_key(keyring)
+    tip.set_point(keyring, route.lat, route.lon)
+    tip.set_routing_reason(keyring, route.reason)
+    tip.set_evidence(
+        keyring, category=classification.evidence, urgency=classification.urgency_evidence
+    )
     tip.narrative_ct = (
         tip.seal_text(keyring, "tip", "narrative", tip.id, submission.narrative) or b""
     )
@@ -753,7 +753,10 @@ def add_followup(
     escalated = URGENCY_RANK[urgency] < tip.urgency_rank
     if escalated:
         tip.urgency, tip.urgency_rank = urgency, URGENCY_RANK[urgency]
-        tip.urgency_evidence = sorted({*tip.urgency_evidence, *evidence})
+        found = tip.evidence(keyring)
+        tip.set_evidence(
+            keyring, category=found["category"], urgency=sorted({*found["urgency"], *evidence})
+        )
         if urgency == "emergency":
             enqueue_supervisor_alert(session, tip, reason="follow-up reports an emergency")
     record_event(

@@ -1,12 +1,18 @@
-"""The audit chain detects an altered, removed or reordered event."""
+"""The audit chain detects an altered, removed, reordered or recomputed event."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from itertools import pairwise
 
+import pytest
 from sqlalchemy import select, update
 
-from intake.audit.service import record_event, verify_chain
+from intake import crypto
+from intake.audit.rules import GENESIS_HASH
+from intake.audit.service import AnchorError, rechain, record_event, verify_chain
+from intake.crypto import Keyring, generate_keyring_document
 from intake.models import AuditEvent
 
 
@@ -49,3 +55,123 @@ def test_cli_verify_exits_non_zero_on_tampering(app, session) -> None:
     result = runner.invoke(args=["intake", "audit", "verify"])
     assert result.exit_code == 1
     assert "event 4" in result.output
+
+
+def _plain_link(prev_hash: str, event: AuditEvent) -> str:
+    """The unkeyed SHA-256 link anyone can compute (what the chain used before it was keyed)."""
+    canonical = json.dumps(
+        {
+            "seq": event.seq,
+            "at": event.created_at.isoformat(timespec="microseconds"),
+            "actor_kind": event.actor_kind,
+            "actor": event.actor_user_id,
+            "action": event.action,
+            "tip": str(event.tip_id) if event.tip_id is not None else None,
+            "details": event.details,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+
+
+def _delete_and_relink(session, seq: int, link) -> None:
+    """What an attacker with database access does: delete an event, renumber, recompute."""
+    session.delete(session.get(AuditEvent, seq))
+    session.flush()
+    later = session.scalars(select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq))
+    for event in list(later):
+        session.execute(
+            update(AuditEvent).where(AuditEvent.seq == event.seq).values(seq=event.seq - 1)
+        )
+    session.expire_all()
+    prev_hash = "0" * 64
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)):
+        event.prev_hash = prev_hash
+        event.hash = link(prev_hash, event)
+        prev_hash = event.hash
+    session.commit()
+
+
+def test_a_deleted_event_with_the_chain_recomputed_is_caught(session) -> None:
+    _chain(session)
+    _delete_and_relink(session, 3, _plain_link)
+    assert [e.seq for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))] == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    broken = verify_chain(session)
+    assert broken is not None and broken.seq == 1
+
+
+def test_marking_recomputed_events_as_legacy_does_not_pass(session) -> None:
+    _chain(session)
+    _delete_and_relink(session, 3, _plain_link)
+    session.execute(update(AuditEvent).values(key_id=None))
+    session.commit()
+    broken = verify_chain(session)
+    assert broken is not None and broken.seq == 1 and "rechain" in broken.reason
+
+
+def test_links_are_keyed_under_the_audit_key_they_name(session, keyring) -> None:
+    _chain(session, 2)
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    assert {e.key_id for e in events} == {keyring.active("audit").key_id}
+    assert events[0].hash != _plain_link(GENESIS_HASH, events[0])
+    # Under a keyring without that audit key the chain cannot be checked, and says why.
+    other = Keyring.from_json(json.dumps(generate_keyring_document()))
+    broken = verify_chain(session, other)
+    assert broken is not None and broken.seq == 1 and "not in the keyring" in broken.reason
+
+
+def test_events_under_a_replaced_audit_key_still_verify(
+    app, session, keyring, keyring_json, monkeypatch
+) -> None:
+    _chain(session, 2)
+    rotated = Keyring.from_json(json.dumps(crypto.add_key(json.loads(keyring_json), "audit")))
+    assert rotated.active("audit").key_id != keyring.active("audit").key_id
+    monkeypatch.setitem(app.extensions, "intake.keyring", rotated)
+    _chain(session, 2)
+    assert verify_chain(session) is None
+    key_ids = [e.key_id for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+    assert key_ids == [keyring.active("audit").key_id] * 2 + [rotated.active("audit").key_id] * 2
+    # A keyring that dropped the old audit key can no longer vouch for the old events.
+    document = crypto.add_key(json.loads(keyring_json), "audit")
+    first_audit = next(k for k in document["keys"] if k["purpose"] == "audit")
+    document["keys"].remove(first_audit)
+    broken = verify_chain(session, Keyring.from_json(json.dumps(document)))
+    assert broken is not None and broken.seq == 1 and "not in the keyring" in broken.reason
+
+
+def test_legacy_links_fail_until_rechained(session) -> None:
+    _chain(session)
+    prev_hash = GENESIS_HASH
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)):
+        event.key_id, event.prev_hash = None, prev_hash
+        event.hash = prev_hash = _plain_link(prev_hash, event)
+    session.commit()
+    record_event(session, "tip.viewed", details={"n": "after the upgrade"})
+    session.commit()  # the first keyed event links from the legacy head
+    broken = verify_chain(session)
+    assert broken is not None and broken.seq == 1 and "rechain" in broken.reason
+    assert rechain(session) == 6
+    session.commit()
+    assert verify_chain(session) is None
+    assert None not in {e.key_id for e in session.scalars(select(AuditEvent))}
+
+
+def test_rechain_refuses_a_broken_chain_and_unkeyed_events_after_keyed_ones(session) -> None:
+    _chain(session)
+    event = session.get(AuditEvent, 4)
+    event.key_id, event.hash = None, _plain_link(event.prev_hash, event)
+    session.commit()
+    with pytest.raises(AnchorError, match="event 4: unkeyed event after keyed events"):
+        rechain(session)
+    session.rollback()
+    session.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(action="tip.closed"))
+    session.commit()
+    with pytest.raises(AnchorError, match="event 2"):
+        rechain(session)

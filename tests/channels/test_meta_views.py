@@ -62,8 +62,7 @@ def tips(app: Flask) -> list[dict[str, Any]]:
                 "urgency": tip.urgency,
                 "narrative": tip.narrative(keyring),
                 "queue": tip.queue.code,
-                "lat": tip.lat,
-                "lon": tip.lon,
+                "point": tip.point(keyring),
                 "location_source": tip.location_source,
                 "identity": read_identity(keyring, tip.reporter) if tip.reporter else {},
                 "thread": [(m.direction, m.body(keyring)) for m in tip.messages],
@@ -289,7 +288,7 @@ def test_a_shared_location_becomes_the_tips_point_and_routes_it(
     attachment["payload"]["coordinates"] = {"lat": 44.08, "long": -70.15}  # Northside (N1)
     assert post_meta(client, document).status_code == 200
     [tip] = tips(meta_app)
-    assert (tip["lat"], tip["lon"]) == (44.08, -70.15)
+    assert tip["point"] == (44.08, -70.15)
     assert tip["location_source"] == "shared"
     assert tip["queue"] == "N1"
 
@@ -303,14 +302,14 @@ def test_a_whatsapp_location_after_a_text_places_and_routes_the_open_tip(
     )
     assert post_meta(client, text).status_code == 200
     [before] = tips(meta_app)
-    assert before["lat"] is None
+    assert before["point"] is None
     location = payload("whatsapp_location.json")
     place = location["entry"][0]["changes"][0]["value"]["messages"][0]["location"]
     place.update(latitude=44.07, longitude=-70.18)  # Northside (N1)
     assert post_meta(client, location).status_code == 200
     [after] = tips(meta_app)
     assert after["tip_number"] == before["tip_number"]
-    assert (after["lat"], after["lon"], after["queue"]) == (44.07, -70.18, "N1")
+    assert (after["point"], after["queue"]) == ((44.07, -70.18), "N1")
     assert after["location_source"] == "shared"
     inbound = [body for direction, body in after["thread"] if direction == "inbound"]
     assert inbound == ["[Shared location: 44.07000, -70.18000]"]

@@ -85,6 +85,11 @@ def test_listing_items_carry_routing_facts_and_no_content(client, session, keyri
     } <= set(item)
     assert item["queue"] == "N1" and item["district"] == "N1" and item["channel"] == "api"
     assert "crack" not in response.get_data(as_text=True)
+    # The point is seen only on the tip itself.
+    assert not {"lat", "lon", "point", "cell"} & set(item)
+    assert "44.08" not in response.get_data(as_text=True)
+    detail = client.get(f"/api/v1/staff/tips/{created.tip_number}", headers=bearer(team.n1))
+    assert (detail.get_json()["lat"], detail.get_json()["lon"]) == N1_POINT
 
 
 def _age(session, tip_number: str, minutes: int) -> None:
@@ -253,6 +258,8 @@ def test_category_correction_and_supervisor_reroute(client, session, keyring, te
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "tip.rerouted"))
     assert event.details == {"from": "N1", "to": "H2", "reason": "Location is across the line"}
     assert event.actor_user_id == team.sup.user.id
+    shown = client.get(path, headers=bearer(team.h2)).get_json()["routing_reason"]
+    assert shown == "moved by a supervisor: Location is across the line"
 
 
 def test_notes_are_internal(client, session, keyring, team):

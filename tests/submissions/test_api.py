@@ -22,7 +22,9 @@ def submit(client, **body):
     return client.post("/api/v1/tips", json=payload)
 
 
-def test_submit_returns_tip_number_and_receipt_and_routes_by_place(client, session) -> None:
+def test_submit_returns_tip_number_and_receipt_and_routes_by_place(
+    client, session, keyring
+) -> None:
     response = submit(client, location={"text": "behind Harbor Market"})
     assert response.status_code == 201
     body = response.get_json()
@@ -34,7 +36,7 @@ def test_submit_returns_tip_number_and_receipt_and_routes_by_place(client, sessi
     tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
     assert tip.channel == "api"
     assert tip.queue.code == "H2"
-    assert "Harbor Market" in tip.routing_reason
+    assert "Harbor Market" in tip.routing_reason(keyring)
     assert _count(session, AuditEvent) == 1
 
 
@@ -52,11 +54,11 @@ def test_a_place_named_only_in_the_narrative_routes_the_tip(client, session) -> 
     assert tip.location_source == "gazetteer"
 
 
-def test_tip_without_location_goes_to_triage_with_a_reason(client, session) -> None:
+def test_tip_without_location_goes_to_triage_with_a_reason(client, session, keyring) -> None:
     body = submit(client, narrative="Someone sells heroin from a grey van most nights").get_json()
     tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
     assert tip.queue.code == "triage"
-    assert "no usable location" in tip.routing_reason.lower()
+    assert "no usable location" in tip.routing_reason(keyring).lower()
 
 
 def test_emergency_tells_the_tipster_to_call_911_in_their_language(client, session) -> None:

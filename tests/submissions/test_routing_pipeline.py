@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.extensions import db
+from intake.extensions import db, get_keyring
 from intake.models import Tip
 from tests.routing.reference_city import (
     OUTSIDE_POINTS,
@@ -69,7 +69,7 @@ def _stored(session: Session, created: dict[str, Any]) -> Stored:
     stored = Stored(
         queue=tip.queue.code,
         district=tip.district.code if tip.district else None,
-        routing_reason=tip.routing_reason,
+        routing_reason=tip.routing_reason(get_keyring()),
         location_source=tip.location_source,
         language=tip.language,
         urgency=tip.urgency,
