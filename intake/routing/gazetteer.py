@@ -816,6 +816,7 @@ class _Street:
     _geometry: BaseGeometry | None = None
     _tree: shapely.STRtree | None = None
     _parts_array: Any = None
+    _place: Place | None = None
 
     def geometry(self) -> BaseGeometry | None:
         """All parts as one (multi)line, built on first use."""
@@ -840,11 +841,15 @@ class _Street:
 
     def as_place(self) -> Place | None:
         """The street as a gazetteer place of kind "street" with its line, if it has one."""
-        geometry = self.geometry()
-        if geometry is None:
-            return None
-        point = geometry.interpolate(0.5, normalized=True)
-        return Place(name=self.name, kind="street", lat=point.y, lon=point.x, geometry=geometry)
+        if self._place is None:
+            geometry = self.geometry()
+            if geometry is None:
+                return None
+            point = geometry.interpolate(0.5, normalized=True)
+            self._place = Place(
+                name=self.name, kind="street", lat=point.y, lon=point.x, geometry=geometry
+            )
+        return self._place
 
 
 @dataclass(frozen=True)
