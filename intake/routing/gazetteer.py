@@ -89,6 +89,14 @@ _ABBREVIATIONS = {
     "e": "east",
     "w": "west",
     "calle": "street",
+    # Spanish words for the kinds of landmark tips name ("frente a la escuela Wilson").
+    "escuela": "school",
+    "parque": "park",
+    "biblioteca": "library",
+    "iglesia": "church",
+    "mercado": "market",
+    "estacion": "station",
+    "tienda": "store",
     # "St." is Saint as often as Street ("St. Mary's St."): both spellings become one token.
     "saint": "street",
     "cir": "circle",
@@ -258,6 +266,9 @@ _LINEAR_TYPES = frozenset(
     {"street", "avenue", "road", "boulevard", "parkway", "highway", "drive", "lane", "way"}
 )
 _CONNECTORS = frozenset({"and", "at", "con"})
+_LANDMARK_TYPES = frozenset(
+    {"school", "park", "library", "church", "market", "station", "store", "hospital", "mall"}
+)
 _TOKEN_PATTERN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[&+/@]")
 _MIN_FUZZY_LENGTH = 4
 _TOKEN_CUTOFF = 0.8
@@ -516,6 +527,9 @@ class Gazetteer:
     @staticmethod
     def _entries(tokens: tuple[str, ...], place: Place) -> list[_Entry]:
         entries = [_Entry(tokens, place, is_core=False)]
+        if place.kind != "street" and len(tokens) > 1 and tokens[-1] in _LANDMARK_TYPES:
+            # Spanish puts the kind first: "la escuela Wilson" is the Wilson School.
+            entries.append(_Entry((tokens[-1], *tokens[:-1]), place, is_core=False))
         if "and" in tokens and place.kind != "street":
             # An intersection place also answers to its streets in the other order.
             cut = tokens.index("and")
@@ -607,10 +621,15 @@ class Gazetteer:
         def words(start: int, end: int) -> str:
             return text[spans[start][1] : spans[end - 1][2]]
 
+        articled = frozenset(
+            number
+            for number, (_, start, _) in enumerate(spans)
+            if _ARTICLE_BEFORE.search(text, max(0, start - 8), start)
+        )
         corrected = self.streets.correct(tokens)
         attempts = [(tokens, 1.0)] if corrected == tokens else [(tokens, 1.0), (corrected, 0.9)]
         for attempt, score in attempts:
-            crossing = self.streets.crossings_in(attempt, raw)
+            crossing = self.streets.crossings_in(attempt, raw, articled)
             if crossing is not None:
                 places, start, end = crossing
                 listed = all(id(p) in self._listed_ids for p in places)
@@ -778,6 +797,8 @@ _EVERYDAY_CORES = _COMMON_WORDS | frozenset(
     }
 )
 _BLOCK_WORDS = frozenset({"block", "cuadra"})
+# An article right before a word: "the park", "la escuela" (the word is a thing, not a street).
+_ARTICLE_BEFORE = re.compile(r"(?<![^\W_])(?:the|la|el|los|las|a|an)\s+$", re.IGNORECASE)
 _LONGEST_STREET_NAME = 6  # tokens
 _STREET_FUZZY_CUTOFF = 85.0  # rapidfuzz ratio (0..100) for a misspelt street word
 _STREET_FUZZY_MARGIN = 4.0  # the best correction must beat the second by this much
@@ -1081,9 +1102,13 @@ class StreetIndex:
         return None
 
     def crossings_in(
-        self, tokens: Sequence[str], raw: Sequence[str]
+        self, tokens: Sequence[str], raw: Sequence[str], articled: frozenset[int] = frozenset()
     ) -> tuple[list[Place], int, int] | None:
-        """Every place where two streets joined by a connector in the text meet."""
+        """Every place where two streets joined by a connector in the text meet.
+
+        ``articled`` holds the positions of tokens written after an article ("the park"): a
+        bare everyday word there is a thing, not a street, whatever cue the text has.
+        """
         has_cue = any(token in _CORNER_CUES for token in tokens)
         found: list[Place] = []
         start, end = len(tokens), 0
@@ -1098,7 +1123,11 @@ class StreetIndex:
                 continue
             everyday = left.is_everyday or right.is_everyday
             if everyday and left.is_bare and right.is_bare and not has_cue:
-                continue  # "between the park and the school" names no corner
+                continue  # "the school and the park" names no corner
+            if (left.is_everyday and left.start in articled) or (
+                right.is_everyday and right.start in articled
+            ):
+                continue  # "between the park and the school" neither
             sites = [
                 site
                 for first in left.keys
@@ -1158,22 +1187,45 @@ class StreetIndex:
         label = f"{number} block of {street.name}" if is_block else f"{number} {street.name}"
         return [Place(name=label, kind="address", lat=y, lon=x) for x, y in _clusters(points)]
 
+    def _named_street(self, tokens: Sequence[str], position: int) -> _Side | None:
+        """A street written with a type word at ``position``: "Main St", "Calle Oak".
+
+        A type word the city does not use for that name ("Calle Oak" for Oak Avenue) still
+        names it: the type is written, so the words are a street, and the name is checked.
+        """
+        longest = min(_LONGEST_STREET_NAME, len(tokens) - position)
+        for length in range(longest, 0, -1):
+            side = self._side(tokens, position, position + length)
+            if side is not None and not side.is_bare:
+                return side
+        if tokens[position] in _STREET_TYPES:
+            for length in range(longest - 1, 0, -1):
+                side = self._side(tokens, position + 1, position + 1 + length)
+                if side is not None and not side.is_everyday:
+                    return _Side(side.keys, position, side.end, False, False)
+        for length in range(longest - 1, 0, -1):
+            after = position + length
+            if after < len(tokens) and tokens[after] in _STREET_TYPES:
+                side = self._side(tokens, position, after)
+                if side is not None and not side.is_everyday:
+                    return _Side(side.keys, position, after + 1, False, False)
+        return None
+
     def streets_in(self, tokens: Sequence[str]) -> tuple[list[Place], int, int] | None:
-        """Streets named in full ("Main St", "Calle Oak") that have a line: candidates."""
+        """Streets named with a type word ("Main St", "Calle Oak") that have a line."""
         found: list[Place] = []
         start, end = len(tokens), 0
         position = 0
         while position < len(tokens):
-            for length in range(min(_LONGEST_STREET_NAME, len(tokens) - position), 0, -1):
-                side = self._side(tokens, position, position + length)
-                if side is not None and not side.is_bare:
-                    places = [p for k in side.keys if (p := self.streets[k].as_place())]
-                    if places:
-                        found.extend(places)
-                        start, end = min(start, position), max(end, position + length)
-                    position += length - 1
-                    break
-            position += 1
+            side = self._named_street(tokens, position)
+            if side is None:
+                position += 1
+                continue
+            places = [p for k in side.keys if (p := self.streets[k].as_place())]
+            if places:
+                found.extend(places)
+                start, end = min(start, side.start), max(end, side.end)
+            position = side.end
         if not found:
             return None
         return _distinct(found), start, end
