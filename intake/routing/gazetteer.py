@@ -501,6 +501,16 @@ class Gazetteer:
         self.places = tuple(kept)
         self._by_first = by_first
         self._first_tokens = tuple(by_first)
+        # Entries by first word, then by second word (None: one-word names). With tens of
+        # thousands of places a first word starts hundreds of names; only those whose second
+        # word the text also has are scored.
+        self._by_second: dict[str, dict[str | None, list[_Entry]]] = {}
+        for first, entries in by_first.items():
+            groups = self._by_second.setdefault(first, {})
+            for entry in entries:
+                second = entry.tokens[1] if len(entry.tokens) > 1 else None
+                groups.setdefault(second, []).append(entry)
+        self._second_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self._close_cache: dict[str, tuple[str, ...]] = {}
         listed = [p for p in places if p.kind == "intersection"]
         self._listed_ids = frozenset(id(p) for p in listed)
@@ -564,11 +574,44 @@ class Gazetteer:
                 self._close_cache[token] = found
         return found
 
+    def _seconds_for(self, first: str, token: str) -> tuple[str, ...]:
+        """Second words of names starting with ``first`` that ``token`` equals or spells."""
+        key = (first, token)
+        found = self._second_cache.get(key)
+        if found is None:
+            groups = self._by_second[first]
+            exact = (token,) if token in groups else ()
+            fuzzy: tuple[str, ...] = ()
+            if not (
+                len(token) < _MIN_FUZZY_LENGTH
+                or token in _COMMON_WORDS
+                or any(ch.isdigit() for ch in token)
+            ):
+                close = process.extract(
+                    token,
+                    [second for second in groups if second is not None],
+                    scorer=fuzz.ratio,
+                    limit=5,
+                    score_cutoff=_TOKEN_CUTOFF * 100,
+                )
+                fuzzy = tuple(t for t, _, _ in close if t != token)
+            found = exact + fuzzy
+            if len(self._second_cache) < 100_000:  # bounded: texts are unbounded input
+                self._second_cache[key] = found
+        return found
+
+    def _entries_at(self, tokens: Sequence[str], start: int, first: str) -> Iterable[_Entry]:
+        groups = self._by_second[first]
+        yield from groups.get(None, ())
+        if start + 1 < len(tokens):
+            for second in self._seconds_for(first, tokens[start + 1]):
+                yield from groups[second]
+
     def _hits(self, tokens: Sequence[str], include_ambiguous: bool = False) -> list[_Hit]:
         hits = []
         for start, token in enumerate(tokens):
             for first in self._candidates_for(token):
-                for entry in self._by_first[first]:
+                for entry in self._entries_at(tokens, start, first):
                     end = start + len(entry.tokens)
                     if end > len(tokens):
                         continue

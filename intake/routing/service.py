@@ -241,7 +241,9 @@ def plan_route(
         resolution = cache.gazetteer.resolve(location_text)
         if resolution is not None:
             location_source = "gazetteer"
-            district_code, lat, lon, source, ambiguity = _read_resolution(cache, resolution)
+            district_code, lat, lon, source, ambiguity = read_resolution(
+                cache.index, resolution, cache.street_districts
+            )
     decision = decide_route(
         category=category_code,
         district_code=district_code,
@@ -275,32 +277,38 @@ _RULE_LABELS = {
 }
 
 
-def _candidate_districts(cache: _Cache, candidate: GazetteerPlace) -> tuple[str | None, ...]:
+StreetDistricts = dict[tuple[str, float, float], tuple[str | None, ...]]
+
+
+def _candidate_districts(
+    index: DistrictIndex, candidate: GazetteerPlace, known: StreetDistricts
+) -> tuple[str | None, ...]:
     """The districts a candidate lies in: one for a point, every one a street line enters."""
-    assert cache.index is not None
     if candidate.kind == "street" and candidate.geometry is not None:
-        known = cache.street_districts if cache.street_districts is not None else {}
         key = (candidate.name, candidate.lat, candidate.lon)
         found = known.get(key)
         if found is None:
-            found = cache.index.districts_along(candidate.geometry)
-            if len(known) < 100_000:
+            found = index.districts_along(candidate.geometry)
+            if len(known) < 100_000:  # bounded; rebuilt with the gazetteer
                 known[key] = found
         return found
-    return (cache.index.locate(candidate.lat, candidate.lon),)
+    return (index.locate(candidate.lat, candidate.lon),)
 
 
-def _read_resolution(
-    cache: _Cache, resolution: Resolution
+def read_resolution(
+    index: DistrictIndex, resolution: Resolution, street_districts: StreetDistricts | None = None
 ) -> tuple[str | None, float | None, float | None, str, str | None]:
     """District, point, point source and ambiguity sentence for what the gazetteer found.
+
+    Returns ``(district_code, lat, lon, point_source, ambiguity)`` for ``decide_route``.
 
     Routes only when every candidate lies in one and the same district: a wrong district is
     worse than triage. The point is kept only for a single point candidate (a street's
     midpoint is not where anything happened).
     """
     label = _RULE_LABELS.get(resolution.rule, resolution.rule)
-    per_candidate = [_candidate_districts(cache, c) for c in resolution.candidates]
+    known = street_districts if street_districts is not None else {}
+    per_candidate = [_candidate_districts(index, c, known) for c in resolution.candidates]
     codes = {code for found in per_candidate for code in found}
     first = resolution.candidates[0]
     is_point = len(resolution.candidates) == 1 and first.kind != "street"

@@ -400,3 +400,60 @@ def test_route_text_dash_reads_one_place_text_per_line(demo_city: Flask) -> None
     assert lines[2] == {"line": 3, "error": "empty line"}
     assert lines[4]["place"] == "215 Main Street"
     assert "Routed 5 place texts." in result.stderr
+
+
+# --------------------------------------------------------------------------- real Boston data
+
+
+def test_real_boston_intersections_written_six_ways_route_right_and_never_wrong(
+    district_index: DistrictIndex, neighbourhoods_file: Path
+) -> None:
+    from bench.routing_bench import INTERSECTIONS_FILE, written_ways
+    from intake.routing.service import read_resolution
+
+    listed = load_places(INTERSECTIONS_FILE)
+    gazetteer = Gazetteer([*listed, *load_places(neighbourhoods_file, name_property="Name")])
+    right = total = 0
+    wrong = []
+    for place in listed:
+        expected = district_index.locate(place.lat, place.lon)
+        if expected is None:
+            continue
+        for text in written_ways(place.name).values():
+            found = gazetteer.resolve(text)
+            routed = read_resolution(district_index, found)[0] if found else None
+            total += 1
+            right += routed == expected
+            if routed not in (None, expected):
+                wrong.append(text)
+    assert len(listed) > 500
+    assert wrong == []
+    assert right / total >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        # Dorchester Street in South Boston, not the Dorchester neighbourhood (C11).
+        ("corner of dorchester and old colony", "C6"),
+        ("corner of dorchester and west fifth", "C6"),
+        # Hyde Park Avenue in Jamaica Plain, not the Hyde Park neighbourhood (E18).
+        ("corner of hyde park and walk hill", "E13"),
+    ],
+)
+def test_a_street_named_after_a_neighbourhood_is_the_street(
+    district_index: DistrictIndex, neighbourhoods_file: Path, text: str, district: str
+) -> None:
+    from bench.routing_bench import INTERSECTIONS_FILE
+    from intake.routing.service import read_resolution
+
+    gazetteer = Gazetteer(
+        [
+            *load_places(INTERSECTIONS_FILE),
+            *load_places(neighbourhoods_file, name_property="Name"),
+        ]
+    )
+    found = gazetteer.resolve(text)
+    assert found is not None
+    assert found.rule == "intersection"
+    assert read_resolution(district_index, found)[0] == district
