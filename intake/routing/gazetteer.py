@@ -1227,8 +1227,9 @@ class StreetIndex:
                 point = segment.geometry.interpolate(fraction, normalized=True)
                 points.append((point.x, point.y))
                 break
-        label = f"{number} block of {street.name}" if is_block else f"{number} {street.name}"
-        return [Place(name=label, kind="address", lat=y, lon=x) for x, y in _clusters(points)]
+        # Named by the street alone: the house number is the resident's words (it may be their
+        # own door) and the name travels into the routing reason.
+        return [Place(name=street.name, kind="address", lat=y, lon=x) for x, y in _clusters(points)]
 
     def _named_street(self, tokens: Sequence[str], position: int) -> _Side | None:
         """A street written with a type word at ``position``: "Main St", "Calle Oak".

@@ -270,8 +270,8 @@ def plan_route(
 _RULE_LABELS = {
     "intersection": "intersection",
     "street crossing": "street crossing",
-    "address": "address",
-    "block": "block",
+    "address": "address on",
+    "block": "block on",
     "street": "street",
     "place": "place",
 }

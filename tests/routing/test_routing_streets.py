@@ -145,6 +145,20 @@ def test_house_numbers_resolve_on_the_street_file_ranges(
     assert _districts(demo_index, demo, text) == {district}
 
 
+def test_names_used_twice_are_candidates_never_a_guess(demo_index: DistrictIndex) -> None:
+    gazetteer = Gazetteer(
+        [
+            Place("Central Square", "landmark", 44.08, -70.15),
+            Place("Central Square", "landmark", 44.02, -70.05),
+            Place("Ash St & Birch St", "intersection", 44.08, -70.05),
+            Place("Ash St & Birch St", "intersection", 44.02, -70.15),
+        ]
+    )
+    assert _districts(demo_index, gazetteer, "at central square") == {"N1", "R4"}
+    assert _districts(demo_index, gazetteer, "corner of birch and ash") == {"H2", "S3"}
+    assert gazetteer.match("at central square") is None
+
+
 def test_a_number_beyond_every_range_is_not_an_address(demo: Gazetteer) -> None:
     found = demo.resolve("5000 Main St")
     assert found is not None
@@ -398,7 +412,8 @@ def test_route_text_dash_reads_one_place_text_per_line(demo_city: Flask) -> None
         ("N1", "address"),
     ]
     assert lines[2] == {"line": 3, "error": "empty line"}
-    assert lines[4]["place"] == "215 Main Street"
+    assert lines[4]["place"] == "Main Street"
+    assert lines[4]["reason"] == "Address on 'Main Street' is in district N1."  # no number
     assert "Routed 5 place texts." in result.stderr
 
 
