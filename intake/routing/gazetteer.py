@@ -1,12 +1,16 @@
-"""Gazetteer: turn a location text ("corner of Blue Hill Ave and Morton St") into a point.
+"""Gazetteer: turn a location text ("corner of Blue Hill Ave and Morton St") into places.
 
-Matching works on normalised tokens (case, accents, punctuation, street-type abbreviations,
-ordinal words, "&"/"y" as "and"). A place matches when all its tokens appear in order in the text,
-each exactly or, for longer words, by close spelling (difflib ratio); the score is the
-length-weighted mean similarity. A wrong match misroutes a tip while no match sends it to triage,
-so the gazetteer answers None rather than guess: below the score threshold, when two places of
-the same rank are named, or when only a long street (which may cross several districts) is named,
-including a street named after a place ("Hyde Park Ave" is not Hyde Park).
+Matching works on normalised tokens (case, accents, punctuation, street-type abbreviations in
+English and Spanish, ordinal and number words, "&"/"/"/"y" as "and", "@" as "at"). ``resolve``
+reads a text with street rules first (two streets that meet, a house number on a street), then
+single places; it returns every place the text may mean, and the caller routes only when they
+all lie in one district (docs/routing.md). ``match`` is the older single-place reading: a place
+matches when all its tokens appear in order in the text, each exactly or, for longer words, by
+close spelling (rapidfuzz ratio); the score is the length-weighted mean similarity. A wrong
+match misroutes a tip while no match sends it to triage, so both answer None rather than guess:
+below the score threshold, when two places of the same rank are named, or when only a long
+street (which may cross several districts) is named, including a street named after a place
+("Hyde Park Ave" is not Hyde Park).
 """
 
 from __future__ import annotations
@@ -876,7 +880,7 @@ class _Street:
     key: tuple[str, ...]
     name: str
     parts: list[BaseGeometry] = field(default_factory=list)
-    segments: list[Any] = field(default_factory=list)  # StreetSegment with address ranges
+    segments: list[StreetSegment] = field(default_factory=list)  # those with house numbers
     _geometry: BaseGeometry | None = None
     _tree: shapely.STRtree | None = None
     _parts_array: Any = None
@@ -952,7 +956,10 @@ class StreetIndex:
     """Streets by every way residents name them, and the places where two of them meet."""
 
     def __init__(
-        self, street_places: Iterable[Place], segments: Iterable[Any], listed: Iterable[Place]
+        self,
+        street_places: Iterable[Place],
+        segments: Iterable[StreetSegment],
+        listed: Iterable[Place],
     ) -> None:
         """Index street lines (places and segments) and listed intersections (points)."""
         self.streets: dict[tuple[str, ...], _Street] = {}
