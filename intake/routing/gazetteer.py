@@ -800,6 +800,9 @@ def _best_standalone(hits: list[_Hit], tokens: Sequence[str]) -> _Hit | None:
 # --- streets: intersections, addresses and streets as residents write them ----------------
 
 _DIRECTIONS = frozenset({"north", "south", "east", "west"})
+# Quadrant suffixes some cities put after the street type (Atlanta, Washington DC).
+_QUADRANTS = _DIRECTIONS | frozenset({"northeast", "northwest", "southeast", "southwest"})
+_QUADRANT_ABBREVIATIONS = frozenset({"ne", "nw", "se", "sw"})
 # Words joining two street names: "and" also stands for "&", "/", "y" and "+"; "at" for "@".
 _PAIR_CONNECTORS = frozenset({"and", "at"})
 # Single letters that join two streets in Portuguese/Italian ("e") and in texting ("n"); they
@@ -1007,6 +1010,11 @@ class StreetIndex:
     @staticmethod
     def _variants_of(key: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]:
         """Every way of writing a street: (tokens, written without its type word)."""
+        if len(key) > 2 and key[-1] in _QUADRANTS and key[-2] in _STREET_TYPES:
+            # "Moreland Avenue Southeast": residents leave the quadrant out, and the same avenue
+            # often changes quadrant along its length, so the shorter name is weaker (bare).
+            shorter = StreetIndex._variants_of(key[:-1])
+            return [(key, False), *((variant, True) for variant, _ in shorter)]
         variants = [(key, False)]
         core, street_type = key, None
         if len(key) > 1 and key[-1] in _STREET_TYPES:
@@ -1136,6 +1144,12 @@ class StreetIndex:
         if connector > 1 and tokens[connector - 1] in _STREET_TYPES:
             # "Oak St" for a city that only has Oak Ave: read the name without its type.
             return self._left_side(tokens, connector - 1)
+        if connector > 1 and tokens[connector - 1] in _QUADRANT_ABBREVIATIONS:
+            # "Flat Shoals Ave SE & ...": the quadrant, abbreviated (only here: "se" is also
+            # a common Spanish word, so it is not normalised everywhere).
+            found = self._left_side(tokens, connector - 1)
+            if found is not None:
+                return _Side(found.keys, found.start, connector, True, found.is_everyday)
         return None
 
     def _right_side(self, tokens: Sequence[str], connector: int) -> _Side | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -472,3 +473,58 @@ def test_a_street_named_after_a_neighbourhood_is_the_street(
     assert found is not None
     assert found.rule == "intersection"
     assert read_resolution(district_index, found)[0] == district
+
+
+ATLANTA_STREETS = (
+    Path(__file__).resolve().parents[1] / "data" / "atlanta_reynoldstown_streets_osm.geojson"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "streets"),
+    [
+        ("Moreland Ave and Memorial Dr", "Memorial Drive Southeast & Moreland Avenue Southeast"),
+        ("esquina de Memorial y Pearl", "Memorial Drive Southeast & Pearl Street Southeast"),
+        (
+            "Flat Shoals Ave SE & Moreland Ave SE",
+            "Flat Shoals Avenue Southeast & Moreland Avenue Southeast",
+        ),
+        ("Wylie St/Moreland Ave", "Moreland Avenue Southeast & Wylie Street Southeast"),
+        # Moreland Avenue is "Northeast" north of the railway: the bare name finds the right one.
+        (
+            "corner of seaboard and moreland",
+            "Moreland Avenue Northeast & Seaboard Avenue Northeast",
+        ),
+    ],
+)
+def test_crossings_come_from_a_real_street_file(text: str, streets: str) -> None:
+    # OpenStreetMap ways of one Atlanta neighbourhood, as a city-sized file would give them:
+    # streets cut into many segments, dual carriageways, quadrant suffixes, no intersection list.
+    segments = load_street_segments(ATLANTA_STREETS, "name")
+    gazetteer = Gazetteer([], segments=segments)
+    found = gazetteer.resolve(text)
+    assert found is not None
+    assert found.rule == "street crossing"
+    [place] = found.candidates
+    assert place.name == streets
+    # The point is where the two lines meet (within the 30 m a file's gaps are forgiven).
+    first, second = streets.split(" & ")
+    lines = {
+        name: shapely.union_all([s.geometry for s in segments if s.name == name])
+        for name in (first, second)
+    }
+    point = shapely.Point(place.lon, place.lat)
+    assert all(line.distance(point) < 0.0003 for line in lines.values())
+
+
+def test_streets_load_reads_a_real_street_file(demo_city: Flask) -> None:
+    loaded = cli(demo_city, "streets", "load", str(ATLANTA_STREETS), "--name-property", "name")
+    assert loaded.exit_code == 0, loaded.output
+    assert "Loaded 140 street segments" in loaded.output
+    assert "66 streets" in loaded.output
+    # Outside every district of the demo city: found, then triage saying so.
+    plan = cli(demo_city, "route", "--json", "--text", "Moreland Ave and Memorial Dr")
+    assert json.loads(plan.output)["reason"] == (
+        "Street crossing 'Memorial Drive Southeast & Moreland Avenue Southeast' is outside "
+        "every district; triage."
+    )
