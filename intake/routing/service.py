@@ -319,7 +319,7 @@ def read_resolution(
             return district_code, lat, lon, f"{label} '{first.name}'", None
         names = ", ".join(sorted({f"'{c.name}'" for c in resolution.candidates}))
         return district_code, lat, lon, f"{label} {names} (all in one district)", None
-    if len(resolution.candidates) == 1 and first.kind != "street":
+    if codes == {None}:
         return None, lat, lon, f"{label} '{first.name}'", None  # outside every district
     ambiguity = ambiguity_sentence(
         label,

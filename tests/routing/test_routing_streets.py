@@ -528,3 +528,11 @@ def test_streets_load_reads_a_real_street_file(demo_city: Flask) -> None:
         "Street crossing 'Memorial Drive Southeast & Moreland Avenue Southeast' is outside "
         "every district; triage."
     )
+
+
+def test_a_street_outside_every_district_says_so(demo_city: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "far.geojson"
+    path.write_text(_collection([_line("Far Away Road", [[-60.0, 40.0], [-60.0, 40.1]])]))
+    assert cli(demo_city, "streets", "load", str(path), "--name-property", "NAME").exit_code == 0
+    plan = json.loads(cli(demo_city, "route", "--json", "--text", "on far away rd").output)
+    assert plan["reason"] == "Street 'Far Away Road' is outside every district; triage."
