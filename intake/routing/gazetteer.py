@@ -694,7 +694,8 @@ class Gazetteer:
             streets = self.streets.streets_in(attempt)
             if streets is not None:
                 places, start, end = streets
-                return Resolution("street", tuple(places), score, words(start, end))
+                area = self._standalone(best, words) if best is not None else None
+                return Resolution("street", tuple(places), score, words(start, end), area)
         if best is not None:
             return self._standalone(best, words)
         return None
@@ -863,12 +864,16 @@ class Resolution:
     more than one spot (two streets crossing twice, a name used twice); the caller routes only
     when all of them lie in one district. A candidate of kind "street" carries its line.
     ``matched_text`` is the resident's words: for display to the operator, never to store.
+    ``fallback`` is an area the text also names, for a street that crosses several districts
+    ("on Washington St in Dorchester"): the caller may route on it, as it did before streets
+    were read.
     """
 
     rule: str
     candidates: tuple[Place, ...]
     score: float
     matched_text: str
+    fallback: Resolution | None = None
 
     @property
     def place(self) -> Place:

@@ -241,7 +241,7 @@ def plan_route(
         resolution = cache.gazetteer.resolve(location_text)
         if resolution is not None:
             location_source = "gazetteer"
-            district_code, lat, lon, source, ambiguity = read_resolution(
+            district_code, lat, lon, source, ambiguity, resolution = read_resolution(
                 cache.index, resolution, cache.street_districts
             )
     decision = decide_route(
@@ -297,10 +297,11 @@ def _candidate_districts(
 
 def read_resolution(
     index: DistrictIndex, resolution: Resolution, street_districts: StreetDistricts | None = None
-) -> tuple[str | None, float | None, float | None, str, str | None]:
+) -> tuple[str | None, float | None, float | None, str, str | None, Resolution]:
     """District, point, point source and ambiguity sentence for what the gazetteer found.
 
-    Returns ``(district_code, lat, lon, point_source, ambiguity)`` for ``decide_route``.
+    Returns ``(district_code, lat, lon, point_source, ambiguity, used)`` for ``decide_route``;
+    ``used`` is the resolution routed on (the area fallback, or the resolution itself).
 
     Routes only when every candidate lies in one and the same district: a wrong district is
     worse than triage. The point is kept only for a single point candidate (a street's
@@ -310,22 +311,26 @@ def read_resolution(
     known = street_districts if street_districts is not None else {}
     per_candidate = [_candidate_districts(index, c, known) for c in resolution.candidates]
     codes = {code for found in per_candidate for code in found}
+    if resolution.fallback is not None and (len(codes) != 1 or None in codes):
+        # A street through several districts, and an area named too: the area decides, as it
+        # did before streets were read ("on Washington St in Dorchester").
+        return read_resolution(index, resolution.fallback, street_districts)
     first = resolution.candidates[0]
     is_point = len(resolution.candidates) == 1 and first.kind != "street"
     lat, lon = (first.lat, first.lon) if is_point else (None, None)
     if len(codes) == 1 and None not in codes:
         (district_code,) = codes
         if len(resolution.candidates) == 1:
-            return district_code, lat, lon, f"{label} '{first.name}'", None
+            return district_code, lat, lon, f"{label} '{first.name}'", None, resolution
         names = ", ".join(sorted({f"'{c.name}'" for c in resolution.candidates}))
-        return district_code, lat, lon, f"{label} {names} (all in one district)", None
+        return district_code, lat, lon, f"{label} {names} (all in one district)", None, resolution
     if codes == {None}:
-        return None, lat, lon, f"{label} '{first.name}'", None  # outside every district
+        return None, lat, lon, f"{label} '{first.name}'", None, resolution  # outside all
     ambiguity = ambiguity_sentence(
         label,
         [(c.name, found) for c, found in zip(resolution.candidates, per_candidate, strict=True)],
     )
-    return None, lat, lon, f"{label} '{first.name}'", ambiguity
+    return None, lat, lon, f"{label} '{first.name}'", ambiguity, resolution
 
 
 def route_points(

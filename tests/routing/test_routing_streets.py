@@ -536,3 +536,19 @@ def test_a_street_outside_every_district_says_so(demo_city: Flask, tmp_path: Pat
     assert cli(demo_city, "streets", "load", str(path), "--name-property", "NAME").exit_code == 0
     plan = json.loads(cli(demo_city, "route", "--json", "--text", "on far away rd").output)
     assert plan["reason"] == "Street 'Far Away Road' is outside every district; triage."
+
+
+def test_an_area_named_with_a_street_through_several_districts_still_decides(
+    demo_city: Flask, session: Session
+) -> None:
+    # As before streets were read: "Main St" alone crosses N1 and H2, "Harbor" is in H2.
+    route = route_tip(
+        session, category_code="drugs", lat=None, lon=None, location_text="on Main St in Harbor"
+    )
+    assert (route.queue_code, route.rule, route.place_name) == ("H2", "place", "Harbor")
+    assert route.reason == "Place 'Harbor' is in district H2."
+    # A street in one district wins over the area (it is the more precise of the two).
+    elm = route_tip(
+        session, category_code="drugs", lat=None, lon=None, location_text="Elm St, Harbor side"
+    )
+    assert (elm.queue_code, elm.rule) == ("N1", "street")
