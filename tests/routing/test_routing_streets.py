@@ -552,3 +552,24 @@ def test_an_area_named_with_a_street_through_several_districts_still_decides(
         session, category_code="drugs", lat=None, lon=None, location_text="Elm St, Harbor side"
     )
     assert (elm.queue_code, elm.rule) == ("N1", "street")
+
+
+@pytest.mark.parametrize(
+    ("text", "queue"),
+    [
+        ("Main and Elm", "N1"),
+        ("main & elm", "N1"),
+        ("Main St/Elm St", "N1"),
+        ("corner of oak and 5th", "S3"),
+        ("Oak St/Fifth Ave", "S3"),
+        ("esquina de la Quinta y Oak", "S3"),
+        ("Pier Four", "H2"),
+    ],
+)
+def test_the_texts_that_fell_to_triage_reach_their_district(
+    app: Flask, session: Session, text: str, queue: str
+) -> None:
+    # Through route_tip, exactly as submissions call it; each of these went to triage before.
+    route = route_tip(session, category_code="drugs", lat=None, lon=None, location_text=text)
+    assert route.queue_code == queue
+    assert route.location_source == "gazetteer"
