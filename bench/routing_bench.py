@@ -1,8 +1,9 @@
-"""Routing benchmark: district lookups, a fine-grained beat map and bulk re-routing.
+"""Routing benchmark: district lookups, a fine-grained beat map, bulk re-routing, place texts.
 
 Run from the repository root (see bench/README_routing.md):
 
     PYTHONPATH=. python bench/routing_bench.py [--points 100000] [--seed 1]
+    PYTHONPATH=. python bench/routing_bench.py --texts-only
 
 Every figure is measured in the same run as the baseline it is compared with, on the same points.
 """
@@ -23,6 +24,7 @@ import shapely
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 
+from intake.routing.gazetteer import Gazetteer, Place, load_places
 from intake.routing.geo import (
     Boundary,
     DistrictIndex,
@@ -31,9 +33,15 @@ from intake.routing.geo import (
     polygonal_part,
 )
 from intake.routing.rules import decide_routes
+from intake.routing.service import read_resolution
+from intake.routing.streets import StreetSegment
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DISTRICTS_FILE = REPO_ROOT / "tests" / "data" / "boston_police_districts.geojson"
+INTERSECTIONS_FILE = REPO_ROOT / "tests" / "data" / "boston_signal_intersections.csv"
+NEIGHBOURHOODS_FILE = REPO_ROOT / "tests" / "data" / "boston_neighborhoods.geojson"
+TARGET_TEXT_RIGHT = 0.95
+TARGET_TEXT_P50_MS = 1.0
 
 TARGET_SINGLE_PER_S = 20_000
 TARGET_BEATS_RATIO = 10.0
@@ -251,6 +259,234 @@ def bench_bulk(boundaries: Sequence[Boundary], count: int, rng: np.random.Genera
     return bulk_ok and e2e_ok
 
 
+# --------------------------------------------------------------------------- place texts
+
+_SUFFIXES = {
+    "St": "Street",
+    "Ave": "Avenue",
+    "Av": "Avenue",
+    "Rd": "Road",
+    "Blvd": "Boulevard",
+    "Hwy": "Highway",
+    "Pl": "Place",
+    "Place": "Place",
+    "Sq": "Square",
+    "Pkwy": "Parkway",
+    "Ter": "Terrace",
+    "Ct": "Court",
+    "Dr": "Drive",
+    "Ln": "Lane",
+    "Way": "Way",
+    "Cir": "Circle",
+}
+_SPANISH_TYPES = {"Street": "Calle", "Avenue": "Avenida"}
+
+
+def _street_forms(listed: str) -> tuple[str, str, str]:
+    """(full words, bare name, Spanish) for a street as the city lists it ("Columbus Ave.")."""
+    words = listed.replace(".", "").split()
+    if len(words) > 1 and words[-1] in _SUFFIXES:
+        core, suffix = words[:-1], _SUFFIXES[words[-1]]
+        spanish_type = _SPANISH_TYPES.get(suffix)
+        spanish = f"{spanish_type} {' '.join(core)}" if spanish_type else " ".join(core)
+        return " ".join([*core, suffix]), " ".join(core), spanish
+    return " ".join(words), " ".join(words), " ".join(words)
+
+
+def written_ways(name: str) -> dict[str, str]:
+    """An intersection as the city lists it ("A St. & B Ave."), written six ways residents do."""
+    first, second = (part.strip() for part in name.split("&"))
+    full_a, bare_a, spanish_a = _street_forms(first)
+    full_b, bare_b, spanish_b = _street_forms(second)
+    return {
+        "full words": f"{full_a} and {full_b}",
+        "reversed": f"{second} & {first}",
+        "corner of, bare": f"corner of {bare_a.lower()} and {bare_b.lower()}",
+        "Spanish": f"esquina de {spanish_a} y {spanish_b}",
+        "slash": f"{first}/{second}",
+        "at sign, lower case": f"{first.lower()} @ {second.lower()}",
+    }
+
+
+def _routed_district(index: DistrictIndex, gazetteer: Gazetteer, text: str) -> str | None:
+    """The district `route_tip` would give a place text (None: triage)."""
+    found = gazetteer.resolve(text)
+    if found is None:
+        return None
+    return read_resolution(index, found)[0]
+
+
+def _old_district(index: DistrictIndex, gazetteer: Gazetteer, text: str) -> str | None:
+    """What the gazetteer's single-place ``match`` (the routing before street rules) gave."""
+    found = gazetteer.match(text)
+    return None if found is None else index.locate(found.place.lat, found.place.lon)
+
+
+def bench_texts_accuracy(index: DistrictIndex) -> tuple[bool, list[str]]:
+    """(e) Real Boston intersections, each written six ways: right, wrong and triage counts."""
+    listed = load_places(INTERSECTIONS_FILE)
+    neighbourhoods = load_places(NEIGHBOURHOODS_FILE, name_property="Name")
+    gazetteer = Gazetteer([*listed, *neighbourhoods])
+    inside = [(p, index.locate(p.lat, p.lon)) for p in listed]
+    cases = [(p, code) for p, code in inside if code is not None]
+    print(
+        f"(e) place texts: {len(listed)} real Boston intersections (signalised, as the city "
+        f"lists them), {len(cases)} inside a police district, + {len(neighbourhoods)} "
+        "neighbourhoods loaded"
+    )
+    forms = list(written_ways(cases[0][0].name))
+    tallies = {form: [0, 0, 0, 0, 0, 0] for form in forms}  # right wrong triage, old: same
+    wrong_texts: list[str] = []
+    texts: list[str] = []
+    for place, expected in cases:
+        for form, text in written_ways(place.name).items():
+            texts.append(text)
+            for offset, routed in (
+                (0, _routed_district(index, gazetteer, text)),
+                (3, _old_district(index, gazetteer, text)),
+            ):
+                slot = 0 if routed == expected else 2 if routed is None else 1
+                tallies[form][offset + slot] += 1
+                if offset == 0 and slot == 1:
+                    wrong_texts.append(f"{text!r}: {routed} (listed point in {expected})")
+    print(f"  {'written':<22}{'right':>8}{'wrong':>8}{'triage':>8}   before: right wrong triage")
+    totals = [0] * 6
+    for form, counts in tallies.items():
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        print(
+            f"  {form:<22}{counts[0]:>8}{counts[1]:>8}{counts[2]:>8}"
+            f"   {counts[3]:>14}{counts[4]:>6}{counts[5]:>7}"
+        )
+    count = sum(totals[:3])
+    right, wrong = totals[0] / count, totals[1]
+    print(
+        f"  {'all':<22}{totals[0]:>8}{totals[1]:>8}{totals[2]:>8}"
+        f"   {totals[3]:>14}{totals[4]:>6}{totals[5]:>7}"
+    )
+    ok = right >= TARGET_TEXT_RIGHT and wrong == 0
+    print(
+        f"  right {right:.1%} (before {totals[3] / count:.1%}), wrong {wrong}; "
+        f"target >= {TARGET_TEXT_RIGHT:.0%} right and none wrong: {_verdict(ok)}"
+    )
+    for line in wrong_texts[:20]:
+        print(f"    wrong: {line}")
+    return ok, texts
+
+
+def _synthetic_city(
+    rng: np.random.Generator, words: Sequence[str], places: int, segments: int
+) -> tuple[list[Place], list[StreetSegment], list[str]]:
+    """A made-up street grid and landmarks over Boston's extent, named from real name words."""
+    minx, miny, maxx, maxy = -71.19, 42.23, -70.99, 42.40
+    per_street = 100
+    streets = max(2, segments // per_street)
+    names: list[str] = []
+    seen: set[str] = set()
+    while len(names) < streets:
+        first, second = rng.choice(len(words), 2, replace=False)
+        name = f"{words[first]} {words[second]}"
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    lines: list[StreetSegment] = []
+    texts: list[str] = []
+    half = streets // 2
+    for number, core in enumerate(names):
+        is_east_west = number < half
+        position = number % half / half
+        for piece in range(per_street):
+            a, b = piece / per_street, (piece + 1) / per_street
+            if is_east_west:
+                y = miny + position * (maxy - miny) + 0.0005
+                coords = [(minx + a * (maxx - minx), y), (minx + b * (maxx - minx), y)]
+                kind = "Street"
+            else:
+                x = minx + position * (maxx - minx) + 0.0005
+                coords = [(x, miny + a * (maxy - miny)), (x, miny + b * (maxy - miny))]
+                kind = "Avenue"
+            lines.append(
+                StreetSegment(
+                    f"{core} {kind}",
+                    shapely.LineString(coords),
+                    piece * 100 + 1,
+                    piece * 100 + 99,
+                    piece * 100 + 2,
+                    piece * 100 + 98,
+                )
+            )
+    for _ in range(2000):
+        east_west = names[int(rng.integers(half))]
+        north_south = names[half + int(rng.integers(streets - half))]
+        texts.append(f"corner of {east_west.lower()} and {north_south.lower()}")
+    for _ in range(1000):
+        texts.append(f"{int(rng.integers(1, 9999))} {names[int(rng.integers(half))]} St")
+    kinds = ["Market", "School", "Church", "Library", "Station", "Pharmacy", "Apartments"]
+    landmarks: list[Place] = []
+    landmark_names: set[str] = set()
+    while len(landmarks) < places:
+        first, second = rng.choice(len(words), 2, replace=False)
+        name = f"{words[first]} {words[second]} {kinds[int(rng.integers(len(kinds)))]}"
+        if name in landmark_names:
+            continue
+        landmark_names.add(name)
+        landmarks.append(
+            Place(name, "landmark", float(rng.uniform(miny, maxy)), float(rng.uniform(minx, maxx)))
+        )
+    for number in rng.choice(len(landmarks), 2000, replace=False).tolist():
+        texts.append(f"behind the {landmarks[number].name.lower()}")
+    texts += ["somewhere near my house", "I don't know the street", "by the corner store"] * 300
+    return landmarks, lines, texts
+
+
+def bench_texts_speed(
+    index: DistrictIndex, real_texts: Sequence[str], places: int, segments: int, seed: int
+) -> bool:
+    """(f) Place lookups per text with many places and street segments loaded."""
+    rng = np.random.default_rng(seed)
+    listed = load_places(INTERSECTIONS_FILE)
+    neighbourhoods = load_places(NEIGHBOURHOODS_FILE, name_property="Name")
+    words = sorted(
+        {
+            word
+            for place in listed
+            for word in place.name.replace(".", "").replace("&", " ").split()
+            if len(word) > 3 and word not in _SUFFIXES and word.isalpha()
+        }
+    )
+    synthetic, lines, synthetic_texts = _synthetic_city(
+        rng, words, places - len(listed) - len(neighbourhoods), segments
+    )
+    started = time.perf_counter()
+    gazetteer = Gazetteer([*listed, *neighbourhoods, *synthetic], segments=lines)
+    build_s = time.perf_counter() - started
+    texts = [*real_texts, *synthetic_texts]
+    rng.shuffle(texts)
+    print(
+        f"(f) place lookups: {len(gazetteer.places):,} places and {len(lines):,} street "
+        f"segments ({len(gazetteer.streets):,} streets); gazetteer build {build_s:.2f} s; "
+        f"{len(texts):,} texts (each once: intersections six ways, synthetic corners, "
+        "addresses, landmarks, no place)"
+    )
+    per_text: list[int] = []
+    routed = 0
+    street_districts: dict[tuple[str, float, float], tuple[str | None, ...]] = {}
+    for text in texts:
+        started_ns = time.perf_counter_ns()
+        found = gazetteer.resolve(text)
+        district = read_resolution(index, found, street_districts)[0] if found else None
+        per_text.append(time.perf_counter_ns() - started_ns)
+        routed += district is not None
+    per_text.sort()
+    p50, p90, p99 = (per_text[int(len(per_text) * q)] / 1e6 for q in (0.5, 0.9, 0.99))
+    ok = p50 < TARGET_TEXT_P50_MS
+    print(
+        f"  resolve + district per text: p50 {p50:.3f} ms, p90 {p90:.3f} ms, p99 {p99:.3f} ms, "
+        f"max {per_text[-1] / 1e6:.1f} ms; {routed:,} routed to a district; "
+        f"target p50 < {TARGET_TEXT_P50_MS:.0f} ms: {_verdict(ok)}"
+    )
+    return ok
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the three routing benchmarks and say whether each target is met."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -258,10 +494,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lookups", type=int, default=50_000, help="single lookups for (a), (b)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--districts", type=Path, default=DISTRICTS_FILE)
+    parser.add_argument("--places", type=int, default=50_000, help="places loaded for (f)")
+    parser.add_argument("--segments", type=int, default=20_000, help="street segments for (f)")
+    parser.add_argument("--texts-only", action="store_true", help="run only (e) and (f)")
     args = parser.parse_args(argv)
     if not args.districts.exists():
         print(f"boundary file not found: {args.districts}", file=sys.stderr)
         return 2
+    if args.texts_only:
+        index = DistrictIndex.build(load_boundaries(args.districts, "DISTRICT"))
+        accurate, texts = bench_texts_accuracy(index)
+        fast = bench_texts_speed(index, texts, args.places, args.segments, args.seed)
+        print("all targets met" if accurate and fast else "SOME TARGETS MISSED")
+        return 0 if accurate and fast else 1
     started = time.perf_counter()
     boundaries = load_boundaries(args.districts, "DISTRICT")
     load_s = time.perf_counter() - started
@@ -276,11 +521,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"python {sys.version.split()[0]}, shapely {shapely.__version__}, numpy {np.__version__}")
     rng = np.random.default_rng(args.seed)
+    index = DistrictIndex.build(boundaries)
+    accurate, texts = bench_texts_accuracy(index)
     results = [
         bench_single(boundaries, args.lookups, rng),
         bench_beats(boundaries, args.lookups, rng),
         bench_bulk(boundaries, args.points, rng),
         build_s < 1.0,
+        accurate,
+        bench_texts_speed(index, texts, args.places, args.segments, args.seed),
     ]
     print("all targets met" if all(results) else "SOME TARGETS MISSED")
     return 0 if all(results) else 1

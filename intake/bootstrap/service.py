@@ -14,7 +14,8 @@ from intake.crypto import Keyring
 from intake.models import Category, Queue, User
 from intake.routing.gazetteer import load_places
 from intake.routing.geo import load_boundaries
-from intake.routing.service import replace_places, upsert_districts
+from intake.routing.service import replace_places, replace_street_segments, upsert_districts
+from intake.routing.streets import load_street_segments
 
 DEMO_DIR = Path(__file__).parent / "demo"
 BUILTIN_QUEUES = (
@@ -118,6 +119,8 @@ def load_demo_city(session: Session) -> tuple[int, int]:
     upsert_districts(session, boundaries)
     places = load_places(DEMO_DIR / "places.csv")
     replace_places(session, places, source="demo")
+    streets = load_street_segments(DEMO_DIR / "streets.geojson", "name")
+    replace_street_segments(session, streets, source="demo")
     return len(boundaries), len(places)
 
 

@@ -76,3 +76,24 @@ class Place(Base):
     geometry_geojson: Mapped[str | None] = mapped_column(Text, nullable=True)
     source: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StreetSegment(Base):
+    """A piece of a street's centreline (GeoJSON LineString) and its house-number ranges.
+
+    Loaded from a city's street file by `flask intake streets load`; the gazetteer derives
+    intersections from these lines and places addresses on them.
+    """
+
+    __tablename__ = "street_segment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    normalized_name: Mapped[str] = mapped_column(String(200), index=True)
+    geometry_geojson: Mapped[str] = mapped_column(Text)
+    from_left: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_left: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    from_right: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_right: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(120), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

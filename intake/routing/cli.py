@@ -1,4 +1,4 @@
-"""`flask intake districts|places|route ...`: boundaries, the gazetteer and routing by hand.
+"""`flask intake districts|places|streets|route ...`: boundaries, the gazetteer, routing by hand.
 
 Errors name files, features and district codes, never coordinates; routed points are written to
 standard output for the operator who sent them and never logged.
@@ -22,24 +22,30 @@ from intake import reference
 from intake.cli import intake_cli
 from intake.extensions import db
 from intake.models import Category, District, Place, Queue, Tip
-from intake.routing.gazetteer import PlaceFileError, load_places
+from intake.models.geography import StreetSegment as StreetSegmentRow
+from intake.routing.gazetteer import Gazetteer, PlaceFileError, load_places
 from intake.routing.geo import BoundaryFileError, load_boundaries, parse_points
 from intake.routing.rules import RouteDecision
 from intake.routing.service import (
     DistrictLoadError,
+    RoutePlan,
     RoutingError,
     load_districts,
     plan_route,
     replace_places,
+    replace_street_segments,
     route_points,
 )
+from intake.routing.streets import StreetFileError, load_street_segments
 
 log = logging.getLogger(__name__)
 
 districts_cli = AppGroup("districts", help="District boundaries and their queues.")
 places_cli = AppGroup("places", help="The gazetteer: neighbourhoods, landmarks, intersections.")
+streets_cli = AppGroup("streets", help="Street centrelines: crossings and addresses from lines.")
 intake_cli.add_command(districts_cli)
 intake_cli.add_command(places_cli)
+intake_cli.add_command(streets_cli)
 
 BAD_LINE_ERROR = "expected 'lat,lon' in decimal degrees"
 
@@ -153,11 +159,99 @@ def places_list(limit: int) -> None:
     click.echo(f"{len(rows)} of {total} places shown.")
 
 
+# --------------------------------------------------------------------------- streets
+
+
+@streets_cli.command("load")
+@click.argument("path", metavar="FILE.geojson", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name-property", required=True, help="Feature property holding the street name.")
+@click.option(
+    "--address-properties",
+    help="Comma-separated properties with house-number ranges: FROM,TO or "
+    "FROM_LEFT,TO_LEFT,FROM_RIGHT,TO_RIGHT (default: recognised names, else none).",
+)
+@click.option(
+    "--source",
+    help="Label of this set of streets; loading the same label again replaces it "
+    "(default: the file name).",
+)
+def streets_load(
+    path: Path, name_property: str, address_properties: str | None, source: str | None
+) -> None:
+    """Load a city's street centrelines (GeoJSON LineStrings); intersections come from the lines."""
+    label = (source or path.name).strip()[:120]
+    if not label:
+        _fail("--source must not be empty")
+    wanted = [p.strip() for p in address_properties.split(",")] if address_properties else None
+    try:
+        segments = load_street_segments(path, name_property, wanted)
+    except StreetFileError as exc:
+        _fail(str(exc))
+    session = _session()
+    count = replace_street_segments(session, segments, source=label)
+    session.commit()
+    index = Gazetteer([], segments=segments).streets
+    addressed = sum(1 for s in segments if s.ranges())
+    crossings = index.crossing_count()
+    log.info("street segments loaded: %d", count)
+    click.echo(
+        f"Loaded {count} street segments from {path.name} as source {label!r}: "
+        f"{len(index)} streets, {crossings} street crossings, "
+        f"{addressed} segments with house numbers."
+    )
+
+
+@streets_cli.command("list")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+def streets_list(limit: int) -> None:
+    """List streets: name, segments and source."""
+    session = _session()
+    rows = session.execute(
+        select(StreetSegmentRow.name, StreetSegmentRow.source, func.count(StreetSegmentRow.id))
+        .group_by(StreetSegmentRow.name, StreetSegmentRow.source)
+        .order_by(StreetSegmentRow.source, StreetSegmentRow.name)
+        .limit(limit)
+    ).all()
+    for name, label, segments in rows:
+        click.echo(f"{name}  [{segments} segments]  ({label})")
+    total = session.scalar(select(func.count(func.distinct(StreetSegmentRow.name)))) or 0
+    click.echo(f"{len(rows)} of {total} streets shown.")
+
+
 # --------------------------------------------------------------------------- route
 
 
 def _decision_dict(district_code: str | None, queue_code: str, reason: str) -> dict[str, object]:
     return {"district": district_code, "queue": queue_code, "reason": reason}
+
+
+def _plan_dict(plan: RoutePlan, with_place: bool) -> dict[str, object]:
+    """A route plan as JSON; for a place text, also what was found and by which rule."""
+    result = _decision_dict(plan.district_code, plan.queue_code, plan.reason)
+    if with_place:
+        result.update(place=plan.place_name, rule=plan.rule, candidates=list(plan.candidates))
+    return result
+
+
+def _route_text_stream(session: Session, category: str | None) -> None:
+    """Route every line of stdin as a place text; print one JSON object per line, in order."""
+    count = 0
+    for line in sys.stdin.read().splitlines():
+        text = line.strip()
+        if not text:
+            click.echo(json.dumps({"line": count + 1, "error": "empty line"}))
+        else:
+            plan = plan_route(
+                session,
+                category_code=category,
+                lat=None,
+                lon=None,
+                location_text=text,
+                point_kind="point",
+            )
+            click.echo(json.dumps({"text": text, **_plan_dict(plan, with_place=True)}))
+        count += 1
+    click.echo(f"Routed {count} place texts.", err=True)
 
 
 def _route_stream(session: Session, category: str | None) -> None:
@@ -201,7 +295,11 @@ def _route_stream(session: Session, category: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--lat", type=click.FloatRange(-90, 90), help="Latitude in decimal degrees.")
 @click.option("--lon", type=click.FloatRange(-180, 180), help="Longitude in decimal degrees.")
-@click.option("--text", "location_text", help="A place, as a tipster would write it.")
+@click.option(
+    "--text",
+    "location_text",
+    help="A place, as a tipster would write it; `--text -` reads one place text per line.",
+)
 @click.option("--category", help="Category code (a category may override the district).")
 def route_command(
     source: str | None,
@@ -213,7 +311,9 @@ def route_command(
 ) -> None:
     """Print district, queue and reason for a point or a place; `-` routes lat,lon lines of stdin.
 
-    Uses the same decision as tips get when they are submitted.
+    For a place text it also prints the place found, the rule that found it and, when the text
+    was ambiguous, every candidate; `--text -` routes one place text per line of stdin. Uses
+    the same decision as tips get when they are submitted.
     """
     session = _session()
     if category is not None and session.get(Category, category) is None:
@@ -226,6 +326,12 @@ def route_command(
             _fail("give '-' or --lat/--lon or --text, not several")
         try:
             _route_stream(session, category)
+        except RoutingError as exc:
+            _fail(str(exc))
+        return
+    if location_text == "-" and not has_point:
+        try:
+            _route_text_stream(session, category)
         except RoutingError as exc:
             _fail(str(exc))
         return
@@ -244,10 +350,15 @@ def route_command(
         )
     except RoutingError as exc:
         _fail(str(exc))
-    result = _decision_dict(plan.district_code, plan.queue_code, plan.reason)
+    with_place = location_text is not None
     if as_json:
-        click.echo(json.dumps(result))
+        click.echo(json.dumps(_plan_dict(plan, with_place)))
         return
     click.echo(f"district: {plan.district_code or '-'}")
     click.echo(f"queue:    {plan.queue_code}")
     click.echo(f"reason:   {plan.reason}")
+    if with_place:
+        click.echo(f"place:    {plan.place_name or '-'}")
+        click.echo(f"rule:     {plan.rule or 'none matched'}")
+        for candidate in plan.candidates if len(plan.candidates) > 1 else ():
+            click.echo(f"  candidate: {candidate}")

@@ -263,6 +263,21 @@ class DistrictIndex:
         codes: list[str | None] = self._code_lookup[indices].tolist()
         return codes
 
+    def districts_along(self, geometry: BaseGeometry) -> tuple[str | None, ...]:
+        """Codes of every district a line enters or touches, in code order; None at the end
+        when part of it lies outside every district.
+
+        A street running along a district edge touches both districts: a tip "on" it may be on
+        either side, so callers route on a street only when this names a single district.
+        """
+        positions = sorted(self._tree.query(geometry, predicate="intersects").tolist())
+        codes: list[str | None] = [self.codes[int(p)] for p in positions]
+        if not positions or (
+            len(positions) == 1 and not self._geometries[positions[0]].covers(geometry)
+        ):
+            codes.append(None)
+        return tuple(codes)
+
     def name_of(self, code: str) -> str | None:
         """Return the display name of a district code, or None if it is not indexed."""
         for boundary in self.boundaries:

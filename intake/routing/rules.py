@@ -6,7 +6,7 @@ only from codes and, at most, a gazetteer place name: never from the tipster's w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -17,6 +17,7 @@ __all__ = [
     "TRIAGE_QUEUE",
     "RouteDecision",
     "RoutingRuleError",
+    "ambiguity_sentence",
     "decide_route",
     "decide_routes",
     "validate_overrides",
@@ -62,7 +63,34 @@ def validate_overrides(
         )
 
 
-def _location_sentence(district_code: str | None, point_source: str | None) -> str:
+MAX_NAMED_CANDIDATES = 4  # the reason is at most 300 characters
+
+
+def ambiguity_sentence(label: str, candidates: Sequence[tuple[str, Sequence[str | None]]]) -> str:
+    """Say that a place text may mean places in several districts, naming them for triage.
+
+    ``candidates`` are gazetteer place names with the districts each lies in (None: outside
+    every district). Only gazetteer names and district codes appear, never the tipster's words.
+    """
+
+    def where(codes: Sequence[str | None]) -> str:
+        named = [code or "outside" for code in codes]
+        return "/".join(named) if named else "outside"
+
+    if len(candidates) == 1:
+        name, codes = candidates[0]
+        return f"{label} '{name}' runs through districts {where(codes)}"
+    shown = [f"'{name}' ({where(codes)})" for name, codes in candidates[:MAX_NAMED_CANDIDATES]]
+    more = len(candidates) - len(shown)
+    listed = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    return f"{label} matches {len(candidates)} places in different districts: {listed}"
+
+
+def _location_sentence(
+    district_code: str | None, point_source: str | None, ambiguity: str | None = None
+) -> str:
+    if ambiguity is not None and district_code is None:
+        return ambiguity
     if district_code is not None:
         if point_source:
             return f"{point_source} is in district {district_code}"
@@ -82,6 +110,7 @@ def decide_route(
     district_code: str | None,
     point_source: str | None,
     category_overrides: Mapping[str, str] = DEFAULT_CATEGORY_OVERRIDES,
+    ambiguity: str | None = None,
 ) -> RouteDecision:
     """Decide the queue for a tip from its category, district and where its point came from.
 
@@ -90,8 +119,10 @@ def decide_route(
     A category override wins over the district; ``officer_conduct`` always goes to the oversight
     queue, whatever the overrides say (``validate_overrides`` refuses a configuration that tries).
     Without an override the district code is the queue code, and no district means triage.
+    ``ambiguity`` (from ``ambiguity_sentence``) explains a place text that named places in
+    several districts: the tip has no district and the reason names the candidates.
     """
-    location = _location_sentence(district_code, point_source)
+    location = _location_sentence(district_code, point_source, ambiguity)
     if category == OFFICER_CONDUCT:
         # Hard-wired, whatever the overrides say: a complaint about an officer must never land in
         # front of that officer's colleagues, and a typo in configuration must not make it so.

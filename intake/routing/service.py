@@ -15,10 +15,18 @@ from sqlalchemy.orm import Session
 
 from intake import reference
 from intake.models import District, Place, Queue, utcnow
-from intake.routing.gazetteer import Gazetteer
+from intake.models.geography import StreetSegment as StreetSegmentRow
+from intake.routing.gazetteer import Gazetteer, Resolution
 from intake.routing.gazetteer import Place as GazetteerPlace
 from intake.routing.geo import Boundary, DistrictIndex, geometry_from_geojson
-from intake.routing.rules import TRIAGE_QUEUE, RouteDecision, decide_route, decide_routes
+from intake.routing.rules import (
+    TRIAGE_QUEUE,
+    RouteDecision,
+    ambiguity_sentence,
+    decide_route,
+    decide_routes,
+)
+from intake.routing.streets import StreetSegment
 
 
 class RoutingError(Exception):
@@ -36,6 +44,11 @@ class Route:
     lat: float | None
     lon: float | None
     location_source: str | None
+    # How a location text was read (empty for a point): the gazetteer place used, the rule that
+    # found it, and every place it may mean when it was ambiguous (names only, never the text).
+    place_name: str | None = None
+    rule: str | None = None
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass
@@ -44,6 +57,7 @@ class _Cache:
     index: DistrictIndex | None = None
     district_ids: dict[str, int] | None = None
     gazetteer: Gazetteer | None = None
+    street_districts: dict[tuple[str, float, float], tuple[str | None, ...]] | None = None
     checked_at: float = 0.0
 
 
@@ -65,8 +79,11 @@ def _version(session: Session) -> tuple[object, ...]:
         )
     ).one()
     places = session.execute(select(func.count(Place.id), func.max(Place.id))).one()
+    segments = session.execute(
+        select(func.count(StreetSegmentRow.id), func.max(StreetSegmentRow.id))
+    ).one()
     bind = session.get_bind()
-    return (str(bind.engine.url), *districts, *places)
+    return (str(bind.engine.url), *districts, *places, *segments)
 
 
 def _stored_boundary(text: str) -> Polygon | MultiPolygon:
@@ -121,10 +138,33 @@ def _load(session: Session) -> _Cache:
                     else None,
                 )
                 for p in places
-            ]
+            ],
+            segments=_stored_segments(session),
         )
+        _cache.street_districts = {}
         _cache.version = version
         return _cache
+
+
+def _stored_segments(session: Session) -> list[StreetSegment]:
+    """Every stored street segment as the gazetteer reads them (GEOS parses the GeoJSON)."""
+    rows = session.execute(
+        select(
+            StreetSegmentRow.name,
+            StreetSegmentRow.geometry_geojson,
+            StreetSegmentRow.from_left,
+            StreetSegmentRow.to_left,
+            StreetSegmentRow.from_right,
+            StreetSegmentRow.to_right,
+        ).order_by(StreetSegmentRow.id)
+    ).all()
+    if not rows:
+        return []
+    geometries = shapely.from_geojson([row.geometry_geojson for row in rows])
+    return [
+        StreetSegment(row.name, geometry, row.from_left, row.to_left, row.from_right, row.to_right)
+        for row, geometry in zip(rows, geometries.tolist(), strict=True)
+    ]
 
 
 def district_index(session: Session) -> DistrictIndex:
@@ -149,6 +189,9 @@ class RoutePlan:
     lat: float | None
     lon: float | None
     location_source: str | None
+    place_name: str | None = None
+    rule: str | None = None
+    candidates: tuple[str, ...] = ()
 
 
 def _queue_codes(session: Session) -> frozenset[str]:
@@ -188,19 +231,25 @@ def plan_route(
     assert cache.index is not None and cache.gazetteer is not None
     source: str | None = None
     location_source: str | None = None
+    ambiguity: str | None = None
+    resolution: Resolution | None = None
+    district_code: str | None = None
     if lat is not None and lon is not None:
         source, location_source = POINT_LABELS.get(point_kind, point_kind), point_kind
+        district_code = cache.index.locate(lat, lon)
     elif location_text:
-        match = cache.gazetteer.match(location_text)
-        if match is not None:
-            lat, lon = match.place.lat, match.place.lon
-            source, location_source = f"place '{match.place.name}'", "gazetteer"
-    district_code = cache.index.locate(lat, lon) if lat is not None and lon is not None else None
+        resolution = cache.gazetteer.resolve(location_text)
+        if resolution is not None:
+            location_source = "gazetteer"
+            district_code, lat, lon, source, ambiguity, resolution = read_resolution(
+                cache.index, resolution, cache.street_districts
+            )
     decision = decide_route(
         category=category_code,
         district_code=district_code,
         point_source=source,
         category_overrides=category_overrides(session),
+        ambiguity=ambiguity,
     )
     settled = _settle(decision, _queue_codes(session))
     return RoutePlan(
@@ -210,7 +259,78 @@ def plan_route(
         lat=lat,
         lon=lon,
         location_source=location_source,
+        place_name=resolution.place.name
+        if resolution and len(resolution.candidates) == 1
+        else None,
+        rule=resolution.rule if resolution else None,
+        candidates=tuple(c.name for c in resolution.candidates) if resolution else (),
     )
+
+
+_RULE_LABELS = {
+    "intersection": "intersection",
+    "street crossing": "street crossing",
+    "address": "address on",
+    "block": "block on",
+    "street": "street",
+    "place": "place",
+}
+
+
+StreetDistricts = dict[tuple[str, float, float], tuple[str | None, ...]]
+
+
+def _candidate_districts(
+    index: DistrictIndex, candidate: GazetteerPlace, known: StreetDistricts
+) -> tuple[str | None, ...]:
+    """The districts a candidate lies in: one for a point, every one a street line enters."""
+    if candidate.kind == "street" and candidate.geometry is not None:
+        key = (candidate.name, candidate.lat, candidate.lon)
+        found = known.get(key)
+        if found is None:
+            found = index.districts_along(candidate.geometry)
+            if len(known) < 100_000:  # bounded; rebuilt with the gazetteer
+                known[key] = found
+        return found
+    return (index.locate(candidate.lat, candidate.lon),)
+
+
+def read_resolution(
+    index: DistrictIndex, resolution: Resolution, street_districts: StreetDistricts | None = None
+) -> tuple[str | None, float | None, float | None, str, str | None, Resolution]:
+    """District, point, point source and ambiguity sentence for what the gazetteer found.
+
+    Returns ``(district_code, lat, lon, point_source, ambiguity, used)`` for ``decide_route``;
+    ``used`` is the resolution routed on (the area fallback, or the resolution itself).
+
+    Routes only when every candidate lies in one and the same district: a wrong district is
+    worse than triage. The point is kept only for a single point candidate (a street's
+    midpoint is not where anything happened).
+    """
+    label = _RULE_LABELS.get(resolution.rule, resolution.rule)
+    known = street_districts if street_districts is not None else {}
+    per_candidate = [_candidate_districts(index, c, known) for c in resolution.candidates]
+    codes = {code for found in per_candidate for code in found}
+    if resolution.fallback is not None and (len(codes) != 1 or None in codes):
+        # A street through several districts, and an area named too: the area decides, as it
+        # did before streets were read ("on Washington St in Dorchester").
+        return read_resolution(index, resolution.fallback, street_districts)
+    first = resolution.candidates[0]
+    is_point = len(resolution.candidates) == 1 and first.kind != "street"
+    lat, lon = (first.lat, first.lon) if is_point else (None, None)
+    if len(codes) == 1 and None not in codes:
+        (district_code,) = codes
+        if len(resolution.candidates) == 1:
+            return district_code, lat, lon, f"{label} '{first.name}'", None, resolution
+        names = ", ".join(sorted({f"'{c.name}'" for c in resolution.candidates}))
+        return district_code, lat, lon, f"{label} {names} (all in one district)", None, resolution
+    if codes == {None}:
+        return None, lat, lon, f"{label} '{first.name}'", None, resolution  # outside all
+    ambiguity = ambiguity_sentence(
+        label,
+        [(c.name, found) for c, found in zip(resolution.candidates, per_candidate, strict=True)],
+    )
+    return None, lat, lon, f"{label} '{first.name}'", ambiguity, resolution
 
 
 def route_points(
@@ -281,6 +401,9 @@ def route_tip(
         lat=plan.lat,
         lon=plan.lon,
         location_source=plan.location_source,
+        place_name=plan.place_name,
+        rule=plan.rule,
+        candidates=plan.candidates,
     )
 
 
@@ -400,3 +523,28 @@ def replace_places(session: Session, places: list[GazetteerPlace], source: str) 
         )
     session.flush()
     return len(places)
+
+
+def replace_street_segments(session: Session, segments: list[StreetSegment], source: str) -> int:
+    """Replace the street segments that came from ``source`` with ``segments``."""
+    from sqlalchemy import delete
+
+    from intake.routing.gazetteer import normalise_tokens
+    from intake.routing.geo import geometry_to_geojson
+
+    session.execute(delete(StreetSegmentRow).where(StreetSegmentRow.source == source))
+    session.add_all(
+        StreetSegmentRow(
+            name=segment.name,
+            normalized_name=" ".join(normalise_tokens(segment.name))[:200],
+            geometry_geojson=geometry_to_geojson(segment.geometry),
+            from_left=segment.from_left,
+            to_left=segment.to_left,
+            from_right=segment.from_right,
+            to_right=segment.to_right,
+            source=source,
+        )
+        for segment in segments
+    )
+    session.flush()
+    return len(segments)

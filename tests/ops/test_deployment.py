@@ -89,6 +89,22 @@ def _city_files(directory: Path) -> None:
         "Boston Common,42.3550,-71.0656,park\n"
         "Franklin Park,42.3030,-71.0900,park\n"
     )
+    # Two crossing street centrelines near Copley Square, as a city's file carries them.
+    streets = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"ST_NAME": name},
+                "geometry": {"type": "LineString", "coordinates": line},
+            }
+            for name, line in (
+                ("Dartmouth St", [[-71.0790, 42.3520], [-71.0760, 42.3470]]),
+                ("Boylston St", [[-71.0820, 42.3490], [-71.0730, 42.3500]]),
+            )
+        ],
+    }
+    (directory / "centrelines.geojson").write_text(json.dumps(streets))
 
 
 def test_the_readme_deployment_steps_serve_spanish_and_take_a_tip(tmp_path, fresh_postgres) -> None:

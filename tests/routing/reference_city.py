@@ -26,7 +26,7 @@ from tests.conftest import DYNAMIC_TABLES, TEST_DATA
 DISTRICTS_FILE = TEST_DATA / "boston_police_districts.geojson"
 NEIGHBOURHOODS_FILE = TEST_DATA / "boston_neighborhoods.geojson"
 # Insert in this order, delete in the reverse (queues point at districts).
-REFERENCE_TABLES = ("district", "queue", "category", "place")
+REFERENCE_TABLES = ("district", "queue", "category", "place", "street_segment")
 # "Well inside": this far (degrees) from every district edge.
 INSET_DEGREES = 0.002
 # Clearly outside Boston: Worcester, Cape Cod Bay, Providence, New Hampshire.

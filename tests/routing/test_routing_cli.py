@@ -307,6 +307,8 @@ def test_route_text_in_jamaica_plain_goes_to_e13(boston: Flask) -> None:
         "district: E13",
         "queue:    E13",
         "reason:   Place 'Jamaica Plain' is in district E13.",
+        "place:    Jamaica Plain",
+        "rule:     place",
     ]
     as_json = json.loads(
         cli(boston, "route", "--json", "--text", "near the pond in Jamaica Plain").output
@@ -315,6 +317,9 @@ def test_route_text_in_jamaica_plain_goes_to_e13(boston: Flask) -> None:
         "district": "E13",
         "queue": "E13",
         "reason": "Place 'Jamaica Plain' is in district E13.",
+        "place": "Jamaica Plain",
+        "rule": "place",
+        "candidates": ["Jamaica Plain"],
     }
 
 
@@ -343,6 +348,9 @@ def test_route_point_and_categories(boston: Flask) -> None:
         "district": None,
         "queue": "triage",
         "reason": "No usable location; triage.",
+        "place": None,
+        "rule": None,
+        "candidates": [],
     }
 
 

@@ -262,7 +262,17 @@ def test_normalisation_of_names() -> None:
         "hill",
         "avenue",
     )
-    assert normalise_tokens("Calle Peña y O'Brien") == ("calle", "pena", "and", "obrien")
+    assert normalise_tokens("Calle Peña y O'Brien") == ("street", "pena", "and", "obrien")
+    assert normalise_tokens("Pier Four, Oak/Fifth @ la Quinta") == (
+        "pier",
+        "4",
+        "oak",
+        "and",
+        "5th",
+        "at",
+        "la",
+        "5th",
+    )
 
 
 def test_geojson_name_property_can_be_chosen(tmp_path: Path) -> None:
