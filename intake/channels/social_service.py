@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from intake import crypto
 from intake.audit.service import record_event
 from intake.channels import conversation
-from intake.channels.social_media import FetchedMedia, fetch_images
+from intake.channels.fetch import FetchBudget
+from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import Message, OutboxMessage, Tip
@@ -114,17 +115,22 @@ def sender_of(message: InboundMessage) -> Sender:
 
 
 def process_message(
-    session: Session, keyring: Keyring, settings: Any, message: InboundMessage
+    session: Session,
+    keyring: Keyring,
+    settings: Any,
+    message: InboundMessage,
+    budget: FetchBudget | None = None,
 ) -> SocialOutcome:
     """Thread one platform message into a tip (shared rules) and queue the reply. Flushes only.
 
+    ``budget`` is the webhook's download allowance, shared by all its messages.
     Raises InvalidInputError when the message cannot be stored (too long, unusable sender).
     """
     key = provider_key(keyring, message.provider, message.event_id)
     # Checked before fetching media: a redelivery must cost nothing.
     if conversation.is_redelivery(session, message.provider, key):
         return SocialOutcome("duplicate")
-    media = fetch_images(message, settings) if message.media else FetchedMedia()
+    media = fetch_images(message, settings, budget=budget) if message.media else FetchedMedia()
     text = message.text
     if message.location is not None:
         # The point itself goes on the tip; the note keeps a shared location visible in the thread
@@ -295,7 +301,12 @@ def _where(exc: BaseException) -> str:
 
 
 def _store_one(
-    session: Session, keyring: Keyring, settings: Any, message: InboundMessage, report: BatchReport
+    session: Session,
+    keyring: Keyring,
+    settings: Any,
+    message: InboundMessage,
+    report: BatchReport,
+    budget: FetchBudget,
 ) -> str | None:
     """The outcome kind of one message, or None when it was refused or could not be stored."""
     attempts = (message, replace(message, media=(), location=None))
@@ -304,7 +315,7 @@ def _store_one(
             break  # nothing to leave out: a second try would fail the same way
         try:
             with session.begin_nested():
-                outcome = process_message(session, keyring, settings, attempt)
+                outcome = process_message(session, keyring, settings, attempt, budget)
         except InvalidInputError:
             report.refused += 1
             log.warning("%s message refused by the pipeline", message.channel)
@@ -335,8 +346,10 @@ def process_batch(
     non-200 so the platform delivers the batch again (stored items deduplicate).
     """
     report = BatchReport(kinds={})
+    # One download allowance for the whole delivery: the platform waits for our answer.
+    budget = new_budget()
     for message in messages:
-        kind = _store_one(session, keyring, settings, message, report)
+        kind = _store_one(session, keyring, settings, message, report, budget)
         if kind is not None:
             report.kinds[kind] = report.kinds.get(kind, 0) + 1
     for status in statuses:

@@ -104,13 +104,15 @@ def inbound_sms() -> Response:
 
     session = db.session()
     fetched: list[media.FetchedMedia] = []
+    # One allowance for every download of this webhook: Twilio waits 15 s at most.
+    budget = media.new_budget()
     if inbound.media:
         # A redelivered MMS must not be fetched again: check first, then end that read
         # transaction so no database lock (SQLite) is held across the network calls.
         seen = conversation.is_redelivery(session, inbound.provider, inbound.event_id)
         session.rollback()
         if not seen:
-            fetched = media.fetch_media(account, inbound.media)
+            fetched = media.fetch_media(account, inbound.media, budget=budget)
     images = tuple(item.image for item in fetched if item.image is not None)
     incoming = conversation.IncomingText(
         channel=inbound.channel,
@@ -133,6 +135,7 @@ def inbound_sms() -> Response:
         log.info("sms %s redelivered; nothing stored", inbound.event_id)
     if fetched and (outcome.images_stored or outcome.is_replay):
         # Stored (by this request or by the one it raced): the copy on Twilio can go.
+        # Its own allowance: a slow download must not leave a stored photo on Twilio.
         media.delete_media(account, fetched)
     return _twiml(outcome.reply)
 
