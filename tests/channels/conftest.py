@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import socket
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -47,6 +48,7 @@ class TwilioStub:
     requests: list[StubRequest] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (bytes, type)
     send_errors: dict[str, tuple[int, int]] = field(default_factory=dict)  # To -> (HTTP, code)
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def media_url(self, name: str, data: bytes, content_type: str = "image/jpeg") -> str:
@@ -134,6 +136,12 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
             entry = self._record()
             if not self._authorised(entry):
                 return
+            if entry.path in stub.redirects:
+                self.send_response(302)
+                self.send_header("Location", stub.redirects[entry.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             found = stub.media.get(entry.path)
             if found is None:
                 self._send(404)
@@ -161,6 +169,42 @@ def twilio_stub() -> Iterator[TwilioStub]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@dataclass
+class Listener:
+    """A TCP port that counts the connections made to it (and answers nothing)."""
+
+    port: int = 0
+    connections: int = 0
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A loopback port standing for an attacker's host: any connection to it is counted."""
+    found = Listener()
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    found.port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            found.connections += 1
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield found
+    stop.set()
+    thread.join()
+    server.close()
 
 
 def twilio_providers(stub: TwilioStub, **extra: str) -> dict[str, str]:

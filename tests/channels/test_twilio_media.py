@@ -144,3 +144,35 @@ def test_a_redelivered_mms_is_not_fetched_again(sms_app, sms_client, keyring, tw
     assert first == again
     assert tip_count(sms_app) == 1 and len(stored_photos(sms_app, keyring)) == 1
     assert len(twilio_stub.seen("GET", "/Media/ME0008")) == 1
+
+
+def test_a_media_url_that_parsers_read_differently_is_never_fetched(
+    sms_app, sms_client, twilio_stub, listener
+) -> None:
+    # urlsplit reads api.twilio.com; requests would connect to 127.0.0.1:<listener> with our
+    # account SID and token.
+    url = f"https://127.0.0.1:{listener.port}\\@api.twilio.com/2010-04-01/Accounts/AC1/Media/ME1"
+    reply = reply_of(
+        post_signed(sms_client, SMS_PATH, sms_form(NARRATIVE, media=((url, "image/jpeg"),)))
+    )
+
+    assert tip_count(sms_app) == 1
+    assert listener.connections == 0
+    assert twilio_stub.requests == []
+    assert reply is not None and "could not read your photo" in reply
+
+
+def test_a_redirect_away_from_twilio_is_not_followed(
+    sms_app, sms_client, keyring, twilio_stub, listener
+) -> None:
+    url = twilio_stub.media_url("0009", jpeg_with_gps())
+    path = url.removeprefix("https://api.twilio.com")
+    twilio_stub.redirects[path] = f"http://127.0.0.1:{listener.port}/latest/meta-data/"
+
+    reply = reply_of(
+        post_signed(sms_client, SMS_PATH, sms_form(NARRATIVE, media=((url, "image/jpeg"),)))
+    )
+
+    assert listener.connections == 0
+    assert stored_photos(sms_app, keyring) == []
+    assert reply is not None and "could not read your photo" in reply
