@@ -227,3 +227,24 @@ def derive_sealing_key(keyring: Keyring, secret: str) -> bytes:
     """A 256-bit key from a client-held secret and the server's receipt key (both are needed)."""
     key = keyring.active("receipt").material
     return hmac.new(key, f"seal:{secret}".encode(), hashlib.sha256).digest()
+
+
+def seal_value(keyring: Keyring, purpose: str, plaintext: str, aad: bytes) -> str:
+    """Seal a short value under the active key-encryption key of ``purpose``: ``key_id:base64``.
+
+    For values kept only briefly and bound to no data key (a provider id waiting to be deleted
+    at the provider); long-lived data belongs under a row's own data key.
+    """
+    kek = keyring.active(purpose)
+    blob = seal(keyring.kek(kek.key_id), plaintext.encode(), aad)
+    return f"{kek.key_id}:{base64.b64encode(blob).decode('ascii')}"
+
+
+def open_value(keyring: Keyring, sealed: str, aad: bytes) -> str:
+    """Open what :func:`seal_value` made, or raise DecryptionError (KeyringError: key gone)."""
+    key_id, _, encoded = sealed.rpartition(":")
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        raise DecryptionError("sealed value is malformed") from None
+    return unseal(keyring.kek(key_id), blob, aad).decode()

@@ -128,3 +128,12 @@ def test_generate_prints_a_complete_keyring(app) -> None:
     assert result.exit_code == 0
     keyring = Keyring.from_json(result.output)
     assert {keyring.active(p).purpose for p in crypto.PURPOSES} == set(crypto.PURPOSES)
+
+
+def test_a_sealed_value_opens_only_for_its_row(keyring) -> None:
+    sealed = crypto.seal_value(keyring, "identity", "SM0123", crypto.aad_for("t", "c", 1))
+    assert "SM0123" not in sealed
+    assert sealed.startswith(keyring.active("identity").key_id + ":")
+    assert crypto.open_value(keyring, sealed, crypto.aad_for("t", "c", 1)) == "SM0123"
+    with pytest.raises(DecryptionError):
+        crypto.open_value(keyring, sealed, crypto.aad_for("t", "c", 2))

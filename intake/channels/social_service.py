@@ -21,9 +21,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake import crypto
 from intake.audit.service import record_event
 from intake.channels import conversation
+from intake.channels.conversation import provider_key
 from intake.channels.fetch import FetchBudget
 from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.crypto import Keyring
@@ -102,11 +102,6 @@ def register_social_senders(app: Flask) -> None:
 
     register_meta_senders(app)
     register_x_sender(app)
-
-
-def provider_key(keyring: Keyring, provider: str, provider_message_id: str) -> str:
-    """The stored form of a provider message id: a keyed digest, so no id leaks who sent it."""
-    return crypto.keyed_digest(keyring, "provider-message", f"{provider}:{provider_message_id}")
 
 
 def sender_of(message: InboundMessage) -> Sender:

@@ -49,6 +49,9 @@ class TwilioStub:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (bytes, type)
     send_errors: dict[str, tuple[int, int]] = field(default_factory=dict)  # To -> (HTTP, code)
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
+    created: list[str] = field(default_factory=list)  # SIDs of the messages it accepted
+    messages: set[str] = field(default_factory=set)  # SIDs still held (not yet deleted)
+    delete_errors: dict[str, tuple[int, int]] = field(default_factory=dict)  # SID -> error
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def media_url(self, name: str, data: bytes, content_type: str = "image/jpeg") -> str:
@@ -61,6 +64,12 @@ class TwilioStub:
         """Requests of ``method`` whose path contains ``path_part``."""
         with self.lock:
             return [r for r in self.requests if r.method == method and path_part in r.path]
+
+    def hold(self, sid: str) -> str:
+        """Hold an inbound message with ``sid``, as Twilio does until it is deleted."""
+        with self.lock:
+            self.messages.add(sid)
+        return sid
 
     @property
     def sent_messages(self) -> list[dict[str, str]]:
@@ -124,8 +133,12 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
                 }
                 self._send(status, json.dumps(payload).encode(), "application/json")
                 return
+            sid = "SM" + secrets.token_hex(16)
+            with stub.lock:
+                stub.created.append(sid)
+                stub.messages.add(sid)
             payload = {
-                "sid": "SM" + secrets.token_hex(16),
+                "sid": sid,
                 "status": "queued",
                 "account_sid": ACCOUNT_SID,
                 "num_segments": "1",
@@ -151,6 +164,19 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
         def do_DELETE(self) -> None:
             entry = self._record()
             if not self._authorised(entry):
+                return
+            prefix = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
+            sid = entry.path.removeprefix(prefix).removesuffix(".json")
+            if entry.path.startswith(prefix) and entry.path.endswith(".json") and "/" not in sid:
+                error = stub.delete_errors.get(sid)
+                if error is not None:
+                    body = {"code": error[1], "status": error[0], "message": "refused"}
+                    self._send(error[0], json.dumps(body).encode(), "application/json")
+                    return
+                with stub.lock:
+                    held = sid in stub.messages
+                    stub.messages.discard(sid)
+                self._send(204 if held else 404)
                 return
             self._send(204 if stub.media.pop(entry.path, None) is not None else 404)
 
