@@ -333,9 +333,10 @@ def _guarded_adapter(guard: _Guard) -> HTTPAdapter:
 class Fetcher:
     """Downloads under one policy; use one per webhook request and close it (``with``)."""
 
-    def __init__(self, fetch_policy: FetchPolicy, *, resolver: Resolver = system_resolver) -> None:
+    def __init__(self, fetch_policy: FetchPolicy, *, resolver: Resolver | None = None) -> None:
         self.policy = fetch_policy
-        self._guard = _Guard(resolver)
+        # Looked up at call time, so tests can replace the system resolver for every fetcher.
+        self._guard = _Guard(resolver or (lambda host, port: system_resolver(host, port)))
         self._session = requests.Session()
         # No proxy from the environment, no .netrc credentials, no cookies between hops.
         self._session.trust_env = False

@@ -20,7 +20,6 @@ from intake.channels.fetch import (
     FetchRefusedError,
     Resolver,
     basic_auth,
-    system_resolver,
     twilio_policy,
 )
 from intake.channels.twilio_sender import TwilioAccount
@@ -61,7 +60,7 @@ def fetch_media(
     *,
     max_bytes: int = MAX_MEDIA_BYTES,
     budget: FetchBudget | None = None,
-    resolver: Resolver = system_resolver,
+    resolver: Resolver | None = None,
 ) -> list[FetchedMedia]:
     """Download each media with basic auth and strip it; one result per ref, never raises."""
     budget = budget or new_budget()
@@ -103,7 +102,7 @@ def delete_media(
     fetched: Sequence[FetchedMedia],
     *,
     budget: FetchBudget | None = None,
-    resolver: Resolver = system_resolver,
+    resolver: Resolver | None = None,
 ) -> int:
     """Delete from Twilio every media that was stored; returns how many were deleted."""
     deleted = 0

@@ -24,7 +24,6 @@ from intake.channels.fetch import (
     Resolver,
     bearer,
     meta_policy,
-    system_resolver,
     x_policy,
 )
 from webhooks import meta, x
@@ -109,7 +108,7 @@ def fetch_images(
     settings: Any,
     *,
     budget: FetchBudget | None = None,
-    resolver: Resolver = system_resolver,
+    resolver: Resolver | None = None,
 ) -> FetchedMedia:
     """Download, check and strip every photo of a message; failures are counted, never raised."""
     budget = budget or new_budget()

@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from intake.channels import fetch
 from intake.extensions import db
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -181,6 +182,23 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
             self._send(204 if stub.media.pop(entry.path, None) is not None else 404)
 
     return Handler
+
+
+@pytest.fixture(autouse=True)
+def no_name_resolution(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Media fetches resolve no name but ``localhost`` (the hosts file): never the network."""
+    real = fetch.system_resolver
+    asked: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host != "localhost":
+            asked.append(host)
+            raise fetch.FetchError("tests resolve no name")
+        return real(host, port)
+
+    monkeypatch.setattr(fetch, "system_resolver", resolve)
+    yield asked
+    assert asked == [], f"a test tried to resolve {asked} through the network"
 
 
 @pytest.fixture

@@ -191,10 +191,10 @@ def test_localhost_is_refused_after_resolution_unless_the_rule_allows_private(or
 
 
 def _system(host: str, port: int) -> list[str]:
-    from intake.channels.fetch import system_resolver
+    from intake.channels import fetch
 
     assert host == "localhost"  # resolved from the hosts file, never the network
-    return system_resolver(host, port)
+    return fetch.system_resolver(host, port)
 
 
 # --- redirects and credentials ----------------------------------------------------------------

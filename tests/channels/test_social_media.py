@@ -252,3 +252,15 @@ def test_a_whatsapp_look_up_naming_another_host_gets_no_token(
     [tip] = stored(meta_app)
     assert tip["attachments"] == []
     assert listener.connections == 0
+
+
+def test_a_photo_on_metas_cdn_passes_the_rules_and_is_resolved_by_the_fetcher(
+    client: FlaskClient, meta_app: Flask, no_name_resolution: list[str]
+) -> None:
+    # Tests resolve no name: the fetcher asking for this one shows the rules let it through.
+    url = "https://scontent.xx.fbcdn.net/v/t1.15752-9/448123456_n.jpg"
+    assert post_meta(client, messenger_image(url, text="see the photo")).status_code == 200
+    assert no_name_resolution == ["scontent.xx.fbcdn.net"]
+    no_name_resolution.clear()
+    [tip] = stored(meta_app)
+    assert tip["attachments"] == []
