@@ -4,6 +4,8 @@ Media stays on Twilio (reachable with the account's credentials) until it is del
 photo is stored encrypted in the tip, the copy on Twilio is removed. A failed fetch or an
 unreadable file never costs the text of the message: the tip is stored without it, the failure
 is logged by the media's id, and that media is left on Twilio for an operator to look at.
+Downloads and deletions go through :mod:`intake.channels.fetch` under Twilio's policy: the
+credentials go to api.twilio.com (or the configured stand-in) only.
 """
 
 from __future__ import annotations
