@@ -283,3 +283,24 @@ def audit_mac(key: Key, message: bytes) -> str:
     if key.purpose != "audit":
         raise KeyringError(f"key {key.key_id!r} is not an audit key")
     return hmac.new(key.material, message, hashlib.sha256).hexdigest()
+
+
+def seal_value(keyring: Keyring, purpose: str, plaintext: str, aad: bytes) -> str:
+    """Seal a short value under the active key-encryption key of ``purpose``: ``key_id:base64``.
+
+    For values kept only briefly and bound to no data key (a provider id waiting to be deleted
+    at the provider); long-lived data belongs under a row's own data key.
+    """
+    kek = keyring.active(purpose)
+    blob = seal(keyring.kek(kek.key_id), plaintext.encode(), aad)
+    return f"{kek.key_id}:{base64.b64encode(blob).decode('ascii')}"
+
+
+def open_value(keyring: Keyring, sealed: str, aad: bytes) -> str:
+    """Open what :func:`seal_value` made, or raise DecryptionError (KeyringError: key gone)."""
+    key_id, _, encoded = sealed.rpartition(":")
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        raise DecryptionError("sealed value is malformed") from None
+    return unseal(keyring.kek(key_id), blob, aad).decode()

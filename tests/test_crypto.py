@@ -215,3 +215,12 @@ def test_an_app_on_a_keyring_without_an_audit_key_says_so_and_chains(
         db.session.commit()
         assert db.session.scalar(select(AuditEvent.key_id)).startswith(crypto.DERIVED_AUDIT_PREFIX)
         assert verify_chain(db.session) is None
+
+
+def test_a_sealed_value_opens_only_for_its_row(keyring) -> None:
+    sealed = crypto.seal_value(keyring, "identity", "SM0123", crypto.aad_for("t", "c", 1))
+    assert "SM0123" not in sealed
+    assert sealed.startswith(keyring.active("identity").key_id + ":")
+    assert crypto.open_value(keyring, sealed, crypto.aad_for("t", "c", 1)) == "SM0123"
+    with pytest.raises(DecryptionError):
+        crypto.open_value(keyring, sealed, crypto.aad_for("t", "c", 2))

@@ -450,3 +450,60 @@ def test_the_upgrade_seals_existing_points_reasons_and_evidence_and_downgrade_op
         assert rows[kept].urgency_evidence == ["tonight"]
         assert (rows[shredded].lat, rows[shredded].routing_reason) == (None, "")
         db.session.remove()
+
+
+def test_raw_twilio_sids_become_digests_and_are_queued_for_deletion(empty_app) -> None:
+    from sqlalchemy import select
+
+    from intake import crypto
+    from intake.bootstrap.service import load_demo_city
+    from intake.channels.conversation import provider_key
+    from intake.models import InboundEvent, Message, OutboxMessage, Tip
+    from tests.factories import make_tip
+
+    inbound, followup, outbound = "SM" + "1" * 32, "SM" + "2" * 32, "SM" + "3" * 32
+    # Just before this revision; rows are written with today's models, so nothing earlier.
+    before = _script().get_revision("6b2f0c9e4a71").down_revision
+    with empty_app.app_context():
+        keyring = empty_app.extensions["intake.keyring"]
+        upgrade(revision=before)
+        load_demo_city(db.session)
+        created = make_tip(db.session, keyring, channel="sms")
+        tip = db.session.get(Tip, created.tip_id)
+        db.session.add(InboundEvent(provider="twilio", event_key=inbound, tip_id=tip.id))
+        for sid, direction in ((followup, "inbound"), (outbound, "outbound")):
+            message = Message(tip=tip, direction=direction, channel="sms")
+            message.seal_body(keyring, "text")
+            message.provider, message.provider_message_id = "twilio", sid
+            db.session.add(message)
+        db.session.add(OutboxMessage(kind="reply", channel="sms", provider_message_id=outbound))
+        db.session.commit()
+
+        upgrade()
+
+        digest = {
+            sid: provider_key(keyring, "twilio", sid) for sid in (inbound, followup, outbound)
+        }
+        assert db.session.scalar(select(InboundEvent.event_key)) == digest[inbound]
+        assert set(db.session.scalars(select(Message.provider_message_id))) == {
+            digest[followup],
+            digest[outbound],
+        }
+        reply = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reply"))
+        assert reply is not None and reply.provider_message_id == digest[outbound]
+        deletions = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == "twilio-delete")
+        ).all()
+        opened = {
+            crypto.open_value(
+                keyring, row.payload["sid"], crypto.aad_for("outbox_message", "payload.sid", row.id)
+            )
+            for row in deletions
+        }
+        assert opened == {inbound, followup, outbound} and len(deletions) == 3
+        db.session.commit()
+        # Down and up again: nothing is converted twice, no deletion is queued twice.
+        downgrade(revision=before)
+        upgrade()
+        assert db.session.scalar(select(InboundEvent.event_key)) == digest[inbound]
+        assert len(db.session.scalars(select(OutboxMessage.id)).all()) == 4

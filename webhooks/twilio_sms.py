@@ -156,7 +156,16 @@ def twiml_reply(text: str | None) -> tuple[str, str]:
 
 
 def is_twilio_media_url(url: str) -> bool:
-    """True when ``url`` is an HTTPS Twilio API URL, the only place to send our credentials."""
+    """True when ``url`` looks like an HTTPS Twilio API URL (a hint: the application's fetcher
+    decides what is fetched, parsing the URL the way its HTTP client connects)."""
+    if "\\" in url or any(ord(character) < 0x21 for character in url):
+        return False  # parsers disagree on these: urlsplit and requests pick different hosts
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    if "@" in parts.netloc or port not in (None, 443):
+        return False
     return parts.scheme == "https" and (host == "api.twilio.com" or host.endswith(".twilio.com"))

@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -35,7 +36,11 @@ PROVIDER = "x"
 CHANNEL = "x"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 _SIGNATURE_PREFIX = "sha256="
-_MAX_CRC_TOKEN_LENGTH = 1024
+# X's CRC tokens are short strings of URL-safe characters (base64 or a UUID). The CRC answer and
+# the POST signature are the same HMAC under the same secret, so anything else is refused: a
+# token of these characters can never be a webhook body (a JSON object starts with "{"), so the
+# CRC endpoint can never sign one.
+_CRC_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,255}")
 # X Activity API event types that carry a resident's DM; everything else is ignored.
 _RECEIVED_DM_EVENT = "dm.received"
 
@@ -57,8 +62,8 @@ def crc_response(consumer_secret: str, crc_token: str) -> dict[str, str]:
     """The JSON answer to X's CRC check: ``sha256=`` + base64 HMAC of the token."""
     if not consumer_secret:
         raise SignatureError("no X consumer secret configured")
-    if not crc_token or len(crc_token) > _MAX_CRC_TOKEN_LENGTH:
-        raise PayloadError("crc_token is missing or too long")
+    if not _CRC_TOKEN.fullmatch(crc_token):
+        raise PayloadError("crc_token is missing or not token-shaped")
     digest = _hmac_sha256(consumer_secret, crc_token.encode("utf-8"))
     return {"response_token": _SIGNATURE_PREFIX + base64.b64encode(digest).decode("ascii")}
 

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake import crypto
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import InboundEvent, Message, Reporter, Tip, utcnow
@@ -152,6 +153,13 @@ def _tip_reply(kind: str, tip: Tip, *, opted_out: bool, images_failed: int = 0) 
     if images_failed:
         text += reply_text("photo_failed", tip.language)
     return text
+
+
+def provider_key(keyring: Keyring, provider: str, provider_message_id: str) -> str:
+    """The stored form of a provider message id: a keyed digest, so no id leads back to who
+    sent it (a WhatsApp ``wamid`` embeds the phone number; a Twilio SID finds the message, its
+    ``From`` and ``Body`` in the Twilio account)."""
+    return crypto.keyed_digest(keyring, "provider-message", f"{provider}:{provider_message_id}")
 
 
 def is_redelivery(session: Session, provider: str, event_id: str) -> bool:

@@ -4,35 +4,42 @@ Media stays on Twilio (reachable with the account's credentials) until it is del
 photo is stored encrypted in the tip, the copy on Twilio is removed. A failed fetch or an
 unreadable file never costs the text of the message: the tip is stored without it, the failure
 is logged by the media's id, and that media is left on Twilio for an operator to look at.
+Downloads and deletions go through :mod:`intake.channels.fetch` under Twilio's policy: the
+credentials go to api.twilio.com (or the configured stand-in) only.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import requests
-
 from intake.attachments.rules import AttachmentError, PixelBudget, strip_image
+from intake.channels.fetch import (
+    FetchBudget,
+    Fetcher,
+    FetchError,
+    FetchRefusedError,
+    Resolver,
+    basic_auth,
+    twilio_policy,
+)
 from intake.channels.twilio_sender import TwilioAccount
 from webhooks.base import MediaRef
-from webhooks.twilio_sms import is_twilio_media_url
 
 log = logging.getLogger(__name__)
 
-# Twilio answers within Twilio's own 15 s webhook limit only if we stay well inside it.
-CONNECT_TIMEOUT_SECONDS = 3.05
-READ_TIMEOUT_SECONDS = 5.0
+# Twilio answers within Twilio's own 15 s webhook limit only if we stay well inside it: every
+# download (and deletion) of one webhook shares this much time.
 FETCH_BUDGET_SECONDS = 8.0
-# Twilio refuses MMS over 5 MB, so a larger body is not a photo a resident sent.
+# Twilio refuses MMS over 5 MB in total, so a larger body is not a photo a resident sent.
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
-_CHUNK = 64 * 1024
+MAX_MESSAGE_MEDIA_BYTES = 5 * 1024 * 1024
 
 
-class MediaError(Exception):
-    """One piece of media could not be fetched or is not an image we keep."""
+def new_budget() -> FetchBudget:
+    """The download allowance of one Twilio webhook request."""
+    return FetchBudget(FETCH_BUDGET_SECONDS, MAX_MESSAGE_MEDIA_BYTES)
 
 
 @dataclass(frozen=True)
@@ -49,53 +56,19 @@ class FetchedMedia:
         return self.ref.provider_media_id or "unknown-media"
 
 
-def _allowed_url(account: TwilioAccount, url: str) -> bool:
-    """Our credentials go only to Twilio, or to the configured stand-in."""
-    if is_twilio_media_url(url):
-        return True
-    base = account.api_base_url
-    return bool(base) and url.startswith(base + "/")
-
-
-def _download(http: requests.Session, account: TwilioAccount, url: str, max_bytes: int) -> bytes:
-    response = http.get(
-        account.api_url(url),
-        auth=(account.account_sid, account.auth_token),
-        timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
-        stream=True,
-    )
-    with response:
-        if response.status_code != 200:
-            raise MediaError(f"HTTP {response.status_code}")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
-            raise MediaError("larger than the size cap")
-        received = bytearray()
-        for chunk in response.iter_content(_CHUNK):
-            received.extend(chunk)
-            if len(received) > max_bytes:
-                raise MediaError("larger than the size cap")
-    return bytes(received)
-
-
 def fetch_media(
     account: TwilioAccount,
     refs: Sequence[MediaRef],
     *,
     max_bytes: int = MAX_MEDIA_BYTES,
-    http: requests.Session | None = None,
+    budget: FetchBudget | None = None,
+    resolver: Resolver | None = None,
 ) -> list[FetchedMedia]:
     """Download each media with basic auth and strip it; one result per ref, never raises."""
-    results: list[FetchedMedia] = []
-    started = time.monotonic()
-    budget = PixelBudget()  # the message's photos together
-    client = http or requests.Session()
-    try:
-        for ref in refs:
-            results.append(_fetch_one(client, account, ref, max_bytes, started, budget))
-    finally:
-        if http is None:
-            client.close()
+    budget = budget or new_budget()
+    with Fetcher(twilio_policy(account.api_base_url), resolver=resolver) as fetcher:
+        pixels = PixelBudget()  # the message's photos together
+        results = [_fetch_one(fetcher, account, ref, max_bytes, budget, pixels) for ref in refs]
     for result in results:
         if result.error:
             log.warning("twilio media %s not stored: %s", result.label, result.error)
@@ -103,67 +76,58 @@ def fetch_media(
 
 
 def _fetch_one(
-    http: requests.Session,
+    fetcher: Fetcher,
     account: TwilioAccount,
     ref: MediaRef,
     max_bytes: int,
-    started: float,
-    budget: PixelBudget,
+    budget: FetchBudget,
+    pixels: PixelBudget,
 ) -> FetchedMedia:
     content_type = (ref.content_type or "").lower()
     if content_type and not content_type.startswith("image/"):
         return FetchedMedia(ref, error=f"not an image ({content_type[:40]})")
-    if not _allowed_url(account, ref.url):
-        return FetchedMedia(ref, error="not a Twilio media URL")
     if not (account.account_sid and account.auth_token):
         return FetchedMedia(ref, error="Twilio credentials are not configured")
-    if time.monotonic() - started > FETCH_BUDGET_SECONDS:
-        return FetchedMedia(ref, error="out of time for this message")
     try:
-        data = _download(http, account, ref.url, max_bytes)
-        clean = strip_image(data, budget)
-    except MediaError as error:
-        return FetchedMedia(ref, error=str(error))
+        fetched = fetcher.get(
+            ref.url,
+            budget=budget,
+            max_bytes=max_bytes,
+            credential=basic_auth(account.account_sid, account.auth_token),
+        )
+        clean = strip_image(fetched.data, pixels)
+    except FetchRefusedError as error:
+        return FetchedMedia(ref, error=f"refused: {error.reason}")
+    except FetchError as error:
+        return FetchedMedia(ref, error=error.reason)
     except AttachmentError:
         return FetchedMedia(ref, error="not a readable image")
-    except requests.RequestException as error:
-        # The exception text holds the URL; its type is enough for the operator.
-        return FetchedMedia(ref, error=f"fetch failed ({type(error).__name__})")
     return FetchedMedia(ref, image=clean.data)
 
 
 def delete_media(
-    account: TwilioAccount, fetched: Sequence[FetchedMedia], *, http: requests.Session | None = None
+    account: TwilioAccount,
+    fetched: Sequence[FetchedMedia],
+    *,
+    budget: FetchBudget | None = None,
+    resolver: Resolver | None = None,
 ) -> int:
     """Delete from Twilio every media that was stored; returns how many were deleted."""
     deleted = 0
-    client = http or requests.Session()
-    try:
+    budget = budget or new_budget()
+    credential = basic_auth(account.account_sid, account.auth_token)
+    with Fetcher(twilio_policy(account.api_base_url), resolver=resolver) as fetcher:
         for item in fetched:
-            if item.image is None or not _allowed_url(account, item.ref.url):
+            if item.image is None:
                 continue
             try:
-                response = client.delete(
-                    account.api_url(item.ref.url),
-                    auth=(account.account_sid, account.auth_token),
-                    timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
-                )
-                response.close()
-            except requests.RequestException as error:
-                log.warning(
-                    "twilio media %s stored but not deleted (%s)", item.label, type(error).__name__
-                )
+                status = fetcher.delete(item.ref.url, budget=budget, credential=credential)
+            except FetchError as error:
+                log.warning("twilio media %s stored but not deleted (%s)", item.label, error.reason)
                 continue
             # 404: already gone (deleted by a concurrent redelivery), which is what we want.
-            if response.status_code in (200, 204, 404):
+            if status in (200, 204, 404):
                 deleted += 1
             else:
-                log.warning(
-                    "twilio media %s stored but not deleted (HTTP %s)",
-                    item.label,
-                    response.status_code,
-                )
-    finally:
-        if http is None:
-            client.close()
+                log.warning("twilio media %s stored but not deleted (HTTP %s)", item.label, status)
     return deleted

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from intake.channels.conversation import provider_key
 from intake.channels.social_media import (
     ProviderUnreachableError,
     graph_api_version,
@@ -20,7 +21,6 @@ from intake.channels.social_media import (
     provider_setting,
     send_prepared,
 )
-from intake.channels.social_service import provider_key
 from intake.crypto import Keyring
 from intake.extensions import get_settings
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow

@@ -1,23 +1,33 @@
 """Photos that Meta and X hold for us: fetched, stripped of metadata, handed to the pipeline.
 
-Also the one place the social channels send an adapter's PreparedRequest over HTTP (media
-look-ups here, replies in the senders). Base URLs come from settings so tests and staging point
-them at a stand-in. Nothing here logs a URL: Graph and X URLs can carry a sender's id.
+Downloads go through :mod:`intake.channels.fetch` (allow-listed hosts per provider, the token
+only to the hosts that need it, no private addresses, one budget per webhook). This is also
+where the social channels send an adapter's PreparedRequest (replies, in the senders). Base URLs
+come from settings so tests and staging point them at a stand-in. Nothing here logs a URL: Graph
+and X URLs can carry a sender's id.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from intake.attachments.rules import AttachmentError, PixelBudget, strip_image
+from intake.channels.fetch import (
+    FetchBudget,
+    Fetcher,
+    FetchError,
+    Resolver,
+    bearer,
+    meta_policy,
+    x_policy,
+)
 from webhooks import meta, x
-from webhooks.base import InboundMessage, MediaRef, PayloadError, PreparedRequest
+from webhooks.base import InboundMessage, MediaRef, PreparedRequest
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +37,12 @@ GRAPH_API_VERSION = "v23.0"
 # Short: the webhook waits for these while the platform waits for our 200.
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 10.0
-# A photo trickling in slower than this is dropped: the platform is waiting for our answer.
-DOWNLOAD_DEADLINE = 15.0
+# Every download of one webhook request shares this: the platform is waiting for our answer.
+FETCH_BUDGET_SECONDS = 10.0
+MAX_WEBHOOK_MEDIA_BYTES = 25 * 1024 * 1024
 MAX_IMAGES_PER_MESSAGE = 5
-_CHUNK = 64 * 1024
-# Where X serves DM photos; the account's token is sent nowhere else (but a configured stand-in).
-X_MEDIA_HOSTS = frozenset({"ton.twitter.com", "ton.x.com"})
+# A WhatsApp media look-up answers a small JSON document.
+_LOOKUP_MAX_BYTES = 64 * 1024
 
 
 class ProviderUnreachableError(Exception):
@@ -80,17 +90,6 @@ def send_prepared(prepared: PreparedRequest, *, stream: bool = False) -> request
         raise ProviderUnreachableError(type(exc).__name__) from None
 
 
-def _same_origin(url: str, base_url: str) -> bool:
-    target, base = urlsplit(url), urlsplit(base_url)
-    return (target.scheme, target.netloc) == (base.scheme, base.netloc)
-
-
-def _trusted_url(url: str, base_url: str) -> bool:
-    """HTTPS anywhere, or the configured (possibly plain-HTTP stand-in) provider origin."""
-    scheme = urlsplit(url).scheme
-    return scheme == "https" or (scheme == "http" and _same_origin(url, base_url))
-
-
 @dataclass(frozen=True)
 class FetchedMedia:
     """The stripped photos of one message, and how many pieces of media could not be kept."""
@@ -99,98 +98,91 @@ class FetchedMedia:
     failed: int = 0
 
 
-def fetch_images(message: InboundMessage, settings: Any) -> FetchedMedia:
+def new_budget() -> FetchBudget:
+    """The download allowance of one Meta or X webhook request (all its messages)."""
+    return FetchBudget(FETCH_BUDGET_SECONDS, MAX_WEBHOOK_MEDIA_BYTES)
+
+
+def fetch_images(
+    message: InboundMessage,
+    settings: Any,
+    *,
+    budget: FetchBudget | None = None,
+    resolver: Resolver | None = None,
+) -> FetchedMedia:
     """Download, check and strip every photo of a message; failures are counted, never raised."""
+    budget = budget or new_budget()
     images: list[bytes] = []
     failed = 0
-    budget = PixelBudget()  # the message's photos together
-    for ref in message.media[:MAX_IMAGES_PER_MESSAGE]:
-        if ref.content_type and not ref.content_type.lower().startswith("image/"):
-            failed += 1  # video, audio, documents: not kept (the text still is)
-            continue
-        try:
-            data = _download(message, ref, settings)
-            images.append(strip_image(data, budget).data)
-        except (MediaFetchError, ProviderUnreachableError, AttachmentError) as exc:
-            failed += 1
-            log.warning("media not kept channel=%s reason=%s", message.channel, type(exc).__name__)
+    if message.provider == meta.PROVIDER:
+        fetch_policy = meta_policy(graph_base_url(settings))
+    elif message.provider == x.PROVIDER:
+        fetch_policy = x_policy(x_api_base_url(settings))
+    else:
+        return FetchedMedia((), len(message.media))
+    pixels = PixelBudget()  # the message's photos together
+    with Fetcher(fetch_policy, resolver=resolver) as fetcher:
+        for ref in message.media[:MAX_IMAGES_PER_MESSAGE]:
+            if ref.content_type and not ref.content_type.lower().startswith("image/"):
+                failed += 1  # video, audio, documents: not kept (the text still is)
+                continue
+            try:
+                data = _download(fetcher, message, ref, settings, budget)
+                images.append(strip_image(data, pixels).data)
+            except (MediaFetchError, FetchError, AttachmentError) as exc:
+                failed += 1
+                reason = exc.reason if isinstance(exc, FetchError) else type(exc).__name__
+                log.warning("media not kept channel=%s reason=%s", message.channel, reason)
     failed += max(len(message.media) - MAX_IMAGES_PER_MESSAGE, 0)
     return FetchedMedia(tuple(images), failed)
 
 
-def _download(message: InboundMessage, ref: MediaRef, settings: Any) -> bytes:
+def _download(
+    fetcher: Fetcher, message: InboundMessage, ref: MediaRef, settings: Any, budget: FetchBudget
+) -> bytes:
     limit = int(settings.max_upload_bytes)
     if message.provider == meta.PROVIDER and ref.provider_media_id and not ref.url:
-        return _download_whatsapp(ref.provider_media_id, settings, limit)
+        return _download_whatsapp(fetcher, ref.provider_media_id, settings, limit, budget)
     if message.provider == meta.PROVIDER:
         # Messenger and Instagram hand out a signed CDN URL: no token is sent with it.
-        if not _trusted_url(ref.url, graph_base_url(settings)):
-            raise MediaFetchError("media URL is not HTTPS")
-        return _read(PreparedRequest(method="GET", url=ref.url), limit)
-    if message.provider == x.PROVIDER:
-        base = x_api_base_url(settings)
-        token = provider_setting(settings, "X_BEARER_TOKEN")
-        parts = urlsplit(ref.url)
-        is_x_host = parts.scheme == "https" and (parts.hostname or "") in X_MEDIA_HOSTS
-        if not token or not (is_x_host or _same_origin(ref.url, base)):
-            raise MediaFetchError("X media cannot be fetched with this configuration")
-        headers = {"Authorization": f"Bearer {token}"}
-        return _read(PreparedRequest(method="GET", url=ref.url, headers=headers), limit)
-    raise MediaFetchError("unknown provider")
+        return _image(fetcher.get(ref.url, budget=budget, max_bytes=limit))
+    token = provider_setting(settings, "X_BEARER_TOKEN")
+    if not token:
+        raise MediaFetchError("X_BEARER_TOKEN is not set")
+    return _image(fetcher.get(ref.url, budget=budget, max_bytes=limit, credential=bearer(token)))
 
 
-def _download_whatsapp(media_id: str, settings: Any, limit: int) -> bytes:
+def _download_whatsapp(
+    fetcher: Fetcher, media_id: str, settings: Any, limit: int, budget: FetchBudget
+) -> bytes:
     token = provider_setting(settings, "META_WHATSAPP_ACCESS_TOKEN")
     if not token:
         raise MediaFetchError("META_WHATSAPP_ACCESS_TOKEN is not set")
-    base = graph_base_url(settings)
     lookup = meta.media_request(
-        media_id, graph_base_url=base, api_version=graph_api_version(settings), access_token=token
+        media_id,
+        graph_base_url=graph_base_url(settings),
+        api_version=graph_api_version(settings),
+        access_token=token,
     )
-    response = send_prepared(lookup)
+    answer = fetcher.get(
+        lookup.url, budget=budget, max_bytes=_LOOKUP_MAX_BYTES, credential=bearer(token)
+    )
     try:
-        document = response.json() if response.ok else None
+        document = json.loads(answer.data)
     except ValueError:
         document = None
     url = document.get("url") if isinstance(document, dict) else None
     if not isinstance(url, str) or not url:
-        raise MediaFetchError(f"media look-up answered {response.status_code}")
-    if urlsplit(url).scheme == "http" and _same_origin(url, base):
-        # The operator's own stand-in (tests, staging) may be plain HTTP.
-        download = PreparedRequest(
-            method="GET", url=url, headers={"Authorization": f"Bearer {token}"}
-        )
-    else:
-        try:
-            download = meta.media_download_request(url, access_token=token)
-        except PayloadError:
-            raise MediaFetchError("media URL is not HTTPS") from None
-    return _read(download, limit)
+        raise MediaFetchError("media look-up answered no URL")
+    # The URL the look-up names is checked like any payload URL: the token goes only to
+    # Meta's media host (or the configured stand-in).
+    return _image(fetcher.get(url, budget=budget, max_bytes=limit, credential=bearer(token)))
 
 
-def _read(prepared: PreparedRequest, limit: int) -> bytes:
-    """The body of a GET, refused when it fails, is not an image or exceeds ``limit`` bytes."""
-    response = send_prepared(prepared, stream=True)
-    with response:
-        if not response.ok:
-            raise MediaFetchError(f"media download answered {response.status_code}")
-        content_type = response.headers.get("Content-Type", "").lower()
-        if content_type and not content_type.startswith(("image/", "application/octet-stream")):
-            raise MediaFetchError("media is not an image")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise MediaFetchError("media is too large")
-        chunks: list[bytes] = []
-        total = 0
-        started = time.monotonic()
-        try:
-            for chunk in response.iter_content(_CHUNK):
-                total += len(chunk)
-                if total > limit:
-                    raise MediaFetchError("media is too large")
-                if time.monotonic() - started > DOWNLOAD_DEADLINE:
-                    raise MediaFetchError("media download too slow")
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise ProviderUnreachableError(type(exc).__name__) from None
-    return b"".join(chunks)
+def _image(fetched: Any) -> bytes:
+    """The body of a download, refused when its declared type is not an image."""
+    content_type = fetched.content_type
+    if content_type and not content_type.startswith(("image/", "application/octet-stream")):
+        raise MediaFetchError("media is not an image")
+    data: bytes = fetched.data
+    return data

@@ -21,10 +21,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake import crypto
 from intake.audit.service import record_event
 from intake.channels import conversation
-from intake.channels.social_media import FetchedMedia, fetch_images
+from intake.channels.conversation import provider_key
+from intake.channels.fetch import FetchBudget
+from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import Message, OutboxMessage, Tip
@@ -103,28 +104,28 @@ def register_social_senders(app: Flask) -> None:
     register_x_sender(app)
 
 
-def provider_key(keyring: Keyring, provider: str, provider_message_id: str) -> str:
-    """The stored form of a provider message id: a keyed digest, so no id leaks who sent it."""
-    return crypto.keyed_digest(keyring, "provider-message", f"{provider}:{provider_message_id}")
-
-
 def sender_of(message: InboundMessage) -> Sender:
     """The pipeline's Sender for a platform message (an id, never assumed to be a phone)."""
     return Sender(kind=message.sender_kind, address=message.sender, handle=message.sender_handle)
 
 
 def process_message(
-    session: Session, keyring: Keyring, settings: Any, message: InboundMessage
+    session: Session,
+    keyring: Keyring,
+    settings: Any,
+    message: InboundMessage,
+    budget: FetchBudget | None = None,
 ) -> SocialOutcome:
     """Thread one platform message into a tip (shared rules) and queue the reply. Flushes only.
 
+    ``budget`` is the webhook's download allowance, shared by all its messages.
     Raises InvalidInputError when the message cannot be stored (too long, unusable sender).
     """
     key = provider_key(keyring, message.provider, message.event_id)
     # Checked before fetching media: a redelivery must cost nothing.
     if conversation.is_redelivery(session, message.provider, key):
         return SocialOutcome("duplicate")
-    media = fetch_images(message, settings) if message.media else FetchedMedia()
+    media = fetch_images(message, settings, budget=budget) if message.media else FetchedMedia()
     text = message.text
     if message.location is not None:
         # The point itself goes on the tip; the note keeps a shared location visible in the thread
@@ -296,7 +297,12 @@ def _where(exc: BaseException) -> str:
 
 
 def _store_one(
-    session: Session, keyring: Keyring, settings: Any, message: InboundMessage, report: BatchReport
+    session: Session,
+    keyring: Keyring,
+    settings: Any,
+    message: InboundMessage,
+    report: BatchReport,
+    budget: FetchBudget,
 ) -> str | None:
     """The outcome kind of one message, or None when it was refused or could not be stored."""
     attempts = (message, replace(message, media=(), location=None))
@@ -305,7 +311,7 @@ def _store_one(
             break  # nothing to leave out: a second try would fail the same way
         try:
             with session.begin_nested():
-                outcome = process_message(session, keyring, settings, attempt)
+                outcome = process_message(session, keyring, settings, attempt, budget)
         except InvalidInputError:
             report.refused += 1
             log.warning("%s message refused by the pipeline", message.channel)
@@ -336,8 +342,10 @@ def process_batch(
     non-200 so the platform delivers the batch again (stored items deduplicate).
     """
     report = BatchReport(kinds={})
+    # One download allowance for the whole delivery: the platform waits for our answer.
+    budget = new_budget()
     for message in messages:
-        kind = _store_one(session, keyring, settings, message, report)
+        kind = _store_one(session, keyring, settings, message, report, budget)
         if kind is not None:
             report.kinds[kind] = report.kinds.get(kind, 0) + 1
     for status in statuses:

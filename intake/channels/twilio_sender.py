@@ -1,7 +1,14 @@
-"""Sending replies to SMS tipsters through Twilio's REST API, from the outbox.
+"""Sending replies to SMS tipsters through Twilio's REST API, from the outbox; and deleting
+every message, inbound and outbound, from Twilio once it is processed.
 
 The phone number is decrypted here, at send time, and nowhere else on the reply path. A reporter
 who texted STOP is never sent anything: the outbox row dies instead.
+
+A message stays in the Twilio account (with its ``From``, ``To`` and ``Body``) until it is
+deleted, and its SID finds it there. So Intake stores SIDs only as keyed digests, and queues a
+``twilio-delete`` outbox row for each message it receives or sends: the SID waits there sealed
+under the identity key, the worker deletes the message (retrying with backoff: Twilio refuses
+to delete a message still being delivered) and then drops the sealed SID.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -17,8 +25,10 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from intake import crypto
+from intake.channels.conversation import provider_key
 from intake.crypto import Keyring
-from intake.models import Message, OutboxMessage, Reporter
+from intake.models import Message, OutboxMessage, Reporter, utcnow
 from intake.outbound.worker import SendError, SendResult, register_sender
 from intake.submissions.service import read_identity
 
@@ -26,6 +36,10 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "sms"
 PROVIDER = "twilio"
+# The outbox channel of message deletions, and how long after a message the first try waits:
+# Twilio answers 20009 to a DELETE of a message it has not finished processing.
+DELETE_CHANNEL = "twilio-delete"
+DELETE_DELAY = timedelta(minutes=2)
 TWILIO_API = "https://api.twilio.com"
 STATUS_PATH = "/webhooks/twilio/status"
 SEND_TIMEOUT_SECONDS = 10.0
@@ -159,9 +173,62 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
         raise SendError(f"Twilio unreachable ({type(error).__name__})") from None
     message.provider = PROVIDER
     status = (sent.status or "queued").lower()
-    return SendResult(provider_message_id=sent.sid, status=status)
+    if sent.sid:
+        enqueue_deletion(session, keyring, sent.sid)
+    digest = provider_key(keyring, PROVIDER, sent.sid) if sent.sid else None
+    return SendResult(provider_message_id=digest, status=status)
+
+
+def _sid_aad(row_id: int) -> bytes:
+    return crypto.aad_for("outbox_message", "payload.sid", row_id)
+
+
+def enqueue_deletion(session: Session, keyring: Keyring, message_sid: str) -> OutboxMessage:
+    """Queue the deletion of a message from Twilio; its SID is kept sealed until then. Flushes."""
+    row = OutboxMessage(
+        kind="delete",
+        channel=DELETE_CHANNEL,
+        payload={},
+        next_attempt_at=utcnow() + DELETE_DELAY,
+    )
+    session.add(row)
+    session.flush()  # the sealed SID is bound to the row's id
+    row.payload = {"sid": crypto.seal_value(keyring, "identity", message_sid, _sid_aad(row.id))}
+    return row
+
+
+def delete_message(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
+    """Delete one message from Twilio (an outbox ``twilio-delete`` row), then forget its SID."""
+    from intake.extensions import get_settings
+
+    sealed = (row.payload or {}).get("sid")
+    if not isinstance(sealed, str):
+        raise SendError("no message to delete", permanent=True)
+    try:
+        sid = crypto.open_value(keyring, sealed, _sid_aad(row.id))
+    except crypto.CryptoError:
+        raise SendError("the sealed message id cannot be opened", permanent=True) from None
+    account = twilio_account(get_settings().providers)
+    if not (account.account_sid and account.auth_token):
+        raise SendError("Twilio is not configured (account, token)")
+    client = Client(account.account_sid, account.auth_token, http_client=StandInHttpClient(account))
+    try:
+        client.messages(sid).delete()
+    except TwilioRestException as error:
+        code, status = error.code, error.status
+        # 404: already gone, which is the point. 20009: not finished yet; later tries succeed.
+        if status != 404:
+            # Credentials being fixed, rate limits, server errors, 20009: worth trying again.
+            retryable = status in RETRYABLE_STATUSES or status in (401, 403) or code == 20009
+            permanent = not retryable and 400 <= status < 500
+            raise SendError(f"Twilio error {code} (HTTP {status})", permanent=permanent) from None
+    except (TwilioException, OSError) as error:
+        raise SendError(f"Twilio unreachable ({type(error).__name__})") from None
+    row.payload = {}  # deleted: the SID is not kept a moment longer
+    return SendResult(status="deleted")
 
 
 def register(app: Flask) -> None:
-    """Deliver the outbox's "sms" rows with :func:`send_sms`."""
+    """Deliver the outbox's "sms" rows with :func:`send_sms`, and run Twilio deletions."""
     register_sender(CHANNEL, send_sms)
+    register_sender(DELETE_CHANNEL, delete_message)

@@ -17,11 +17,13 @@ from limits import parse
 from sqlalchemy import select
 
 from intake.channels import conversation, media
+from intake.channels.conversation import provider_key
 from intake.channels.twilio_sender import (
     OPTED_OUT,
     PROVIDER,
     STATUS_RANK,
     TwilioAccount,
+    enqueue_deletion,
     twilio_account,
 )
 from intake.errors import ForbiddenError, InvalidInputError
@@ -98,24 +100,33 @@ def inbound_sms() -> Response:
         inbound = twilio_sms.parse_message(request.form)
     except PayloadError as error:
         raise InvalidInputError("The message could not be read.") from error
+    session = db.session()
+    keyring = get_keyring()
     if _over_sender_limit(inbound, settings.default_region):
         log.warning("sms dropped over the per-sender limit (dropped so far: %d)", dropped.add())
+        # Not stored, but still at Twilio with its From and Body: delete it there too.
+        enqueue_deletion(session, keyring, inbound.event_id)
+        session.commit()
         return _twiml(None)
 
-    session = db.session()
+    # The SID is stored (and deduplicated) only as a keyed digest: in clear it finds the message,
+    # with the tipster's number and words, in the Twilio account.
+    event_key = provider_key(keyring, inbound.provider, inbound.event_id)
     fetched: list[media.FetchedMedia] = []
+    # One allowance for every download of this webhook: Twilio waits 15 s at most.
+    budget = media.new_budget()
     if inbound.media:
         # A redelivered MMS must not be fetched again: check first, then end that read
         # transaction so no database lock (SQLite) is held across the network calls.
-        seen = conversation.is_redelivery(session, inbound.provider, inbound.event_id)
+        seen = conversation.is_redelivery(session, inbound.provider, event_key)
         session.rollback()
         if not seen:
-            fetched = media.fetch_media(account, inbound.media)
+            fetched = media.fetch_media(account, inbound.media, budget=budget)
     images = tuple(item.image for item in fetched if item.image is not None)
     incoming = conversation.IncomingText(
         channel=inbound.channel,
         provider=inbound.provider,
-        event_id=inbound.event_id,
+        event_id=event_key,
         sender=Sender(kind=inbound.sender_kind, address=inbound.sender),
         text=inbound.text,
         images=images,
@@ -123,16 +134,20 @@ def inbound_sms() -> Response:
     )
     outcome = conversation.handle_incoming(
         session,
-        get_keyring(),
+        keyring,
         incoming,
         window=timedelta(hours=settings.conversation_window_hours),
         default_region=settings.default_region,
     )
+    if not outcome.is_replay:
+        # In the same transaction as the message: stored means its deletion is queued.
+        enqueue_deletion(session, keyring, inbound.event_id)
     session.commit()
     if outcome.is_replay:
-        log.info("sms %s redelivered; nothing stored", inbound.event_id)
+        log.info("sms redelivered; nothing stored")
     if fetched and (outcome.images_stored or outcome.is_replay):
         # Stored (by this request or by the one it raced): the copy on Twilio can go.
+        # Its own allowance: a slow download must not leave a stored photo on Twilio.
         media.delete_media(account, fetched)
     return _twiml(outcome.reply)
 
@@ -150,7 +165,8 @@ def delivery_status() -> Response:
     message = session.scalar(
         select(Message).where(
             Message.provider == PROVIDER,
-            Message.provider_message_id == update.provider_message_id,
+            Message.provider_message_id
+            == provider_key(get_keyring(), PROVIDER, update.provider_message_id),
         )
     )
     if message is None or message.direction != "outbound":

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from intake.channels.conversation import provider_key
 from intake.channels.meta_sender import recipient_of, reply_text
 from intake.channels.social_media import (
     ProviderUnreachableError,
@@ -14,7 +15,6 @@ from intake.channels.social_media import (
     send_prepared,
     x_api_base_url,
 )
-from intake.channels.social_service import provider_key
 from intake.crypto import Keyring
 from intake.extensions import get_settings
 from intake.models import Message, OutboxMessage

@@ -32,7 +32,8 @@ def answer_crc() -> Response:
         log.warning("x crc refused: X_CONSUMER_SECRET is not set")
         raise ForbiddenError("The X webhook is not configured.") from None
     except PayloadError:
-        raise InvalidInputError("crc_token is missing or too long.") from None
+        # Only token-shaped values are signed: the answer is the same HMAC a POST body carries.
+        raise InvalidInputError("crc_token is missing or not an X CRC token.") from None
     return jsonify(answer)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import socket
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from intake.channels import fetch
 from intake.extensions import db
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -47,6 +49,10 @@ class TwilioStub:
     requests: list[StubRequest] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (bytes, type)
     send_errors: dict[str, tuple[int, int]] = field(default_factory=dict)  # To -> (HTTP, code)
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
+    created: list[str] = field(default_factory=list)  # SIDs of the messages it accepted
+    messages: set[str] = field(default_factory=set)  # SIDs still held (not yet deleted)
+    delete_errors: dict[str, tuple[int, int]] = field(default_factory=dict)  # SID -> error
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def media_url(self, name: str, data: bytes, content_type: str = "image/jpeg") -> str:
@@ -59,6 +65,12 @@ class TwilioStub:
         """Requests of ``method`` whose path contains ``path_part``."""
         with self.lock:
             return [r for r in self.requests if r.method == method and path_part in r.path]
+
+    def hold(self, sid: str) -> str:
+        """Hold an inbound message with ``sid``, as Twilio does until it is deleted."""
+        with self.lock:
+            self.messages.add(sid)
+        return sid
 
     @property
     def sent_messages(self) -> list[dict[str, str]]:
@@ -122,8 +134,12 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
                 }
                 self._send(status, json.dumps(payload).encode(), "application/json")
                 return
+            sid = "SM" + secrets.token_hex(16)
+            with stub.lock:
+                stub.created.append(sid)
+                stub.messages.add(sid)
             payload = {
-                "sid": "SM" + secrets.token_hex(16),
+                "sid": sid,
                 "status": "queued",
                 "account_sid": ACCOUNT_SID,
                 "num_segments": "1",
@@ -133,6 +149,12 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             entry = self._record()
             if not self._authorised(entry):
+                return
+            if entry.path in stub.redirects:
+                self.send_response(302)
+                self.send_header("Location", stub.redirects[entry.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             found = stub.media.get(entry.path)
             if found is None:
@@ -144,9 +166,39 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
             entry = self._record()
             if not self._authorised(entry):
                 return
+            prefix = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
+            sid = entry.path.removeprefix(prefix).removesuffix(".json")
+            if entry.path.startswith(prefix) and entry.path.endswith(".json") and "/" not in sid:
+                error = stub.delete_errors.get(sid)
+                if error is not None:
+                    body = {"code": error[1], "status": error[0], "message": "refused"}
+                    self._send(error[0], json.dumps(body).encode(), "application/json")
+                    return
+                with stub.lock:
+                    held = sid in stub.messages
+                    stub.messages.discard(sid)
+                self._send(204 if held else 404)
+                return
             self._send(204 if stub.media.pop(entry.path, None) is not None else 404)
 
     return Handler
+
+
+@pytest.fixture(autouse=True)
+def no_name_resolution(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Media fetches resolve no name but ``localhost`` (the hosts file): never the network."""
+    real = fetch.system_resolver
+    asked: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host != "localhost":
+            asked.append(host)
+            raise fetch.FetchError("tests resolve no name")
+        return real(host, port)
+
+    monkeypatch.setattr(fetch, "system_resolver", resolve)
+    yield asked
+    assert asked == [], f"a test tried to resolve {asked} through the network"
 
 
 @pytest.fixture
@@ -161,6 +213,42 @@ def twilio_stub() -> Iterator[TwilioStub]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@dataclass
+class Listener:
+    """A TCP port that counts the connections made to it (and answers nothing)."""
+
+    port: int = 0
+    connections: int = 0
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A loopback port standing for an attacker's host: any connection to it is counted."""
+    found = Listener()
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    found.port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            found.connections += 1
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield found
+    stop.set()
+    thread.join()
+    server.close()
 
 
 def twilio_providers(stub: TwilioStub, **extra: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from intake.attachments.service import read_attachment
 from intake.extensions import db, get_keyring
 from intake.models import Attachment, Tip
+from tests.channels.conftest import Listener
 from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     META_WHATSAPP_ACCESS_TOKEN,
     X_BEARER_TOKEN,
@@ -217,3 +218,49 @@ def test_the_x_token_is_never_sent_to_a_host_that_is_not_xs(
     [tip] = stored(social_app)
     assert tip["attachments"] == []
     assert "grey Civic" in tip["narrative"]
+
+
+def test_a_messenger_attachment_off_metas_cdn_is_never_fetched(
+    client: FlaskClient, meta_app: Flask, listener: Listener
+) -> None:
+    url = f"https://127.0.0.1:{listener.port}/v/t1/photo.jpg"
+    assert post_meta(client, messenger_image(url, text="see the photo")).status_code == 200
+    [tip] = stored(meta_app)
+    assert tip["attachments"] == []
+    assert listener.connections == 0
+
+
+def test_an_x_photo_url_that_parsers_read_differently_gets_no_token(
+    client: FlaskClient, social_app: Flask, listener: Listener
+) -> None:
+    # urlsplit reads ton.twitter.com; requests would connect to the listener with the token.
+    url = f"https://127.0.0.1:{listener.port}\\@ton.twitter.com/1/photo.jpg"
+    assert post_x(client, x_dm_with_photo(url)).status_code == 200
+    [tip] = stored(social_app)
+    assert tip["attachments"] == []
+    assert listener.connections == 0
+
+
+def test_a_whatsapp_look_up_naming_another_host_gets_no_token(
+    client: FlaskClient, meta_app: Flask, stub: SocialStub, listener: Listener
+) -> None:
+    stub.errors[f"/v23.0/{WHATSAPP_MEDIA_ID}"] = (
+        200,
+        {"url": f"https://127.0.0.1:{listener.port}/whatsapp_business/attachments/?mid=1"},
+    )
+    assert post_meta(client, payload("whatsapp_image.json")).status_code == 200
+    [tip] = stored(meta_app)
+    assert tip["attachments"] == []
+    assert listener.connections == 0
+
+
+def test_a_photo_on_metas_cdn_passes_the_rules_and_is_resolved_by_the_fetcher(
+    client: FlaskClient, meta_app: Flask, no_name_resolution: list[str]
+) -> None:
+    # Tests resolve no name: the fetcher asking for this one shows the rules let it through.
+    url = "https://scontent.xx.fbcdn.net/v/t1.15752-9/448123456_n.jpg"
+    assert post_meta(client, messenger_image(url, text="see the photo")).status_code == 200
+    assert no_name_resolution == ["scontent.xx.fbcdn.net"]
+    no_name_resolution.clear()
+    [tip] = stored(meta_app)
+    assert tip["attachments"] == []

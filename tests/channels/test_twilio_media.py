@@ -174,3 +174,35 @@ def test_the_photos_of_one_message_share_one_pixel_budget(
 
     assert len(stored_photos(sms_app, keyring)) == 2
     assert reply is not None and "could not read your photo" in reply
+
+
+def test_a_media_url_that_parsers_read_differently_is_never_fetched(
+    sms_app, sms_client, twilio_stub, listener
+) -> None:
+    # urlsplit reads api.twilio.com; requests would connect to 127.0.0.1:<listener> with our
+    # account SID and token.
+    url = f"https://127.0.0.1:{listener.port}\\@api.twilio.com/2010-04-01/Accounts/AC1/Media/ME1"
+    reply = reply_of(
+        post_signed(sms_client, SMS_PATH, sms_form(NARRATIVE, media=((url, "image/jpeg"),)))
+    )
+
+    assert tip_count(sms_app) == 1
+    assert listener.connections == 0
+    assert twilio_stub.requests == []
+    assert reply is not None and "could not read your photo" in reply
+
+
+def test_a_redirect_away_from_twilio_is_not_followed(
+    sms_app, sms_client, keyring, twilio_stub, listener
+) -> None:
+    url = twilio_stub.media_url("0009", jpeg_with_gps())
+    path = url.removeprefix("https://api.twilio.com")
+    twilio_stub.redirects[path] = f"http://127.0.0.1:{listener.port}/latest/meta-data/"
+
+    reply = reply_of(
+        post_signed(sms_client, SMS_PATH, sms_form(NARRATIVE, media=((url, "image/jpeg"),)))
+    )
+
+    assert listener.connections == 0
+    assert stored_photos(sms_app, keyring) == []
+    assert reply is not None and "could not read your photo" in reply

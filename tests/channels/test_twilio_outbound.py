@@ -6,6 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from intake.channels.conversation import provider_key
 from intake.crypto import Keyring
 from intake.extensions import db
 from intake.models import Message, OutboxMessage, Reporter, Tip
@@ -91,7 +92,11 @@ def test_a_detective_reply_reaches_the_tipster_number(sms_app, sms_client, keyri
     assert sent.form["StatusCallback"] == "https://tips.example.test/webhooks/twilio/status"
     message = outbound_message(sms_app)
     assert message.delivery_status == "queued"
-    assert message.provider == "twilio" and message.provider_message_id.startswith("SM")
+    # Stored only as a keyed digest: the SID finds the message (number, body) at Twilio.
+    [sid] = twilio_stub.created
+    assert message.provider == "twilio"
+    assert message.provider_message_id == provider_key(keyring, "twilio", sid)
+    assert outbox_row(sms_app).provider_message_id == message.provider_message_id
     assert outbox_row(sms_app).status == "sent"
 
 
@@ -107,11 +112,13 @@ def test_a_messaging_service_sends_instead_of_a_number(build_app, keyring, twili
     assert form["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in form
 
 
-def test_status_callbacks_update_delivery_and_never_move_back(sms_app, sms_client, keyring):
+def test_status_callbacks_update_delivery_and_never_move_back(
+    sms_app, sms_client, keyring, twilio_stub
+):
     start_conversation(sms_client)
     detective_asks(sms_app, keyring)
     drain(sms_app, keyring)
-    sid = outbound_message(sms_app).provider_message_id
+    sid = twilio_stub.created[-1]
 
     for status in ("sent", "delivered", "sent"):
         response = post_signed(
@@ -121,11 +128,13 @@ def test_status_callbacks_update_delivery_and_never_move_back(sms_app, sms_clien
     assert outbound_message(sms_app).delivery_status == "delivered"
 
 
-def test_a_failed_delivery_is_visible_on_the_message(sms_app, sms_client, keyring) -> None:
+def test_a_failed_delivery_is_visible_on_the_message(
+    sms_app, sms_client, keyring, twilio_stub
+) -> None:
     start_conversation(sms_client)
     detective_asks(sms_app, keyring)
     drain(sms_app, keyring)
-    sid = outbound_message(sms_app).provider_message_id
+    sid = twilio_stub.created[-1]
 
     form = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
     assert post_signed(sms_client, STATUS_PATH, form).status_code == 204
@@ -135,11 +144,13 @@ def test_a_failed_delivery_is_visible_on_the_message(sms_app, sms_client, keyrin
     assert message.delivery_error == "Twilio error 30003"
 
 
-def test_an_unsigned_status_callback_changes_nothing(sms_app, sms_client, keyring) -> None:
+def test_an_unsigned_status_callback_changes_nothing(
+    sms_app, sms_client, keyring, twilio_stub
+) -> None:
     start_conversation(sms_client)
     detective_asks(sms_app, keyring)
     drain(sms_app, keyring)
-    sid = outbound_message(sms_app).provider_message_id
+    sid = twilio_stub.created[-1]
 
     response = sms_client.post(STATUS_PATH, data={"MessageSid": sid, "MessageStatus": "failed"})
     assert response.status_code == 403
@@ -214,11 +225,13 @@ def test_an_unconfigured_account_keeps_the_reply_for_later(build_app, keyring, t
     assert twilio_stub.sent_messages == []
 
 
-def test_an_opt_out_reported_by_a_status_callback_is_recorded(sms_app, sms_client, keyring):
+def test_an_opt_out_reported_by_a_status_callback_is_recorded(
+    sms_app, sms_client, keyring, twilio_stub
+):
     start_conversation(sms_client)
     detective_asks(sms_app, keyring)
     drain(sms_app, keyring)
-    sid = outbound_message(sms_app).provider_message_id
+    sid = twilio_stub.created[-1]
 
     form = {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "21610"}
     assert post_signed(sms_client, STATUS_PATH, form).status_code == 204

@@ -97,6 +97,36 @@ def test_crc_without_a_token_is_a_bad_request(client: FlaskClient) -> None:
     assert client.get("/webhooks/x").status_code == 400
 
 
+def test_a_body_signed_through_the_crc_endpoint_is_refused(
+    client: FlaskClient, x_app: Flask
+) -> None:
+    # The forgery: ask the CRC endpoint to "answer" a DM delivery, then post it with that answer.
+    # Under the 1 KiB the CRC endpoint used to sign: a DM from an X user id of the forger's choice.
+    dm = {
+        "type": "message_create",
+        "id": "1800000000000000099",
+        "created_timestamp": "1764600000000",
+        "message_create": {
+            "target": {"recipient_id": X_USER_ID},
+            "sender_id": "4400000000000000001",
+            "message_data": {"text": "A gun is hidden at the school, it goes off tomorrow."},
+        },
+    }
+    body = json.dumps({"for_user_id": X_USER_ID, "direct_message_events": [dm]})
+    crc = client.get("/webhooks/x", query_string={"crc_token": body})
+    assert crc.status_code == 400
+    assert body not in crc.get_data(as_text=True)
+    answer = (crc.get_json() or {}).get("response_token", "sha256=" + "A" * 43 + "=")
+    response = client.post(
+        "/webhooks/x",
+        data=body.encode(),
+        content_type="application/json",
+        headers={"x-twitter-webhooks-signature": answer},
+    )
+    assert response.status_code == 403
+    assert row_counts(x_app) == NOTHING
+
+
 def test_crc_is_refused_when_no_consumer_secret_is_configured(build_app: Any) -> None:
     app = build_app(providers={})
     response = app.test_client().get("/webhooks/x", query_string={"crc_token": "abc"})

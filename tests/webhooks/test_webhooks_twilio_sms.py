@@ -195,6 +195,10 @@ def test_media_url_check_refuses_other_hosts() -> None:
     assert not twilio_sms.is_twilio_media_url("https://api.twilio.com.evil.example/x")
     assert not twilio_sms.is_twilio_media_url("http://api.twilio.com/2010-04-01/x")
     assert twilio_sms.is_twilio_media_url("https://api.twilio.com/2010-04-01/x")
+    assert not twilio_sms.is_twilio_media_url("https://evil\\@api.twilio.com/2010-04-01/x")
+    assert not twilio_sms.is_twilio_media_url("https://evil@api.twilio.com/2010-04-01/x")
+    assert not twilio_sms.is_twilio_media_url("https://api.twilio.com:8443/2010-04-01/x")
+    assert not twilio_sms.is_twilio_media_url("https://api.twilio.com:x/2010-04-01/x")
 
 
 # --- parse_status -----------------------------------------------------------------------------

@@ -47,6 +47,28 @@ def test_crc_response_depends_on_the_secret() -> None:
     assert x.crc_response(CONSUMER_SECRET, token) != x.crc_response("other-secret", token)
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        '{"for_user_id": "1", "direct_message_events": []}',
+        ' {"data": {}}',
+        "\ufeff{}",
+        "a" * 256,
+        "token with spaces",
+        "tok\nen",
+    ],
+)
+def test_crc_signs_only_token_shaped_values(token: str) -> None:
+    # The CRC answer is the HMAC a POST signature is: it must never sign something a body could be.
+    with pytest.raises(PayloadError):
+        x.crc_response(CONSUMER_SECRET, token)
+
+
+@pytest.mark.parametrize("token", ["Y2hhbGxlbmdlLTEyMw==", "9b4507b3-9040-4669-9ca3-6b94edb50553"])
+def test_crc_answers_the_tokens_x_sends(token: str) -> None:
+    assert x.crc_response(CONSUMER_SECRET, token)["response_token"].startswith("sha256=")
+
+
 def test_crc_without_token_or_secret_is_refused() -> None:
     with pytest.raises(PayloadError):
         x.crc_response(CONSUMER_SECRET, "")
