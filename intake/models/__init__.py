@@ -6,9 +6,10 @@ from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
 from intake.models.reporter import Reporter
 from intake.models.staff import ApiToken, QueueMembership, StaffSession, User
-from intake.models.tip import URGENCY_RANK, Attachment, Message, Note, Tip
+from intake.models.tip import ALERTING_URGENCIES, URGENCY_RANK, Attachment, Message, Note, Tip
 
 __all__ = [
+    "ALERTING_URGENCIES",
     "URGENCY_RANK",
     "ApiToken",
     "Attachment",

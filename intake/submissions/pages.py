@@ -15,6 +15,7 @@ from flask_babel import get_locale
 
 from intake.errors import IntakeError, InvalidInputError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.models import ALERTING_URGENCIES
 from intake.submissions import service
 from intake.submissions.forms import CheckForm, ReplyForm, TipForm
 from intake.submissions.messages import emergency_advice, next_steps
@@ -104,7 +105,11 @@ def submit() -> Response:
         render_template(
             "submissions/submitted.html",
             created=created,
-            advice=emergency_advice(created.language) if created.urgency == "emergency" else None,
+            advice=(
+                emergency_advice(created.language)
+                if created.urgency in ALERTING_URGENCIES
+                else None
+            ),
             next_steps=next_steps(created.language),
         )
     )

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from intake.api import Blueprint
 from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.models import ALERTING_URGENCIES
 from intake.submissions import service
 from intake.submissions.messages import emergency_advice, next_steps
 from intake.submissions.rules import normalise_tip_number
@@ -52,7 +53,7 @@ def submission_payload(created: service.SubmittedTip) -> dict[str, Any]:
         "language": created.language,
         "is_replay": created.is_replay,
         "emergency_advice": emergency_advice(created.language)
-        if created.urgency == "emergency"
+        if created.urgency in ALERTING_URGENCIES
         else None,
         "next_steps": next_steps(created.language),
     }
