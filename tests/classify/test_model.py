@@ -27,6 +27,7 @@ from intake.classify.train import (
     CLASSES,
     DEFAULT_TRAINING_PATH,
     DEFAULT_URGENCY_TRAINING_PATH,
+    RESIDENTS_TRAINING_PATH,
     main,
     train_text,
     train_urgency_text,
@@ -150,6 +151,38 @@ def test_unsure_when_the_margin_is_small() -> None:
 # --------------------------------------------------------------------------- urgency model
 
 URGENCY_SCORED_SETS = [*SCORED_SETS, *(HERE / f"urgency_blind_{n}.jsonl" for n in (5, 6, 7))]
+BLIND_8 = HERE / "blind_8.jsonl"
+
+
+def test_residents_training_set_shape() -> None:
+    tips = load_labelled(RESIDENTS_TRAINING_PATH)
+    assert len(tips) >= 250
+    assert sum(t.language == "es" for t in tips) >= 0.45 * len(tips)
+    assert sum(t.urgency == "emergency" for t in tips) >= 100
+    assert {t.category for t in tips} <= DEFAULT_CODES
+    normalised = {_normalised(t.text) for t in tips}
+    assert len(normalised) == len(tips)
+    for other in (DEFAULT_TRAINING_PATH, DEFAULT_URGENCY_TRAINING_PATH):
+        assert not normalised & {_normalised(t.text) for t in load_labelled(other)}
+
+
+@pytest.mark.parametrize("path", [*URGENCY_SCORED_SETS, BLIND_8], ids=lambda p: p.name)
+def test_residents_training_set_shares_no_text_with_a_scored_set(path: Path) -> None:
+    training = [_words(t.text) for t in load_labelled(RESIDENTS_TRAINING_PATH)]
+    for tip in load_labelled(path):
+        words = _words(tip.text)
+        closest = max(len(words & other) / len(words | other) for other in training)
+        assert closest < NEAR_DUPLICATE_JACCARD
+
+
+@pytest.mark.parametrize(
+    "training_path", [DEFAULT_TRAINING_PATH, DEFAULT_URGENCY_TRAINING_PATH], ids=lambda p: p.name
+)
+def test_blind_8_shares_no_text_with_older_training_sets(training_path: Path) -> None:
+    training = [_words(t.text) for t in load_labelled(training_path)]
+    for tip in load_labelled(BLIND_8):
+        words = _words(tip.text)
+        assert max(len(words & other) / len(words | other) for other in training) < 0.6
 
 
 def test_urgency_training_set_shape() -> None:
