@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from intake import crypto
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
-from intake.models import InboundEvent, Message, Reporter, Tip, utcnow
+from intake.models import ALERTING_URGENCIES, InboundEvent, Message, Reporter, Tip, utcnow
 from intake.submissions.rules import find_tip_number
 from intake.submissions.service import (
     DuplicateEventError,
@@ -147,7 +147,7 @@ def _tip_reply(kind: str, tip: Tip, *, opted_out: bool, images_failed: int = 0) 
     if opted_out:
         return None
     text = reply_text(kind, tip.language, tip_number=tip.tip_number)
-    if tip.urgency == "emergency":
+    if tip.urgency in ALERTING_URGENCIES:
         # Danger first: on a small screen the first words may be all that is read.
         text = reply_text("emergency", tip.language) + text
     if images_failed:
@@ -212,7 +212,7 @@ def replay_outcome(
         _tip_reply(kind, tip, opted_out=opted_out),
         tip.language,
         tip.tip_number,
-        is_emergency=tip.urgency == "emergency",
+        is_emergency=tip.urgency in ALERTING_URGENCIES,
         is_replay=True,
     )
 
@@ -443,6 +443,6 @@ def handle_incoming(
         _tip_reply(kind, tip, opted_out=opted_out, images_failed=images_failed),
         tip.language,
         tip.tip_number,
-        is_emergency=tip.urgency == "emergency",
+        is_emergency=tip.urgency in ALERTING_URGENCIES,
         images_stored=images_stored,
     )

@@ -25,8 +25,19 @@ NEGATED_CATEGORY_FACTOR = 0.5
 NEGATION_WINDOW = 3
 
 URGENCY_EMERGENCY = "emergency"
+# The learnt model thinks it may be one but is unsure: alerted and acknowledged as urgent,
+# shown to staff as "check now".
+URGENCY_POSSIBLE = "possible_emergency"
 URGENCY_HIGH = "high"
 URGENCY_NORMAL = "normal"
+# Most urgent first; the levels that alert supervisors and tell the tipster to call 911.
+URGENCY_LEVELS: tuple[str, ...] = (
+    URGENCY_EMERGENCY,
+    URGENCY_POSSIBLE,
+    URGENCY_HIGH,
+    URGENCY_NORMAL,
+)
+ALERTING_URGENCIES: frozenset[str] = frozenset({URGENCY_EMERGENCY, URGENCY_POSSIBLE})
 
 
 class LexiconError(Exception):
@@ -45,6 +56,8 @@ class Classification:
     is_unsure: bool
     urgency: str
     urgency_evidence: tuple[str, ...]
+    # The learnt model's calibrated P(emergency), 0.0 when it stayed silent (a denied danger).
+    urgency_probability: float = 0.0
 
 
 # --------------------------------------------------------------------------- text normalisation
@@ -654,22 +667,22 @@ def urgency_signals(analysis: _Analysis) -> frozenset[str]:
         found.add("r:cancel")
     elif "r:danger_time" in found:
         found.add("r:danger_time_clean")
+    if any(h.negated and h.entry.target in _NEGATABLE for h in analysis.hits):
+        # A denied danger ("he doesn't have a gun", "no está armado"): n-grams cannot see it.
+        found.add("r:denied")
     return frozenset(found)
 
 
-def _learnt_urgency(
-    analysis: _Analysis, features: set[str], threshold: float
-) -> tuple[str, ...] | None:
-    """The words that made the learnt model call an emergency the rules missed, or None."""
+def _learnt_urgency(analysis: _Analysis, features: set[str]) -> tuple[float, tuple[str, ...]]:
+    """The learnt model's calibrated P(emergency) and the words that pushed it up."""
     scorer = urgency_model.default_urgency_model()
     signals = urgency_signals(analysis)
-    if scorer.score(itertools.chain(features, signals)) < threshold:
-        return None
-    if "r:danger" not in signals and any(
-        h.negated and h.entry.target in _NEGATABLE for h in analysis.hits
-    ):
+    if "r:danger" not in signals and "r:denied" in signals:
         # The only danger is denied ("he doesn't have a gun"): the n-grams cannot see negation.
-        return None
+        return 0.0, ()
+    probability = scorer.probability(itertools.chain(features, signals))
+    if probability < POSSIBLE_PROBABILITY:
+        return probability, ()
     every = features | signals
     stop = _all_stopwords()
     # Evidence is content words: "her" or "the" may tip the score but explain nothing.
@@ -677,9 +690,23 @@ def _learnt_urgency(
     picked = set(scorer.strongest(content))
     text, tokens = analysis.text, analysis.tokens
     # Surface forms from the text itself, in reading order.
-    return _dedupe(
+    return probability, _dedupe(
         text[t.start : t.end].lower() for t in tokens if model.word_shape(t.word) in picked
     )
+
+
+def _with_learnt_urgency(
+    analysis: _Analysis, features: set[str], urgency: str, evidence: tuple[str, ...]
+) -> tuple[str, tuple[str, ...], float]:
+    """The rules' urgency, raised by the learnt model (never lowered), and its probability."""
+    probability, learnt = _learnt_urgency(analysis, features)
+    if urgency == URGENCY_EMERGENCY:
+        return urgency, evidence, probability
+    if probability >= EMERGENCY_PROBABILITY:
+        return URGENCY_EMERGENCY, learnt or evidence, probability
+    if probability >= POSSIBLE_PROBABILITY:
+        return URGENCY_POSSIBLE, _dedupe((*evidence, *learnt)), probability
+    return urgency, evidence, probability
 
 
 _PROGRESSIVE = "_progressive_"  # pseudo-cue: a verb in the present progressive
@@ -926,10 +953,12 @@ def _emergency_cues(
     return ()
 
 
-# The learnt urgency model calls an emergency at P(emergency) >= this, chosen by cross-validation
-# on the training files only (`python -m intake.classify.train --urgency-cv`): rules OR model.
-URGENCY_THRESHOLD = 0.85
-URGENCY_LOG_ODDS = math.log(URGENCY_THRESHOLD / (1.0 - URGENCY_THRESHOLD))
+# The learnt urgency model's calibrated P(emergency) bands, chosen by cross-validation on the
+# training files only (`python -m intake.classify.train --urgency-cv`), rules OR model: at or
+# above EMERGENCY_PROBABILITY it is an emergency; from POSSIBLE_PROBABILITY up the model is unsure
+# and the tip is a possible emergency (alerted as urgent, "check now" for staff).
+EMERGENCY_PROBABILITY = 0.85
+POSSIBLE_PROBABILITY = 0.5
 
 
 # --------------------------------------------------------------------------- blend with the model
@@ -1027,15 +1056,16 @@ def classify_text(
     text: str, *, extra_keywords: Mapping[str, Sequence[str]] | None = None
 ) -> Classification:
     """Classify one tip: category, confidence, runners-up, evidence, language and urgency."""
-    return _classify(text, extra_keywords, URGENCY_LOG_ODDS)
+    return _classify(text, extra_keywords, use_urgency_model=True)
 
 
 def _classify(
     text: str,
     extra_keywords: Mapping[str, Sequence[str]] | None,
-    urgency_threshold: float | None,
+    *,
+    use_urgency_model: bool,
 ) -> Classification:
-    """classify_text, with the learnt urgency model at a log-odds threshold (None: rules only)."""
+    """classify_text, with or without the learnt urgency model (without: the rules alone)."""
     extra = None
     if extra_keywords:
         frozen = tuple(sorted((code, tuple(words)) for code, words in extra_keywords.items()))
@@ -1072,11 +1102,12 @@ def _classify(
     )
     if urgency == URGENCY_NORMAL and top != (lex_top or OTHER_CATEGORY):
         urgency, urgency_evidence = _urgency(analysis, top, top in DANGER_CATEGORIES)
-    if urgency != URGENCY_EMERGENCY and urgency_threshold is not None:
+    probability = 0.0
+    if use_urgency_model:
         # The learnt model backs the rules: it adds emergencies they miss, never removes one.
-        learnt = _learnt_urgency(analysis, features, urgency_threshold)
-        if learnt is not None:
-            urgency, urgency_evidence = URGENCY_EMERGENCY, learnt
+        urgency, urgency_evidence, probability = _with_learnt_urgency(
+            analysis, features, urgency, urgency_evidence
+        )
     if not supported:
         # Say so rather than guess: the lexicon only knows English and Spanish.
         runners = lex_ranked[:3]
@@ -1091,19 +1122,17 @@ def _classify(
         is_unsure=is_unsure,
         urgency=urgency,
         urgency_evidence=urgency_evidence,
+        urgency_probability=round(probability, 3),
     )
 
 
 def assess_urgency(text: str, language: str) -> tuple[str, tuple[str, ...]]:
-    """Return the tip's urgency ("emergency", "high" or "normal") and the words that decided it."""
+    """The tip's urgency (one of ``URGENCY_LEVELS``) and the words that decided it."""
     del language  # the cue lists hold every language we know; kept for callers' clarity
     analysis = _analyse(text)
     ranked = _ranked(analysis.scores, analysis.concepts)
     top = ranked[0][0] if ranked and ranked[0][1] >= MIN_CATEGORY_SCORE else OTHER_CATEGORY
     urgency, evidence = _urgency(analysis, top)
-    if urgency != URGENCY_EMERGENCY:
-        words = [t.word for t in analysis.tokens]
-        learnt = _learnt_urgency(analysis, model.features(words), URGENCY_LOG_ODDS)
-        if learnt is not None:
-            return URGENCY_EMERGENCY, learnt
+    words = [t.word for t in analysis.tokens]
+    urgency, evidence, _ = _with_learnt_urgency(analysis, model.features(words), urgency, evidence)
     return urgency, evidence

@@ -36,14 +36,26 @@ from intake.classify.taxonomy import DEFAULT_CATEGORIES
 
 DEFAULT_TRAINING_PATH = Path(__file__).parent / "data" / "training.jsonl"
 DEFAULT_URGENCY_TRAINING_PATH = Path(__file__).parent / "data" / "urgency_training.jsonl"
-URGENCY_TRAINING_PATHS = (DEFAULT_TRAINING_PATH, DEFAULT_URGENCY_TRAINING_PATH)
+# Tips in residents' own wording (SMS shorthand, slang, Spanglish, plain-words emergencies and
+# hard non-emergencies): both models learn from them.
+RESIDENTS_TRAINING_PATH = Path(__file__).parent / "data" / "training_residents.jsonl"
+CATEGORY_TRAINING_PATHS = (DEFAULT_TRAINING_PATH, RESIDENTS_TRAINING_PATH)
+URGENCY_TRAINING_PATHS = (
+    DEFAULT_TRAINING_PATH,
+    DEFAULT_URGENCY_TRAINING_PATH,
+    RESIDENTS_TRAINING_PATH,
+)
 CLASSES: tuple[str, ...] = tuple(c.code for c in DEFAULT_CATEGORIES)
 FOLDS = 10
 
 
-def train_text(path: Path = DEFAULT_TRAINING_PATH) -> str:
-    """The model file's text for a training set (same input, same bytes)."""
-    tips = load_labelled(path)
+def train_text(paths: Path | Sequence[Path] = CATEGORY_TRAINING_PATHS) -> str:
+    """The model file's text for training files (same input, same bytes)."""
+    tips = [
+        tip
+        for path in ([paths] if isinstance(paths, Path) else paths)
+        for tip in load_labelled(path)
+    ]
     return model.dumps(
         model.count_features(((normalised_words(t.text), t.category) for t in tips), CLASSES)
     )
@@ -70,10 +82,12 @@ def train_urgency_text(paths: Sequence[Path] = URGENCY_TRAINING_PATHS) -> str:
 
 
 def urgency_cross_validate(paths: Sequence[Path] = URGENCY_TRAINING_PATHS) -> None:
-    """Print out-of-fold recall and false alarms of rules OR model, per setting and threshold."""
+    """Print out-of-fold recall and false alarms of rules OR calibrated model, per C and band."""
     tips = _urgency_tips(paths)
     docs = urgency_documents(tips)
-    rules = [_classify(t.text, None, None).urgency == URGENCY_EMERGENCY for t in tips]
+    rules = [
+        _classify(t.text, None, use_urgency_model=False).urgency == URGENCY_EMERGENCY for t in tips
+    ]
     labels = [label for _, label in docs]
     positives = sum(labels)
     negatives = len(labels) - positives
@@ -86,17 +100,16 @@ def urgency_cross_validate(paths: Sequence[Path] = URGENCY_TRAINING_PATHS) -> No
     recall, alarms = rates(rules)
     print(f"tips: {len(tips)} ({positives} emergencies), folds: {FOLDS}")
     print(f"rules alone: recall {recall:.1%}, false alarms {alarms:.1%}")
-    settings = itertools.product((10, 20), (0.1, 0.2), (1e-4,))
-    for epochs, rate, l2 in settings:
+    for c in (0.3, 1.0, 3.0, 10.0):
         scores = [0.0] * len(docs)
         for fold in range(FOLDS):
             train = [d for i, d in enumerate(docs) if i % FOLDS != fold]
-            fitted = urgency_model.fit(train, epochs=epochs, learning_rate=rate, l2=l2)
+            fitted = urgency_model.fit(train, c=c)
             for i, (found, _) in enumerate(docs):
                 if i % FOLDS == fold:
                     scores[i] = fitted.probability(found)
-        print(f"epochs={epochs} rate={rate} l2={l2}")
-        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9):
+        print(f"C={c}")
+        for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
             alone = rates([p >= threshold for p in scores])
             both = rates([r or p >= threshold for r, p in zip(rules, scores, strict=True)])
             print(
@@ -152,9 +165,9 @@ def _accuracy(
     return correct / len(rows)
 
 
-def cross_validate(path: Path = DEFAULT_TRAINING_PATH) -> None:
+def cross_validate(paths: Sequence[Path] = CATEGORY_TRAINING_PATHS) -> None:
     """Print out-of-fold accuracy of the model alone, the lexicon alone and blend settings."""
-    rows = _prepare(load_labelled(path))
+    rows = _prepare([tip for path in paths for tip in load_labelled(path)])
     lexicon_only = sum((r.lexicon_top or OTHER_CATEGORY) == r.category for r in rows) / len(rows)
     print(f"tips: {len(rows)}, folds: {FOLDS}; lexicon alone: {lexicon_only:.1%}")
     settings = list(itertools.product((0.05, 0.1, 0.3), (0.5, 1.0), (0.1, 0.25, 0.5)))

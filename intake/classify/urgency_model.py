@@ -1,19 +1,20 @@
-"""A learnt urgency model behind the rules: logistic regression, emergency vs not.
+"""A learnt urgency model behind the rules: calibrated logistic regression, emergency vs not.
 
 Features are the category model's (``model.features``: word unigrams, word bigrams and character
-4-grams of the accent-folded, contraction-expanded words) plus a few signals from the urgency
-rules ("r:" prefixed: a danger frame, a near-time marker, a canceller, and their combinations).
-Trained deterministically from ``data/training.jsonl`` and ``data/urgency_training.jsonl`` by
-``python -m intake.classify.train`` into ``data/urgency_model.json``, read once, at first use.
-The rules decide first; the model can only add an emergency the rules missed (see
-``rules.classify_text``), at the threshold chosen by cross-validation (``train --urgency-cv``).
+4-grams of the accent-folded, contraction-expanded words) plus signals from the urgency rules
+("r:" prefixed: a danger frame, a near-time marker, a canceller, a denied danger, and their
+combinations). ``python -m intake.classify.train`` fits it with scikit-learn (liblinear logistic
+regression, Platt-calibrated on out-of-fold scores by ``CalibratedClassifierCV``) on the training
+files into ``data/urgency_model.json``: weights, bias and the two calibration numbers. Scoring at
+run time is a sum of dictionary lookups (no scikit-learn import, no model download). The rules
+decide first; the model adds ``emergency`` or ``possible_emergency`` above thresholds chosen by
+cross-validation (``train --urgency-cv``; see ``rules.classify_text``).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,14 +22,13 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_URGENCY_MODEL_PATH = Path(__file__).parent / "data" / "urgency_model.json"
-URGENCY_MODEL_FORMAT = 1
+URGENCY_MODEL_FORMAT = 2
 
 # Training settings, chosen by cross-validation on the training files only (train --urgency-cv).
-DEFAULT_EPOCHS = 10
-DEFAULT_LEARNING_RATE = 0.2
-DEFAULT_L2 = 1e-4
+DEFAULT_C = 1.0  # inverse L2 strength of the logistic regression
+CALIBRATION_FOLDS = 5
 MIN_DOCUMENT_FREQUENCY = 2
-SHUFFLE_SEED = 20240611  # a fixed order of examples per epoch: same data, same file
+SPLIT_SEED = 20261202  # a fixed split for calibration: same data, same file
 WEIGHT_DIGITS = 6  # rounding in the file keeps the bytes stable across platforms' libm
 
 
@@ -38,10 +38,11 @@ class UrgencyModelFileError(Exception):
 
 @dataclass(frozen=True)
 class UrgencyModel:
-    """Logistic regression weights: P(emergency) = sigmoid(bias + sum of present weights)."""
+    """Logistic regression: P(emergency) = sigmoid(slope * (bias + sum of weights) + intercept)."""
 
     bias: float
     weights: Mapping[str, float]
+    calibration: tuple[float, float] = (1.0, 0.0)  # Platt slope and intercept
 
     def score(self, features: Iterable[str]) -> float:
         """The log-odds of an emergency for a tip's features."""
@@ -52,8 +53,13 @@ class UrgencyModel:
         return total
 
     def probability(self, features: Iterable[str]) -> float:
-        """P(emergency) for a tip's features."""
-        return _sigmoid(self.score(features))
+        """Calibrated P(emergency) for a tip's features."""
+        return self.calibrated(self.score(features))
+
+    def calibrated(self, score: float) -> float:
+        """Calibrated P(emergency) for a raw score."""
+        slope, intercept = self.calibration
+        return _sigmoid(slope * score + intercept)
 
     def strongest(self, features: Iterable[str], limit: int = 3) -> list[str]:
         """The word features ("w:" stripped) that push hardest toward an emergency."""
@@ -72,50 +78,71 @@ def _sigmoid(z: float) -> float:
 
 
 def fit(
-    documents: Sequence[tuple[frozenset[str] | set[str], bool]],
-    *,
-    epochs: int = DEFAULT_EPOCHS,
-    learning_rate: float = DEFAULT_LEARNING_RATE,
-    l2: float = DEFAULT_L2,
+    documents: Sequence[tuple[frozenset[str] | set[str], bool]], *, c: float = DEFAULT_C
 ) -> UrgencyModel:
-    """Train by stochastic gradient descent in a seeded order (deterministic for the same data)."""
+    """Train with scikit-learn: logistic regression, sigmoid-calibrated on held-out folds."""
+    # Training only: scikit-learn is never imported when tips are classified.
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
     frequency: dict[str, int] = {}
     for features, _ in documents:
         for feature in features:
             frequency[feature] = frequency.get(feature, 0) + 1
     kept = sorted(f for f, n in frequency.items() if n >= MIN_DOCUMENT_FREQUENCY)
     index = {f: i for i, f in enumerate(kept)}
-    rows = [
-        (sorted(index[f] for f in features if f in index), label) for features, label in documents
-    ]
-    weights = [0.0] * len(kept)
-    positives = sum(label for _, label in rows)
-    bias = math.log((positives + 1) / (len(rows) - positives + 1))
-    order = list(range(len(rows)))
-    shuffler = random.Random(SHUFFLE_SEED)  # noqa: S311 - an example order, not a secret
-    for epoch in range(epochs):
-        shuffler.shuffle(order)
-        rate = learning_rate / (1.0 + 0.5 * epoch)
-        for i in order:
-            present, label = rows[i]
-            z = bias + sum(weights[j] for j in present)
-            error = _sigmoid(z) - (1.0 if label else 0.0)
-            bias -= rate * error
-            for j in present:
-                weights[j] -= rate * (error + l2 * weights[j])
+    rows, cols = [], []
+    for r, (features, _) in enumerate(documents):
+        present = sorted(index[f] for f in features if f in index)
+        rows.extend([r] * len(present))
+        cols.extend(present)
+    matrix = csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(len(documents), len(kept)), dtype=np.float64
+    )
+    labels = np.array([bool(label) for _, label in documents], dtype=np.int64)
+    base = LogisticRegression(C=c, solver="liblinear", max_iter=1000)
+    smaller_class = int(min(labels.sum(), len(labels) - labels.sum()))
+    if smaller_class < 2:
+        # Too few examples to hold any out for calibration: the raw logistic probability.
+        estimator = base.fit(matrix, labels)
+        calibration = (1.0, 0.0)
+    else:
+        splits = min(CALIBRATION_FOLDS, smaller_class)
+        folds = StratifiedKFold(n_splits=splits, shuffle=True, random_state=SPLIT_SEED)
+        fitted = CalibratedClassifierCV(base, method="sigmoid", cv=folds, ensemble=False)
+        fitted.fit(matrix, labels)
+        pair = fitted.calibrated_classifiers_[0]
+        estimator, calibrator = pair.estimator, pair.calibrators[0]
+        # sklearn's sigmoid is 1 / (1 + exp(a * score + b)): slope -a, intercept -b.
+        calibration = (
+            round(-float(calibrator.a_), WEIGHT_DIGITS),
+            round(-float(calibrator.b_), WEIGHT_DIGITS),
+        )
+    coefficients = estimator.coef_[0]
     return UrgencyModel(
-        round(bias, WEIGHT_DIGITS),
+        round(float(estimator.intercept_[0]), WEIGHT_DIGITS),
         {
-            f: round(w, WEIGHT_DIGITS)
-            for f, w in zip(kept, weights, strict=True)
-            if round(w, WEIGHT_DIGITS) != 0.0
+            f: round(float(w), WEIGHT_DIGITS)
+            for f, w in zip(kept, coefficients, strict=True)
+            if round(float(w), WEIGHT_DIGITS) != 0.0
         },
+        calibration,
     )
 
 
 def dumps(urgency_model: UrgencyModel) -> str:
     """The model file's exact text: sorted, one feature per line, so diffs stay readable."""
-    head = json.dumps({"bias": urgency_model.bias, "format": URGENCY_MODEL_FORMAT}, sort_keys=True)
+    head = json.dumps(
+        {
+            "bias": urgency_model.bias,
+            "calibration": list(urgency_model.calibration),
+            "format": URGENCY_MODEL_FORMAT,
+        },
+        sort_keys=True,
+    )
     lines = [head[:-1] + ', "weights": {']
     items = sorted(urgency_model.weights.items())
     for i, (feature, weight) in enumerate(items):
@@ -134,8 +161,11 @@ def load(path: Path = DEFAULT_URGENCY_MODEL_PATH) -> UrgencyModel:
     if not isinstance(data, dict) or data.get("format") != URGENCY_MODEL_FORMAT:
         raise UrgencyModelFileError(f"urgency model {path.name} has an unknown format")
     try:
+        slope, intercept = (float(x) for x in data["calibration"])
         return UrgencyModel(
-            float(data["bias"]), {str(f): float(w) for f, w in data["weights"].items()}
+            float(data["bias"]),
+            {str(f): float(w) for f, w in data["weights"].items()},
+            (slope, intercept),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UrgencyModelFileError(f"urgency model {path.name} is malformed") from exc

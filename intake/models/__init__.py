@@ -13,9 +13,10 @@ from intake.models.staff import (
     StaffSession,
     User,
 )
-from intake.models.tip import URGENCY_RANK, Attachment, Message, Note, Tip
+from intake.models.tip import ALERTING_URGENCIES, URGENCY_RANK, Attachment, Message, Note, Tip
 
 __all__ = [
+    "ALERTING_URGENCIES",
     "URGENCY_RANK",
     "ApiToken",
     "Attachment",

@@ -31,8 +31,11 @@ from intake.models.sealed import KeyOwner
 
 CHANNELS = ("web", "api", "sms", "messenger", "instagram", "whatsapp", "x", "forward")
 STATUSES = ("new", "triaged", "assigned", "investigating", "closed")
-URGENCIES = ("emergency", "high", "normal")
-URGENCY_RANK = {"emergency": 0, "high": 1, "normal": 2}
+# Most urgent first. "possible_emergency": the classifier is unsure it is an emergency; it alerts
+# like one and staff see it as "check now".
+URGENCIES = ("emergency", "possible_emergency", "high", "normal")
+URGENCY_RANK = {"emergency": 0, "possible_emergency": 1, "high": 2, "normal": 3}
+ALERTING_URGENCIES = frozenset({"emergency", "possible_emergency"})
 
 
 class Tip(KeyOwner, Base):
@@ -70,8 +73,8 @@ class Tip(KeyOwner, Base):
     category_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     category_runners_up: Mapped[list[Any]] = mapped_column(JSON, default=list)
     is_classifier_unsure: Mapped[bool] = mapped_column(Boolean, default=False)
-    urgency: Mapped[str] = mapped_column(String(12), default="normal")
-    urgency_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
+    urgency: Mapped[str] = mapped_column(String(20), default="normal")
+    urgency_rank: Mapped[int] = mapped_column(SmallInteger, default=URGENCY_RANK["normal"])
     # The words that decided category and urgency are the tipster's own ("my stepfather", a
     # street name): sealed, as {"category": [...], "urgency": [...]}.
     evidence_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -14,6 +14,14 @@ from intake.notify.service import OVERSIGHT_AUDIENCE, REVEAL_EVENT, alert_channe
 OVERSIGHT_QUEUE_KIND = "oversight"
 
 
+def alert_reason(urgency: str, *, followup: bool = False) -> str:
+    """What a supervisor alert says about the tip's urgency (a possible one: "check now")."""
+    what = "a possible emergency (check now)" if urgency == "possible_emergency" else "an emergency"
+    if followup:
+        return f"follow-up reports {what}"
+    return "possible emergency (check now)" if urgency == "possible_emergency" else "emergency"
+
+
 def enqueue_supervisor_alert(
     session: Session, tip: Tip, *, reason: str = "emergency", queue_code: str | None = None
 ) -> list[OutboxMessage]:

@@ -138,7 +138,7 @@ def home() -> Response:
     user = current_user()
     urgent = [
         item
-        for urgency in ("emergency", "high")
+        for urgency in ("emergency", "possible_emergency", "high")
         for item in service.list_tips(
             db.session(),
             user,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from intake.errors import InvalidInputError
+from intake.models.tip import URGENCY_RANK
 
 WORKSPACE_ROLES = ("detective", "supervisor", "oversight")
 FORWARD_ROLES = ("social_media", "supervisor")
@@ -87,7 +88,7 @@ def decode_cursor(value: str) -> Cursor:
         padded = value + "=" * (-len(value) % 4)
         rank, created_at, tip_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         parsed = datetime.fromisoformat(created_at)
-        if parsed.tzinfo is None or not isinstance(rank, int) or not 0 <= rank <= 2:
+        if parsed.tzinfo is None or not isinstance(rank, int) or rank not in URGENCY_RANK.values():
             raise ValueError
         return Cursor(rank, parsed, uuid.UUID(hex=tip_id))
     except (ValueError, TypeError, json.JSONDecodeError):

@@ -392,8 +392,9 @@ def queue_summaries(session: Session, user: User) -> list[QueueSummary]:
             kind=q.kind,
             open_count=total(q.id),
             new_count=total(q.id, status="new"),
-            urgent_count=total(q.id, urgencies=("emergency", "high")),
-            emergency_count=total(q.id, urgencies=("emergency",)),
+            urgent_count=total(q.id, urgencies=("emergency", "possible_emergency", "high")),
+            # A possible emergency alerts like one: it counts here until someone checks it.
+            emergency_count=total(q.id, urgencies=("emergency", "possible_emergency")),
         )
         for q in queues
     ]

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from intake.errors import IntakeError, InvalidInputError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings, limiter
-from intake.models import Tip
+from intake.models import ALERTING_URGENCIES, Tip
 from intake.submissions import service
 from intake.submissions.forms import MAX_PHOTOS, CheckForm, ReplyForm, TipForm, chosen_files
 from intake.submissions.messages import emergency_advice, next_steps
@@ -151,7 +151,11 @@ def submit() -> Response:
             "submissions/submitted.html",
             created=created,
             photo_count=len(images),
-            advice=emergency_advice(created.language) if created.urgency == "emergency" else None,
+            advice=(
+                emergency_advice(created.language)
+                if created.urgency in ALERTING_URGENCIES
+                else None
+            ),
             next_steps=next_steps(created.language),
         )
     )

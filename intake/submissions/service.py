@@ -29,8 +29,17 @@ from intake.audit.service import record_event
 from intake.classify.service import classify_tip, reassess_urgency
 from intake.crypto import Keyring
 from intake.errors import ConflictError, InvalidInputError, NotFoundError
-from intake.models import URGENCY_RANK, Base, InboundEvent, Message, Reporter, Tip, utcnow
-from intake.outbound.service import enqueue_supervisor_alert
+from intake.models import (
+    ALERTING_URGENCIES,
+    URGENCY_RANK,
+    Base,
+    InboundEvent,
+    Message,
+    Reporter,
+    Tip,
+    utcnow,
+)
+from intake.outbound.service import alert_reason, enqueue_supervisor_alert
 from intake.routing.service import route_tip
 from intake.submissions.rules import (
     new_receipt,
@@ -612,8 +621,10 @@ def create_tip(
                 fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
             ) from None
 
-    if tip.urgency == "emergency":
-        enqueue_supervisor_alert(session, tip, queue_code=route.queue_code)
+    if tip.urgency in ALERTING_URGENCIES:
+        enqueue_supervisor_alert(
+            session, tip, reason=alert_reason(tip.urgency), queue_code=route.queue_code
+        )
     record_event(
         session,
         "tip.submitted",
@@ -757,8 +768,9 @@ def add_followup(
         tip.set_evidence(
             keyring, category=found["category"], urgency=sorted({*found["urgency"], *evidence})
         )
-        if urgency == "emergency":
-            enqueue_supervisor_alert(session, tip, reason="follow-up reports an emergency")
+        if urgency in ALERTING_URGENCIES:
+            reason = alert_reason(urgency, followup=True)
+            enqueue_supervisor_alert(session, tip, reason=reason)
     record_event(
         session,
         "tip.followup",

@@ -20,7 +20,7 @@ from intake.extensions import (
     limiter,
     require_strict,
 )
-from intake.models import Tip
+from intake.models import ALERTING_URGENCIES, Tip
 from intake.submissions import service
 from intake.submissions.messages import emergency_advice, next_steps
 from intake.submissions.rules import normalise_tip_number
@@ -85,7 +85,7 @@ def submission_payload(created: service.SubmittedTip) -> dict[str, Any]:
         "language": created.language,
         "is_replay": created.is_replay,
         "emergency_advice": emergency_advice(created.language)
-        if created.urgency == "emergency"
+        if created.urgency in ALERTING_URGENCIES
         else None,
         "next_steps": next_steps(created.language),
     }

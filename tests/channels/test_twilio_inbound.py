@@ -105,6 +105,20 @@ def test_an_emergency_is_told_to_call_911_first(sms_app, sms_client, body, advic
     assert tip.tip_number in reply
 
 
+def test_a_possible_emergency_is_told_to_call_911_first(sms_app, sms_client, monkeypatch) -> None:
+    from intake.classify import rules
+
+    # The learnt model unsure about everything it does not deny: every tip is a possible one.
+    monkeypatch.setattr(rules, "EMERGENCY_PROBABILITY", 2.0)
+    monkeypatch.setattr(rules, "POSSIBLE_PROBABILITY", 0.0)
+    reply = text(sms_client, DRUGS_EN)
+
+    [tip] = tips_of(sms_app)
+    assert tip.urgency == "possible_emergency"
+    assert reply is not None
+    assert reply.startswith("If anyone is in danger right now, call 911 at once.")
+
+
 # --- redelivery -----------------------------------------------------------------------------
 
 

@@ -105,7 +105,7 @@ def test_evaluate_a_given_file(app: Flask, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "tips: 3" in result.output
     assert "en: 50.0% (1/2)" in result.output
-    assert "emergency recall: 100.0% (1/1)" in result.output
+    assert "emergency recall: 100.0% (1/1 alert" in result.output
     assert "drugs:1" in result.output
 
 

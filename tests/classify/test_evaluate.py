@@ -187,3 +187,43 @@ def test_urgency_blind_7_floor() -> None:
     report = evaluate(URGENCY_BLIND_7)
     assert report.emergency_recall >= 0.70, report.missed_emergencies
     assert report.false_alarm_rate <= 0.09
+
+
+BLIND_8 = Path(__file__).parent / "blind_8.jsonl"
+
+
+def test_blind_8_floor() -> None:
+    # Written as residents write (SMS, slang, typos, Spanglish, plain-words emergencies, hard
+    # non-emergencies), committed before the classifier ran on it, scored once before the
+    # calibrated model (alerting recall 49/75, false alarms 12/216, top-1 or second 71.5%) and
+    # once after (62/75 = 82.7%, 15/216 = 6.9%, 75.9%). Its misses were then read (the set is
+    # spent) and more training tips written; now 69/75, 13/216, 76.6%. The floors sit at the
+    # blind after measurement; the targets (95%, 5%, 85%) are not met (bench/README_classify.md).
+    tips = load_labelled(BLIND_8)
+    assert len(tips) == 291
+    assert sum(t.urgency == "emergency" for t in tips) == 75
+    assert sum(t.language == "es" for t in tips) == 143
+    assert sum(t.category_alt is not None for t in tips) >= 100
+    report = evaluate(BLIND_8)
+    assert report.emergency_recall >= 0.82, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.07
+    assert report.accuracy_or_alt >= 0.75
+    assert report.accuracy_or_alt > report.accuracy
+
+
+BLIND_9 = Path(__file__).parent / "blind_9.jsonl"
+
+
+def test_blind_9_floor() -> None:
+    # Written after blind_8's misses were read (so by an author who knew them), committed before
+    # any classifier ran on it, never trained on. Scored on the original classifier (alerting
+    # recall 34/54, false alarms 10/87), on the calibrated model (44/54, 11/87) and after the
+    # second batch of residents' training tips (48/54 = 88.9%, 11/87 = 12.6%, top-1 or second
+    # 72.3%). Floors at that last measurement; the 5% false-alarm target is far from met.
+    tips = load_labelled(BLIND_9)
+    assert len(tips) == 141
+    assert sum(t.urgency == "emergency" for t in tips) == 54
+    report = evaluate(BLIND_9)
+    assert report.emergency_recall >= 0.88, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.13
+    assert report.accuracy_or_alt >= 0.72

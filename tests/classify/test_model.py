@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from intake.classify import model, urgency_model
+from intake.classify import model, rules, urgency_model
 from intake.classify.evaluate import DEFAULT_EVALUATION_PATH, load_labelled
 from intake.classify.rules import (
+    ALERTING_URGENCIES,
     BLEND,
-    URGENCY_LOG_ODDS,
     _analyse,
     _classify,
     assess_urgency,
@@ -27,6 +27,7 @@ from intake.classify.train import (
     CLASSES,
     DEFAULT_TRAINING_PATH,
     DEFAULT_URGENCY_TRAINING_PATH,
+    RESIDENTS_TRAINING_PATH,
     main,
     train_text,
     train_urgency_text,
@@ -150,6 +151,38 @@ def test_unsure_when_the_margin_is_small() -> None:
 # --------------------------------------------------------------------------- urgency model
 
 URGENCY_SCORED_SETS = [*SCORED_SETS, *(HERE / f"urgency_blind_{n}.jsonl" for n in (5, 6, 7))]
+BLIND_8 = HERE / "blind_8.jsonl"
+
+
+def test_residents_training_set_shape() -> None:
+    tips = load_labelled(RESIDENTS_TRAINING_PATH)
+    assert len(tips) >= 250
+    assert sum(t.language == "es" for t in tips) >= 0.45 * len(tips)
+    assert sum(t.urgency == "emergency" for t in tips) >= 100
+    assert {t.category for t in tips} <= DEFAULT_CODES
+    normalised = {_normalised(t.text) for t in tips}
+    assert len(normalised) == len(tips)
+    for other in (DEFAULT_TRAINING_PATH, DEFAULT_URGENCY_TRAINING_PATH):
+        assert not normalised & {_normalised(t.text) for t in load_labelled(other)}
+
+
+@pytest.mark.parametrize("path", [*URGENCY_SCORED_SETS, BLIND_8], ids=lambda p: p.name)
+def test_residents_training_set_shares_no_text_with_a_scored_set(path: Path) -> None:
+    training = [_words(t.text) for t in load_labelled(RESIDENTS_TRAINING_PATH)]
+    for tip in load_labelled(path):
+        words = _words(tip.text)
+        closest = max(len(words & other) / len(words | other) for other in training)
+        assert closest < NEAR_DUPLICATE_JACCARD
+
+
+@pytest.mark.parametrize(
+    "training_path", [DEFAULT_TRAINING_PATH, DEFAULT_URGENCY_TRAINING_PATH], ids=lambda p: p.name
+)
+def test_blind_8_shares_no_text_with_older_training_sets(training_path: Path) -> None:
+    training = [_words(t.text) for t in load_labelled(training_path)]
+    for tip in load_labelled(BLIND_8):
+        words = _words(tip.text)
+        assert max(len(words & other) / len(words | other) for other in training) < 0.6
 
 
 def test_urgency_training_set_shape() -> None:
@@ -235,20 +268,57 @@ def test_rule_signals_name_the_frames() -> None:
 def test_learnt_model_adds_an_emergency_the_rules_miss() -> None:
     # A training tip the frames have no words for; the model learnt it (rules OR model).
     text = "theres a fight in the parking lot of the stop n shop and one of them pulled a blade"
-    assert _classify(text, None, None).urgency != "emergency"
+    assert _classify(text, None, use_urgency_model=False).urgency != "emergency"
     result = classify_text(text)
-    assert result.urgency == "emergency"
+    assert result.urgency in ALERTING_URGENCIES
+    assert result.urgency_probability >= rules.POSSIBLE_PROBABILITY
     assert result.urgency_evidence
     assert all(word in fold(text) for word in result.urgency_evidence)
-    assert assess_urgency(text, "en")[0] == "emergency"
+    assert assess_urgency(text, "en")[0] == result.urgency
 
 
-def test_learnt_model_never_removes_a_rules_emergency() -> None:
+def test_possible_emergency_is_the_models_unsure_band(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "theres a fight in the parking lot of the stop n shop and one of them pulled a blade"
+    rules_only = _classify(text, None, use_urgency_model=False).urgency
+    probability = classify_text(text).urgency_probability
+    assert 0.0 < probability < 1.0
+    monkeypatch.setattr(rules, "EMERGENCY_PROBABILITY", probability + 0.01)
+    monkeypatch.setattr(rules, "POSSIBLE_PROBABILITY", probability - 0.01)
+    assert classify_text(text).urgency == "possible_emergency"
+    assert assess_urgency(text, "en")[0] == "possible_emergency"
+    monkeypatch.setattr(rules, "EMERGENCY_PROBABILITY", probability - 0.005)
+    assert classify_text(text).urgency == "emergency"
+    monkeypatch.setattr(rules, "EMERGENCY_PROBABILITY", 2.0)
+    monkeypatch.setattr(rules, "POSSIBLE_PROBABILITY", probability + 0.01)
+    assert classify_text(text).urgency == rules_only
+
+
+def test_a_denied_danger_keeps_the_model_silent() -> None:
+    result = classify_text("my neighbor does not have a gun, the kids were playing with a toy")
+    assert result.urgency_probability == 0.0
+    assert result.urgency not in ALERTING_URGENCIES
+
+
+def test_urgency_model_probabilities_are_calibrated() -> None:
+    # Platt scaling from held-out folds: the shipped calibration is not the identity.
+    scorer = urgency_model.default_urgency_model()
+    assert scorer.calibration != (1.0, 0.0)
+    assert scorer.calibrated(-50.0) < 0.01 < 0.99 < scorer.calibrated(50.0)
+
+
+def test_learnt_model_never_removes_a_rules_emergency(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "he is stabbing my brother right now on Geneva ave"
-    assert _classify(text, None, URGENCY_LOG_ODDS).urgency == "emergency"
-    assert _classify(text, None, 99.0).urgency == "emergency"  # a model that never fires
+    assert _classify(text, None, use_urgency_model=True).urgency == "emergency"
+    # A model that never fires (thresholds above any probability) leaves the rules' emergency.
+    monkeypatch.setattr(rules, "EMERGENCY_PROBABILITY", 2.0)
+    monkeypatch.setattr(rules, "POSSIBLE_PROBABILITY", 2.0)
+    assert _classify(text, None, use_urgency_model=True).urgency == "emergency"
 
 
 def test_learnt_model_keeps_high_and_normal_when_it_does_not_fire() -> None:
     text = "he always says he will kill me one day, he said it again last year"
-    assert classify_text(text).urgency == _classify(text, None, None).urgency != "emergency"
+    assert (
+        classify_text(text).urgency
+        == _classify(text, None, use_urgency_model=False).urgency
+        != "emergency"
+    )

@@ -340,3 +340,58 @@ def test_a_repeated_tip_number_saves_nothing_and_a_retry_succeeds(client, sessio
     monkeypatch.undo()
     assert submit(client, narrative="A second tip that draws the same number").status_code == 201
     assert _count(session, Tip) == 2
+
+
+@pytest.fixture
+def unsure_urgency_model(monkeypatch):
+    """The learnt urgency model is unsure about every tip it does not deny (its band widened)."""
+    from intake.classify import rules
+
+    monkeypatch.setattr(rules, "EMERGENCY_PROBABILITY", 2.0)
+    monkeypatch.setattr(rules, "POSSIBLE_PROBABILITY", 0.0)
+
+
+def _supervisor_alerts(session, tip):
+    from intake.models import OutboxMessage
+
+    return session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.tip_id == tip.id, OutboxMessage.kind == "notification"
+        )
+    ).all()
+
+
+def test_a_possible_emergency_alerts_and_tells_the_tipster_to_call_911(
+    client, session, unsure_urgency_model
+) -> None:
+    body = submit(client).get_json()
+    assert body["urgency"] == "possible_emergency"
+    assert "911" in body["emergency_advice"]
+    tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
+    assert tip.urgency_rank == 1  # after emergency (0), before high (2)
+    alerts = _supervisor_alerts(session, tip)
+    assert alerts
+    assert all(a.payload["reason"] == "possible emergency (check now)" for a in alerts)
+
+
+def test_a_followup_that_may_be_an_emergency_escalates_and_alerts(client, session) -> None:
+    from intake.classify import rules
+
+    created = submit(client).get_json()
+    tip = session.scalar(select(Tip).where(Tip.tip_number == created["tip_number"]))
+    assert tip.urgency not in ("emergency", "possible_emergency")
+    assert _supervisor_alerts(session, tip) == []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules, "EMERGENCY_PROBABILITY", 2.0)
+        patch.setattr(rules, "POSSIBLE_PROBABILITY", 0.0)
+        added = client.post(
+            f"/api/v1/tips/{created['tip_number']}/followups",
+            json={"receipt": created["receipt"], "body": "The van is back with the same two men."},
+        )
+    assert added.status_code == 201
+    session.expire_all()
+    tip = session.scalar(select(Tip).where(Tip.tip_number == created["tip_number"]))
+    assert (tip.urgency, tip.urgency_rank) == ("possible_emergency", 1)
+    reasons = [a.payload["reason"] for a in _supervisor_alerts(session, tip)]
+    expected = "follow-up reports a possible emergency (check now)"
+    assert reasons and all(r == expected for r in reasons)
