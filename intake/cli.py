@@ -160,9 +160,10 @@ def worker(once: bool, interval: float) -> None:
     import signal
     import threading
 
-    from intake.outbound.worker import drain_once, run_worker
+    from intake.outbound.worker import drain_once, run_cycle_hooks, run_worker
 
     if once:
+        run_cycle_hooks(db.session(), get_keyring())
         tried = drain_once(db.session(), get_keyring())
         click.echo(f"Tried {tried} outbox messages.")
         return
@@ -178,5 +179,8 @@ def register_cli(app: Flask) -> None:
     import intake.classify.cli  # registers classify and categories on intake_cli
     import intake.routing.cli
     import intake.staff.cli  # noqa: F401 - registers users on intake_cli
+    from intake.oncall.cli import oncall_cli
+
+    intake_cli.add_command(oncall_cli)
 
     app.cli.add_command(intake_cli)

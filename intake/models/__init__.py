@@ -2,14 +2,17 @@
 
 from intake.models.audit import AuditEvent
 from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.correction import TipCorrection
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
+from intake.models.oncall import AlertStep, NotifyRoute, OnCallMember, UrgentAlert
 from intake.models.reporter import Reporter
 from intake.models.staff import ApiToken, QueueMembership, StaffSession, User
 from intake.models.tip import URGENCY_RANK, Attachment, Message, Note, Tip
 
 __all__ = [
     "URGENCY_RANK",
+    "AlertStep",
     "ApiToken",
     "Attachment",
     "AuditEvent",
@@ -19,6 +22,8 @@ __all__ = [
     "InboundEvent",
     "Message",
     "Note",
+    "NotifyRoute",
+    "OnCallMember",
     "OutboxMessage",
     "Place",
     "Queue",
@@ -26,7 +31,9 @@ __all__ = [
     "Reporter",
     "StaffSession",
     "Tip",
+    "TipCorrection",
     "UTCDateTime",
+    "UrgentAlert",
     "User",
     "utcnow",
 ]

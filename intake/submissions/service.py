@@ -29,6 +29,7 @@ from intake.classify.service import classify_tip, reassess_urgency
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError, NotFoundError
 from intake.models import URGENCY_RANK, Base, InboundEvent, Message, Reporter, Tip, utcnow
+from intake.oncall.service import raise_alert
 from intake.outbound.service import enqueue_supervisor_alert
 from intake.routing.service import route_tip
 from intake.submissions.rules import (
@@ -552,6 +553,8 @@ def create_tip(
 
     if tip.urgency == "emergency":
         enqueue_supervisor_alert(session, tip, queue_code=route.queue_code)
+    # Someone on call must acknowledge it, or the next tier is told.
+    raise_alert(session, tip, reason="new urgent tip", supervisors_told=tip.urgency == "emergency")
     record_event(
         session,
         "tip.submitted",
@@ -693,6 +696,9 @@ def add_followup(
         tip.urgency_evidence = sorted({*tip.urgency_evidence, *evidence})
         if urgency == "emergency":
             enqueue_supervisor_alert(session, tip, reason="follow-up reports an emergency")
+        raise_alert(
+            session, tip, reason="a follow-up escalated it", supervisors_told=urgency == "emergency"
+        )
     record_event(
         session,
         "tip.followup",
