@@ -371,12 +371,19 @@ def escalate_due(session: Session, *, ack_seconds: int, now: datetime | None = N
     done = 0
     for alert_id in candidates:
         try:
+            # Fresh from the database (the session may hold this alert from an earlier cycle).
             alert = session.scalar(
                 select(UrgentAlert)
                 .where(UrgentAlert.id == alert_id, UrgentAlert.acknowledged_at.is_(None))
                 .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
             )
-            last = alert.steps[-1] if alert is not None and alert.steps else None
+            last = session.scalar(
+                select(AlertStep)
+                .where(AlertStep.alert_id == alert_id)
+                .order_by(AlertStep.step.desc())
+                .limit(1)
+            )
             due = (
                 next_step(
                     last_step=last.step if last else 0,
@@ -414,6 +421,7 @@ def acknowledge(
         .order_by(UrgentAlert.id)
         .limit(1)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if alert is None:
         done = session.scalar(
@@ -429,6 +437,16 @@ def acknowledge(
     return alert
 
 
+def step_count(session: Session, alert_id: int) -> int:
+    """How many rounds of notices an alert has had (read from the database, not a cache)."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(AlertStep).where(AlertStep.alert_id == alert_id)
+        )
+        or 0
+    )
+
+
 def _close(session: Session, alert: UrgentAlert, user: User, now: datetime, *, via: str) -> None:
     alert.acknowledged_at = now
     alert.acknowledged_by_user_id = user.id
@@ -442,7 +460,7 @@ def _close(session: Session, alert: UrgentAlert, user: User, now: datetime, *, v
         details={
             "via": via,
             "after_seconds": int((now - alert.raised_at).total_seconds()),
-            "steps": len(alert.steps),
+            "steps": step_count(session, alert.id),
         },
     )
 
@@ -494,6 +512,7 @@ def board(session: Session, user: User, *, now: datetime | None = None) -> list[
             Tip.status != "closed",
         )
         .order_by(UrgentAlert.raised_at)
+        .execution_options(populate_existing=True)
     )
     return [
         BoardEntry(

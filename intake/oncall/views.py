@@ -36,7 +36,7 @@ def acknowledge(tip_number: str) -> Any:
         "urgency": alert.urgency,
         "acknowledged_at": alert.acknowledged_at,
         "acknowledged_by": by.username if by else None,
-        "steps": len(alert.steps),
+        "steps": service.step_count(db.session(), alert.id),
     }
     db.session.commit()
     return payload
