@@ -63,6 +63,10 @@ def configure(app: Flask, settings: Settings) -> None:
     from intake import reference
 
     reference.configure(settings.reference_cache_seconds)
+    from intake.classify.retrain import use_adopted_models
+
+    # The model adopted by `flask intake classify retrain --adopt`, else the shipped one.
+    use_adopted_models(Path(settings.instance_path))
     if settings.trusted_proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,

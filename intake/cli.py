@@ -177,6 +177,7 @@ def worker(once: bool, interval: float) -> None:
 def register_cli(app: Flask) -> None:
     """Attach `flask intake` and each feature's commands."""
     import intake.classify.cli  # registers classify and categories on intake_cli
+    import intake.classify.retrain_cli  # registers classify retrain
     import intake.routing.cli
     import intake.staff.cli  # noqa: F401 - registers users on intake_cli
     from intake.oncall.cli import oncall_cli

@@ -183,4 +183,14 @@ def account() -> Response:
         links=links,
         live_tokens=live_tokens or 0,
         queues=sorted(q.code for q in user.queues),
+        classifier=_classifier_scores() if user.role == "admin" else None,
     )
+
+
+def _classifier_scores() -> dict[str, object] | None:
+    from pathlib import Path
+
+    from intake.classify.retrain import adopted_scores
+    from intake.extensions import get_settings
+
+    return adopted_scores(Path(get_settings().instance_path))
