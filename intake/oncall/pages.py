@@ -3,7 +3,7 @@ page, and the on-call roster (supervisors, oversight for its own queue, administ
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -38,13 +38,16 @@ class TierForm(FlaskForm):
 
 @board_bp.get("/urgent")
 def urgent_board() -> Response:
-    """Urgent tips nobody has acknowledged yet, oldest first, with their age."""
+    """Urgent tips nobody has acknowledged yet, oldest first, with their age; reloads itself
+    (a script, or a meta refresh without scripts) unless ``?refresh=off``."""
     entries = service.board(db.session(), current_user())
     db.session.commit()
+    is_refreshing = request.args.get("refresh") != "off"
     response = _page(
         "staff/urgent.html",
         entries=entries,
-        refresh_seconds=BOARD_REFRESH_SECONDS,
+        refresh_seconds=BOARD_REFRESH_SECONDS if is_refreshing else 0,
+        default_refresh=BOARD_REFRESH_SECONDS,
         age_text=age_text,
         urgency_label=urgency_label,
         tiers=TIERS,

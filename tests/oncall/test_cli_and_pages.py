@@ -66,7 +66,11 @@ def test_the_urgent_board_refreshes_itself_and_acknowledging_clears_it(own_app, 
     client = _signed_in(web, session, det)
 
     board = client.get("/staff/urgent").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="15">' in board
+    # Reloads itself: by script, or without scripts by a meta refresh; the user may stop it.
+    assert '<noscript><meta http-equiv="refresh" content="15"></noscript>' in board
+    assert 'data-refresh="15"' in board and "board.js" in board
+    stopped = client.get("/staff/urgent?refresh=off").get_data(as_text=True)
+    assert "http-equiv" not in stopped and 'data-refresh="0"' in stopped
     assert urgent.tip_number in board and "gun" not in board
     assert urgent.tip_number not in _signed_in(web, session, other).get("/staff/urgent").get_data(
         as_text=True
