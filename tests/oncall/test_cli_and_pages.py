@@ -130,3 +130,31 @@ def test_the_roster_page_sets_a_tier(own_app, session, keyring):
         follow_redirects=True,
     )
     assert "You do not manage this queue" in refused.get_data(as_text=True)
+
+
+def test_worker_once_escalates_what_is_due(app, session, keyring):
+    from datetime import timedelta
+
+    from intake.models import AlertStep
+    from intake.oncall import service
+
+    det = make_user(session, keyring, "det", "detective", ("N1",))
+    sup = make_user(session, keyring, "sup", "supervisor")
+    service.set_notify_route(session, keyring, det.user, "webhook", "http://127.0.0.1:9/det")
+    service.set_notify_route(session, keyring, sup.user, "webhook", "http://127.0.0.1:9/sup")
+    service.set_tier(session, "N1", 1, ["det"], actor=None)
+    service.set_tier(session, "N1", 2, ["sup"], actor=None)
+    session.commit()
+    make_tip(session, keyring, N1_POINT, narrative=EMERGENCY)
+    step = session.scalar(select(AlertStep))
+    step.notified_at -= timedelta(seconds=301)  # tier 1 was told over URGENT_ACK_SECONDS ago
+    session.commit()
+
+    result = app.test_cli_runner().invoke(args=["intake", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    tiers = sorted(
+        row.payload["tier"]
+        for row in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "oncall"))
+    )
+    assert tiers == [1, 2]
