@@ -266,3 +266,21 @@ def test_healthz_counts_stuck_and_dead_alert_notices(client, session, keyring, p
     )
     session.commit()
     assert client.get("/healthz").get_json()["alerts"] == {"unsent": 1, "dead": 1}
+
+
+def test_a_follow_up_that_escalates_a_tip_starts_the_chain(session, keyring, people):
+    from intake.submissions.service import add_followup
+
+    created = make_tip(session, keyring, N1_POINT)
+    tip = session.scalar(select(Tip).where(Tip.tip_number == created.tip_number))
+    add_followup(
+        session,
+        keyring,
+        tip,
+        "He is here now with a gun, he says he will kill me tonight.",
+        channel="web",
+    )
+    session.commit()
+    assert tip.urgency == "emergency"
+    assert _notices(session) == [(1, people.det.user.id)]
+    assert _alert(session, created.tip_number).reason == "a follow-up escalated it"
