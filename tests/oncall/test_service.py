@@ -284,3 +284,38 @@ def test_a_follow_up_that_escalates_a_tip_starts_the_chain(session, keyring, peo
     assert tip.urgency == "emergency"
     assert _notices(session) == [(1, people.det.user.id)]
     assert _alert(session, created.tip_number).reason == "a follow-up escalated it"
+
+
+def test_a_step_lost_to_a_racing_worker_is_rolled_back_whole(session, keyring, people, monkeypatch):
+    from intake.oncall.rules import Step
+
+    created = make_tip(session, keyring, N1_POINT, narrative=EMERGENCY)
+    alert = _alert(session, created.tip_number)
+    # As if another worker inserted step 1 between this worker's read and its insert.
+    monkeypatch.setattr(service, "next_step", lambda **_: Step(1, 1))
+    later = alert.raised_at + timedelta(seconds=ACK)
+    assert service.escalate_due(session, ack_seconds=ACK, now=later) == 0
+    assert _notices(session) == [(1, people.det.user.id)]
+    assert session.scalars(select(AuditEvent.action)).all().count("tip.oncall_notified") == 1
+
+
+def test_the_api_corrects_the_urgency_and_keeps_the_correction(client, session, keyring, people):
+    created = make_tip(session, keyring, N1_POINT)
+    answer = client.patch(
+        f"/api/v1/staff/tips/{created.tip_number}",
+        json={"urgency": "high"},
+        headers=bearer(people.det),
+    )
+    assert answer.status_code == 200 and answer.get_json()["urgency"] == "high"
+    refused = client.patch(
+        f"/api/v1/staff/tips/{created.tip_number}",
+        json={"urgency": "panic"},
+        headers=bearer(people.det),
+    )
+    assert refused.status_code == 400 and "panic" not in refused.get_data(as_text=True)
+    correction = session.scalar(select(TipCorrection))
+    assert (correction.field, correction.old_value, correction.new_value) == (
+        "urgency",
+        "normal",
+        "high",
+    )
