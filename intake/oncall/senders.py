@@ -107,6 +107,8 @@ def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> S
     if not account.can_send:
         raise SendError("Twilio is not configured (account, token, TWILIO_FROM)")
     _, text, _ = compose(row.payload or {}, settings.public_base_url)
+    # The text comes from the tip line's number: a reply would arrive there as a new tip.
+    text += "Do not reply by text: replies reach the tip line.\n"
     params: dict[str, Any] = {"to": number, "body": text}
     if account.messaging_service_sid:
         params["messaging_service_sid"] = account.messaging_service_sid

@@ -44,7 +44,7 @@ def test_sms_and_email_routes_deliver_a_notice_without_content(
 
     [sms] = [m for m in twilio_stub.sent_messages if m.get("To") == WORK_PHONE]
     assert created.tip_number in sms["Body"] and "gun" not in sms["Body"]
-    assert "/staff/tips/" in sms["Body"]
+    assert "/staff/tips/" in sms["Body"] and "Do not reply" in sms["Body"]
     [(to, message)] = smtp_server.messages
     assert to == ["det2@pd.example.org"]
     assert created.tip_number in message and "gun" not in message and "Alder" not in message
