@@ -65,6 +65,10 @@ def configure(app: Flask, settings: Settings) -> None:
     from intake import reference
 
     reference.configure(settings.reference_cache_seconds)
+    from intake.classify.retrain import use_adopted_models
+
+    # The model adopted by `flask intake classify retrain --adopt`, else the shipped one.
+    use_adopted_models(Path(settings.instance_path))
     if settings.trusted_proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
@@ -139,6 +143,10 @@ def register_blueprints(app: Flask) -> None:
     # Providers: SMS, Messenger/Instagram/WhatsApp, X.
     for webhook_bp in (twilio_bp, meta_bp, x_bp):
         access.register_webhook(app, webhook_bp)
+    # On call: acknowledging urgent tips, the urgent board, the roster.
+    from intake.oncall.views import register_oncall
+
+    register_oncall(app)
     # Operators: health check.
     access.register(app, ops_bp, access.PUBLIC)
 
@@ -148,10 +156,12 @@ def register_senders(app: Flask) -> None:
     from intake.channels import register_senders as register_sms_sender
     from intake.channels.social_service import register_social_senders
     from intake.notify.service import register_notify_sender
+    from intake.oncall.senders import register_oncall_senders
 
     register_sms_sender(app)
     register_social_senders(app)
     register_notify_sender()
+    register_oncall_senders()
 
 
 # The attribute marking an API view whose JSON may carry base64 images (the larger body limit).

@@ -224,10 +224,11 @@ def worker(once: bool, interval: float) -> None:
     import signal
     import threading
 
-    from intake.outbound.worker import drain_once, lease_of, run_worker
+    from intake.outbound.worker import drain_once, lease_of, run_cycle_hooks, run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
+        run_cycle_hooks(db.session(), get_keyring())
         tried = drain_once(db.session(), get_keyring(), lease=lease_of(app))
         click.echo(f"Tried {tried} outbox messages.")
         return
@@ -241,7 +242,11 @@ def worker(once: bool, interval: float) -> None:
 def register_cli(app: Flask) -> None:
     """Attach `flask intake` and each feature's commands."""
     import intake.classify.cli  # registers classify and categories on intake_cli
+    import intake.classify.retrain_cli  # registers classify retrain
     import intake.routing.cli
     import intake.staff.cli  # noqa: F401 - registers users on intake_cli
+    from intake.oncall.cli import oncall_cli
+
+    intake_cli.add_command(oncall_cli)
 
     app.cli.add_command(intake_cli)

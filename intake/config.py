@@ -68,6 +68,8 @@ class Settings:
     # Identity reveals one user may make per hour (each also needs a fresh TOTP code).
     reveal_limit: int = 5
     web_concurrency: int | None = None
+    # Seconds an urgent tip may wait for a person to acknowledge it before the next tier is told.
+    urgent_ack_seconds: int = 300
     providers: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -242,6 +244,7 @@ def load_settings(
             if env_vars.get("WEB_CONCURRENCY")
             else None
         ),
+        urgent_ack_seconds=_int(env_vars.get("URGENT_ACK_SECONDS", "300"), "URGENT_ACK_SECONDS"),
         providers={name: env_vars[name] for name in PROVIDER_SETTINGS if env_vars.get(name)},
     )
     if overrides:
@@ -253,11 +256,32 @@ def load_settings(
     return _complete(settings)
 
 
+# Ways an urgent-tip notice can leave the building. Start-up checks the settings only (not the
+# on-call roster in the database): with none of these, a per-person route could not be used either.
+NOTIFY_ROUTE_SETTINGS = (
+    "NOTIFY_WEBHOOK_URL",
+    "NOTIFY_SMTP_URL",
+    "TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID)",
+)
+
+
+def has_notification_route(providers: Mapping[str, str]) -> bool:
+    """True when some notification can be sent: a webhook, a mail relay, or Twilio SMS."""
+    twilio = bool(
+        providers.get("TWILIO_ACCOUNT_SID")
+        and providers.get("TWILIO_AUTH_TOKEN")
+        and (providers.get("TWILIO_FROM") or providers.get("TWILIO_MESSAGING_SERVICE_SID"))
+    )
+    return bool(providers.get("NOTIFY_WEBHOOK_URL") or providers.get("NOTIFY_SMTP_URL") or twilio)
+
+
 def _complete(settings: Settings) -> Settings:
     """Fill development defaults, or refuse to start production without its secrets."""
     if settings.outbox_lease_seconds < 3:
         # The lease is renewed every third of it: shorter, a busy worker would lose its rows.
         raise ConfigError("OUTBOX_LEASE_SECONDS must be at least 3")
+    if settings.urgent_ack_seconds < 1:
+        raise ConfigError("URGENT_ACK_SECONDS must be at least 1")
     if settings.is_production:
         missing = []
         key_problem = _secret_key_problem(settings.secret_key)
@@ -271,6 +295,9 @@ def _complete(settings: Settings) -> Settings:
             missing.append("PUBLIC_BASE_URL (an https:// address)")
         if not settings.session_cookie_secure:
             missing.append("SESSION_COOKIE_SECURE=true (cookies over HTTPS only)")
+        if not has_notification_route(settings.providers):
+            # Urgent tips would reach nobody: an emergency must never wait in silence.
+            missing.append("a notification route: " + " or ".join(NOTIFY_ROUTE_SETTINGS))
         if missing:
             raise ConfigError(
                 "refusing to start in production without: "

@@ -30,6 +30,11 @@ TEST_DATA = REPO_ROOT / "tests" / "data"
 # Rows tests create; reference tables (districts, queues, categories, places) are kept.
 DYNAMIC_TABLES = (
     "audit_event",
+    "alert_step",
+    "urgent_alert",
+    "tip_correction",
+    "notify_route",
+    "oncall_member",
     "outbox_message",
     "inbound_event",
     "attachment",

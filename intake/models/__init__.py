@@ -2,8 +2,10 @@
 
 from intake.models.audit import AuditEvent
 from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.correction import TipCorrection
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
+from intake.models.oncall import AlertStep, NotifyRoute, OnCallMember, UrgentAlert
 from intake.models.reporter import Reporter
 from intake.models.staff import (
     ApiToken,
@@ -18,6 +20,7 @@ from intake.models.tip import ALERTING_URGENCIES, URGENCY_RANK, Attachment, Mess
 __all__ = [
     "ALERTING_URGENCIES",
     "URGENCY_RANK",
+    "AlertStep",
     "ApiToken",
     "Attachment",
     "AuditEvent",
@@ -29,6 +32,8 @@ __all__ = [
     "LoginFailure",
     "Message",
     "Note",
+    "NotifyRoute",
+    "OnCallMember",
     "OutboxMessage",
     "Place",
     "Queue",
@@ -36,7 +41,9 @@ __all__ = [
     "Reporter",
     "StaffSession",
     "Tip",
+    "TipCorrection",
     "UTCDateTime",
+    "UrgentAlert",
     "User",
     "utcnow",
 ]

@@ -77,6 +77,19 @@ def _enqueue_notification(
     return rows
 
 
+def enqueue_oncall_notice(
+    session: Session, tip: Tip, *, channel: str, payload: dict[str, object]
+) -> OutboxMessage:
+    """Queue one on-call notice to one person (``payload["user_id"]``) on their own route.
+
+    Content-free: tip number, queue, urgency, tier and the alert it belongs to; the sender adds
+    the link and looks the person's address up at send time.
+    """
+    row = OutboxMessage(kind="oncall", channel=channel, tip=tip, payload=dict(payload))
+    session.add(row)
+    return row
+
+
 # Web and API tipsters read replies with their receipt: nothing is pushed to them.
 PULL_CHANNELS = ("web", "api")
 

@@ -311,6 +311,28 @@ def lease_of(app: Flask) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+CycleHook = Callable[[Session, Keyring], int]
+_cycle_hooks: list[CycleHook] = []
+
+
+def register_cycle_hook(hook: CycleHook) -> None:
+    """Run ``hook`` once per worker cycle before the drain (the on-call escalation sweep)."""
+    if hook not in _cycle_hooks:
+        _cycle_hooks.append(hook)
+
+
+def run_cycle_hooks(session: Session, keyring: Keyring) -> int:
+    """Run every cycle hook once; returns the work they did. A failing hook spares the others."""
+    done = 0
+    for hook in _cycle_hooks:
+        try:
+            done += hook(session, keyring)
+        except Exception:
+            session.rollback()
+            log.exception("worker hook %s failed", getattr(hook, "__name__", hook))
+    return done
+
+
 def run_worker(app: Flask, stop: threading.Event, *, interval: float = 2.0) -> None:
     """Drain until ``stop`` is set, sleeping ``interval`` seconds when nothing is due."""
     from intake.extensions import db, get_keyring
@@ -321,7 +343,8 @@ def run_worker(app: Flask, stop: threading.Event, *, interval: float = 2.0) -> N
         while not stop.is_set():
             with app.app_context():
                 try:
-                    tried = drain_once(db.session(), get_keyring(), keeper=keeper)
+                    tried = run_cycle_hooks(db.session(), get_keyring())
+                    tried += drain_once(db.session(), get_keyring(), keeper=keeper)
                 except Exception:
                     db.session.rollback()
                     log.exception("outbox drain failed; retrying")

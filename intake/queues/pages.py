@@ -65,6 +65,12 @@ class CategoryForm(FlaskForm):
     category = SelectField("Category", choices=[])
 
 
+class UrgencyForm(FlaskForm):
+    """Correct the urgency."""
+
+    urgency = SelectField("Urgency", choices=[SelectChoice(u) for u in URGENCIES])
+
+
 class RerouteForm(FlaskForm):
     """Move the tip to another queue (supervisors)."""
 
@@ -211,9 +217,15 @@ def tip(tip_number: str) -> Response:
     reroute_form.queue.choices = [
         SelectChoice(q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
     ]
+    from intake.oncall.pages import AcknowledgeForm
+    from intake.oncall.service import open_alert
+
     return _page(
         "staff/tip.html",
         tip=detail,
+        urgent_alert=open_alert(db.session(), service.find_tip(db.session(), user, tip_number)),
+        ack_form=AcknowledgeForm(),
+        urgency_form=UrgencyForm(urgency=detail.urgency),
         is_supervisor=service.supervises(user),
         claim_form=ClaimForm(),
         status_form=StatusForm(),
@@ -268,6 +280,15 @@ def change_category(tip_number: str) -> Response:
     form.category.choices = [SelectChoice(c) for c in db.session.scalars(select(Category.code))]
     if form.validate_on_submit():
         _apply(tip_number, service.TipChange(category=form.category.data), "Category corrected.")
+    return _back(tip_number)
+
+
+@bp.post("/tips/<tip_number>/urgency")
+def change_urgency(tip_number: str) -> Response:
+    """Correct the urgency (kept as a correction the classifier learns from)."""
+    form = UrgencyForm()
+    if form.validate_on_submit():
+        _apply(tip_number, service.TipChange(urgency=form.urgency.data), "Urgency corrected.")
     return _back(tip_number)
 
 

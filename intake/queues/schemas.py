@@ -153,11 +153,12 @@ class TipDetailSchema(Schema):
 
 
 class TipPatchSchema(Schema):
-    """A change of status, category or queue (queue: supervisors, with a reason)."""
+    """A change of status, category, urgency or queue (queue: supervisors, with a reason)."""
 
     status = fields.String(validate=validate.OneOf(STATUSES))
     disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
     category = fields.String(validate=validate.Length(min=1, max=40))
+    urgency = fields.String(validate=validate.OneOf(URGENCIES))
     queue = fields.String(validate=validate.Length(min=1, max=40))
     reason = fields.String(validate=validate.Length(max=300))
 
@@ -169,6 +170,7 @@ class TipStateSchema(Schema):
     status = fields.String()
     disposition = fields.String(allow_none=True)
     category = fields.String()
+    urgency = fields.String()
     queue = fields.String()
     assignee = fields.String(allow_none=True)
 

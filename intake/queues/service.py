@@ -43,6 +43,7 @@ from intake.models import (
     Note,
     Queue,
     Tip,
+    TipCorrection,
     User,
     utcnow,
 )
@@ -673,25 +674,47 @@ class TipChange:
     category: str | None = None
     queue: str | None = None
     reason: str | None = None
+    urgency: str | None = None
+
+
+def _record_correction(
+    session: Session, user: User, tip: Tip, field: str, old: str, new: str
+) -> None:
+    # Kept with the tip (who, when, old, new) for `flask intake classify retrain` to learn from.
+    session.add(
+        TipCorrection(tip_id=tip.id, field=field, old_value=old, new_value=new, user_id=user.id)
+    )
 
 
 def update_tip(
     session: Session, keyring: Keyring, user: User, tip_number: str, change: TipChange
 ) -> Tip:
-    """Change a tip's status, category or queue; each change is audited with old and new."""
+    """Change a tip's status, category, urgency or queue; each change is audited with old and
+    new, and a category or urgency change is kept as a correction."""
+    from intake.oncall.service import tip_changed
+
     tip = find_tip(session, user, tip_number)
     if change.queue is None and change.reason is not None and change.status is None:
         raise InvalidInputError(fields={"queue": ["Say which queue to move the tip to."]})
-    if not (change.status or change.category or change.queue):
+    if not (change.status or change.category or change.queue or change.urgency):
         raise InvalidInputError("Nothing to change.")
     now = utcnow()
     events: list[tuple[str, dict[str, Any]]] = []
+    old_urgency = tip.urgency
 
     if change.category and change.category != tip.category_code:
         if session.get(Category, change.category) is None:
             raise InvalidInputError(fields={"category": ["Unknown category."]})
         events.append(("tip.category_changed", {"from": tip.category_code, "to": change.category}))
+        _record_correction(session, user, tip, "category", tip.category_code, change.category)
         tip.category_code = change.category
+
+    if change.urgency and change.urgency != tip.urgency:
+        if change.urgency not in URGENCY_RANK:
+            raise InvalidInputError(fields={"urgency": ["Unknown urgency."]})
+        events.append(("tip.urgency_changed", {"from": tip.urgency, "to": change.urgency}))
+        _record_correction(session, user, tip, "urgency", tip.urgency, change.urgency)
+        tip.urgency, tip.urgency_rank = change.urgency, URGENCY_RANK[change.urgency]
 
     if change.queue and change.queue != tip.queue.code:
         if not supervises(user):
@@ -745,6 +768,8 @@ def update_tip(
             tip_id=tip.id,
             details=details,
         )
+    # Made urgent: the on-call chain starts; made not urgent or closed: the open alert ends.
+    tip_changed(session, tip, user, old_urgency=old_urgency)
     return tip
 
 

@@ -139,6 +139,7 @@ def _state(tip: Any) -> dict[str, Any]:
         "status": tip.status,
         "disposition": tip.disposition,
         "category": tip.category_code,
+        "urgency": tip.urgency,
         "queue": tip.queue.code,
         "assignee": assignee.username if assignee else None,
     }
@@ -148,7 +149,8 @@ def _state(tip: Any) -> dict[str, Any]:
 @bp.arguments(TipPatchSchema)
 @bp.response(200, TipStateSchema)
 def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
-    """Change status (allowed transitions; closing needs a disposition), category or queue."""
+    """Change status (allowed transitions; closing needs a disposition), category, urgency or
+    queue; category and urgency changes are kept as corrections."""
     tip = service.update_tip(
         db.session(), get_keyring(), current_user(), tip_number, service.TipChange(**data)
     )

@@ -250,7 +250,17 @@ def _account_page(
         queues=sorted(q.code for q in user.queues),
         lockouts=[(u.username, count) for u, count in lockouts],
         error=error,
+        classifier=_classifier_scores() if user.role == "admin" else None,
     )
+
+
+def _classifier_scores() -> dict[str, object] | None:
+    from pathlib import Path
+
+    from intake.classify.retrain import adopted_scores
+    from intake.extensions import get_settings
+
+    return adopted_scores(Path(get_settings().instance_path))
 
 
 @account_bp.get("/")

@@ -39,6 +39,7 @@ from intake.models import (
     Tip,
     utcnow,
 )
+from intake.oncall.service import raise_alert
 from intake.outbound.service import alert_reason, enqueue_supervisor_alert
 from intake.routing.service import route_tip
 from intake.submissions.rules import (
@@ -625,6 +626,10 @@ def create_tip(
         enqueue_supervisor_alert(
             session, tip, reason=alert_reason(tip.urgency), queue_code=route.queue_code
         )
+    # Someone on call must acknowledge it, or the next tier is told.
+    raise_alert(
+        session, tip, reason="new urgent tip", supervisors_told=tip.urgency in ALERTING_URGENCIES
+    )
     record_event(
         session,
         "tip.submitted",
@@ -771,6 +776,12 @@ def add_followup(
         if urgency in ALERTING_URGENCIES:
             reason = alert_reason(urgency, followup=True)
             enqueue_supervisor_alert(session, tip, reason=reason)
+        raise_alert(
+            session,
+            tip,
+            reason="a follow-up escalated it",
+            supervisors_told=urgency in ALERTING_URGENCIES,
+        )
     record_event(
         session,
         "tip.followup",

@@ -127,6 +127,9 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
     supervisor = make_user(session, keyring, "sup-a11y", "supervisor")
     tip = make_tip(session, keyring, N1_POINT, channel="web", narrative="Cars race on Elm.")
     number = tip.tip_number
+    urgent = make_tip(
+        session, keyring, N1_POINT, narrative="He has a gun and will shoot at Alder Park tonight."
+    )
     session.commit()
     page.goto(f"{base}/staff/login")
     yield "login"
@@ -134,6 +137,9 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
     yield "home"
     for path, label in (
         (f"/staff/tips/{number}", "tip"),
+        (f"/staff/tips/{urgent.tip_number}", "urgent tip"),
+        ("/staff/urgent", "urgent board"),
+        ("/staff/oncall/", "on-call roster"),
         ("/staff/queues/N1", "queue"),
         ("/staff/audit/", "audit"),
         ("/staff/account/", "account"),
@@ -154,7 +160,9 @@ def test_staff_pages_have_no_axe_violations(
     for label in _staff_pages(page, live_server, session, keyring):
         _check(page, f"staff {label} ({width} px)")
         seen.append(label)
-    assert {"login", "home", "tip", "audit", "account"} <= set(seen)
+    assert {"login", "home", "tip", "audit", "account", "urgent board", "on-call roster"} <= set(
+        seen
+    )
 
 
 def test_staff_pages_reflow_at_200_percent_zoom(

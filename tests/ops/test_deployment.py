@@ -117,6 +117,8 @@ def test_the_readme_deployment_steps_serve_spanish_and_take_a_tip(tmp_path, fres
         "/etc/intake": str(etc),
         "postgresql://intake@db/intake": fresh_postgres,
         "redis://redis:6379/0": "redis://127.0.0.1:6379/15",
+        # Nothing leaves the machine: the pager is a closed loopback port.
+        "https://pager.example.org/intake": "http://127.0.0.1:9/intake",
     }
     env = {
         "PATH": f"{BIN}:{os.environ['PATH']}",
@@ -141,8 +143,8 @@ def test_the_readme_deployment_steps_serve_spanish_and_take_a_tip(tmp_path, fres
             continue
         script.append(step)
     script.append(
-        "env | grep -E '^(INTAKE_|DATABASE_URL|SECRET_KEY|PUBLIC_BASE_URL|RATELIMIT_|TRUSTED_)'"
-        " > .env.out"
+        "env | grep -E '^(INTAKE_|DATABASE_URL|SECRET_KEY|PUBLIC_BASE_URL|RATELIMIT_|TRUSTED_"
+        "|NOTIFY_)' > .env.out"
     )
     setup = subprocess.run(
         ["bash", "-c", "\n".join(script)],

@@ -1,0 +1,1 @@
+"""On-call: a person acknowledges every urgent tip, or the next escalation tier is told."""
