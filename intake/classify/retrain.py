@@ -40,8 +40,8 @@ from intake.classify.evaluate import (
 )
 from intake.classify.rules import URGENCY_EMERGENCY, normalised_words
 from intake.classify.train import (
+    CATEGORY_TRAINING_PATHS,
     CLASSES,
-    DEFAULT_TRAINING_PATH,
     URGENCY_TRAINING_PATHS,
     urgency_documents,
 )
@@ -166,7 +166,7 @@ def build_candidate(
 ) -> tuple[dict[str, Any], urgency_model.UrgencyModel]:
     """Category counts and urgency model from the shipped data plus ``extra``, restricted to the
     shipped vocabulary."""
-    shipped = load_labelled(DEFAULT_TRAINING_PATH)
+    shipped = [tip for path in CATEGORY_TRAINING_PATHS for tip in load_labelled(path)]
     vocabulary = set(model.count_features(_documents(shipped), CLASSES)["features"])
     known = [t for t in extra if t.category in CLASSES]  # a department's own category: no model
     counts = model.count_features(_documents([*shipped, *known]), CLASSES)
