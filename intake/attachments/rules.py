@@ -12,6 +12,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # A 48-megapixel phone photo fits; a decompression bomb does not.
@@ -27,12 +28,17 @@ OUTPUT_FORMATS = {
     "WEBP": "image/webp",
     "GIF": "image/png",
     "MPO": "image/jpeg",
+    # iPhones send HEIC/HEIF (read by pillow-heif's libheif); stored as JPEG, which every browser
+    # and records system shows.
+    "HEIF": "image/jpeg",
 }
 
 # Pillow's own guard, for every image this process opens: above the limit it only warns, above
 # twice the limit it raises. The refusal at MAX_PIXELS itself is ours (check_header), made from
 # the header, so it holds where the warning is merely printed.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# HEIC/HEIF through Pillow's own Image.open, so the same header checks apply before decoding.
+pillow_heif.register_heif_opener()
 
 
 class AttachmentError(Exception):
@@ -94,7 +100,7 @@ def strip_image(data: bytes, budget: PixelBudget | None = None) -> CleanImage:
                 budget.charge(pixels)
             image.load()
             upright = ImageOps.exif_transpose(image) or image
-            out_format = "PNG" if fmt == "GIF" else ("JPEG" if fmt == "MPO" else fmt)
+            out_format = {"GIF": "PNG", "MPO": "JPEG", "HEIF": "JPEG"}.get(fmt, fmt)
             if out_format == "JPEG" and upright.mode not in ("RGB", "L"):
                 upright = upright.convert("RGB")
             # A new image from the pixels alone: no info dict, no EXIF, no ICC, no XMP.

@@ -121,4 +121,10 @@ class ReplyForm(FlaskForm):
             Length(max=NARRATIVE_MAX, message=NARRATIVE_TOO_LONG),
         ],
     )
+    photo = MultipleFileField(_l("Photos (optional)"))
     lang = HiddenField()
+
+    def validate_photo(self, field: Field) -> None:
+        """At most MAX_PHOTOS files."""
+        if len(chosen_files(field)) > MAX_PHOTOS:
+            raise ValidationError(_l("Choose at most %(count)s photos.", count=MAX_PHOTOS))

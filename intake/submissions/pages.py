@@ -7,21 +7,24 @@ confirmation and status pages show secrets.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC
+import time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
 
-from intake.errors import IntakeError, InvalidInputError, NotFoundError
-from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.crypto import keyed_digest
+from intake.errors import IntakeError, InvalidInputError, NotFoundError, handle_http_exception
+from intake.extensions import client_key, db, get_keyring, get_settings, limiter
 from intake.models import ALERTING_URGENCIES, Tip
 from intake.submissions import service
 from intake.submissions.forms import MAX_PHOTOS, CheckForm, ReplyForm, TipForm, chosen_files
 from intake.submissions.messages import emergency_advice, next_steps
-from intake.submissions.views import SUBMIT_LIMIT, find_tip_for_client
+from intake.submissions.views import find_tip_for_client
 
 bp = Blueprint("public", __name__)
 
@@ -38,8 +41,8 @@ def _language() -> str:
 
 # The pipeline's messages as the resident reads them (the API answers them in English).
 SERVICE_MESSAGES = {
-    "This file is not a photo we can accept (JPEG, PNG or WebP).": _l(
-        "This file is not a photo we can accept (JPEG, PNG or WebP)."
+    "This file is not a photo we can accept (JPEG, PNG, WebP or HEIC).": _l(
+        "This file is not a photo we can accept (JPEG, PNG, WebP or HEIC)."
     ),
     "Not a valid phone number.": _l("This phone number does not look right."),
     "This date is in the future.": _l("This date is in the future."),
@@ -97,8 +100,23 @@ def tip_form() -> Response:
     return _form_page(_tip_form(submission_id=secrets.token_urlsafe(24), lang=_language()))
 
 
+# A library, a shelter or a phone carrier puts many residents behind one address: the form's limit
+# per address is wide, and each browser session (its CSRF secret) has a narrower one of its own.
+WEB_ADDRESS_LIMIT = "60 per hour"
+WEB_SESSION_LIMIT = "10 per hour"
+
+
+def _form_session_key() -> str:
+    """Rate-limit key of one browser session: a keyed digest of its CSRF secret."""
+    secret = str(session.get("csrf_token") or "")
+    if not secret:
+        return client_key("form")  # no session yet: CSRF refuses it anyway
+    return "fs:" + keyed_digest(get_keyring(), "ratelimit", f"form:{secret}")[:32]
+
+
 @bp.post("/")
-@limiter.limit(SUBMIT_LIMIT)
+@limiter.limit(WEB_ADDRESS_LIMIT)
+@limiter.limit(WEB_SESSION_LIMIT, key_func=_form_session_key)
 def submit() -> Response:
     """Receive the form; show the tip number and receipt."""
     form = _tip_form()
@@ -159,6 +177,35 @@ def submit() -> Response:
             next_steps=next_steps(created.language),
         )
     )
+
+
+@bp.errorhandler(429)
+def too_many_tips(error: HTTPException) -> Response | tuple[str, int]:
+    """Over the form's limit: the typed text stays, with when to try again and who else to call."""
+    if request.endpoint != "public.submit":
+        return handle_http_exception(error)
+    form = _tip_form()
+    form.submission_id.data = form.submission_id.data or secrets.token_urlsafe(24)
+    current = limiter.current_limit
+    retry_at = None
+    if current is not None:
+        retry_at = datetime.fromtimestamp(current.reset_at, UTC).astimezone(
+            ZoneInfo(get_settings().timezone)
+        )
+    dropped = [str(upload.filename) for upload in chosen_files(form.photo)]
+    page = render_template(
+        "submissions/form.html",
+        form=form,
+        dropped_photos=dropped,
+        narrative_max=service.NARRATIVE_MAX,
+        max_photos=MAX_PHOTOS,
+        rate_limited=True,
+        retry_at=retry_at.strftime("%H:%M") if retry_at else None,
+    )
+    response = _no_store(page, 429)
+    if current is not None:
+        response.headers["Retry-After"] = str(max(int(current.reset_at - time.time()), 1))
+    return response
 
 
 @bp.post("/form")
@@ -239,8 +286,17 @@ def reply() -> Response:
     except NotFoundError:
         return _not_found_page()
     keyring = get_keyring()
+    images = tuple(upload.read() for upload in chosen_files(form.photo))
     if service.claim_followup_key(db.session(), keyring, tip, form.reply_id.data or None):
-        service.add_followup(db.session(), keyring, tip, form.body.data or "", channel="web")
+        try:
+            service.add_followup(
+                db.session(), keyring, tip, form.body.data or "", channel="web", images=images
+            )
+        except InvalidInputError as error:
+            db.session.rollback()
+            form.photo.errors = _translated(list((error.fields or {}).get("photo", [])))
+            form.body.errors = _translated(list((error.fields or {}).get("body", [])))
+            return _render_status(tip, form.receipt.data or "", reply_form=form)
         db.session.commit()
     return _render_status(tip, form.receipt.data or "", notice="sent")
 

@@ -619,7 +619,9 @@ def create_tip(
             attach_image(session, keyring, tip, image, budget=budget)
         except AttachmentError:
             raise InvalidInputError(
-                fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
+                fields={
+                    "photo": ["This file is not a photo we can accept (JPEG, PNG, WebP or HEIC)."]
+                }
             ) from None
 
     if tip.urgency in ALERTING_URGENCIES:
@@ -760,7 +762,9 @@ def add_followup(
             attach_image(session, keyring, tip, image, message_id=message.id, budget=budget)
         except AttachmentError:
             raise InvalidInputError(
-                fields={"photo": ["This file is not a photo we can accept (JPEG, PNG or WebP)."]}
+                fields={
+                    "photo": ["This file is not a photo we can accept (JPEG, PNG, WebP or HEIC)."]
+                }
             ) from None
     now = now or utcnow()
     tip.last_tipster_activity_at = now

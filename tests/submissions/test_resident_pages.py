@@ -276,3 +276,100 @@ def test_status_page_times_are_in_the_city_time_zone(client, session, keyring) -
     # 02:30 UTC on 4 July is 22:30 the evening before in New York (EDT).
     assert "2026-07-03 22:30 EDT" in page
     assert "UTC</time>" not in page
+
+
+def _heic_photo() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 120, 200)).save(buffer, format="HEIF")
+    return buffer.getvalue()
+
+
+def test_an_iphone_heic_photo_is_accepted_and_kept_as_jpeg(client, session, keyring) -> None:
+    from intake.attachments.service import read_attachment
+
+    response = post_tip(
+        client, open_form(client), photo=(io.BytesIO(_heic_photo()), "IMG_0042.HEIC")
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:400]
+    assert "1 photo is attached to your tip." in page
+    number, _ = _number_and_receipt(page)
+    tip = session.scalar(select(Tip).where(Tip.tip_number == number))
+    (attachment,) = tip.attachments
+    assert attachment.content_type == "image/jpeg"
+    assert read_attachment(keyring, attachment)[:3] == b"\xff\xd8\xff"
+
+
+def test_a_follow_up_from_the_status_page_can_carry_photos(client, session) -> None:
+    number, receipt = _number_and_receipt(post_tip(client, open_form(client)).get_data(True))
+    page = _status(client, number, receipt)
+    assert 'enctype="multipart/form-data"' in page
+    response = client.post(
+        "/check/reply",
+        data={
+            "csrf_token": csrf_token(page),
+            "tip_number": number,
+            "receipt": receipt,
+            "reply_id": hidden(page, "reply_id"),
+            "body": "Here is the car, it came back.",
+            "photo": [(io.BytesIO(jpeg_with_gps()), "car.jpg")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    tip = session.scalar(select(Tip).where(Tip.tip_number == number))
+    session.refresh(tip)
+    assert len(tip.attachments) == 1
+    assert tip.attachments[0].message_id is not None
+
+
+def test_over_the_limit_the_form_keeps_the_text_and_says_when_to_retry(make_app) -> None:
+    app = make_app(non_emergency_phone="(503) 555-0100")
+    client = app.test_client()
+    for attempt in range(10):
+        assert post_tip(client, open_form(client), narrative=f"tip {attempt}").status_code == 200
+    response = post_tip(client, open_form(client), narrative="The eleventh tip, still typed")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert re.search(r"<title>Error: ", page)
+    assert "The eleventh tip, still typed" in page
+    assert re.search(r"send it again after \d\d:\d\d", page)
+    assert 'href="tel:911"' in page and "(503) 555-0100" in page
+    assert int(response.headers["Retry-After"]) > 0
+    # Someone else behind the same address (a library, a shelter) can still send a tip.
+    neighbour = app.test_client()
+    assert (
+        post_tip(neighbour, open_form(neighbour), narrative="another resident").status_code == 200
+    )
+
+
+def test_no_english_text_is_left_on_a_spanish_page(client) -> None:
+    """Every catalogue message that Spanish says differently must not appear in English."""
+    from babel.messages.pofile import read_po
+
+    from tests.test_translations import CATALOG
+
+    with CATALOG.open("rb") as handle:
+        english = {
+            m.id
+            for m in read_po(handle)
+            if isinstance(m.id, str) and len(m.id.split()) >= 3 and m.string and m.string != m.id
+        }
+    number, receipt = _number_and_receipt(post_tip(client, open_form(client)).get_data(True))
+    pages = [client.get(path).get_data(as_text=True) for path in ("/?lang=es", "/check?lang=es")]
+    pages.append(client.get("/privacy?lang=es").get_data(as_text=True))
+    pages.append(_status(client, number, receipt, "es"))
+    html = open_form(client, "es")
+    pages.append(
+        client.post(
+            "/?lang=es",
+            data={"csrf_token": csrf_token(html), "narrative": "", "occurred_at": _future()},
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
+    )
+    for page in pages:
+        text = re.sub(r"<[^>]+>", " ", page)
+        leaks = sorted(m for m in english if "<" not in m and "%(" not in m and m in text)
+        assert leaks == []
