@@ -66,6 +66,8 @@ class Settings:
     quick_exit_url: str = "https://www.google.com/"
     # Identity reveals one user may make per hour (each also needs a fresh TOTP code).
     reveal_limit: int = 5
+    # Public statistics show no count below this (docs/stats.md).
+    stats_min_count: int = 10
     providers: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -183,6 +185,7 @@ def load_settings(
             "QUICK_EXIT_URL",
         ),
         reveal_limit=_int(env_vars.get("REVEAL_LIMIT", "5"), "REVEAL_LIMIT"),
+        stats_min_count=_int(env_vars.get("STATS_MIN_COUNT", "10"), "STATS_MIN_COUNT"),
         providers={name: env_vars[name] for name in PROVIDER_SETTINGS if env_vars.get(name)},
     )
     if overrides:
@@ -196,6 +199,9 @@ def load_settings(
 
 def _complete(settings: Settings) -> Settings:
     """Fill development defaults, or refuse to start production without its secrets."""
+    if settings.stats_min_count < 3:
+        # Counts of one or two point at a person; docs/stats.md explains the threshold.
+        raise ConfigError("STATS_MIN_COUNT must be at least 3")
     if settings.is_production:
         missing = []
         if len(settings.secret_key) < 32:

@@ -2,6 +2,7 @@
 
 from intake.models.audit import AuditEvent
 from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.community import PriorityChoice, PriorityResponse, Reward
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
 from intake.models.reporter import Reporter
@@ -21,9 +22,12 @@ __all__ = [
     "Note",
     "OutboxMessage",
     "Place",
+    "PriorityChoice",
+    "PriorityResponse",
     "Queue",
     "QueueMembership",
     "Reporter",
+    "Reward",
     "StaffSession",
     "Tip",
     "UTCDateTime",

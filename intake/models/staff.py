@@ -12,8 +12,9 @@ from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.geography import Queue
 from intake.models.sealed import KeyOwner
 
-# ``oversight`` (internal affairs, civilian board) alone sees the oversight queue.
-ROLES = ("detective", "supervisor", "social_media", "admin", "oversight")
+# ``oversight`` (internal affairs, civilian board) alone sees the oversight queue; ``prosecutor``
+# (community prosecutors) sees the prosecutor queue and aggregates for its districts.
+ROLES = ("detective", "supervisor", "social_media", "admin", "oversight", "prosecutor")
 
 
 class User(KeyOwner, Base):

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from intake.errors import IntakeError, InvalidInputError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.rewards.service import tipster_rewards
 from intake.submissions import service
 from intake.submissions.forms import MAX_PHOTOS, CheckForm, ReplyForm, TipForm, chosen_files
 from intake.submissions.messages import emergency_advice, next_steps
@@ -175,6 +176,7 @@ def _status_page(
         form = CheckForm(lang=_language())
         return _no_store(render_template("submissions/check.html", form=form, not_found=True), 404)
     status = service.tip_status(keyring, tip)
+    rewards = tipster_rewards(db.session(), keyring, tip)
     reply_form = reply_form or ReplyForm(
         formdata=None,
         tip_number=tip.tip_number,
@@ -185,7 +187,11 @@ def _status_page(
     )
     return _no_store(
         render_template(
-            "submissions/status.html", status=status, reply_form=reply_form, notice=notice
+            "submissions/status.html",
+            status=status,
+            rewards=rewards,
+            reply_form=reply_form,
+            notice=notice,
         )
     )
 
