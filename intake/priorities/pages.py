@@ -29,7 +29,7 @@ from intake.stats.service import category_labels
 bp = Blueprint("priorities", __name__)
 staff_bp = Blueprint("staff_community_pages", __name__, url_prefix="/staff/community")
 
-ANSWER_LIMIT = "10 per hour"
+ANSWER_LIMIT = "20 per hour"
 
 
 def _language() -> str:
