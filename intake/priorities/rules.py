@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 
 MAX_CONCERNS = 3
 FREE_TEXT_MAX = 500
@@ -28,16 +28,20 @@ def seconds_to_month_end(now: datetime, timezone: str) -> int:
 
 
 def answered_cookie(secret_key: str, month: str) -> str:
-    """The cookie value after an answer: the month, signed. Nothing else, the same for all."""
-    return URLSafeTimedSerializer(secret_key, salt=_SALT).dumps(month)
+    """The cookie value after an answer: the month, signed. Nothing else, the same for all.
+
+    No timestamp (itsdangerous' timed signer would add the second of signing, which would both
+    tell answers apart and date them): the cookie's expiry at the month's end does the expiring.
+    """
+    return URLSafeSerializer(secret_key, salt=_SALT).dumps(month)
 
 
 def has_answered(secret_key: str, cookie: str, month: str) -> bool:
-    """Whether ``cookie`` is our signature over this ``month`` (at most 32 days old)."""
+    """Whether ``cookie`` is our signature over this ``month`` (another month's is ignored)."""
     if not cookie:
         return False
     try:
-        value = URLSafeTimedSerializer(secret_key, salt=_SALT).loads(cookie, max_age=32 * 24 * 3600)
+        value = URLSafeSerializer(secret_key, salt=_SALT).loads(cookie)
     except BadSignature:
         return False
     return bool(value == month)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
 from intake.models import PriorityChoice, PriorityResponse
@@ -12,6 +15,10 @@ from intake.priorities.rules import COOKIE_NAME
 from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import make_user
 from tests.submissions.test_pages import csrf_token
+
+
+def _month() -> str:
+    return datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m")
 
 
 def _answer(client, district="N1", concerns=("drugs",), free_text="", lang="en"):
@@ -55,15 +62,19 @@ def test_one_answer_per_device_per_month_with_a_cookie_holding_only_the_month(cl
     assert first.status_code == 200
     cookie = client.get_cookie(COOKIE_NAME, path="/priorities")
     assert cookie is not None and cookie.http_only
-    # Signed, and holding the month alone.
-    payload = URLSafeTimedSerializer("ignored").loads_unsafe(cookie.value)[1]
-    assert re.fullmatch(r"\d{4}-\d{2}", payload)
+    # Signed, and holding the month alone: another resident gets the very same value.
+    payload, _signature = cookie.value.split(".")  # no timestamp part
+    assert re.fullmatch(r"\d{4}-\d{2}", URLSafeSerializer("x").loads_unsafe(cookie.value)[1])
+    assert base64.urlsafe_b64decode(payload + "==") == f'"{_month()}"'.encode()
+    first_value = cookie.value
+    _answer(client, district="H2")  # another device: no cookie yet
+    assert client.get_cookie(COOKIE_NAME, path="/priorities").value == first_value
     page = client.get("/check").get_data(as_text=True)  # the priorities form is gone: any token
     again = client.post(
         "/priorities", data={"csrf_token": csrf_token(page), "district": "N1", "concerns": "arson"}
     )
     assert "already answered" in again.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(PriorityResponse)) == 1
+    assert session.scalar(select(func.count()).select_from(PriorityResponse)) == 2
     # A forged cookie (another month, or no signature) does not count as an answer.
     client.set_cookie(COOKIE_NAME, "2020-01", path="/priorities")
     assert "already answered" not in client.get("/priorities").get_data(as_text=True)
