@@ -43,8 +43,11 @@ def _csv(rows: list[dict[str, object]]) -> Response:
 @bp.doc(
     responses={
         "200": {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "The same rows as CSV with `format=csv`",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Stats"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+            "description": "The rows as JSON, or as CSV with `format=csv`",
         }
     }
 )
