@@ -57,3 +57,15 @@ class RewardStateSchema(Schema):
     tip_number = fields.String(required=True)
     amount_cents = fields.Integer(required=True)
     status = fields.String(required=True)
+
+
+class TipsterRewardSchema(Schema):
+    """A reward as the tipster sees it: its stage, amount, and the claim code while unspent."""
+
+    status = fields.String(
+        required=True, metadata={"description": "proposed, approved, paid or declined"}
+    )
+    amount_cents = fields.Integer(required=True)
+    claim_code = fields.String(
+        allow_none=True, metadata={"description": "Show it to collect; null unless approved"}
+    )

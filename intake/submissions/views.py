@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 from flask import request
@@ -9,6 +10,7 @@ from flask.views import MethodView
 
 from intake.api import Blueprint
 from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.rewards.service import tipster_rewards
 from intake.submissions import service
 from intake.submissions.messages import emergency_advice, next_steps
 from intake.submissions.rules import normalise_tip_number
@@ -104,7 +106,8 @@ def tip_status(data: dict[str, Any], tip_number: str) -> Any:
     """
     keyring = get_keyring()
     tip = service.find_tip_by_receipt(db.session(), keyring, tip_number, data["receipt"])
-    return service.tip_status(keyring, tip)
+    rewards = tipster_rewards(db.session(), keyring, tip)
+    return {**asdict(service.tip_status(keyring, tip)), "rewards": [asdict(r) for r in rewards]}
 
 
 @bp.route("/<tip_number>/followups", methods=["POST"])

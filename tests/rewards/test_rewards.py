@@ -213,3 +213,23 @@ def test_the_first_staff_action_is_the_first_response(client, session, keyring, 
     )
     session.expire_all()
     assert session.get(Tip, tip.id).first_response_at == first_response
+
+
+def test_an_api_tipster_reads_the_reward_and_code_with_the_receipt(
+    client, session, keyring, supervisors
+):
+    first, second = supervisors
+    created = make_tip(session, keyring, N1_POINT)
+    path = f"/api/v1/tips/{created.tip_number}/status"
+    assert client.post(path, json={"receipt": created.receipt}).get_json()["rewards"] == []
+    reward = service.propose_reward(
+        session, keyring, first.user, created.tip_number, 7500, "Information used"
+    )
+    service.decide_reward(session, keyring, second.user, reward.id, approve=True)
+    session.commit()
+    [shown] = client.post(path, json={"receipt": created.receipt}).get_json()["rewards"]
+    assert shown["status"] == "approved" and shown["amount_cents"] == 7500
+    assert re.fullmatch(r"\w{4}-\w{4}-\w{4}-\w{4}", shown["claim_code"])
+    # Without the receipt: the same 404 as ever, nothing about a reward.
+    wrong = client.post(path, json={"receipt": "WRNG-WRNG-WRNG-WRNG"})
+    assert wrong.status_code == 404 and "reward" not in wrong.get_data(as_text=True)
