@@ -95,6 +95,7 @@ def test_a_reward_from_proposal_to_payment(client, session, keyring, supervisors
     reward = session.scalar(select(Reward))
     # The row knows who marked it paid, never who collected it; the code is not in clear.
     assert code.encode() not in reward.claim_code_ct
+    assert b"Led to arrest" not in reward.reason_ct
     assert reward.paid_by_id == first.user.id
 
 
