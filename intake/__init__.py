@@ -130,7 +130,11 @@ def register_blueprints(app: Flask) -> None:
     from intake.channels.twilio_views import bp as twilio_bp
     from intake.channels.x_views import bp as x_bp
     from intake.ops.views import bp as ops_bp
+    from intake.priorities.pages import bp as priorities_pages_bp
     from intake.queues.views import register_staff
+    from intake.rewards.views import register_rewards
+    from intake.stats.pages import bp as stats_pages_bp
+    from intake.stats.views import bp as stats_api_bp
     from intake.submissions.pages import bp as public_pages_bp
     from intake.submissions.views import bp as public_api_bp
 
@@ -138,8 +142,14 @@ def register_blueprints(app: Flask) -> None:
     access.register(app, public_pages_bp, access.PUBLIC)
     access.register_api(app, public_api_bp, access.PUBLIC)
     app.extensions["intake.access"]["api-docs"] = access.PUBLIC
+    # The community: public statistics (small counts suppressed) and residents' priorities.
+    access.register(app, stats_pages_bp, access.PUBLIC)
+    access.register_api(app, stats_api_bp, access.PUBLIC)
+    access.register(app, priorities_pages_bp, access.PUBLIC)
     # Detectives, supervisors, the social-media team: staff API and pages.
     register_staff(app)
+    # Supervisors: rewards (two people decide); prosecutors and supervisors: community figures.
+    register_rewards(app)
     # Providers: SMS, Messenger/Instagram/WhatsApp, X.
     for webhook_bp in (twilio_bp, meta_bp, x_bp):
         access.register_webhook(app, webhook_bp)
@@ -232,7 +242,9 @@ def register_templates(app: Flask, settings: Settings) -> None:
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
         endpoint = request.endpoint or ""
-        is_get_page = request.method == "GET" and endpoint.startswith("public.")
+        is_get_page = request.method == "GET" and endpoint.startswith(
+            ("public.", "stats.", "priorities.")
+        )
         return {
             "site_name": settings.site_name,
             "site_logo_url": settings.site_logo_url,

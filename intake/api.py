@@ -112,8 +112,10 @@ class IntakeParser(FlaskParser):
     ) -> NoReturn:
         """Raise the project's validation error with messages that never echo input."""
         messages = error.messages
-        if isinstance(messages, Mapping) and "json" in messages:
-            messages = messages["json"]
+        # Messages come keyed by where the arguments were read (a body, or the query string).
+        for location in ("json", "query"):
+            if isinstance(messages, Mapping) and location in messages:
+                messages = messages[location]
         raise InvalidInputError(fields=_safe_messages(messages, schema))
 
     def _handle_invalid_json_error(

@@ -70,6 +70,8 @@ class Settings:
     web_concurrency: int | None = None
     # Seconds an urgent tip may wait for a person to acknowledge it before the next tier is told.
     urgent_ack_seconds: int = 300
+    # Public statistics show no count below this (docs/stats.md).
+    stats_min_count: int = 10
     providers: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -245,6 +247,7 @@ def load_settings(
             else None
         ),
         urgent_ack_seconds=_int(env_vars.get("URGENT_ACK_SECONDS", "300"), "URGENT_ACK_SECONDS"),
+        stats_min_count=_int(env_vars.get("STATS_MIN_COUNT", "10"), "STATS_MIN_COUNT"),
         providers={name: env_vars[name] for name in PROVIDER_SETTINGS if env_vars.get(name)},
     )
     if overrides:
@@ -282,6 +285,9 @@ def _complete(settings: Settings) -> Settings:
         raise ConfigError("OUTBOX_LEASE_SECONDS must be at least 3")
     if settings.urgent_ack_seconds < 1:
         raise ConfigError("URGENT_ACK_SECONDS must be at least 1")
+    if settings.stats_min_count < 3:
+        # Counts of one or two point at a person; docs/stats.md explains the threshold.
+        raise ConfigError("STATS_MIN_COUNT must be at least 3")
     if settings.is_production:
         missing = []
         key_problem = _secret_key_problem(settings.secret_key)

@@ -29,6 +29,9 @@ TEST_DATA = REPO_ROOT / "tests" / "data"
 
 # Rows tests create; reference tables (districts, queues, categories, places) are kept.
 DYNAMIC_TABLES = (
+    "reward",
+    "priority_choice",
+    "priority_response",
     "audit_event",
     "alert_step",
     "urgent_alert",

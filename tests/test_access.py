@@ -16,7 +16,12 @@ from tests.staff.factories import make_user
 fast_passwords = factories.fast_passwords
 own_app = factories.own_app
 
-PATH_VALUES = {"tip_number": "ZZZZ-ZZZZ", "code": "N1", "attachment_id": uuid.UUID(int=0).hex}
+PATH_VALUES = {
+    "tip_number": "ZZZZ-ZZZZ",
+    "code": "N1",
+    "attachment_id": uuid.UUID(int=0).hex,
+    "reward_id": str(uuid.UUID(int=0)),
+}
 
 
 def _staff_routes(app):

@@ -311,7 +311,7 @@ def _old_tip(tip_id: uuid.UUID, number: str, keyring: Any, *, shredded: bool) ->
         "urgency": "emergency",
         "urgency_rank": 0,
         "urgency_evidence": ["tonight"],
-        "queue_id": 1,
+        "queue_id": 1000,
         "routing_reason": "Place 'Harbor Market' is in district H2.",
         "status": "new",
         "created_at": now,
@@ -385,7 +385,7 @@ def test_the_upgrade_seals_existing_points_reasons_and_evidence_and_downgrade_op
         )
         db.session.execute(
             sa.insert(queue).values(
-                id=1,
+                id=1000,  # high: later revisions add built-in queues through the sequence
                 code="H2",
                 name="H2",
                 kind="district",
@@ -462,11 +462,12 @@ def test_raw_twilio_sids_become_digests_and_are_queued_for_deletion(empty_app) -
     from tests.factories import make_tip
 
     inbound, followup, outbound = "SM" + "1" * 32, "SM" + "2" * 32, "SM" + "3" * 32
-    # Just before this revision; rows are written with today's models, so nothing earlier.
+    # Rows are written with today's models at head, then the schema goes back to just before
+    # this revision (the rows stay, their SIDs raw) and forward again.
     before = _script().get_revision("6b2f0c9e4a71").down_revision
     with empty_app.app_context():
         keyring = empty_app.extensions["intake.keyring"]
-        upgrade(revision=before)
+        upgrade()
         load_demo_city(db.session)
         created = make_tip(db.session, keyring, channel="sms")
         tip = db.session.get(Tip, created.tip_id)
@@ -478,6 +479,8 @@ def test_raw_twilio_sids_become_digests_and_are_queued_for_deletion(empty_app) -
             db.session.add(message)
         db.session.add(OutboxMessage(kind="reply", channel="sms", provider_message_id=outbound))
         db.session.commit()
+        db.session.remove()
+        downgrade(revision=before)
 
         upgrade()
 
@@ -530,7 +533,7 @@ def _insert(connection, table: str, **given: object) -> None:
             values[name] = 0
         elif "BOOL" in kind:
             values[name] = False
-        elif "FLOAT" in kind or "REAL" in kind:
+        elif "FLOAT" in kind or "REAL" in kind or "DOUBLE" in kind or "NUMERIC" in kind:
             values[name] = 0.0
         elif "DATE" in kind or "TIME" in kind:
             values[name] = datetime(2026, 12, 1, tzinfo=UTC)
@@ -547,7 +550,7 @@ def _insert(connection, table: str, **given: object) -> None:
 
 
 def _insert_tip(connection, urgency: str, rank: int) -> None:
-    _insert(connection, "tip", urgency=urgency, urgency_rank=rank, category_code="c", queue_id=1)
+    _insert(connection, "tip", urgency=urgency, urgency_rank=rank, category_code="c", queue_id=1000)
 
 
 def test_possible_emergency_migration_reranks_rows_both_ways(empty_app) -> None:
@@ -557,7 +560,8 @@ def test_possible_emergency_migration_reranks_rows_both_ways(empty_app) -> None:
         upgrade(revision="9d0ce8deab0f")
         with db.engine.begin() as connection:
             _insert(connection, "category", code="c")
-            _insert(connection, "queue", id=1)
+            # A high id: later revisions add built-in queues through the sequence.
+            _insert(connection, "queue", id=1000)
             for urgency, old_rank in (("emergency", 0), ("high", 1), ("normal", 2)):
                 _insert_tip(connection, urgency, old_rank)
         upgrade(revision="5e3c9a1f7b24")

@@ -22,6 +22,7 @@ BUILTIN_QUEUES = (
     ("triage", "Triage", "triage"),
     ("oversight", "Oversight (officer conduct)", "oversight"),
     ("homicide", "Homicide unit", "unit"),
+    ("prosecutor", "Prosecutor (forwarded by supervisors)", "prosecutor"),
 )
 CATEGORY_QUEUES = {"homicide": "homicide", "officer_conduct": "oversight"}
 

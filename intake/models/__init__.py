@@ -2,6 +2,7 @@
 
 from intake.models.audit import AuditEvent
 from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.community import PriorityChoice, PriorityResponse, Reward
 from intake.models.correction import TipCorrection
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
@@ -36,9 +37,12 @@ __all__ = [
     "OnCallMember",
     "OutboxMessage",
     "Place",
+    "PriorityChoice",
+    "PriorityResponse",
     "Queue",
     "QueueMembership",
     "Reporter",
+    "Reward",
     "StaffSession",
     "Tip",
     "TipCorrection",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, utcnow
 
-QUEUE_KINDS = ("district", "unit", "oversight", "triage")
+QUEUE_KINDS = ("district", "unit", "oversight", "triage", "prosecutor")
 
 
 class District(Base):

@@ -12,8 +12,9 @@ from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.geography import Queue
 from intake.models.sealed import KeyOwner
 
-# ``oversight`` (internal affairs, civilian board) alone sees the oversight queue.
-ROLES = ("detective", "supervisor", "social_media", "admin", "oversight")
+# ``oversight`` (internal affairs, civilian board) alone sees the oversight queue; ``prosecutor``
+# (community prosecutors) sees the prosecutor queue and aggregates for its districts.
+ROLES = ("detective", "supervisor", "social_media", "admin", "oversight", "prosecutor")
 # What an API token may do, each including the one before: ``read`` safe methods only, ``work``
 # everything but revealing an identity, ``reveal`` that too (the role must still allow it).
 TOKEN_SCOPES = ("read", "work", "reveal")

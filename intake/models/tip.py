@@ -95,6 +95,8 @@ class Tip(KeyOwner, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The first time staff acted on the tip (claimed, moved it on, or wrote to the tipster).
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_tipster_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

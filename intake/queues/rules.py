@@ -11,7 +11,7 @@ from datetime import datetime
 from intake.errors import InvalidInputError
 from intake.models.tip import URGENCY_RANK
 
-WORKSPACE_ROLES = ("detective", "supervisor", "oversight")
+WORKSPACE_ROLES = ("detective", "supervisor", "oversight", "prosecutor")
 FORWARD_ROLES = ("social_media", "supervisor")
 SUPERVISOR = "supervisor"
 OVERSIGHT = "oversight"
@@ -20,6 +20,9 @@ OVERSIGHT = "oversight"
 SUPERVISING_ROLES = (SUPERVISOR, OVERSIGHT)
 # Queues of this kind hold complaints about staff: only the oversight role sees them.
 OVERSIGHT_QUEUE_KIND = "oversight"
+# Supervisors forward tips to queues of this kind; prosecutors see these queues and no other.
+PROSECUTOR = "prosecutor"
+PROSECUTOR_QUEUE_KIND = "prosecutor"
 
 # Forward through the workflow; any open tip may be closed (with a disposition); only a
 # supervisor reopens a closed tip, back to investigating.

@@ -1,7 +1,8 @@
 """The detective workspace: what a staff member may see of the queues, and the tip workflow.
 
 Visibility is decided here, once (:func:`visible_queues`): a detective sees the queues they are a
-member of, a supervisor every queue but oversight's, an oversight user the oversight queue alone.
+member of, a supervisor every queue but oversight's, an oversight user the oversight queue alone,
+a prosecutor the prosecutor queue alone (what supervisors forward there).
 A tip outside what the caller may see is NotFoundError, exactly as if it did not exist. No
 function here returns a tipster's identity, its blind index or the reporter id, except
 :func:`reveal_identity` (the queue's supervisors, with a reason and a fresh TOTP code, audited).
@@ -53,6 +54,8 @@ from intake.queues.rules import (
     NOTE_MAX,
     OVERSIGHT,
     OVERSIGHT_QUEUE_KIND,
+    PROSECUTOR,
+    PROSECUTOR_QUEUE_KIND,
     REPLY_MAX,
     REVEAL_LIMIT,
     REVEAL_REASON_MIN,
@@ -108,6 +111,10 @@ def _may_see(user: User, queue: Queue) -> bool:
     # is the oversight role's alone, whatever queue memberships an account was given.
     if queue.kind == OVERSIGHT_QUEUE_KIND:
         return user.role == OVERSIGHT
+    # Prosecutors read what supervisors forward to them, and nothing else (never identities:
+    # they supervise nothing, so they cannot reveal).
+    if user.role == PROSECUTOR:
+        return queue.kind == PROSECUTOR_QUEUE_KIND
     if user.role == SUPERVISOR:
         return True
     if user.role == "detective":
@@ -639,6 +646,12 @@ def download_attachment(
 # --- workflow ----------------------------------------------------------------------------------
 
 
+def mark_first_response(tip: Tip, at: datetime) -> None:
+    """Record the first staff action on a tip (the public statistics' response time)."""
+    if tip.first_response_at is None:
+        tip.first_response_at = at
+
+
 def claim_tip(session: Session, user: User, tip_number: str) -> Tip:
     """Make the user the tip's assignee; a new or triaged tip becomes assigned."""
     tip = find_tip(session, user, tip_number)
@@ -649,6 +662,7 @@ def claim_tip(session: Session, user: User, tip_number: str) -> Tip:
     previous = tip.assignee_id
     tip.assignee_id = user.id
     tip.assigned_at = utcnow()
+    mark_first_response(tip, tip.assigned_at)
     old_status = tip.status
     if tip.status in ("new", "triaged"):
         tip.status = "assigned"
@@ -756,6 +770,7 @@ def update_tip(
             tip.assigned_at = now
         tip.status = change.status
         events.append(("tip.status_changed", details))
+        mark_first_response(tip, now)
 
     tip.updated_at = now
     session.flush()
@@ -815,6 +830,7 @@ def send_reply(
     session.flush()
     enqueue_reply(session, tip, message)
     tip.updated_at = now
+    mark_first_response(tip, now)
     session.flush()
     record_event(
         session,

@@ -21,6 +21,7 @@ from intake.crypto import keyed_digest
 from intake.errors import IntakeError, InvalidInputError, NotFoundError, handle_http_exception
 from intake.extensions import client_key, db, get_keyring, get_settings, limiter
 from intake.models import ALERTING_URGENCIES, Tip
+from intake.rewards.service import tipster_rewards
 from intake.submissions import service
 from intake.submissions.forms import MAX_PHOTOS, CheckForm, ReplyForm, TipForm, chosen_files
 from intake.submissions.messages import emergency_advice, next_steps
@@ -249,6 +250,7 @@ def _render_status(
     draft: str | None = None,
 ) -> Response:
     status = service.tip_status(get_keyring(), tip)
+    rewards = tipster_rewards(db.session(), get_keyring(), tip)
     reply_form = reply_form or ReplyForm(
         formdata=None,
         tip_number=tip.tip_number,
@@ -259,7 +261,11 @@ def _render_status(
     )
     return _no_store(
         render_template(
-            "submissions/status.html", status=status, reply_form=reply_form, notice=notice
+            "submissions/status.html",
+            status=status,
+            rewards=rewards,
+            reply_form=reply_form,
+            notice=notice,
         )
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from intake.api import Schema
+from intake.rewards.schemas import TipsterRewardSchema
 from intake.submissions.service import LOCATION_TEXT_MAX, NARRATIVE_MAX, SUPPORTED_LANGUAGES
 
 
@@ -70,6 +71,7 @@ class TipStatusSchema(Schema):
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
     messages = fields.List(fields.Nested(ThreadMessageSchema), required=True)
+    rewards = fields.List(fields.Nested(TipsterRewardSchema), required=True)
 
 
 class FollowupSchema(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 from flask import request
@@ -21,6 +22,7 @@ from intake.extensions import (
     require_strict,
 )
 from intake.models import ALERTING_URGENCIES, Tip
+from intake.rewards.service import tipster_rewards
 from intake.submissions import service
 from intake.submissions.messages import emergency_advice, next_steps
 from intake.submissions.rules import normalise_tip_number
@@ -135,7 +137,9 @@ def tip_status(data: dict[str, Any], tip_number: str) -> Any:
     An unknown tip number and a wrong receipt get the same answer.
     """
     tip = find_tip_for_client(tip_number, data["receipt"])
-    return service.tip_status(get_keyring(), tip)
+    keyring = get_keyring()
+    rewards = tipster_rewards(db.session(), keyring, tip)
+    return {**asdict(service.tip_status(keyring, tip)), "rewards": [asdict(r) for r in rewards]}
 
 
 @bp.route("/<tip_number>/followups", methods=["POST"])

@@ -92,6 +92,20 @@ def _public_pages(page: Any, base: str, lang: str) -> Iterator[str]:
     yield "status"
     page.goto(f"{base}/privacy?lang={lang}")
     yield "privacy"
+    page.goto(f"{base}/stats?lang={lang}")
+    page.wait_for_selector("table.figures")
+    yield "statistics"
+    page.goto(f"{base}/stats/priorities?lang={lang}")
+    yield "priorities aggregate"
+    page.goto(f"{base}/priorities?lang={lang}")
+    page.locator("main button[type=submit]").click()  # nothing chosen: the error round
+    page.wait_for_selector("#error-summary")
+    yield "priorities with errors"
+    page.locator("input[name=district]").first.check()
+    page.locator("input[name=concerns]").first.check()
+    page.locator("main button[type=submit]").click()
+    page.wait_for_selector("main [role=status]")
+    yield "priorities thanks"
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -102,7 +116,7 @@ def test_public_pages_have_no_axe_violations(live_server, context_factory, lang,
     for label in _public_pages(page, live_server, lang):
         _check(page, f"{label} ({lang}, {width} px)")
         seen.append(label)
-    assert len(seen) == 7
+    assert len(seen) == 11
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -144,6 +158,8 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         ("/staff/audit/", "audit"),
         ("/staff/account/", "account"),
         ("/staff/forward/", "forward"),
+        ("/staff/rewards/", "rewards"),
+        ("/staff/community/", "community"),
     ):
         response = page.goto(f"{base}{path}")
         if response is not None and response.status == 404:
@@ -160,9 +176,8 @@ def test_staff_pages_have_no_axe_violations(
     for label in _staff_pages(page, live_server, session, keyring):
         _check(page, f"staff {label} ({width} px)")
         seen.append(label)
-    assert {"login", "home", "tip", "audit", "account", "urgent board", "on-call roster"} <= set(
-        seen
-    )
+    expected = {"login", "home", "tip", "audit", "account", "urgent board", "on-call roster"}
+    assert expected | {"rewards", "community"} <= set(seen)
 
 
 def test_staff_pages_reflow_at_200_percent_zoom(

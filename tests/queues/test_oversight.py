@@ -219,6 +219,7 @@ MATRIX = {
     "oversight": (True, False),
     "social_media": (False, False),
     "admin": (False, False),
+    "prosecutor": (False, False),
 }
 
 

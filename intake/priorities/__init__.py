@@ -1,0 +1,1 @@
+"""Community priorities: what residents want worked on, by district."""

@@ -1,0 +1,1 @@
+"""Public statistics: what residents report and what came of it, small counts suppressed."""

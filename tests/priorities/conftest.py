@@ -1,0 +1,3 @@
+"""Fixtures shared with the staff tests."""
+
+from tests.staff.factories import fast_passwords, own_app  # noqa: F401 - fixtures
