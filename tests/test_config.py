@@ -41,7 +41,7 @@ def test_production_with_secrets_starts() -> None:
 
 PRODUCTION_SECRETS = {
     "INTAKE_ENV": "production",
-    "SECRET_KEY": "s" * 40,
+    "SECRET_KEY": secrets.token_urlsafe(48),
     "PUBLIC_BASE_URL": "https://tips.example.org/",
 }
 
@@ -112,6 +112,7 @@ def _production_env(**extra: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(48),
         "INTAKE_KEYRING": json.dumps(generate_keyring_document()),
         "PUBLIC_BASE_URL": "https://tips.example.org/",
+        "NOTIFY_WEBHOOK_URL": "https://pager.example.org/intake",
         **extra,
     }
 
@@ -142,6 +143,7 @@ def _production(tmp_path: Path, **env: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(48),
         "INTAKE_KEYRING": json.dumps(generate_keyring_document()),
         "PUBLIC_BASE_URL": "https://tips.example.org",
+        "NOTIFY_WEBHOOK_URL": "https://pager.example.org/intake",
     }
     return {**base, **env}
 

@@ -205,10 +205,10 @@ def test_corrections_are_kept_and_urgency_corrections_start_or_end_the_chain(
     created = make_tip(session, keyring, N1_POINT)
     assert created.urgency == "normal"
     queues.update_tip(
-        session, people.det.user, created.tip_number, queues.TipChange(category="weapons")
+        session, keyring, people.det.user, created.tip_number, queues.TipChange(category="weapons")
     )
     queues.update_tip(
-        session, people.det.user, created.tip_number, queues.TipChange(urgency="emergency")
+        session, keyring, people.det.user, created.tip_number, queues.TipChange(urgency="emergency")
     )
     session.commit()
     corrections = session.scalars(select(TipCorrection).order_by(TipCorrection.id)).all()
@@ -221,7 +221,7 @@ def test_corrections_are_kept_and_urgency_corrections_start_or_end_the_chain(
     assert alert.acknowledged_at is None
 
     queues.update_tip(
-        session, people.sup.user, created.tip_number, queues.TipChange(urgency="high")
+        session, keyring, people.sup.user, created.tip_number, queues.TipChange(urgency="high")
     )
     session.commit()
     session.refresh(alert)

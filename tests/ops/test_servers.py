@@ -120,6 +120,7 @@ def _production_env(server_env: dict[str, str], **extra: str) -> dict[str, str]:
         "INTAKE_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "PUBLIC_BASE_URL": "https://tips.example.org",
+        "NOTIFY_WEBHOOK_URL": "https://pager.example.org/intake",
         "RATELIMIT_ENABLED": "true",
         **extra,
     }
