@@ -101,6 +101,13 @@ def keys_rotate(batch_size: int) -> None:
                     row.rewrap_data_key(keyring)
                 db.session.commit()
                 bar.update(len(rows))
+    from intake.lifecycle.service import key_epochs
+    from intake.models import utcnow
+
+    # Starts the clock of each key drained now: `keys retire` waits BACKUP_RETENTION_DAYS more.
+    settings = current_app.extensions["intake.settings"]
+    key_epochs(db.session(), keyring, utcnow(), settings.backup_retention_days)
+    db.session.commit()
     click.echo("Every data key is wrapped under the newest keys.")
 
 
@@ -241,6 +248,7 @@ def worker(once: bool, interval: float) -> None:
 def register_cli(app: Flask) -> None:
     """Attach `flask intake` and each feature's commands."""
     import intake.classify.cli  # registers classify and categories on intake_cli
+    import intake.lifecycle.cli  # retention, backup, export, keys epochs/retire
     import intake.routing.cli
     import intake.staff.cli  # noqa: F401 - registers users on intake_cli
 

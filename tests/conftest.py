@@ -29,6 +29,8 @@ TEST_DATA = REPO_ROOT / "tests" / "data"
 
 # Rows tests create; reference tables (districts, queues, categories, places) are kept.
 DYNAMIC_TABLES = (
+    "lifecycle_run",
+    "key_epoch",
     "audit_event",
     "outbox_message",
     "inbound_event",

@@ -484,6 +484,10 @@ class TipDetail:
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    # The data lifecycle (intake/lifecycle): a held tip is never shredded; a shredded one is a
+    # tombstone whose sealed fields read as empty.
+    legal_hold: bool = False
+    content_shredded: bool = False
     messages: list[ThreadEntry] = field(default_factory=list)
     notes: list[NoteEntry] = field(default_factory=list)
     attachments: list[AttachmentEntry] = field(default_factory=list)
@@ -576,6 +580,8 @@ def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDeta
         created_at=tip.created_at,
         updated_at=tip.updated_at,
         closed_at=tip.closed_at,
+        legal_hold=tip.legal_hold,
+        content_shredded=tip.content_shredded_at is not None,
         messages=[
             ThreadEntry(
                 direction=m.direction,

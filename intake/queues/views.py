@@ -141,6 +141,7 @@ def _state(tip: Any) -> dict[str, Any]:
         "category": tip.category_code,
         "queue": tip.queue.code,
         "assignee": assignee.username if assignee else None,
+        "legal_hold": tip.legal_hold,
     }
 
 
@@ -148,10 +149,21 @@ def _state(tip: Any) -> dict[str, Any]:
 @bp.arguments(TipPatchSchema)
 @bp.response(200, TipStateSchema)
 def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
-    """Change status (allowed transitions; closing needs a disposition), category or queue."""
-    tip = service.update_tip(
-        db.session(), get_keyring(), current_user(), tip_number, service.TipChange(**data)
-    )
+    """Change status (allowed transitions; closing needs a disposition), category or queue;
+    or (supervisors) put the tip on legal hold or release it, with a reason."""
+    hold = data.pop("legal_hold", None)
+    if hold is not None:
+        from intake.lifecycle.service import set_legal_hold
+
+        if set(data) - {"reason"}:
+            raise InvalidInputError(fields={"legal_hold": ["Change a legal hold on its own."]})
+        tip = set_legal_hold(
+            db.session(), current_user(), tip_number, hold=hold, reason=data.get("reason", "")
+        )
+    else:
+        tip = service.update_tip(
+            db.session(), get_keyring(), current_user(), tip_number, service.TipChange(**data)
+        )
     state = _state(tip)
     db.session.commit()
     return state
