@@ -102,11 +102,10 @@ def keys_rotate(batch_size: int) -> None:
                 db.session.commit()
                 bar.update(len(rows))
     from intake.lifecycle.service import key_epochs
-    from intake.models import utcnow
 
     # Starts the clock of each key drained now: `keys retire` waits BACKUP_RETENTION_DAYS more.
     settings = current_app.extensions["intake.settings"]
-    key_epochs(db.session(), keyring, utcnow(), settings.backup_retention_days)
+    key_epochs(db.session(), keyring, settings.backup_retention_days)
     db.session.commit()
     click.echo("Every data key is wrapped under the newest keys.")
 

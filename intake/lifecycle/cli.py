@@ -70,13 +70,9 @@ def retention_run(as_of: datetime | None, dry_run: bool, batch_size: int) -> Non
 
 
 @keys_cli.command("epochs")
-@AS_OF
-def keys_epochs(as_of: datetime | None) -> None:
+def keys_epochs() -> None:
     """List identity and content keys: data keys they wrap, when drained, when retirable."""
-    now = _as_of(as_of)
-    epochs = service.key_epochs(
-        db.session(), get_keyring(), now, get_settings().backup_retention_days
-    )
+    epochs = service.key_epochs(db.session(), get_keyring(), get_settings().backup_retention_days)
     db.session.commit()
     for epoch in epochs:
         state = "active" if epoch.is_active else ("drained" if epoch.is_drained else "in use")
@@ -108,9 +104,7 @@ def keys_retire(key_id: str, keyring_file: Path | None, as_of: datetime | None) 
         raise click.ClickException(
             "The keyring is not in a file: give --file, or remove the key from INTAKE_KEYRING."
         )
-    epochs = service.key_epochs(
-        db.session(), get_keyring(), now, get_settings().backup_retention_days
-    )
+    epochs = service.key_epochs(db.session(), get_keyring(), get_settings().backup_retention_days)
     db.session.commit()
     epoch = next((e for e in epochs if e.key_id == key_id), None)
     try:

@@ -520,10 +520,13 @@ def _sealed_values_under(session: Session, key_id: str) -> int:
     )
 
 
-def key_epochs(
-    session: Session, keyring: Keyring, now: datetime, backup_retention_days: int
-) -> list[Epoch]:
-    """Every key-encryption key of the keyring with its state; records newly drained ones."""
+def key_epochs(session: Session, keyring: Keyring, backup_retention_days: int) -> list[Epoch]:
+    """Every key-encryption key of the keyring with its state; records newly drained ones.
+
+    A key is recorded drained at the real present, never at an ``--as-of`` day: a day in the
+    future would be harmless, one in the past would let a key go while backups still need it.
+    """
+    now = utcnow()
     epochs = []
     for purpose in KEK_PURPOSES:
         active = keyring.active(purpose).key_id
