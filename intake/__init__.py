@@ -125,8 +125,12 @@ def register_blueprints(app: Flask) -> None:
     from intake.channels.meta_views import bp as meta_bp
     from intake.channels.twilio_views import bp as twilio_bp
     from intake.channels.x_views import bp as x_bp
+    from intake.lifecycle.pages import public_bp as lifecycle_public_bp
+    from intake.lifecycle.pages import staff_bp as lifecycle_staff_bp
     from intake.ops.views import bp as ops_bp
+    from intake.queues.rules import SUPERVISING_ROLES
     from intake.queues.views import register_staff
+    from intake.staff.access import staff_rule
     from intake.submissions.pages import bp as public_pages_bp
     from intake.submissions.views import bp as public_api_bp
 
@@ -136,6 +140,9 @@ def register_blueprints(app: Flask) -> None:
     app.extensions["intake.access"]["api-docs"] = access.PUBLIC
     # Detectives, supervisors, the social-media team: staff API and pages.
     register_staff(app)
+    # The data lifecycle: a tipster forgets their contact; supervisors hold and export.
+    access.register(app, lifecycle_public_bp, access.PUBLIC)
+    access.register(app, lifecycle_staff_bp, staff_rule(SUPERVISING_ROLES))
     # Providers: SMS, Messenger/Instagram/WhatsApp, X.
     for webhook_bp in (twilio_bp, meta_bp, x_bp):
         access.register_webhook(app, webhook_bp)

@@ -459,11 +459,23 @@ def forget_contact(session: Session, tip: Tip, *, via: str, now: datetime | None
     theirs on legal hold keeps it until released; the request is then remembered and carried
     out by the first retention run after the release. Returns what happened.
     """
+    return forget_reporter(session, tip.reporter, via=via, now=now, tip_id=tip.id)
+
+
+def forget_reporter(
+    session: Session,
+    reporter: Reporter | None,
+    *,
+    via: str,
+    now: datetime | None = None,
+    tip_id: uuid.UUID | None = None,
+) -> str:
+    """Forget a reporter now (a tipster's request from /check, or FORGET by text or DM)."""
     now = now or utcnow()
-    reporter = tip.reporter
+    details = {"via": via}
     if reporter is None or reporter.shredded_at is not None:
         record_event(
-            session, FORGET_REQUESTED, actor_kind="tipster", tip_id=tip.id, details={"via": via}
+            session, FORGET_REQUESTED, actor_kind="tipster", tip_id=tip_id, details=details
         )
         return NOTHING_TO_FORGET
     held = session.scalar(
@@ -472,15 +484,10 @@ def forget_contact(session: Session, tip: Tip, *, via: str, now: datetime | None
     if held:
         reporter.forget_requested_at = reporter.forget_requested_at or now
         session.flush()
-        record_event(
-            session, FORGET_DEFERRED, actor_kind="tipster", tip_id=tip.id, details={"via": via}
-        )
+        record_event(session, FORGET_DEFERRED, actor_kind="tipster", tip_id=tip_id, details=details)
         return FORGET_LATER
-    tip_id = tip.id
     shred_reporter(session, reporter, now, FORGOTTEN)
-    record_event(
-        session, FORGET_REQUESTED, actor_kind="tipster", tip_id=tip_id, details={"via": via}
-    )
+    record_event(session, FORGET_REQUESTED, actor_kind="tipster", tip_id=tip_id, details=details)
     return FORGOTTEN_NOW
 
 
