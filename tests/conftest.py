@@ -31,6 +31,8 @@ TEST_DATA = REPO_ROOT / "tests" / "data"
 DYNAMIC_TABLES = (
     "lifecycle_run",
     "key_epoch",
+    "legal_hold",
+    "forget_request",
     "audit_event",
     "outbox_message",
     "inbound_event",

@@ -69,9 +69,9 @@ def _opens(keyring: Keyring, table: str, row_id: object, kek_id: str, wrapped: b
 def check_copy(url: str, keyring: Keyring, live: Session) -> BackupReport:
     """Try every wrapped data key of the copy at ``url`` with ``keyring``; compare with ``live``."""
     shredded_reporters = set(
-        live.scalars(select(Reporter.id).where(Reporter.shredded_at.is_not(None)))
+        live.scalars(select(Reporter.id).where(Reporter.wrapped_key.is_(None)))
     )
-    shredded_tips = set(live.scalars(select(Tip.id).where(Tip.content_shredded_at.is_not(None))))
+    shredded_tips = set(live.scalars(select(Tip.id).where(Tip.wrapped_key.is_(None))))
     known = {k for p in crypto.KEK_PURPOSES for k in keyring.key_ids(p)}
     report = BackupReport()
     engine = create_engine(url)

@@ -67,8 +67,10 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _tombstone(tip: Tip) -> dict[str, Any]:
+def _tombstone(session: Session, tip: Tip) -> dict[str, Any]:
     """What every copy carries: the fields statistics count, never identifying."""
+    from intake.lifecycle.service import is_held
+
     return {
         "tip_number": tip.tip_number,
         "channel": tip.channel,
@@ -81,9 +83,9 @@ def _tombstone(tip: Tip) -> dict[str, Any]:
         "disposition": tip.disposition,
         "created_at": _iso(tip.created_at),
         "closed_at": _iso(tip.closed_at),
-        "legal_hold": tip.legal_hold,
-        "content_shredded": tip.content_shredded_at is not None,
-        "identity_shredded": tip.identity_shredded_at is not None,
+        "legal_hold": is_held(session, tip),
+        "content_shredded": tip.wrapped_key is None,
+        "has_contact": tip.reporter_id is not None,
     }
 
 
@@ -104,7 +106,7 @@ def records_copy(
     copy = {
         "export": RECORDS,
         "generated_at": _iso(utcnow()),
-        **_tombstone(tip),
+        **_tombstone(session, tip),
         "occurred_on": tip.occurred_at.date().isoformat() if tip.occurred_at else None,
         "narrative": redact(tip.narrative(keyring), known),
         "messages": [
@@ -159,7 +161,7 @@ def prosecutor_copy(
         "export": PROSECUTOR,
         "generated_at": _iso(utcnow()),
         "reason": reason,
-        **_tombstone(tip),
+        **_tombstone(session, tip),
         "occurred_at": _iso(tip.occurred_at),
         "narrative": tip.narrative(keyring),
         "location_text": tip.location_text(keyring),

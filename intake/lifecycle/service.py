@@ -44,7 +44,9 @@ from intake.lifecycle.rules import (
 )
 from intake.models import (
     Attachment,
+    ForgetRequest,
     KeyEpoch,
+    LegalHold,
     LifecycleRun,
     Message,
     Note,
@@ -81,14 +83,28 @@ def policy_of(settings: Any) -> Policy:
     )
 
 
-def facts_of(tip: Tip) -> TipFacts:
+def is_held(session: Session, tip: Tip) -> bool:
+    """Whether the tip is on legal hold."""
+    return session.get(LegalHold, tip.id) is not None
+
+
+def is_shredded(owner: Tip | Reporter) -> bool:
+    """Whether a tip's content or a reporter's identity was crypto-shredded."""
+    return owner.wrapped_key is None
+
+
+def facts_of(session: Session, tip: Tip) -> TipFacts:
     """What the retention rules need of a tip (activity: the later of staff's and tipster's)."""
     return TipFacts(
         status=tip.status,
         closed_at=tip.closed_at,
         last_activity_at=max(tip.updated_at, tip.last_tipster_activity_at),
-        legal_hold=tip.legal_hold,
+        legal_hold=is_held(session, tip),
     )
+
+
+def _has_identity(tip: Tip) -> bool:
+    return tip.reporter_id is not None or tip.source_url_ct is not None
 
 
 # --- shredding one thing ------------------------------------------------------------------------
@@ -96,11 +112,10 @@ def facts_of(tip: Tip) -> TipFacts:
 
 def _unlink_identity(session: Session, tip: Tip, now: datetime, why: str) -> None:
     """Cut a tip from who sent it: no reveal can name them from this tip any more."""
-    had = tip.reporter_id is not None or tip.source_url_ct is not None
+    had = _has_identity(tip)
     tip.reporter_id = None
     tip.reporter = None
     tip.source_url_ct = None
-    tip.identity_shredded_at = tip.identity_shredded_at or now
     if had:
         record_event(session, IDENTITY_SHREDDED, tip_id=tip.id, details={"why": why})
 
@@ -116,8 +131,7 @@ def shred_reporter(session: Session, reporter: Reporter, now: datetime, why: str
     # later text from the same number starts a new reporter.
     reporter.address_index = None
     reporter.language = None
-    reporter.forget_requested_at = None
-    reporter.shredded_at = now
+    session.execute(delete(ForgetRequest).where(ForgetRequest.reporter_id == reporter.id))
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.reporter_id == reporter.id, OutboxMessage.status.in_(_UNSENT))
@@ -128,7 +142,14 @@ def shred_reporter(session: Session, reporter: Reporter, now: datetime, why: str
 
 
 def _reporter_facts(session: Session, reporter_id: uuid.UUID) -> list[TipFacts]:
-    return [facts_of(t) for t in session.scalars(select(Tip).where(Tip.reporter_id == reporter_id))]
+    return [
+        facts_of(session, t)
+        for t in session.scalars(select(Tip).where(Tip.reporter_id == reporter_id))
+    ]
+
+
+def _forget_requested(session: Session, reporter: Reporter) -> bool:
+    return session.get(ForgetRequest, reporter.id) is not None
 
 
 def shred_identity(session: Session, tip: Tip, policy: Policy, now: datetime, why: str) -> bool:
@@ -138,9 +159,9 @@ def shred_identity(session: Session, tip: Tip, policy: Policy, now: datetime, wh
     """
     shredded = False
     reporter = tip.reporter
-    if reporter is not None and reporter.shredded_at is None:
+    if reporter is not None and not is_shredded(reporter):
         others = [
-            facts_of(t)
+            facts_of(session, t)
             for t in session.scalars(
                 select(Tip).where(Tip.reporter_id == reporter.id, Tip.id != tip.id)
             )
@@ -151,7 +172,7 @@ def shred_identity(session: Session, tip: Tip, policy: Policy, now: datetime, wh
             policy,
             now,
             last_seen_at=reporter.last_seen_at,
-            forget_requested=reporter.forget_requested_at is not None,
+            forget_requested=_forget_requested(session, reporter),
         ):
             shred_reporter(session, reporter, now, why)
             shredded = True
@@ -166,7 +187,7 @@ def shred_content(session: Session, tip: Tip, policy: Policy, now: datetime, why
     Returns whether its reporter was shredded with it.
     """
     shredded = False
-    if tip.identity_shredded_at is None or tip.reporter_id is not None:
+    if _has_identity(tip):
         shredded = shred_identity(session, tip, policy, now, why)
     tip.shred()
     tip.narrative_ct = b""
@@ -177,7 +198,6 @@ def shred_content(session: Session, tip: Tip, policy: Policy, now: datetime, why
     tip.evidence_ct = None
     tip.routing_reason_ct = None
     tip.category_runners_up = []
-    tip.content_shredded_at = now
     session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
     session.execute(delete(Note).where(Note.tip_id == tip.id))
     # Messages stay as dated, directed rows (statistics may count replies); their bodies go.
@@ -213,7 +233,13 @@ def _cutoff(now: datetime, days: int) -> datetime:
 def _candidates(policy: Policy, now: datetime, *, content: bool) -> Any:
     """Tips that may be due (the rules decide each one): never a held one."""
     days = policy.tip_days if content else policy.identity_days
-    stamp = Tip.content_shredded_at if content else Tip.identity_shredded_at
+    # What is still there to shred: the content's data key, or a link to who sent it.
+    left = (
+        Tip.wrapped_key.is_not(None)
+        if content
+        else (Tip.reporter_id.is_not(None) | Tip.source_url_ct.is_not(None))
+    )
+    held = exists().where(LegalHold.tip_id == Tip.id)
     due = [(Tip.status == "closed") & (Tip.closed_at <= _cutoff(now, days))]
     if policy.unclosed_days > 0:
         old = _cutoff(now, policy.unclosed_days)
@@ -222,22 +248,19 @@ def _candidates(policy: Policy, now: datetime, *, content: bool) -> Any:
             & (Tip.updated_at <= old)
             & (Tip.last_tipster_activity_at <= old)
         )
-    return (
-        select(Tip)
-        .where(stamp.is_(None), Tip.legal_hold.is_(False), or_(*due))
-        .order_by(Tip.created_at, Tip.id)
-    )
+    return select(Tip).where(left, ~held, or_(*due)).order_by(Tip.created_at, Tip.id)
 
 
 def _reporter_candidates(policy: Policy, now: datetime) -> Any:
     """Reporters asked to be forgotten, or silent and left with no tip."""
     has_tip = exists().where(Tip.reporter_id == Reporter.id)
+    asked = exists().where(ForgetRequest.reporter_id == Reporter.id)
     return (
         select(Reporter)
         .where(
-            Reporter.shredded_at.is_(None),
+            Reporter.wrapped_key.is_not(None),
             or_(
-                Reporter.forget_requested_at.is_not(None),
+                asked,
                 ~has_tip & (Reporter.last_seen_at <= _cutoff(now, policy.identity_days)),
             ),
         )
@@ -251,17 +274,16 @@ def count_due(session: Session, policy: Policy, now: datetime) -> RetentionCount
     reporters: set[uuid.UUID] = set()
     for content in (True, False):
         for tip in session.scalars(_candidates(policy, now, content=content)):
-            if content and content_due(facts_of(tip), policy, now):
+            if content and content_due(facts_of(session, tip), policy, now):
                 counts.tip_content += 1
-            elif content or not identity_due(facts_of(tip), policy, now):
+            elif content or not identity_due(facts_of(session, tip), policy, now):
                 continue
-            if tip.identity_shredded_at is None:
-                counts.tip_identity += tip.reporter_id is not None or tip.source_url_ct is not None
+            counts.tip_identity += _has_identity(tip)
             if tip.reporter_id is not None:
                 reporters.add(tip.reporter_id)
     for reporter_id in reporters:
         reporter = session.get(Reporter, reporter_id)
-        if reporter is None or reporter.shredded_at is not None:
+        if reporter is None or is_shredded(reporter):
             continue
         # Due tips stay linked until the run: the rules see what the run will see.
         facts = _reporter_facts(session, reporter_id)
@@ -271,7 +293,7 @@ def count_due(session: Session, policy: Policy, now: datetime) -> RetentionCount
             policy,
             now,
             last_seen_at=reporter.last_seen_at,
-            forget_requested=reporter.forget_requested_at is not None,
+            forget_requested=_forget_requested(session, reporter),
         )
     for reporter in session.scalars(_reporter_candidates(policy, now)):
         if reporter.id in reporters:
@@ -281,7 +303,7 @@ def count_due(session: Session, policy: Policy, now: datetime) -> RetentionCount
             policy,
             now,
             last_seen_at=reporter.last_seen_at,
-            forget_requested=reporter.forget_requested_at is not None,
+            forget_requested=_forget_requested(session, reporter),
         )
     return counts
 
@@ -299,7 +321,7 @@ def retention_batches(
             tips = list(session.scalars(query))
             counts, processed = RetentionCounts(), 0
             for tip in tips:
-                facts = facts_of(tip)
+                facts = facts_of(session, tip)
                 had = tip.reporter_id is not None or tip.source_url_ct is not None
                 if content and content_due(facts, policy, now):
                     counts.reporters += shred_content(session, tip, policy, now, RETENTION)
@@ -323,14 +345,14 @@ def retention_batches(
                 policy,
                 now,
                 last_seen_at=r.last_seen_at,
-                forget_requested=r.forget_requested_at is not None,
+                forget_requested=_forget_requested(session, r),
             )
         ]
         if not due:
             break
         counts = RetentionCounts()
         for reporter in due:
-            why = FORGOTTEN if reporter.forget_requested_at is not None else RETENTION
+            why = FORGOTTEN if _forget_requested(session, reporter) else RETENTION
             counts.tip_identity += shred_reporter(session, reporter, now, why)
             counts.reporters += 1
         record_event(session, REPORTERS_SHREDDED, details={"count": len(due)})
@@ -430,11 +452,13 @@ def set_legal_hold(
             fields={"reason": [f"Say why ({HOLD_REASON_MIN} to {HOLD_REASON_MAX} characters)."]}
         )
     tip = find_tip(session, user, tip_number)
-    if tip.legal_hold == hold:
+    existing = session.get(LegalHold, tip.id)
+    if (existing is not None) == hold:
         return tip
-    now = utcnow()
-    tip.legal_hold = hold
-    tip.legal_hold_at = now if hold else None
+    if hold:
+        session.add(LegalHold(tip_id=tip.id, held_at=utcnow(), held_by_user_id=user.id))
+    else:
+        session.delete(existing)
     session.flush()
     record_event(
         session,
@@ -473,16 +497,20 @@ def forget_reporter(
     """Forget a reporter now (a tipster's request from /check, or FORGET by text or DM)."""
     now = now or utcnow()
     details = {"via": via}
-    if reporter is None or reporter.shredded_at is not None:
+    if reporter is None or is_shredded(reporter):
         record_event(
             session, FORGET_REQUESTED, actor_kind="tipster", tip_id=tip_id, details=details
         )
         return NOTHING_TO_FORGET
     held = session.scalar(
-        select(func.count()).where(Tip.reporter_id == reporter.id, Tip.legal_hold.is_(True))
+        select(func.count())
+        .select_from(Tip)
+        .join(LegalHold, LegalHold.tip_id == Tip.id)
+        .where(Tip.reporter_id == reporter.id)
     )
     if held:
-        reporter.forget_requested_at = reporter.forget_requested_at or now
+        if session.get(ForgetRequest, reporter.id) is None:
+            session.add(ForgetRequest(reporter_id=reporter.id, requested_at=now))
         session.flush()
         record_event(session, FORGET_DEFERRED, actor_kind="tipster", tip_id=tip_id, details=details)
         return FORGET_LATER

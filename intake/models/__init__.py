@@ -4,7 +4,7 @@ from intake.models.audit import AuditEvent
 from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
-from intake.models.lifecycle import KeyEpoch, LifecycleRun
+from intake.models.lifecycle import ForgetRequest, KeyEpoch, LegalHold, LifecycleRun
 from intake.models.reporter import Reporter
 from intake.models.staff import (
     ApiToken,
@@ -26,8 +26,10 @@ __all__ = [
     "Category",
     "District",
     "Enrolment",
+    "ForgetRequest",
     "InboundEvent",
     "KeyEpoch",
+    "LegalHold",
     "LifecycleRun",
     "LoginFailure",
     "Message",

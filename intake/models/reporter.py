@@ -35,7 +35,3 @@ class Reporter(KeyOwner, Base):
     is_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The tipster asked to be forgotten while a tip of theirs was on legal hold: shredded as
-    # soon as no hold keeps it (intake/lifecycle).
-    forget_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

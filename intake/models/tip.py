@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
-    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -98,12 +97,6 @@ class Tip(KeyOwner, Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_tipster_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The data lifecycle (intake/lifecycle): a held tip is never shredded; the two stamps say
-    # when its contact link and when its content were shredded (the row is then a tombstone).
-    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    legal_hold_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    identity_shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    content_shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     queue: Mapped[Queue] = relationship()
     district: Mapped[District | None] = relationship()

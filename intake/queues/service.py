@@ -535,6 +535,8 @@ def view_tip(session: Session, keyring: Keyring, user: User, tip_number: str) ->
 
 
 def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDetail:
+    from intake.lifecycle.service import is_held
+
     notes = list(
         session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.created_at))
     )
@@ -580,8 +582,8 @@ def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDeta
         created_at=tip.created_at,
         updated_at=tip.updated_at,
         closed_at=tip.closed_at,
-        legal_hold=tip.legal_hold,
-        content_shredded=tip.content_shredded_at is not None,
+        legal_hold=is_held(session, tip),
+        content_shredded=tip.wrapped_key is None,
         messages=[
             ThreadEntry(
                 direction=m.direction,

@@ -133,6 +133,8 @@ def get_tip(tip_number: str) -> Any:
 
 
 def _state(tip: Any) -> dict[str, Any]:
+    from intake.lifecycle.service import is_held
+
     assignee = db.session.get(User, tip.assignee_id) if tip.assignee_id else None
     return {
         "tip_number": tip.tip_number,
@@ -141,7 +143,7 @@ def _state(tip: Any) -> dict[str, Any]:
         "category": tip.category_code,
         "queue": tip.queue.code,
         "assignee": assignee.username if assignee else None,
-        "legal_hold": tip.legal_hold,
+        "legal_hold": is_held(db.session(), tip),
     }
 
 

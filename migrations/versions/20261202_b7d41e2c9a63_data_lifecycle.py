@@ -1,66 +1,63 @@
-"""data lifecycle: legal hold, shred stamps, scheduled runs, key epochs
+"""data lifecycle: legal holds, pending forget requests, scheduled runs, key epochs
 
 Revision ID: b7d41e2c9a63
 Revises: 5e3c9a1f7b24
 Create Date: 2026-12-02 07:30:00
 
-Tips gain a legal hold and the times their contact link and content were shredded; reporters
-the time they were shredded and a pending request to be forgotten. Two small tables record when
-the daily retention last ran and since when a key-encryption key wraps no live data key.
-Existing rows start unheld and unshredded.
+Four new tables and no change to existing ones: a tip is on legal hold while it has a
+``legal_hold`` row; a reporter who asked to be forgotten during a hold has a ``forget_request``
+row; ``lifecycle_run`` records when the daily retention last ran; ``key_epoch`` since when a
+key-encryption key wraps no live data key. Existing rows start unheld.
 """
-
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "b7d41e2c9a63"
-down_revision = "5e3c9a1f7b24"
+revision = 'b7d41e2c9a63'
+down_revision = '5e3c9a1f7b24'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("tip", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("legal_hold_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column("identity_shredded_at", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("content_shredded_at", sa.DateTime(timezone=True), nullable=True)
-        )
-    with op.batch_alter_table("reporter", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("forget_requested_at", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("shredded_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
-        "lifecycle_run",
-        sa.Column("name", sa.String(length=32), nullable=False),
-        sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name"),
+        'legal_hold',
+        sa.Column('tip_id', sa.Uuid(), nullable=False),
+        sa.Column('held_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('held_by_user_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['tip_id'], ['tip.id'], name=op.f('fk_legal_hold_tip_id_tip')),
+        sa.ForeignKeyConstraint(
+            ['held_by_user_id'], ['user.id'], name=op.f('fk_legal_hold_held_by_user_id_user')
+        ),
+        sa.PrimaryKeyConstraint('tip_id', name=op.f('pk_legal_hold')),
     )
     op.create_table(
-        "key_epoch",
-        sa.Column("key_id", sa.String(length=64), nullable=False),
-        sa.Column("purpose", sa.String(length=16), nullable=False),
-        sa.Column("drained_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key_id"),
+        'forget_request',
+        sa.Column('reporter_id', sa.Uuid(), nullable=False),
+        sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['reporter_id'], ['reporter.id'], name=op.f('fk_forget_request_reporter_id_reporter')
+        ),
+        sa.PrimaryKeyConstraint('reporter_id', name=op.f('pk_forget_request')),
+    )
+    op.create_table(
+        'lifecycle_run',
+        sa.Column('name', sa.String(length=32), nullable=False),
+        sa.Column('last_run_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_lifecycle_run')),
+    )
+    op.create_table(
+        'key_epoch',
+        sa.Column('key_id', sa.String(length=64), nullable=False),
+        sa.Column('purpose', sa.String(length=16), nullable=False),
+        sa.Column('drained_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('key_id', name=op.f('pk_key_epoch')),
     )
 
 
 def downgrade():
-    op.drop_table("key_epoch")
-    op.drop_table("lifecycle_run")
-    with op.batch_alter_table("reporter", schema=None) as batch_op:
-        batch_op.drop_column("shredded_at")
-        batch_op.drop_column("forget_requested_at")
-    with op.batch_alter_table("tip", schema=None) as batch_op:
-        batch_op.drop_column("content_shredded_at")
-        batch_op.drop_column("identity_shredded_at")
-        batch_op.drop_column("legal_hold_at")
-        batch_op.drop_column("legal_hold")
+    op.drop_table('key_epoch')
+    op.drop_table('lifecycle_run')
+    op.drop_table('forget_request')
+    op.drop_table('legal_hold')

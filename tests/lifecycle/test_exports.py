@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from intake.lifecycle.export import redact
-from intake.models import AuditEvent
+from intake.models import AuditEvent, LegalHold
 from intake.submissions.service import Contact
 from tests.lifecycle.helpers import NAME, PHONE, tip_by_number
 from tests.queues.test_audit_page import _signed_in
@@ -120,7 +120,7 @@ def test_supervisors_hold_and_export_from_the_tip_page(own_app, session, keyring
         data={"csrf_token": token, "hold": "on", "reason": "Civil suit 27-114"},
     )
     assert held.status_code == 302
-    assert tip_by_number(session, created.tip_number).legal_hold is True
+    assert session.get(LegalHold, tip_by_number(session, created.tip_number).id) is not None
     session.commit()
 
     form = client.get(f"/staff/tips/{created.tip_number}/export").get_data(as_text=True)
