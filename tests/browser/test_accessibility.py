@@ -90,6 +90,12 @@ def _public_pages(page: Any, base: str, lang: str) -> Iterator[str]:
     page.locator("main button[type=submit]").click()
     page.wait_for_selector("#status")
     yield "status"
+    page.click("#forget")
+    page.wait_for_selector("#confirm-forget")
+    yield "forget: confirm"
+    page.click("#confirm-forget")
+    page.wait_for_selector("#forget-outcome")
+    yield "forget: done"
     page.goto(f"{base}/privacy?lang={lang}")
     yield "privacy"
 
@@ -102,7 +108,7 @@ def test_public_pages_have_no_axe_violations(live_server, context_factory, lang,
     for label in _public_pages(page, live_server, lang):
         _check(page, f"{label} ({lang}, {width} px)")
         seen.append(label)
-    assert len(seen) == 7
+    assert len(seen) == 9
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -134,6 +140,7 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
     yield "home"
     for path, label in (
         (f"/staff/tips/{number}", "tip"),
+        (f"/staff/tips/{number}/export", "export"),
         ("/staff/queues/N1", "queue"),
         ("/staff/audit/", "audit"),
         ("/staff/account/", "account"),
