@@ -63,6 +63,7 @@ def retention_run(as_of: datetime | None, dry_run: bool, batch_size: int) -> Non
             session.commit()
             total.add(counts)
             bar.update(counts.tip_content + counts.tip_identity + counts.reporters)
+    service.purge_old_page_copies(session)
     click.echo(
         f"Shredded: content of {total.tip_content} tips, the contact link of "
         f"{total.tip_identity} tips, {total.reporters} reporters."

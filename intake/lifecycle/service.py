@@ -369,7 +369,26 @@ def run_retention(
     for counts in retention_batches(session, policy, now, batch_size=batch_size):
         session.commit()
         total.add(counts)
+    purge_old_page_copies(session)
     return total
+
+
+def purge_old_page_copies(session: Session) -> bool:
+    """SQLite: copy the write-ahead log into the file and empty it, so the pages as they were
+    before a shred are gone from disk (freed space is zeroed: ``secure_delete``). False when a
+    reader kept the log busy (the next run tries again). PostgreSQL: see docs/operations.md."""
+    session.commit()
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()  # type: ignore[union-attr]
+    try:
+        busy, _, _ = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        raw.close()
+    if busy:
+        log.warning("write-ahead log busy: old page copies stay until the next checkpoint")
+    return not busy
 
 
 def claim_daily_run(session: Session, now: datetime) -> bool:

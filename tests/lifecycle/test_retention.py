@@ -274,3 +274,36 @@ def test_unclosed_tips_are_kept_unless_configured(session, keyring):
     assert service.run_retention(session, POLICY, NOW) == service.RetentionCounts()
     assert service.run_retention(session, Policy(unclosed_days=90), NOW).tip_content == 1
     assert session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_on_sqlite_no_copy_of_a_shredded_key_is_left_in_the_files(
+    app, session, keyring, database_url
+):
+    """Freed pages and the write-ahead log would keep the old bytes: zeroed and checkpointed."""
+    import json as json_module
+    import subprocess
+    import sys
+
+    from tests.privacy_scan import _SCAN_FILES
+
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("a PostgreSQL server's files are the operator's (docs/security_lifecycle.md)")
+    number = _web_tip(session, keyring)
+    tip = tip_by_number(session, number)
+    wrapped = {"tip key": bytes(tip.wrapped_key), "reporter key": bytes(tip.reporter.wrapped_key)}
+    session.commit()
+    close(session, number, days_ago=400)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["intake", "retention", "run", "--as-of", NOW.date().isoformat()])
+    assert result.exit_code == 0, result.output
+    path = database_url.removeprefix("sqlite:///")
+    scan = subprocess.run(
+        [sys.executable, "-c", _SCAN_FILES],
+        input=json_module.dumps(
+            [[path, f"{path}-wal"], [], [[k, v.hex()] for k, v in wrapped.items()]]
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json_module.loads(scan.stdout) == []
