@@ -149,3 +149,13 @@ def test_texting_forget_deletes_the_number(sms_app, sms_client, word, expected) 
         )
     )
     assert again and "received" in again
+
+
+def test_the_privacy_page_states_the_retention_policy(make_app):
+    web = make_app(retention_identity_days=14, retention_unclosed_days=90)
+    client = web.test_client()
+    english = client.get("/privacy?lang=en").get_data(as_text=True)
+    assert "deleted for good 14 days after your tip is closed" in english
+    assert "365 days" in english and "90 days" in english and "FORGET" in english
+    spanish = client.get("/privacy?lang=es").get_data(as_text=True)
+    assert "14 días después de que se cierra su denuncia" in spanish and "OLVIDAR" in spanish
