@@ -255,10 +255,18 @@ def _reporter_candidates(policy: Policy, now: datetime) -> Any:
     """Reporters asked to be forgotten, or silent and left with no tip."""
     has_tip = exists().where(Tip.reporter_id == Reporter.id)
     asked = exists().where(ForgetRequest.reporter_id == Reporter.id)
+    # A reporter of a held tip waits: kept out of the query, so it never fills a batch.
+    held = (
+        select(LegalHold.tip_id)
+        .join(Tip, Tip.id == LegalHold.tip_id)
+        .where(Tip.reporter_id == Reporter.id)
+        .exists()
+    )
     return (
         select(Reporter)
         .where(
             Reporter.wrapped_key.is_not(None),
+            ~held,
             or_(
                 asked,
                 ~has_tip & (Reporter.last_seen_at <= _cutoff(now, policy.identity_days)),
@@ -322,7 +330,7 @@ def retention_batches(
             counts, processed = RetentionCounts(), 0
             for tip in tips:
                 facts = facts_of(session, tip)
-                had = tip.reporter_id is not None or tip.source_url_ct is not None
+                had = _has_identity(tip)
                 if content and content_due(facts, policy, now):
                     counts.reporters += shred_content(session, tip, policy, now, RETENTION)
                     counts.tip_content += 1
@@ -333,7 +341,7 @@ def retention_batches(
                 counts.tip_identity += had
                 processed += 1
             if not processed:
-                break  # nothing (more) is due: every stamped tip left the query
+                break  # nothing (more) is due: every tip dealt with has left the query
             yield counts
     while True:
         reporters = list(session.scalars(_reporter_candidates(policy, now).limit(batch_size)))

@@ -159,3 +159,20 @@ def test_the_privacy_page_states_the_retention_policy(make_app):
     assert "365 days" in english and "90 days" in english and "FORGET" in english
     spanish = client.get("/privacy?lang=es").get_data(as_text=True)
     assert "14 días después de que se cierra su denuncia" in spanish and "OLVIDAR" in spanish
+
+
+def test_a_held_request_does_not_block_the_next_ones(client, session, keyring):
+    from intake.lifecycle import service
+    from intake.lifecycle.rules import Policy
+    from intake.models import ForgetRequest, LegalHold, utcnow
+
+    held = make_tip(session, keyring, channel="web", contact=Contact(phone=PHONE))
+    free = make_tip(session, keyring, channel="web", contact=Contact(phone="+16175550199"))
+    held_tip, free_tip = (tip_by_number(session, t.tip_number) for t in (held, free))
+    session.add(LegalHold(tip_id=held_tip.id))
+    for tip in (held_tip, free_tip):  # the held one is the older request
+        session.add(ForgetRequest(reporter_id=tip.reporter_id, requested_at=tip.created_at))
+    session.commit()
+    service.run_retention(session, Policy(), utcnow(), batch_size=1)
+    assert tip_by_number(session, free.tip_number).reporter_id is None
+    assert tip_by_number(session, held.tip_number).reporter_id is not None
