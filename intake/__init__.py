@@ -129,10 +129,14 @@ def register_blueprints(app: Flask) -> None:
     from intake.channels.meta_views import bp as meta_bp
     from intake.channels.twilio_views import bp as twilio_bp
     from intake.channels.x_views import bp as x_bp
+    from intake.lifecycle.pages import public_bp as lifecycle_public_bp
+    from intake.lifecycle.pages import staff_bp as lifecycle_staff_bp
     from intake.ops.views import bp as ops_bp
     from intake.priorities.pages import bp as priorities_pages_bp
+    from intake.queues.rules import SUPERVISING_ROLES
     from intake.queues.views import register_staff
     from intake.rewards.views import register_rewards
+    from intake.staff.access import staff_rule
     from intake.stats.pages import bp as stats_pages_bp
     from intake.stats.views import bp as stats_api_bp
     from intake.submissions.pages import bp as public_pages_bp
@@ -150,6 +154,9 @@ def register_blueprints(app: Flask) -> None:
     register_staff(app)
     # Supervisors: rewards (two people decide); prosecutors and supervisors: community figures.
     register_rewards(app)
+    # The data lifecycle: a tipster forgets their contact; supervisors hold and export.
+    access.register(app, lifecycle_public_bp, access.PUBLIC)
+    access.register(app, lifecycle_staff_bp, staff_rule(SUPERVISING_ROLES))
     # Providers: SMS, Messenger/Instagram/WhatsApp, X.
     for webhook_bp in (twilio_bp, meta_bp, x_bp):
         access.register_webhook(app, webhook_bp)

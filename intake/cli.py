@@ -101,6 +101,12 @@ def keys_rotate(batch_size: int) -> None:
                     row.rewrap_data_key(keyring)
                 db.session.commit()
                 bar.update(len(rows))
+    from intake.lifecycle.service import key_epochs
+
+    # Starts the clock of each key drained now: `keys retire` waits BACKUP_RETENTION_DAYS more.
+    settings = current_app.extensions["intake.settings"]
+    key_epochs(db.session(), keyring, settings.backup_retention_days)
+    db.session.commit()
     click.echo("Every data key is wrapped under the newest keys.")
 
 
@@ -243,6 +249,7 @@ def register_cli(app: Flask) -> None:
     """Attach `flask intake` and each feature's commands."""
     import intake.classify.cli  # registers classify and categories on intake_cli
     import intake.classify.retrain_cli  # registers classify retrain
+    import intake.lifecycle.cli  # retention, backup, export, keys epochs/retire
     import intake.routing.cli
     import intake.staff.cli  # noqa: F401 - registers users on intake_cli
     from intake.oncall.cli import oncall_cli

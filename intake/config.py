@@ -67,6 +67,13 @@ class Settings:
     quick_exit_url: str = "https://www.google.com/"
     # Identity reveals one user may make per hour (each also needs a fresh TOTP code).
     reveal_limit: int = 5
+    # The data lifecycle (docs/operations.md): days after closing until a tip's contact
+    # identities, then its content, are crypto-shredded; tips nobody closed (0: kept); and how
+    # long backups are kept, which decides when a drained key-encryption key may be destroyed.
+    retention_identity_days: int = 30
+    retention_tip_days: int = 365
+    retention_unclosed_days: int = 0
+    backup_retention_days: int = 35
     web_concurrency: int | None = None
     # Seconds an urgent tip may wait for a person to acknowledge it before the next tier is told.
     urgent_ack_seconds: int = 300
@@ -241,6 +248,16 @@ def load_settings(
             "QUICK_EXIT_URL",
         ),
         reveal_limit=_int(env_vars.get("REVEAL_LIMIT", "5"), "REVEAL_LIMIT"),
+        retention_identity_days=_int(
+            env_vars.get("RETENTION_IDENTITY_DAYS", "30"), "RETENTION_IDENTITY_DAYS"
+        ),
+        retention_tip_days=_int(env_vars.get("RETENTION_TIP_DAYS", "365"), "RETENTION_TIP_DAYS"),
+        retention_unclosed_days=_int(
+            env_vars.get("RETENTION_UNCLOSED_DAYS", "0"), "RETENTION_UNCLOSED_DAYS"
+        ),
+        backup_retention_days=_int(
+            env_vars.get("BACKUP_RETENTION_DAYS", "35"), "BACKUP_RETENTION_DAYS"
+        ),
         web_concurrency=(
             _int(env_vars["WEB_CONCURRENCY"], "WEB_CONCURRENCY")
             if env_vars.get("WEB_CONCURRENCY")
@@ -280,6 +297,17 @@ def has_notification_route(providers: Mapping[str, str]) -> bool:
 
 def _complete(settings: Settings) -> Settings:
     """Fill development defaults, or refuse to start production without its secrets."""
+    if (
+        min(settings.retention_identity_days, settings.retention_tip_days) < 1
+        or min(settings.retention_unclosed_days, settings.backup_retention_days) < 0
+    ):
+        raise ConfigError(
+            "RETENTION_IDENTITY_DAYS and RETENTION_TIP_DAYS must be at least 1, "
+            "RETENTION_UNCLOSED_DAYS and BACKUP_RETENTION_DAYS at least 0"
+        )
+    if settings.retention_tip_days < settings.retention_identity_days:
+        # Content outliving identity is the point: a tombstone with a revealable contact is not.
+        raise ConfigError("RETENTION_TIP_DAYS must not be shorter than RETENTION_IDENTITY_DAYS")
     if settings.outbox_lease_seconds < 3:
         # The lease is renewed every third of it: shorter, a busy worker would lose its rows.
         raise ConfigError("OUTBOX_LEASE_SECONDS must be at least 3")

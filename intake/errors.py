@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from intake.crypto import KeyShreddedError
+
 log = logging.getLogger(__name__)
 
 JSON_PREFIXES = ("/api/", "/webhooks/")
@@ -158,6 +160,13 @@ def _respond(
     return response
 
 
+def handle_shredded(error: Exception) -> Response | tuple[str, int]:
+    """A write to a crypto-shredded tip: its content is gone for good."""
+    return _respond(
+        409, "conflict", "This tip's content was deleted under the retention policy.", None
+    )
+
+
 def handle_intake_error(error: IntakeError) -> Response | tuple[str, int]:
     """Map a named service error to the error shape."""
     return _respond(error.status, error.code, error.message, error.fields)
@@ -189,6 +198,8 @@ def handle_unexpected(error: Exception) -> Response | tuple[str, int]:
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on the app."""
     app.register_error_handler(IntakeError, handle_intake_error)
+    # Writing to a tip whose content was shredded (a tombstone): refused, never a 500.
+    app.register_error_handler(KeyShreddedError, handle_shredded)
     app.register_error_handler(HTTPException, handle_http_exception)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

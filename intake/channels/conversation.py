@@ -56,9 +56,16 @@ START = "start"
 HELP = "help"
 NEW = "new"
 EMPTY = "empty"
+# --- FORGET (the data lifecycle): the sender's contact details are deleted now. --------------
+FORGET = "forget"
+FORGET_LATER = "forget_later"
+_FORGET_SPANISH = frozenset({"olvidar", "olvidame", "olvídame"})
+_FORGET_WORDS = frozenset({"forget", "forgetme"}) | _FORGET_SPANISH
 
 # Keywords that are Spanish words: the reply to them is in Spanish even for a first contact.
-_SPANISH_KEYWORDS = frozenset({"alto", "parar", "ayuda", "nuevo"})
+_SPANISH_KEYWORDS = frozenset(
+    {"alto", "parar", "ayuda", "nuevo", "olvidar", "olvidame", "olvídame"}
+)
 _KEYWORD_TRIM = " \t\r\n.!¡¿?"
 
 # Tipster-facing SMS/DM texts. Short: every 160 characters (70 with accents) is one more segment.
@@ -79,6 +86,14 @@ REPLIES: dict[str, dict[str, str]] = {
         NEW: "OK: your next text starts a new tip with its own number.",
         EMPTY: "Text us what you know. If anyone is in danger now, call 911.",
         "photo_failed": " We could not read your photo; please describe it in a text.",
+        FORGET: (
+            "Done: your number is deleted from the tip line for good. Your tips stay with the "
+            "detectives, who can no longer text you. A new text starts a new tip."
+        ),
+        FORGET_LATER: (
+            "The law requires us to keep one of your tips for now; your number will be deleted "
+            "as soon as that ends. Nobody sees it without a recorded reason."
+        ),
     },
     "es": {
         "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato. ",
@@ -97,6 +112,15 @@ REPLIES: dict[str, dict[str, str]] = {
         NEW: "De acuerdo: su próximo mensaje será una denuncia nueva con su propio número.",
         EMPTY: "Escríbanos lo que sabe. Si alguien está en peligro ahora, llame al 911.",
         "photo_failed": " No pudimos leer su foto; descríbala en un mensaje.",
+        FORGET: (
+            "Listo: su número se borró para siempre de la línea de denuncias. Sus denuncias "
+            "siguen con los detectives, que ya no pueden escribirle. Un mensaje nuevo inicia "
+            "otra denuncia."
+        ),
+        FORGET_LATER: (
+            "La ley nos obliga a guardar una de sus denuncias por ahora; su número se borrará "
+            "en cuanto termine. Nadie lo ve sin un motivo registrado."
+        ),
     },
 }
 
@@ -235,6 +259,29 @@ def _apply_keyword(
     if word == NEW and reporter is not None:
         reporter.last_seen_at = now
     return Outcome(word, None if opted_out else reply_text(word, language), language)
+
+
+def _folded(text: str) -> str:
+    return "".join(text.strip(_KEYWORD_TRIM).split()).casefold()
+
+
+def _forget(
+    session: Session,
+    reporter: Reporter | None,
+    language: str,
+    opted_out: bool,
+    channel: str,
+    now: datetime,
+) -> Outcome:
+    """FORGET / OLVIDAR: shred the sender's identity now (intake.lifecycle); the tips stay."""
+    from intake.lifecycle.service import FORGET_LATER as DEFERRED
+    from intake.lifecycle.service import forget_reporter
+
+    done = forget_reporter(session, reporter, via=channel, now=now)
+    kind = FORGET_LATER if done == DEFERRED else FORGET
+    log.info("forget request handled outcome=%s", done)
+    # The answer goes back on this webhook's own response (TwiML): no address is needed.
+    return Outcome(kind, None if opted_out else reply_text(kind, language), language)
 
 
 def _thread_for(
@@ -382,6 +429,13 @@ def handle_incoming(
     language = _language_of_keyword(incoming.text) or (
         reporter.language if reporter and reporter.language else "en"
     )
+
+    if _folded(incoming.text) in _FORGET_WORDS:
+        if not _claim_event(session, incoming.provider, event_key):
+            return replay_outcome(session, keyring, incoming, default_region=default_region)
+        if _folded(incoming.text) in _FORGET_SPANISH:
+            language = "es"
+        return _forget(session, reporter, language, opted_out, incoming.channel, now)
 
     word = keyword(incoming.text)
     if word == START and not opted_out:

@@ -6,6 +6,7 @@ from intake.models.community import PriorityChoice, PriorityResponse, Reward
 from intake.models.correction import TipCorrection
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
+from intake.models.lifecycle import ForgetRequest, KeyEpoch, LegalHold, LifecycleRun
 from intake.models.oncall import AlertStep, NotifyRoute, OnCallMember, UrgentAlert
 from intake.models.reporter import Reporter
 from intake.models.staff import (
@@ -29,7 +30,11 @@ __all__ = [
     "Category",
     "District",
     "Enrolment",
+    "ForgetRequest",
     "InboundEvent",
+    "KeyEpoch",
+    "LegalHold",
+    "LifecycleRun",
     "LoginFailure",
     "Message",
     "Note",

@@ -77,8 +77,8 @@ class KeyOwner:
     def open_text(
         self, keyring: Keyring, table: str, column: str, row_id: object, blob: bytes | None
     ) -> str | None:
-        """Decrypt what :meth:`seal_text` produced."""
-        if blob is None:
+        """Decrypt what :meth:`seal_text` produced (an emptied, shredded field reads as None)."""
+        if not blob:
             return None
         return crypto.unseal(
             self.aead(keyring), blob, crypto.aad_for(table, column, row_id)

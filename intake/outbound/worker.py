@@ -335,7 +335,8 @@ def run_cycle_hooks(session: Session, keyring: Keyring) -> int:
 
 def run_worker(app: Flask, stop: threading.Event, *, interval: float = 2.0) -> None:
     """Drain until ``stop`` is set, sleeping ``interval`` seconds when nothing is due."""
-    from intake.extensions import db, get_keyring
+    from intake.extensions import db, get_keyring, get_settings
+    from intake.lifecycle.service import run_daily_retention
 
     with app.app_context():
         keeper = LeaseKeeper(db.engine, lease_of(app))
@@ -345,6 +346,7 @@ def run_worker(app: Flask, stop: threading.Event, *, interval: float = 2.0) -> N
                 try:
                     tried = run_cycle_hooks(db.session(), get_keyring())
                     tried += drain_once(db.session(), get_keyring(), keeper=keeper)
+                    run_daily_retention(db.session(), get_settings())  # once a day, any worker
                 except Exception:
                     db.session.rollback()
                     log.exception("outbox drain failed; retrying")

@@ -146,6 +146,10 @@ class TipDetailSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+    legal_hold = fields.Boolean()
+    content_shredded = fields.Boolean(
+        metadata={"description": "only the tombstone is left (retention): content is gone"}
+    )
     messages = fields.List(fields.Nested(ThreadEntrySchema))
     notes = fields.List(fields.Nested(NoteSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
@@ -161,6 +165,9 @@ class TipPatchSchema(Schema):
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
     queue = fields.String(validate=validate.Length(min=1, max=40))
     reason = fields.String(validate=validate.Length(max=300))
+    legal_hold = fields.Boolean(
+        metadata={"description": "supervisors: hold (true) or release (false), with a reason"}
+    )
 
 
 class TipStateSchema(Schema):
@@ -173,6 +180,7 @@ class TipStateSchema(Schema):
     urgency = fields.String()
     queue = fields.String()
     assignee = fields.String(allow_none=True)
+    legal_hold = fields.Boolean()
 
 
 class NoteCreateSchema(Schema):

@@ -492,6 +492,10 @@ class TipDetail:
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    # The data lifecycle (intake/lifecycle): a held tip is never shredded; a shredded one is a
+    # tombstone whose sealed fields read as empty.
+    legal_hold: bool = False
+    content_shredded: bool = False
     messages: list[ThreadEntry] = field(default_factory=list)
     notes: list[NoteEntry] = field(default_factory=list)
     attachments: list[AttachmentEntry] = field(default_factory=list)
@@ -539,6 +543,8 @@ def view_tip(session: Session, keyring: Keyring, user: User, tip_number: str) ->
 
 
 def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDetail:
+    from intake.lifecycle.service import is_held
+
     notes = list(
         session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.created_at))
     )
@@ -584,6 +590,8 @@ def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDeta
         created_at=tip.created_at,
         updated_at=tip.updated_at,
         closed_at=tip.closed_at,
+        legal_hold=is_held(session, tip),
+        content_shredded=tip.wrapped_key is None,
         messages=[
             ThreadEntry(
                 direction=m.direction,

@@ -133,6 +133,8 @@ def get_tip(tip_number: str) -> Any:
 
 
 def _state(tip: Any) -> dict[str, Any]:
+    from intake.lifecycle.service import is_held
+
     assignee = db.session.get(User, tip.assignee_id) if tip.assignee_id else None
     return {
         "tip_number": tip.tip_number,
@@ -142,6 +144,7 @@ def _state(tip: Any) -> dict[str, Any]:
         "urgency": tip.urgency,
         "queue": tip.queue.code,
         "assignee": assignee.username if assignee else None,
+        "legal_hold": is_held(db.session(), tip),
     }
 
 
@@ -150,10 +153,21 @@ def _state(tip: Any) -> dict[str, Any]:
 @bp.response(200, TipStateSchema)
 def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
     """Change status (allowed transitions; closing needs a disposition), category, urgency or
-    queue; category and urgency changes are kept as corrections."""
-    tip = service.update_tip(
-        db.session(), get_keyring(), current_user(), tip_number, service.TipChange(**data)
-    )
+    queue (category and urgency changes are kept as corrections); or (supervisors) put the tip
+    on legal hold or release it, with a reason."""
+    hold = data.pop("legal_hold", None)
+    if hold is not None:
+        from intake.lifecycle.service import set_legal_hold
+
+        if set(data) - {"reason"}:
+            raise InvalidInputError(fields={"legal_hold": ["Change a legal hold on its own."]})
+        tip = set_legal_hold(
+            db.session(), current_user(), tip_number, hold=hold, reason=data.get("reason", "")
+        )
+    else:
+        tip = service.update_tip(
+            db.session(), get_keyring(), current_user(), tip_number, service.TipChange(**data)
+        )
     state = _state(tip)
     db.session.commit()
     return state

@@ -266,6 +266,7 @@ def _render_status(
             rewards=rewards,
             reply_form=reply_form,
             notice=notice,
+            has_contact=tip.reporter_id is not None,
         )
     )
 
@@ -310,4 +311,8 @@ def reply() -> Response:
 @bp.get("/privacy")
 def privacy() -> Response:
     """What is and is not kept about a tipster."""
-    return _no_store(render_template("submissions/privacy.html"))
+    from intake.lifecycle.service import policy_of
+
+    return _no_store(
+        render_template("submissions/privacy.html", retention=policy_of(get_settings()))
+    )

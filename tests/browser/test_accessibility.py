@@ -90,6 +90,12 @@ def _public_pages(page: Any, base: str, lang: str) -> Iterator[str]:
     page.locator("main button[type=submit]").click()
     page.wait_for_selector("#status")
     yield "status"
+    page.click("#forget")
+    page.wait_for_selector("#confirm-forget")
+    yield "forget: confirm"
+    page.click("#confirm-forget")
+    page.wait_for_selector("#forget-outcome")
+    yield "forget: done"
     page.goto(f"{base}/privacy?lang={lang}")
     yield "privacy"
     page.goto(f"{base}/stats?lang={lang}")
@@ -116,7 +122,7 @@ def test_public_pages_have_no_axe_violations(live_server, context_factory, lang,
     for label in _public_pages(page, live_server, lang):
         _check(page, f"{label} ({lang}, {width} px)")
         seen.append(label)
-    assert len(seen) == 11
+    assert len(seen) == 13
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -154,6 +160,7 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         (f"/staff/tips/{urgent.tip_number}", "urgent tip"),
         ("/staff/urgent", "urgent board"),
         ("/staff/oncall/", "on-call roster"),
+        (f"/staff/tips/{number}/export", "export"),
         ("/staff/queues/N1", "queue"),
         ("/staff/audit/", "audit"),
         ("/staff/account/", "account"),

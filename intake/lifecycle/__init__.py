@@ -1,0 +1,1 @@
+"""The data lifecycle: retention, legal hold, forgetting, key epochs, exports."""
