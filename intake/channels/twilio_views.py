@@ -86,8 +86,16 @@ def _over_sender_limit(inbound: InboundMessage, region: str) -> bool:
     if not settings.ratelimit_enabled:
         return False
     phone = normalise_phone(inbound.sender, region)
-    digest = address_index(get_keyring(), inbound.channel, f"phone:{phone}")
-    return not limiter.limiter.hit(SENDER_LIMIT, "twilio-sender", digest[:32])
+    digest = address_index(get_keyring(), inbound.channel, f"{inbound.sender_kind}:{phone}")
+    try:
+        return not limiter.limiter.hit(SENDER_LIMIT, "twilio-sender", digest[:32])
+    except Exception as error:  # noqa: BLE001 - any failure of the counter store
+        # A text must never be lost: with the store away the limit is skipped (fail open),
+        # unlike the guess-limiting endpoints, which fail closed.
+        log.error(
+            "sms sender limit skipped: rate-limit store unavailable (%s)", type(error).__name__
+        )
+        return False
 
 
 @bp.post("/sms")

@@ -395,3 +395,22 @@ def test_a_flooding_sender_is_dropped_quietly(build_app, twilio_stub: TwilioStub
     assert text(client, DRUGS_EN, "+16175550143") is not None
     assert "dropped over the per-sender limit" in caplog.text
     assert "6175550142" not in caplog.text
+
+
+def test_a_text_is_kept_when_the_rate_limit_store_is_down(build_app, caplog) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]  # nothing listens once the socket is closed
+    app = build_app(
+        ratelimit_enabled=True, ratelimit_storage_uri=f"redis://127.0.0.1:{closed_port}/0"
+    )
+    caplog.set_level("INFO")
+
+    reply = text(app.test_client(), DRUGS_EN, "+16175550144")
+
+    assert reply is not None and "received" in reply
+    assert counts(app)["tip"] == 1
+    assert "rate-limit store unavailable" in caplog.text
+    assert "6175550144" not in caplog.text
