@@ -89,11 +89,16 @@ class Contact:
     name: str | None = None
 
 
+# Sender kinds whose address is a phone number (normalised to E.164 before indexing). A number
+# on WhatsApp (through Twilio) is its own identity: replies must go back on WhatsApp.
+PHONE_KINDS = frozenset({"phone", "whatsapp"})
+
+
 @dataclass(frozen=True)
 class Sender:
     """A channel identity (phone number, platform id, handle)."""
 
-    kind: str  # "phone", "psid", "igsid", "wa_id", "bsuid", "x_user_id", "handle"
+    kind: str  # "phone", "whatsapp", "psid", "igsid", "wa_id", "bsuid", "x_user_id", "handle"
     address: str
     handle: str | None = None
 
@@ -177,7 +182,7 @@ def _identity_of(
         sender = submission.sender
         address = (
             normalise_phone(sender.address, default_region)
-            if sender.kind == "phone"
+            if sender.kind in PHONE_KINDS
             else sender.address
         )
         identity = {"kind": sender.kind, "address": address}
@@ -206,7 +211,7 @@ def find_reporter(
     """The reporter behind a channel identity, found by blind index."""
     address = (
         normalise_phone(sender.address, default_region)
-        if sender.kind == "phone"
+        if sender.kind in PHONE_KINDS
         else sender.address
     )
     digest = address_index(keyring, channel, f"{sender.kind}:{address}")
@@ -334,6 +339,52 @@ def _new_reporter(
     if existing is None or existing.wrapped_key is None:
         return None, False
     return existing, False
+
+
+def ensure_reporter(
+    session: Session,
+    keyring: Keyring,
+    channel: str,
+    sender: Sender,
+    *,
+    language: str,
+    default_region: str = "US",
+) -> Reporter | None:
+    """The sender's reporter, created (identity sealed, no tip) when a channel must answer
+    someone who has sent no tip yet (HELP, STOP, a sticker); None if it is crypto-shredded."""
+    submission = TipSubmission(channel=channel, narrative="", sender=sender)
+    resolved = _resolve_reporter(
+        session, keyring, submission, language, default_region, utcnow(), None
+    )
+    return resolved.reporter
+
+
+def rekey_reporter(
+    session: Session,
+    keyring: Keyring,
+    reporter: Reporter,
+    sender: Sender,
+    *,
+    default_region: str = "US",
+) -> bool:
+    """Move a reporter to a new channel identity of the same person (a WhatsApp user now known
+    by their business-scoped id, or on a new number); False when that identity already has a
+    reporter of its own, which is then left alone (two reporters are merged by no one)."""
+    identity, index_input = _identity_of(
+        TipSubmission(channel=reporter.channel, narrative="", sender=sender), default_region
+    )
+    assert index_input is not None
+    digest = address_index(keyring, reporter.channel, index_input)
+    if _reporter_by_index(session, reporter.channel, digest) is not None:
+        return False
+    known = read_identity(keyring, reporter)
+    merged = {**known, **identity}
+    reporter.address_index = digest
+    reporter.address_ct = reporter.seal_text(
+        keyring, "reporter", "address", reporter.id, json.dumps(merged, sort_keys=True)
+    )
+    session.flush()
+    return True
 
 
 def read_identity(keyring: Keyring, reporter: Reporter) -> dict[str, str]:
