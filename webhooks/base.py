@@ -28,7 +28,7 @@ class MediaRef:
     url: str
     content_type: str | None = None
     provider_media_id: str | None = None
-    # "image", "audio", "voice", "video", "file" or "sticker"; "" = judge by content_type.
+    # "image", "audio", "voice", "video", "file", "contact" or "sticker"; "" = by content_type.
     kind: str = ""
 
     @property
@@ -37,7 +37,10 @@ class MediaRef:
         nothing is declared: the fetcher still checks what arrives)."""
         if self.kind:
             return self.kind
-        major = (self.content_type or "image/").lower().partition("/")[0]
+        content_type = (self.content_type or "image/").lower()
+        if content_type.partition(";")[0].strip() in ("text/vcard", "text/x-vcard"):
+            return "contact"
+        major = content_type.partition("/")[0]
         return major if major in ("image", "audio", "video") else "file"
 
 

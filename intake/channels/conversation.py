@@ -140,6 +140,7 @@ PLACEHOLDERS = {
     "audio": "[audio, not kept: ask the tipster to write it]",
     "video": "[video, not kept: ask the tipster to describe it]",
     "file": "[file, not kept: ask the tipster to describe it]",
+    "contact": "[contact card, not kept: ask the tipster to write the name and number]",
     "image": "[photo, could not be kept: ask the tipster to describe it]",
     "unsupported": "[a message the platform could not show: ask the tipster to write it]",
 }
@@ -151,7 +152,7 @@ def unkept_notices(kinds: tuple[str, ...] | list[str], images_failed: int = 0) -
     notices = []
     if {"voice", "audio"} & set(kinds):
         notices.append("voice_failed")
-    if {"video", "file"} & set(kinds):
+    if {"video", "file", "contact"} & set(kinds):
         notices.append("media_failed")
     elif "image" in kinds or images_failed:
         notices.append("photo_failed")

@@ -39,7 +39,12 @@ def plan_media(message: InboundMessage) -> MediaPlan:
 
 def sender_of(message: InboundMessage) -> Sender:
     """The pipeline's Sender for a message (an id, never assumed to be a phone)."""
-    return Sender(kind=message.sender_kind, address=message.sender, handle=message.sender_handle)
+    return Sender(
+        kind=message.sender_kind,
+        address=message.sender,
+        handle=message.sender_handle,
+        via=message.extra.get("via"),
+    )
 
 
 def incoming_text(

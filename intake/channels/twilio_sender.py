@@ -72,6 +72,7 @@ class TwilioAccount:
     from_number: str
     messaging_service_sid: str
     api_base_url: str  # "" for the real Twilio API
+    whatsapp_from: str = ""  # the WhatsApp sender when a tipster's own is not known
 
     @property
     def can_send(self) -> bool:
@@ -94,6 +95,7 @@ def twilio_account(providers: Mapping[str, str]) -> TwilioAccount:
         from_number=providers.get("TWILIO_FROM", ""),
         messaging_service_sid=providers.get("TWILIO_MESSAGING_SERVICE_SID", ""),
         api_base_url=providers.get("TWILIO_API_BASE_URL", "").rstrip("/"),
+        whatsapp_from=providers.get("TWILIO_WHATSAPP_FROM", ""),
     )
 
 
@@ -118,10 +120,30 @@ class StandInHttpClient(TwilioHttpClient):
         """Log nothing here; the outbox logs the outcome by row id."""
 
 
+WHATSAPP_PREFIX = "whatsapp:"
+
+
 def _destination(identity: Mapping[str, str]) -> str | None:
-    if identity.get("kind") == "phone":
+    if identity.get("kind") in ("phone", "whatsapp"):
         return identity.get("address")
     return identity.get("phone")
+
+
+def _route(account: TwilioAccount, identity: Mapping[str, str], to: str) -> dict[str, Any]:
+    """The ``to`` and sender of a reply: back on the address the tipster used. A WhatsApp
+    tipster is answered on WhatsApp (from the sender they wrote to), never by SMS."""
+    if identity.get("kind") != "whatsapp":
+        if account.messaging_service_sid:
+            return {"to": to, "messaging_service_sid": account.messaging_service_sid}
+        return {"to": to, "from_": account.from_number}
+    via = identity.get("via") or account.whatsapp_from
+    if via:
+        sender = via if via.lower().startswith(WHATSAPP_PREFIX) else WHATSAPP_PREFIX + via
+        return {"to": WHATSAPP_PREFIX + to, "from_": sender}
+    if account.messaging_service_sid:
+        # A Messaging Service with a WhatsApp sender picks it for a whatsapp: recipient.
+        return {"to": WHATSAPP_PREFIX + to, "messaging_service_sid": account.messaging_service_sid}
+    raise SendError("no WhatsApp sender (TWILIO_WHATSAPP_FROM) configured", permanent=False)
 
 
 def _status_callback_url() -> str:
@@ -146,15 +168,12 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
         raise SendError("the tipster's identity was deleted", permanent=True)
     if not account.can_send:
         raise SendError("Twilio is not configured (account, token, TWILIO_FROM)")
-    to = _destination(read_identity(keyring, reporter))
+    identity = read_identity(keyring, reporter)
+    to = _destination(identity)
     if not to:
         raise SendError("the tipster left no phone number", permanent=True)
 
-    params: dict[str, Any] = {"to": to, "body": message.body(keyring)}
-    if account.messaging_service_sid:
-        params["messaging_service_sid"] = account.messaging_service_sid
-    else:
-        params["from_"] = account.from_number
+    params: dict[str, Any] = {**_route(account, identity, to), "body": message.body(keyring)}
     params["status_callback"] = _status_callback_url()
     client = Client(account.account_sid, account.auth_token, http_client=StandInHttpClient(account))
     try:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from intake.channels import conversation, media
 from intake.channels.conversation import provider_key
+from intake.channels.inbound import incoming_text, plan_media
 from intake.channels.twilio_sender import (
     OPTED_OUT,
     PROVIDER,
@@ -29,7 +30,7 @@ from intake.channels.twilio_sender import (
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.models import Message, Reporter, Tip
-from intake.submissions.service import Sender, address_index, normalise_phone
+from intake.submissions.service import address_index, normalise_phone
 from webhooks import twilio_sms
 from webhooks.base import InboundMessage, PayloadError, SignatureError
 
@@ -121,24 +122,24 @@ def inbound_sms() -> Response:
     # with the tipster's number and words, in the Twilio account.
     event_key = provider_key(keyring, inbound.provider, inbound.event_id)
     fetched: list[media.FetchedMedia] = []
+    # Only photos are downloaded; a voice note, a video or a vCard becomes a placeholder.
+    plan = plan_media(inbound)
     # One allowance for every download of this webhook: Twilio waits 15 s at most.
     budget = media.new_budget()
-    if inbound.media:
+    if plan.photos:
         # A redelivered MMS must not be fetched again: check first, then end that read
         # transaction so no database lock (SQLite) is held across the network calls.
         seen = conversation.is_redelivery(session, inbound.provider, event_key)
         session.rollback()
         if not seen:
-            fetched = media.fetch_media(account, inbound.media, budget=budget)
+            fetched = media.fetch_media(account, plan.photos, budget=budget)
     images = tuple(item.image for item in fetched if item.image is not None)
-    incoming = conversation.IncomingText(
-        channel=inbound.channel,
-        provider=inbound.provider,
-        event_id=event_key,
-        sender=Sender(kind=inbound.sender_kind, address=inbound.sender),
-        text=inbound.text,
+    incoming = incoming_text(
+        inbound,
+        event_key,
         images=images,
-        images_failed=len(inbound.media) - len(images),
+        photos_failed=len(plan.photos) - len(images),
+        plan=plan,
     )
     outcome = conversation.handle_incoming(
         session,

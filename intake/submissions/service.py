@@ -101,6 +101,7 @@ class Sender:
     kind: str  # "phone", "whatsapp", "psid", "igsid", "wa_id", "bsuid", "x_user_id", "handle"
     address: str
     handle: str | None = None
+    via: str | None = None  # our address the message came to (a Twilio WhatsApp sender)
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,8 @@ def _identity_of(
         identity = {"kind": sender.kind, "address": address}
         if sender.handle:
             identity["handle"] = sender.handle
+        if sender.via:
+            identity["via"] = sender.via  # replies leave from where the tipster wrote to
         index_input = f"{sender.kind}:{address}"
     elif submission.contact is not None:
         contact = submission.contact
