@@ -191,7 +191,8 @@ def _collect_messaging_event(
         attachment = as_dict(attachment)
         payload = as_dict(attachment.get("payload"))
         kind = attachment.get("type")
-        url = as_text(payload.get("url"))
+        # A "fallback" (a shared link) carries its url and title beside a null payload.
+        url = as_text(payload.get("url")) or as_text(attachment.get("url"))
         if kind == "location":
             coordinates = as_dict(payload.get("coordinates"))
             location = location or _lat_lon(coordinates.get("lat"), coordinates.get("long"))
