@@ -26,6 +26,7 @@ from intake.channels import conversation
 from intake.channels.conversation import provider_key
 from intake.channels.fetch import FetchBudget
 from intake.channels.inbound import incoming_text, plan_media, sender_of
+from intake.channels.meta_sender import AWAITING_TIPSTER
 from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
@@ -186,10 +187,32 @@ def process_message(
     )
     if tip is not None and outcome.kind == conversation.FOLLOWUP and message.location:
         _place_tip(session, keyring, tip, *message.location)
+    if message.channel == "whatsapp":
+        release_held_replies(session, keyring, message)
     stored = outcome.images_stored if outcome.kind in _TIP_KINDS else 0
     failed = len(plan.unkept) + fetched.failed + len(fetched.images) - stored
     queued = _queue_answer(session, keyring, settings, message, outcome, tip)
     return SocialOutcome(outcome.kind, outcome.tip_number, outcome.images_stored, failed, queued)
+
+
+def release_held_replies(session: Session, keyring: Keyring, message: InboundMessage) -> int:
+    """Queue again the detective replies held for this WhatsApp tipster (sent after the
+    invitation template, once they write: their 24-hour window is open again)."""
+    reporter = find_reporter(session, keyring, message.channel, sender_of(message))
+    if reporter is None or reporter.is_opted_out:
+        return 0
+    held = session.execute(
+        select(Message, Tip)
+        .join(Tip, Message.tip_id == Tip.id)
+        .where(Tip.reporter_id == reporter.id, Message.delivery_status == AWAITING_TIPSTER)
+        .order_by(Message.created_at)
+    ).all()
+    for held_message, tip in held:
+        enqueue_reply(session, tip, held_message)
+    if held:
+        session.flush()
+        log.info("whatsapp replies released after the tipster wrote: %d", len(held))
+    return len(held)
 
 
 def _adopt_whatsapp_identity(
