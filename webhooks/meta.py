@@ -490,6 +490,33 @@ def send_request(
     )
 
 
+def template_request(
+    recipient_id: str,
+    template_name: str,
+    language_code: str,
+    *,
+    graph_base_url: str,
+    api_version: str,
+    phone_number_id: str,
+    access_token: str,
+) -> PreparedRequest:
+    """The WhatsApp ``/messages`` request sending an approved template without parameters:
+    the only message WhatsApp delivers more than 24 hours after the user last wrote."""
+    body: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "type": "template",
+        "template": {"name": template_name, "language": {"code": language_code}},
+    }
+    body["to" if recipient_id.isdigit() else "recipient"] = recipient_id
+    return PreparedRequest(
+        method="POST",
+        url=_graph_url(graph_base_url, api_version, phone_number_id, "messages"),
+        headers=_bearer(access_token),
+        json=body,
+    )
+
+
 def media_request(
     media_id: str, *, graph_base_url: str, api_version: str, access_token: str
 ) -> PreparedRequest:

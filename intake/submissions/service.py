@@ -87,6 +87,8 @@ class Contact:
     phone: str | None = None
     email: str | None = None
     name: str | None = None
+    # "sms" or "email": tell me (content-free) when a detective writes. Needs that contact.
+    notify_by: str | None = None
 
 
 # Sender kinds whose address is a phone number (normalised to E.164 before indexing). A number
@@ -433,6 +435,9 @@ def request_digest(keyring: Keyring, event_key: str, submission: TipSubmission) 
         "contact": [contact.phone, contact.email, contact.name] if contact else None,
         "images": [hashlib.sha256(image).hexdigest() for image in submission.images],
     }
+    if contact is not None and contact.notify_by:
+        # Only when chosen: digests of requests stored before the choice existed stay valid.
+        canonical["notify_by"] = contact.notify_by
     body = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
     return crypto.keyed_digest(keyring, "idempotency-request", f"{event_key}:{body}")
 
@@ -524,6 +529,15 @@ def _validate(submission: TipSubmission) -> None:
         problems["location"] = ["Longitude must be between -180 and 180."]
     if submission.occurred_at is not None and submission.occurred_at > utcnow():
         problems["occurred_at"] = ["This date is in the future."]
+    contact = submission.contact
+    if contact is not None and contact.notify_by is not None:
+        needed = {"sms": contact.phone, "email": contact.email}
+        if contact.notify_by not in needed:
+            problems["contact"] = ["Choose sms or email for the notice."]
+        elif not needed[contact.notify_by]:
+            problems["contact"] = [
+                f"Give the {'phone' if contact.notify_by == 'sms' else 'email'} to notify."
+            ]
     if problems:
         raise InvalidInputError(fields=problems)
 
@@ -598,6 +612,8 @@ def create_tip(
         session, keyring, submission, language, default_region, now, found_reporter
     )
     reporter = resolved.reporter
+    if reporter is not None and resolved.is_new and submission.contact is not None:
+        reporter.notify_by = submission.contact.notify_by
 
     # 40 random bits: the unique index refuses a repeat (about one in 10^6 submissions with a
     # million tips stored); the request then fails whole, nothing is saved, and a retry (with the
