@@ -30,6 +30,7 @@ from intake.channels.twilio_sender import (
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.models import Message, Reporter, Tip
+from intake.outbound.service import record_answered_reply
 from intake.submissions.service import address_index, normalise_phone
 from webhooks import twilio_sms
 from webhooks.base import InboundMessage, PayloadError, SignatureError
@@ -151,6 +152,10 @@ def inbound_sms() -> Response:
     if not outcome.is_replay:
         # In the same transaction as the message: stored means its deletion is queued.
         enqueue_deletion(session, keyring, inbound.event_id)
+        if outcome.reply and outcome.tip_number:
+            tip = session.scalar(select(Tip).where(Tip.tip_number == outcome.tip_number))
+            if tip is not None:
+                record_answered_reply(session, keyring, tip, outcome.reply)
     session.commit()
     if outcome.is_replay:
         log.info("sms redelivered; nothing stored")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.crypto import Keyring
 from intake.models import Message, OutboxMessage, Queue, Reporter, Tip, User
 from intake.models.delivery import PRIORITY_NORMAL, PRIORITY_URGENT
 from intake.notify.service import OVERSIGHT_AUDIENCE, REVEAL_EVENT, alert_channels
@@ -79,6 +80,15 @@ def _enqueue_notification(
 
 # Web and API tipsters read replies with their receipt: nothing is pushed to them.
 PULL_CHANNELS = ("web", "api")
+
+
+def record_answered_reply(session: Session, keyring: Keyring, tip: Tip, text: str) -> Message:
+    """Put an answer already sent in the webhook's own response (TwiML) in the tip's thread, as
+    the DM channels' queued acknowledgements are: the detective reads what the tipster was told."""
+    message = Message(tip=tip, direction="outbound", channel=tip.channel, delivery_status="sent")
+    message.seal_body(keyring, text)
+    session.add(message)
+    return message
 
 
 # The outbox channel of the content-free notice to a web tipster who asked for one.
