@@ -120,3 +120,29 @@ def test_asking_for_a_text_without_a_phone_is_a_form_error(build_app: Any) -> No
     response = post_tip(client, open_form(client), notify_by="sms")
     assert response.status_code == 400
     assert "Give a phone number above" in response.get_data(as_text=True)
+
+
+def test_an_api_tipster_may_ask_for_the_notice_too(
+    build_app: Any, keyring: Keyring, twilio_stub: TwilioStub
+) -> None:
+    app = build_app()
+    client = app.test_client()
+    created = client.post(
+        "/api/v1/tips",
+        json={
+            "narrative": "A man keeps a pistol in the mailbox at Alder Park",
+            "contact": {"phone": "+16175550189", "notify_by": "sms"},
+        },
+    )
+    assert created.status_code == 201, created.get_json()
+    detective_writes(app, keyring, created.get_json()["tip_number"])
+    drain(app, keyring)
+    [sent] = twilio_stub.sent_messages
+    assert sent["To"] == "+16175550189" and "news on your tip" in sent["Body"]
+
+    # Without the contact it needs, the choice is refused in the one error shape.
+    refused = client.post(
+        "/api/v1/tips", json={"narrative": "Another tip", "contact": {"notify_by": "email"}}
+    )
+    assert refused.status_code == 400
+    assert set(refused.get_json()["error"]) == {"status", "code", "message", "fields"}
