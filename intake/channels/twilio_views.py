@@ -19,6 +19,7 @@ from sqlalchemy import select
 from intake.channels import conversation, media
 from intake.channels.conversation import provider_key
 from intake.channels.inbound import incoming_text, plan_media
+from intake.channels.social_service import release_held_replies
 from intake.channels.twilio_sender import (
     OPTED_OUT,
     PROVIDER,
@@ -156,6 +157,9 @@ def inbound_sms() -> Response:
             tip = session.scalar(select(Tip).where(Tip.tip_number == outcome.tip_number))
             if tip is not None:
                 record_answered_reply(session, keyring, tip, outcome.reply)
+        if inbound.sender_kind == "whatsapp":
+            # Their window is open again: replies held for it go now.
+            release_held_replies(session, keyring, inbound)
     session.commit()
     if outcome.is_replay:
         log.info("sms redelivered; nothing stored")

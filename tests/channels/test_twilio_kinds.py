@@ -10,6 +10,8 @@ Form fields are shaped as Twilio documents its messaging webhook (``MessageSid``
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,6 +28,7 @@ from tests.channels.conftest import (
     post_signed,
     reply_of,
     sms_form,
+    twilio_providers,
 )
 from tests.channels.test_twilio_outbound import detective_asks, drain
 
@@ -161,3 +164,52 @@ def test_a_whatsapp_message_twilio_cannot_show_is_answered(
     assert reply is not None
     assert "could not read your message" in reply and "No pudimos leer su mensaje" in reply
     assert "platform could not show" in str(only_tip(sms_app, keyring)["narrative"])
+
+
+def _age(app: Flask, hours: float) -> None:
+    with app.app_context():
+        tip = db.session.scalar(select(Tip))
+        tip.last_tipster_activity_at -= timedelta(hours=hours)
+        tip.reporter.last_seen_at -= timedelta(hours=hours)
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_late_whatsapp_reply_through_twilio_sends_the_template_and_waits(
+    build_app: Any, keyring: Keyring, twilio_stub: TwilioStub
+) -> None:
+    app = build_app(
+        providers=twilio_providers(twilio_stub, TWILIO_WHATSAPP_TEMPLATE_EN="HX" + "a" * 32)
+    )
+    client = app.test_client()
+    form = whatsapp_form("Someone is dealing from the blue house on Elm Street every night.")
+    assert reply_of(post_signed(client, SMS_PATH, form)) is not None
+    _age(app, 30)
+    detective_asks(app, keyring)
+    drain(app, keyring)
+
+    [invitation] = twilio_stub.sent_messages
+    assert invitation["ContentSid"] == "HX" + "a" * 32 and "Body" not in invitation
+    assert invitation["To"] == f"whatsapp:{TIPSTER}" and invitation["From"] == WHATSAPP_SENDER
+
+    # The tipster writes back: the held reply goes out on WhatsApp.
+    assert reply_of(post_signed(client, SMS_PATH, whatsapp_form("ok, what do you need?")))
+    drain(app, keyring)
+    _, reply = twilio_stub.sent_messages
+    assert reply["To"] == f"whatsapp:{TIPSTER}" and reply["Body"].startswith("Which corner")
+
+
+def test_a_whatsapp_reply_refused_for_the_window_is_held_too(
+    build_app: Any, keyring: Keyring, twilio_stub: TwilioStub
+) -> None:
+    app = build_app(
+        providers=twilio_providers(twilio_stub, TWILIO_WHATSAPP_TEMPLATE_EN="HX" + "b" * 32)
+    )
+    client = app.test_client()
+    form = whatsapp_form("Someone is dealing from the blue house on Elm Street every night.")
+    assert reply_of(post_signed(client, SMS_PATH, form)) is not None
+    twilio_stub.body_errors[f"whatsapp:{TIPSTER}"] = (400, 63016)
+    detective_asks(app, keyring)
+    drain(app, keyring)
+    refused, invitation = twilio_stub.sent_messages
+    assert "Body" in refused and invitation["ContentSid"] == "HX" + "b" * 32
