@@ -28,6 +28,20 @@ class MediaRef:
     url: str
     content_type: str | None = None
     provider_media_id: str | None = None
+    # "image", "audio", "voice", "video", "file", "contact" or "sticker"; "" = by content_type.
+    kind: str = ""
+
+    @property
+    def media_kind(self) -> str:
+        """What the media is: the adapter's word for it, else its content type's (image when
+        nothing is declared: the fetcher still checks what arrives)."""
+        if self.kind:
+            return self.kind
+        content_type = (self.content_type or "image/").lower()
+        if content_type.partition(";")[0].strip() in ("text/vcard", "text/x-vcard"):
+            return "contact"
+        major = content_type.partition("/")[0]
+        return major if major in ("image", "audio", "video") else "file"
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,12 @@ class InboundMessage:
     location: tuple[float, float] | None = None  # (lat, lon)
     sender_handle: str | None = None  # display name or @handle: also an identity
     extra: dict[str, str] = field(default_factory=dict)
+    # What the resident shared that is not text or media to download, described for the
+    # detective: a link or post ("Shared link: https://..."), a contact card. It is content.
+    shared: tuple[str, ...] = ()
+    # Parts the provider could not show us at all ("unsupported"), or that start a chat
+    # without content ("greeting": a Get Started button, WhatsApp's request_welcome).
+    unreadable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

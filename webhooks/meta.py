@@ -35,9 +35,20 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 _SIGNATURE_PREFIX = "sha256="
 _MAX_CHALLENGE_LENGTH = 256
 
-# Attachment types that are media worth keeping; shares, stories, reels and templates are not.
+# Attachment types that are media (only images are downloaded and kept; the others become a
+# placeholder the detective sees and an answer asking the tipster to write it).
 _MESSENGER_MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})
-_WHATSAPP_MEDIA_TYPES = frozenset({"image", "video", "audio", "document"})
+_MESSENGER_MEDIA_KIND = {"image": "image", "video": "video", "audio": "audio", "file": "file"}
+_WHATSAPP_MEDIA_TYPES = frozenset({"image", "video", "audio", "document", "sticker"})
+# Attachments that point at something shared: for a tip line the shared thing is often the tip.
+_SHARED_KINDS = {
+    "fallback": "Shared link",
+    "share": "Shared post",
+    "ig_post": "Shared post",
+    "ig_reel": "Shared reel",
+    "reel": "Shared reel",
+    "story_mention": "Mentioned the department in a story",
+}
 _CHANNEL_BY_OBJECT = {"page": "messenger", "instagram": "instagram"}
 _SENDER_KIND_BY_CHANNEL = {"messenger": "psid", "instagram": "igsid"}
 
@@ -55,6 +66,8 @@ class MetaBatch:
     statuses: list[StatusUpdate] = field(default_factory=list)
     ignored: int = 0
     malformed: int = 0
+    # WhatsApp "user_changed_number" notices: (old wa_id, new wa_id, BSUID or None).
+    identity_changes: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 def verify_subscription(params: Mapping[str, str], verify_token: str) -> str:
@@ -111,6 +124,7 @@ def parse_events(raw_body: bytes) -> MetaBatch:
         statuses=batch.statuses,
         ignored=batch.ignored,
         malformed=batch.malformed,
+        identity_changes=batch.identity_changes,
     )
 
 
@@ -120,6 +134,7 @@ class _Collector:
     statuses: list[StatusUpdate] = field(default_factory=list)
     ignored: int = 0
     malformed: int = 0
+    identity_changes: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 # --- Messenger and Instagram ------------------------------------------------------------------
@@ -148,15 +163,21 @@ def _collect_messaging_event(
     event: dict[str, Any], channel: str, own_id: str | None, batch: _Collector
 ) -> None:
     message = event.get("message")
-    if not isinstance(message, dict):
-        batch.ignored += 1  # read, delivery, reaction, postback, referral, message_edit...
-        return
     sender = as_id(as_dict(event.get("sender")).get("id"))
+    postback = as_dict(event.get("postback"))
+    if not isinstance(message, dict) and postback and sender and sender != own_id:
+        # A button press; "Get Started" is how many first conversations open. It carries no
+        # tip, but the person deserves an answer: the service treats it as a greeting.
+        _collect_postback(event, postback, channel, sender, own_id, batch)
+        return
+    if not isinstance(message, dict):
+        batch.ignored += 1  # read, delivery, reaction, referral, message_edit...
+        return
     if message.get("is_echo") or (sender is not None and sender == own_id):
         batch.ignored += 1  # what the page itself sent
         return
-    if message.get("is_deleted") or message.get("is_unsupported"):
-        batch.ignored += 1
+    if message.get("is_deleted"):
+        batch.ignored += 1  # the resident took it back
         return
     mid = as_id(message.get("mid"))
     if sender is None or mid is None:
@@ -164,21 +185,27 @@ def _collect_messaging_event(
         return
     text = as_text(message.get("text"))
     media: list[MediaRef] = []
+    shared: list[str] = []
     location: tuple[float, float] | None = None
     for attachment in as_list(message.get("attachments")):
         attachment = as_dict(attachment)
         payload = as_dict(attachment.get("payload"))
         kind = attachment.get("type")
+        # A "fallback" (a shared link) carries its url and title beside a null payload.
+        url = as_text(payload.get("url")) or as_text(attachment.get("url"))
         if kind == "location":
             coordinates = as_dict(payload.get("coordinates"))
             location = location or _lat_lon(coordinates.get("lat"), coordinates.get("long"))
-        elif kind in _MESSENGER_MEDIA_TYPES and "sticker_id" not in payload:
-            url = payload.get("url")
-            if isinstance(url, str) and url:
-                media.append(MediaRef(url=url))
-    if not text and not media and location is None:
-        batch.ignored += 1  # a sticker, a like, a shared post: nothing to act on
-        return
+        elif kind == "image" and "sticker_id" in payload:
+            continue  # a sticker or the like button: no content, answered if alone
+        elif kind in _MESSENGER_MEDIA_TYPES:
+            media.append(MediaRef(url=url, kind=_MESSENGER_MEDIA_KIND[str(kind)]))
+        elif kind in _SHARED_KINDS:
+            title = as_text(payload.get("title")) or as_text(attachment.get("title"))
+            shared.append(_describe_share(_SHARED_KINDS[str(kind)], url, title))
+        else:
+            shared.append(_describe_share("Shared item", url, ""))  # template, product...
+    unreadable = ("unsupported",) if message.get("is_unsupported") else ()
     batch.messages.append(
         InboundMessage(
             provider=PROVIDER,
@@ -191,8 +218,48 @@ def _collect_messaging_event(
             sent_at=from_epoch(event.get("timestamp"), milliseconds=True),
             media=tuple(media),
             location=location,
+            shared=tuple(shared),
+            unreadable=unreadable,
         )
     )
+
+
+def _collect_postback(
+    event: dict[str, Any],
+    postback: dict[str, Any],
+    channel: str,
+    sender: str,
+    own_id: str | None,
+    batch: _Collector,
+) -> None:
+    # A postback has no message id; its mid (Instagram, newer Messenger) or the timestamp
+    # identifies it for deduplication.
+    timestamp = as_id(event.get("timestamp"))
+    event_id = as_id(postback.get("mid")) or (
+        f"postback:{sender}:{timestamp}" if timestamp else None
+    )
+    if event_id is None:
+        batch.malformed += 1
+        return
+    batch.messages.append(
+        InboundMessage(
+            provider=PROVIDER,
+            channel=channel,
+            event_id=event_id,
+            sender=sender,
+            sender_kind=_SENDER_KIND_BY_CHANNEL[channel],
+            recipient=as_id(as_dict(event.get("recipient")).get("id")) or own_id,
+            sent_at=from_epoch(event.get("timestamp"), milliseconds=True),
+            unreadable=("greeting",),
+        )
+    )
+
+
+def _describe_share(what: str, url: str, title: str) -> str:
+    """One line for the detective about something shared (never parsed further: the URL is
+    the resident's content, not something Intake fetches)."""
+    parts = [part for part in (title.strip()[:200], url.strip()[:1000]) if part]
+    return f"{what}: {' '.join(parts)}" if parts else what
 
 
 # --- WhatsApp ---------------------------------------------------------------------------------
@@ -236,53 +303,100 @@ def _collect_whatsapp_message(
     batch: _Collector,
 ) -> None:
     wamid = as_id(message.get("id"))
-    # ``from`` is a phone number (wa_id) until the user adopts a username; then only the
-    # business-scoped user id may be there. Never assume a phone.
-    sender = as_id(message.get("from")) or as_id(message.get("from_user_id"))
+    # The business-scoped user id (BSUID) is always there on current API versions and stays
+    # the same when the user adopts a username or changes number; ``from`` (the phone, wa_id)
+    # may be dropped. The BSUID is the key; the phone is kept alongside (extra) while sent.
+    bsuid = as_id(message.get("from_user_id"))
+    phone = as_id(message.get("from"))
+    sender = bsuid or phone
     if wamid is None or sender is None:
         batch.malformed += 1
         return
-    kind = message.get("type")
+    kind = str(message.get("type") or "")
     text = ""
     media: list[MediaRef] = []
+    shared: list[str] = []
+    unreadable: tuple[str, ...] = ()
     location: tuple[float, float] | None = None
+    extra: dict[str, str] = {}
     if kind == "text":
         text = as_text(as_dict(message.get("text")).get("body"))
     elif kind in _WHATSAPP_MEDIA_TYPES:
-        body = as_dict(message.get(str(kind)))
+        body = as_dict(message.get(kind))
         media_id = as_id(body.get("id"))
-        if media_id is None:
-            batch.malformed += 1
-            return
-        # No URL yet: the outbox resolves the id with media_request(), then downloads it.
+        media_kind = {"document": "file"}.get(kind, kind)
+        if kind == "audio" and body.get("voice") is True:
+            media_kind = "voice"
+        # No URL: the id is resolved with media_request(), then downloaded (images only).
         mime_type = as_text(body.get("mime_type")) or None
-        media.append(MediaRef(url="", content_type=mime_type, provider_media_id=media_id))
+        media.append(
+            MediaRef(url="", content_type=mime_type, provider_media_id=media_id, kind=media_kind)
+        )
         text = as_text(body.get("caption"))
     elif kind == "location":
         body = as_dict(message.get("location"))
         location = _lat_lon(body.get("latitude"), body.get("longitude"))
-        if location is None:
+        place = " ".join(as_text(body.get(key)) for key in ("name", "address")).strip()
+        if place:
+            shared.append(f"Shared place: {place[:500]}")
+        if location is None and not place:
             batch.malformed += 1
             return
-    else:
-        batch.ignored += 1  # reaction, sticker, contacts, button, interactive, system, unsupported
+    elif kind == "contacts":
+        shared.extend(_describe_contact(as_dict(card)) for card in as_list(message.get("contacts")))
+    elif kind == "interactive":
+        body = as_dict(message.get("interactive"))
+        reply = as_dict(body.get("button_reply")) or as_dict(body.get("list_reply"))
+        text = as_text(reply.get("title"))
+    elif kind == "button":
+        text = as_text(as_dict(message.get("button")).get("text"))
+    elif kind == "system":
+        system = as_dict(message.get("system"))
+        if system.get("type") in ("user_changed_number", "customer_changed_number"):
+            # The same person on a new number: the service re-keys their reporter.
+            new_id = as_id(system.get("new_wa_id")) or as_id(system.get("wa_id"))
+            if new_id and phone:
+                batch.identity_changes.append((phone, new_id, bsuid))
+                return
+        batch.ignored += 1  # other system notices carry nothing from the person
         return
-    alternate = as_id(message.get("from_user_id"))
+    elif kind == "request_welcome":
+        unreadable = ("greeting",)  # the user opened the chat: answered like HELP
+    elif kind in ("reaction", "order", "ephemeral"):
+        batch.ignored += 1  # a reaction to our message, a catalogue order: not a message
+        return
+    else:
+        unreadable = ("unsupported",)  # "unsupported", "unknown" or a type newer than this code
+    if bsuid and phone:
+        extra["wa_id"] = phone
+    alternate = phone if sender == bsuid else bsuid
     batch.messages.append(
         InboundMessage(
             provider=PROVIDER,
             channel="whatsapp",
             event_id=wamid,
             sender=sender,
-            sender_kind="wa_id" if sender.isdigit() else "bsuid",
+            sender_kind="bsuid" if sender == bsuid or not sender.isdigit() else "wa_id",
             text=text,
             recipient=phone_number_id,
             sent_at=from_epoch(message.get("timestamp"), milliseconds=False),
             media=tuple(media),
             location=location,
             sender_handle=names.get(sender) or (names.get(alternate) if alternate else None),
+            extra=extra,
+            shared=tuple(shared),
+            unreadable=unreadable,
         )
     )
+
+
+def _describe_contact(card: dict[str, Any]) -> str:
+    """A shared contact card as one line: the name and the numbers and addresses on it."""
+    name = as_text(as_dict(card.get("name")).get("formatted_name"))
+    phones = [as_text(as_dict(item).get("phone")) for item in as_list(card.get("phones"))]
+    emails = [as_text(as_dict(item).get("email")) for item in as_list(card.get("emails"))]
+    details = ", ".join(part[:200] for part in (name, *phones, *emails) if part)
+    return f"Shared contact card: {details}" if details else "Shared contact card"
 
 
 def _collect_whatsapp_status(status: dict[str, Any], batch: _Collector) -> None:
@@ -371,6 +485,33 @@ def send_request(
     return PreparedRequest(
         method="POST",
         url=_graph_url(graph_base_url, api_version, page_id_or_phone_number_id, "messages"),
+        headers=_bearer(access_token),
+        json=body,
+    )
+
+
+def template_request(
+    recipient_id: str,
+    template_name: str,
+    language_code: str,
+    *,
+    graph_base_url: str,
+    api_version: str,
+    phone_number_id: str,
+    access_token: str,
+) -> PreparedRequest:
+    """The WhatsApp ``/messages`` request sending an approved template without parameters:
+    the only message WhatsApp delivers more than 24 hours after the user last wrote."""
+    body: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "type": "template",
+        "template": {"name": template_name, "language": {"code": language_code}},
+    }
+    body["to" if recipient_id.isdigit() else "recipient"] = recipient_id
+    return PreparedRequest(
+        method="POST",
+        url=_graph_url(graph_base_url, api_version, phone_number_id, "messages"),
         headers=_bearer(access_token),
         json=body,
     )

@@ -99,10 +99,41 @@ def _media_sid(url: str) -> str | None:
     return last if last.startswith("ME") else None
 
 
+WHATSAPP_PREFIX = "whatsapp:"
+
+
+def _coordinate(form: Mapping[str, str], name: str, bound: float) -> float | None:
+    try:
+        value = float((form.get(name) or "").strip())
+    except ValueError:
+        return None
+    return value if -bound <= value <= bound else None  # also refuses NaN
+
+
 def parse_message(form: Mapping[str, str]) -> InboundMessage:
-    """An inbound SMS/MMS webhook's form as an InboundMessage; PayloadError when unusable."""
+    """An inbound SMS/MMS or WhatsApp webhook's form as an InboundMessage; PayloadError when
+    unusable.
+
+    A WhatsApp message (``From=whatsapp:+...``) keeps its kind: ``sender`` is the number,
+    ``sender_kind`` ``"whatsapp"`` and ``extra["via"]`` our WhatsApp sender (``To``), so that
+    replies go back on WhatsApp, never by SMS.
+    """
     message_sid = _required(form, "MessageSid", "SmsMessageSid", "SmsSid")
     sender = _required(form, "From")
+    sender_kind, extra = "phone", {}
+    if sender.lower().startswith(WHATSAPP_PREFIX):
+        sender, sender_kind = sender[len(WHATSAPP_PREFIX) :].strip(), "whatsapp"
+        to = (form.get("To") or "").strip()
+        if to.lower().startswith(WHATSAPP_PREFIX):
+            extra["via"] = to
+        if not sender:
+            raise PayloadError("missing From")
+    latitude, longitude = _coordinate(form, "Latitude", 90), _coordinate(form, "Longitude", 180)
+    location = (latitude, longitude) if latitude is not None and longitude is not None else None
+    shared = []
+    place = " ".join((form.get(name) or "").strip() for name in ("Label", "Address")).strip()
+    if place:
+        shared.append(f"Shared place: {place[:500]}")
     raw_count = (form.get("NumMedia") or "0").strip()
     if not raw_count.isdigit() or int(raw_count) > MAX_MEDIA:
         raise PayloadError("NumMedia is not a media count")
@@ -115,15 +146,25 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
         media.append(
             MediaRef(url=url, content_type=content_type, provider_media_id=_media_sid(url))
         )
+    # WhatsApp's quick-reply buttons post ButtonText (the Body repeats it on most accounts).
+    text = form.get("Body") or form.get("ButtonText") or ""
+    unreadable: tuple[str, ...] = ()
+    if not text and not media and location is None and not shared:
+        # WhatsApp types Twilio passes without content (MessageType "unknown", a reaction...)
+        unreadable = ("unsupported",) if sender_kind == "whatsapp" else ()
     return InboundMessage(
         provider=PROVIDER,
         channel=CHANNEL,
         event_id=message_sid,
         sender=sender,
-        sender_kind="phone",
-        text=form.get("Body") or "",
+        sender_kind=sender_kind,
+        text=text,
         recipient=(form.get("To") or "").strip() or None,
         media=tuple(media),
+        location=location,
+        extra=extra,
+        shared=tuple(shared),
+        unreadable=unreadable,
     )
 
 

@@ -160,6 +160,7 @@ def _collect_dm(
     text = as_text(data.get("text"))
     media = _media(as_dict(data.get("attachment")))
     if not text and not media:
+        # X shows nothing else in a DM (a reaction arrives as its own event): nothing sent.
         collector.ignored += 1
         return
     collector.messages.append(
@@ -180,11 +181,16 @@ def _collect_dm(
 
 def _media(attachment: dict[str, Any]) -> tuple[MediaRef, ...]:
     # DM media is only readable with the account's user-context credentials.
-    media = as_dict(attachment.get("media")) if attachment.get("type") == "media" else {}
-    url = media.get("media_url_https")
-    if media.get("type") != "photo" or not isinstance(url, str) or not url:
+    if attachment.get("type") != "media":
         return ()
-    return (MediaRef(url=url, provider_media_id=as_id(media.get("id_str") or media.get("id"))),)
+    media = as_dict(attachment.get("media"))
+    url = as_text(media.get("media_url_https"))
+    kind = {"photo": "image", "video": "video", "animated_gif": "video"}.get(
+        as_text(media.get("type")), "file"
+    )
+    # Only photos are downloaded; a video becomes a placeholder asking the tipster to write.
+    media_id = as_id(media.get("id_str") or media.get("id"))
+    return (MediaRef(url=url, provider_media_id=media_id, kind=kind),)
 
 
 def _handle(user: object) -> str | None:

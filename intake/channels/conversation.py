@@ -94,6 +94,10 @@ REPLIES: dict[str, dict[str, str]] = {
             "The law requires us to keep one of your tips for now; your number will be deleted "
             "as soon as that ends. Nobody sees it without a recorded reason."
         ),
+        "media_failed": " We could not keep your photo, video or file; please describe it in a "
+        "text.",
+        "voice_failed": " We cannot keep voice messages; please write what you wanted to say.",
+        "unsupported": " We could not read your message; please write it as text.",
     },
     "es": {
         "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato. ",
@@ -121,6 +125,9 @@ REPLIES: dict[str, dict[str, str]] = {
             "La ley nos obliga a guardar una de sus denuncias por ahora; su número se borrará "
             "en cuanto termine. Nadie lo ve sin un motivo registrado."
         ),
+        "media_failed": " No pudimos guardar su foto, video o archivo; descríbalo en un mensaje.",
+        "voice_failed": " No podemos guardar mensajes de voz; escriba lo que quería decir.",
+        "unsupported": " No pudimos leer su mensaje; escríbalo como texto.",
     },
 }
 
@@ -141,6 +148,41 @@ class IncomingText:
     images: tuple[bytes, ...] = ()
     location: tuple[float, float] | None = None  # (lat, lon) shared in the message
     images_failed: int = 0  # media the channel could not fetch or read
+    # Lines for the detective after the tipster's words: what was shared (a link, a contact
+    # card) and placeholders for what could not be kept. They are stored; they are not words
+    # of the tipster (no language is told from them).
+    notes: tuple[str, ...] = ()
+    # Kinds of content not kept ("voice", "audio", "video", "file", "image", "unsupported"):
+    # the answer tells the tipster what to do instead.
+    unkept: tuple[str, ...] = ()
+    is_greeting: bool = False  # a chat opened without content (Get Started): answered as HELP
+
+
+# What the detective reads in place of content that could not be kept.
+PLACEHOLDERS = {
+    "voice": "[voice message, not kept: ask the tipster to write it]",
+    "audio": "[audio, not kept: ask the tipster to write it]",
+    "video": "[video, not kept: ask the tipster to describe it]",
+    "file": "[file, not kept: ask the tipster to describe it]",
+    "contact": "[contact card, not kept: ask the tipster to write the name and number]",
+    "image": "[photo, could not be kept: ask the tipster to describe it]",
+    "unsupported": "[a message the platform could not show: ask the tipster to write it]",
+}
+
+
+def unkept_notices(kinds: tuple[str, ...] | list[str], images_failed: int = 0) -> tuple[str, ...]:
+    """The reply lines (keys of the reply tables) telling a tipster what to do about content
+    that was not kept, one per sort of content."""
+    notices = []
+    if {"voice", "audio"} & set(kinds):
+        notices.append("voice_failed")
+    if {"video", "file", "contact"} & set(kinds):
+        notices.append("media_failed")
+    elif "image" in kinds or images_failed:
+        notices.append("photo_failed")
+    if "unsupported" in kinds:
+        notices.append("unsupported")
+    return tuple(notices)
 
 
 @dataclass(frozen=True)
@@ -154,6 +196,10 @@ class Outcome:
     is_emergency: bool = False
     is_replay: bool = False
     images_stored: int = 0
+    notices: tuple[str, ...] = ()  # reply-table keys appended to the answer (see unkept_notices)
+    # No word of the tipster to tell their language by, and none known: answer in English and
+    # Spanish both.
+    is_bilingual: bool = False
 
 
 def reply_text(kind: str, language: str, *, tip_number: str | None = None) -> str:
@@ -167,16 +213,30 @@ def _language_of_keyword(text: str) -> str | None:
     return "es" if folded in _SPANISH_KEYWORDS else None
 
 
-def _tip_reply(kind: str, tip: Tip, *, opted_out: bool, images_failed: int = 0) -> str | None:
+def _tip_reply(
+    kind: str,
+    tip: Tip,
+    *,
+    opted_out: bool,
+    images_failed: int = 0,
+    notices: tuple[str, ...] = (),
+    bilingual: bool = False,
+) -> str | None:
     if opted_out:
         return None
-    text = reply_text(kind, tip.language, tip_number=tip.tip_number)
-    if tip.urgency in ALERTING_URGENCIES:
-        # Danger first: on a small screen the first words may be all that is read.
-        text = reply_text("emergency", tip.language) + text
-    if images_failed:
-        text += reply_text("photo_failed", tip.language)
-    return text
+    languages = ("en", "es") if bilingual else (tip.language,)
+    texts = []
+    for language in languages:
+        text = reply_text(kind, language, tip_number=tip.tip_number)
+        if tip.urgency in ALERTING_URGENCIES:
+            # Danger first: on a small screen the first words may be all that is read.
+            text = reply_text("emergency", language) + text
+        if notices:
+            text += "".join(reply_text(notice, language) for notice in notices)
+        elif images_failed:
+            text += reply_text("photo_failed", language)
+        texts.append(text)
+    return "\n\n".join(texts)
 
 
 def provider_key(keyring: Keyring, provider: str, provider_message_id: str) -> str:
@@ -329,11 +389,13 @@ def _add_followup(
     """Add the text (and images) to the thread; images that fail never cost the text."""
 
     def add(images: tuple[bytes, ...]) -> Message:
+        # Photos that fail alone leave their placeholder when there is nothing else to keep.
+        text = incoming.text if images or incoming.text.strip() else PLACEHOLDERS["image"]
         return add_followup(
             session,
             keyring,
             tip,
-            incoming.text,
+            text,
             channel=incoming.channel,
             provider=incoming.provider,
             provider_message_id=incoming.event_id,
@@ -349,7 +411,7 @@ def _add_followup(
             message = add(incoming.images)
         return message, len(incoming.images)
     except InvalidInputError as error:
-        if not (incoming.text.strip() and _is_photo_error(error)):
+        if not _is_photo_error(error):
             raise
     log.warning("tip %s: follow-up images unreadable, text kept", tip.tip_number)
     return add(()), 0
@@ -389,13 +451,15 @@ def _submit(
             )
         return tip, len(submission.images)
     except InvalidInputError as error:
-        if not (submission.narrative.strip() and _is_photo_error(error)):
+        if not _is_photo_error(error):
             raise
     log.warning("new tip images unreadable, text kept")
+    # A photo-only message whose photos fail still leaves a tip: the placeholder says what came.
+    narrative = submission.narrative if submission.narrative.strip() else PLACEHOLDERS["image"]
     tip, _ = create_tip(
         session,
         keyring,
-        replace(submission, images=()),
+        replace(submission, images=(), narrative=narrative),
         default_region=default_region,
         found_reporter=found,
         event_checked=True,
@@ -437,21 +501,30 @@ def handle_incoming(
             language = "es"
         return _forget(session, reporter, language, opted_out, incoming.channel, now)
 
+    has_words = bool(incoming.text.strip())
     word = keyword(incoming.text)
     if word == START and not opted_out:
         word = None  # "yes" / "start" from someone not opted out is an ordinary answer
+    if word is None and incoming.is_greeting and not (has_words or incoming.notes):
+        word = HELP  # a chat opened without a word: tell them what this line is
     if word is not None:
         if not _claim_event(session, incoming.provider, event_key):
             return replay_outcome(session, keyring, incoming, default_region=default_region)
-        return _apply_keyword(session, word, reporter, language, now)
+        outcome = _apply_keyword(session, word, reporter, language, now)
+        if word == HELP and not has_words and reporter is None and outcome.reply:
+            # Nothing tells this newcomer's language: answer in both.
+            both = reply_text(HELP, "en") + "\n\n" + reply_text(HELP, "es")
+            outcome = replace(outcome, reply=both, is_bilingual=True)
+        return outcome
 
-    if not incoming.text.strip() and not incoming.images:
-        # Nothing to keep (an empty text, or only media we could not read): ask for words.
+    if not has_words and not incoming.images and not incoming.notes:
+        # Nothing to keep (an empty text, a sticker): ask for words.
         return Outcome(EMPTY, None if opted_out else reply_text(EMPTY, language), language)
 
-    tip = (
-        _thread_for(session, reporter, incoming.text, window, now) if reporter is not None else None
-    )
+    # The tipster's words, then what the detective should know about the rest.
+    narrative = "\n".join(part for part in (incoming.text.strip(), *incoming.notes) if part)
+    stored = replace(incoming, text=narrative)
+    tip = _thread_for(session, reporter, narrative, window, now) if reporter is not None else None
     if tip is not None:
         if not _claim_event(session, incoming.provider, event_key, tip_id=tip.id):
             return replay_outcome(session, keyring, incoming, default_region=default_region)
@@ -459,14 +532,15 @@ def handle_incoming(
         # Written before the follow-up's audit event, which must stay last (see record_event).
         # See the module docstring: last_seen_at equal to the activity means "no NEW since".
         reporter.last_seen_at = now
-        _, images_stored = _add_followup(session, keyring, tip, incoming, now)
+        _, images_stored = _add_followup(session, keyring, tip, stored, now)
         kind = FOLLOWUP
     else:
         submission = TipSubmission(
             channel=incoming.channel,
-            narrative=incoming.text,
-            # An image-only first message has no words to tell the language by.
-            language=None if incoming.text.strip() else (reporter.language if reporter else None),
+            narrative=narrative,
+            # A message without words (a photo, a voice note, a contact card) has none to
+            # tell the language by: the notes are the detective's English.
+            language=None if has_words else (reporter.language if reporter else "en"),
             lat=incoming.location[0] if incoming.location else None,
             lon=incoming.location[1] if incoming.location else None,
             point_kind="shared",
@@ -492,11 +566,22 @@ def handle_incoming(
         images_stored,
         images_failed,
     )
+    notices = unkept_notices(incoming.unkept, images_failed)
+    bilingual = not has_words and reporter is None
     return Outcome(
         kind,
-        _tip_reply(kind, tip, opted_out=opted_out, images_failed=images_failed),
+        _tip_reply(
+            kind,
+            tip,
+            opted_out=opted_out,
+            images_failed=images_failed,
+            notices=notices,
+            bilingual=bilingual,
+        ),
         tip.language,
         tip.tip_number,
         is_emergency=tip.urgency in ALERTING_URGENCIES,
         images_stored=images_stored,
+        notices=notices,
+        is_bilingual=bilingual,
     )

@@ -7,7 +7,7 @@ not in an error, not in a log line.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -51,6 +51,11 @@ _PERMANENT_CODES = frozenset(
     }
 )
 _PERMANENT_SUBCODES = frozenset({2018001, 2018108, 2018278, 1545041})
+# WhatsApp: "more than 24 hours since the customer last replied".
+OUTSIDE_WINDOW = 131047
+# A detective's WhatsApp reply held until the tipster writes again, after the template inviting
+# them to was sent. The detective sees this state in the thread.
+AWAITING_TIPSTER = "awaiting_tipster"
 
 
 def register_meta_senders(app: Flask) -> None:
@@ -113,6 +118,16 @@ def send_meta_reply(session: Session, keyring: Keyring, row: OutboxMessage) -> S
         raise SendError(f"{missing} not configured")
     text = reply_text(session, keyring, row)
     identity = recipient_of(session, keyring, row)
+    tip = session.get(Tip, row.tip_id) if row.tip_id else None
+    is_late_whatsapp_reply = (
+        row.channel == "whatsapp"
+        and tip is not None
+        and row.message_id is not None
+        and utcnow() - _last_heard(session, tip) > STANDARD_WINDOW
+    )
+    if is_late_whatsapp_reply and tip is not None:
+        # WhatsApp refuses free text now (131047): invite the tipster instead.
+        return _invite_and_hold(session, keyring, tip, identity["address"], sender_id, token)
     prepared = meta.send_request(
         row.channel,
         identity["address"],
@@ -134,7 +149,64 @@ def send_meta_reply(session: Session, keyring: Keyring, row: OutboxMessage) -> S
         provider_id = provider_key(keyring, meta.PROVIDER, sent_id) if sent_id else None
         _label_message(session, row)
         return SendResult(provider_message_id=provider_id, status="sent")
-    raise _send_error(response.status_code, document)
+    error = _send_error(response.status_code, document)
+    if error.code == OUTSIDE_WINDOW and tip is not None and row.message_id is not None:
+        # Our clock and WhatsApp's disagreed: the window had closed. Invite and hold.
+        return _invite_and_hold(session, keyring, tip, identity["address"], sender_id, token)
+    raise error
+
+
+def _last_heard(session: Session, tip: Tip) -> datetime:
+    """When the tipster last wrote on any of their tips: WhatsApp's window is per user."""
+    reporter = session.get(Reporter, tip.reporter_id) if tip.reporter_id else None
+    if reporter is None:
+        return tip.last_tipster_activity_at
+    return max(tip.last_tipster_activity_at, reporter.last_seen_at)
+
+
+def template_for(settings: Any, language: str) -> tuple[str, str] | None:
+    """The approved template (name, language code) inviting a tipster to write back, in their
+    language (English when Spanish has none); ``NAME`` or ``NAME:CODE`` in the settings."""
+    options = [("META_WHATSAPP_TEMPLATE_ES", "es")] if language == "es" else []
+    options.append(("META_WHATSAPP_TEMPLATE_EN", "en"))
+    for name, default_code in options:
+        value = provider_setting(settings, name).strip()
+        if value:
+            template, _, code = value.partition(":")
+            return template.strip(), code.strip() or default_code
+    return None
+
+
+def _invite_and_hold(
+    session: Session, keyring: Keyring, tip: Tip, address: str, phone_number_id: str, token: str
+) -> SendResult:
+    """Send the content-free template inviting the tipster to write; the reply waits for them
+    (released by :func:`intake.channels.social_service.release_held_replies`)."""
+    settings = get_settings()
+    template = template_for(settings, tip.language)
+    if template is None:
+        raise SendError(
+            "more than 24 hours since the tipster wrote on WhatsApp and no template "
+            "(META_WHATSAPP_TEMPLATE_EN) is configured",
+            permanent=True,
+        )
+    prepared = meta.template_request(
+        address,
+        *template,
+        graph_base_url=graph_base_url(settings),
+        api_version=graph_api_version(settings),
+        phone_number_id=phone_number_id,
+        access_token=token,
+    )
+    try:
+        response = send_prepared(prepared)
+    except ProviderUnreachableError as exc:
+        raise SendError(f"Meta unreachable ({exc})") from None
+    if not response.ok:
+        raise _send_error(response.status_code, _json(response))
+    log.info("whatsapp reply held for tip %s: invitation template sent", tip.tip_number)
+    # No provider id: the template's delivery reports must not read as the reply's.
+    return SendResult(provider_message_id=None, status=AWAITING_TIPSTER)
 
 
 def _json(response: Any) -> dict[str, Any]:
@@ -162,7 +234,15 @@ def _label_message(session: Session, row: OutboxMessage) -> None:
         message.provider = meta.PROVIDER
 
 
-def _send_error(status: int, document: dict[str, Any]) -> SendError:
+class GraphSendError(SendError):
+    """A SendError carrying the Graph error code it came from."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, code: int | None = None) -> None:
+        super().__init__(reason, permanent=permanent)
+        self.code = code
+
+
+def _send_error(status: int, document: dict[str, Any]) -> GraphSendError:
     """A SendError from a Graph error answer; its reason names codes only, never a recipient."""
     error = document.get("error")
     error = error if isinstance(error, dict) else {}
@@ -170,6 +250,6 @@ def _send_error(status: int, document: dict[str, Any]) -> SendError:
     subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
     reason = f"Meta answered {status} code={code} subcode={subcode}"
     if status == 429 or status >= 500:
-        return SendError(reason)
+        return GraphSendError(reason, code=code)
     permanent = code in _PERMANENT_CODES or subcode in _PERMANENT_SUBCODES
-    return SendError(reason, permanent=permanent)
+    return GraphSendError(reason, permanent=permanent, code=code)

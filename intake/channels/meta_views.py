@@ -13,7 +13,7 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 
 from intake.channels.social_media import provider_setting
-from intake.channels.social_service import process_batch
+from intake.channels.social_service import prefetch_media, process_batch
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
 from webhooks import meta
@@ -58,7 +58,18 @@ def receive_events() -> tuple[Response, int]:
     except PayloadError:
         log.warning("meta delivery refused: not a webhook batch")
         raise InvalidInputError("The body is not a Meta webhook batch.") from None
-    report = process_batch(db.session(), get_keyring(), settings, batch.messages, batch.statuses)
+    session, keyring = db.session(), get_keyring()
+    # Photos are downloaded before anything is written: no transaction across the network.
+    fetched = prefetch_media(session, keyring, settings, batch.messages)
+    report = process_batch(
+        session,
+        keyring,
+        settings,
+        batch.messages,
+        batch.statuses,
+        fetched=fetched,
+        identity_changes=batch.identity_changes,
+    )
     db.session.commit()
     log.info(
         "meta delivery messages=%d %s ignored=%d malformed=%d",

@@ -25,13 +25,15 @@ from intake.audit.service import record_event
 from intake.channels import conversation
 from intake.channels.conversation import provider_key
 from intake.channels.fetch import FetchBudget
+from intake.channels.inbound import incoming_text, plan_media, sender_of
+from intake.channels.meta_sender import AWAITING_TIPSTER
 from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import Message, OutboxMessage, Tip
 from intake.outbound.service import enqueue_reply
 from intake.routing.service import route_tip
-from intake.submissions.service import NARRATIVE_MAX, Sender, find_reporter
+from intake.submissions.service import Sender, ensure_reporter, find_reporter, rekey_reporter
 from webhooks.base import InboundMessage, StatusUpdate
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,11 @@ TEXTS: dict[str, dict[str, str]] = {
         conversation.EMPTY: "Write to us what you know. If anyone is in danger now, call 911.",
         conversation.STOP: "You will get no more messages from the tip line. Send START to get "
         "them again.",
-        "media_failed": "We could not keep your photo or file; please describe it in a message.",
+        "media_failed": "We could not keep your photo, video or file; please describe it in a "
+        "message.",
+        "photo_failed": "We could not keep your photo; please describe it in a message.",
+        "voice_failed": "We cannot keep voice messages; please write what you wanted to say.",
+        "unsupported": "We could not read your message; please write it as text.",
     },
     "es": {
         "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato.",
@@ -72,7 +78,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "al 911.",
         conversation.STOP: "No recibirá más mensajes de la línea de denuncias. Envíe START para "
         "volver a recibirlos.",
-        "media_failed": "No pudimos guardar su foto o archivo; descríbalo en un mensaje.",
+        "media_failed": "No pudimos guardar su foto, video o archivo; descríbalo en un mensaje.",
+        "photo_failed": "No pudimos guardar su foto; descríbala en un mensaje.",
+        "voice_failed": "No podemos guardar mensajes de voz; escriba lo que quería decir.",
+        "unsupported": "No pudimos leer su mensaje; escríbalo como texto.",
     },
 }
 _TIP_KINDS = (conversation.NEW_TIP, conversation.FOLLOWUP)
@@ -104,9 +113,33 @@ def register_social_senders(app: Flask) -> None:
     register_x_sender(app)
 
 
-def sender_of(message: InboundMessage) -> Sender:
-    """The pipeline's Sender for a platform message (an id, never assumed to be a phone)."""
-    return Sender(kind=message.sender_kind, address=message.sender, handle=message.sender_handle)
+def prefetch_media(
+    session: Session, keyring: Keyring, settings: Any, messages: list[InboundMessage]
+) -> dict[int, FetchedMedia]:
+    """The photos of every new message of a delivery, by position, fetched with no transaction
+    open (one download allowance for the delivery: the platform waits for our answer).
+
+    Reads which messages were already handled, then ends that read transaction: on SQLite a
+    read transaction held across the network would keep writers waiting. Call it before the
+    request writes anything.
+    """
+    plans = {index: plan_media(message) for index, message in enumerate(messages)}
+    wanted = [
+        index
+        for index, message in enumerate(messages)
+        if plans[index].photos
+        and not conversation.is_redelivery(
+            session, message.provider, provider_key(keyring, message.provider, message.event_id)
+        )
+    ]
+    session.rollback()
+    budget = new_budget()
+    return {
+        index: fetch_images(
+            replace(messages[index], media=plans[index].photos), settings, budget=budget
+        )
+        for index in wanted
+    }
 
 
 def process_message(
@@ -115,32 +148,28 @@ def process_message(
     settings: Any,
     message: InboundMessage,
     budget: FetchBudget | None = None,
+    fetched: FetchedMedia | None = None,
 ) -> SocialOutcome:
     """Thread one platform message into a tip (shared rules) and queue the reply. Flushes only.
 
-    ``budget`` is the webhook's download allowance, shared by all its messages.
+    ``fetched``: its photos, already downloaded by :func:`prefetch_media`; otherwise they are
+    fetched here within ``budget`` (the webhook's allowance, shared by all its messages).
     Raises InvalidInputError when the message cannot be stored (too long, unusable sender).
     """
     key = provider_key(keyring, message.provider, message.event_id)
     # Checked before fetching media: a redelivery must cost nothing.
     if conversation.is_redelivery(session, message.provider, key):
         return SocialOutcome("duplicate")
-    media = fetch_images(message, settings, budget=budget) if message.media else FetchedMedia()
-    text = message.text
-    if message.location is not None:
-        # The point itself goes on the tip; the note keeps a shared location visible in the thread
-        # (and gives a location-only message, WhatsApp's only kind, something to store).
-        note = "[Shared location: {:.5f}, {:.5f}]".format(*message.location)
-        text = f"{text}\n{note}" if text.strip() else note
-    incoming = conversation.IncomingText(
-        channel=message.channel,
-        provider=message.provider,
-        event_id=key,
-        sender=sender_of(message),
-        text=text[:NARRATIVE_MAX],
-        images=media.images,
-        location=message.location,
-        images_failed=media.failed,
+    plan = plan_media(message)
+    if fetched is None:
+        fetched = (
+            fetch_images(replace(message, media=plan.photos), settings, budget=budget)
+            if plan.photos
+            else FetchedMedia()
+        )
+    _adopt_whatsapp_identity(session, keyring, settings, message)
+    incoming = incoming_text(
+        message, key, images=fetched.images, photos_failed=fetched.failed, plan=plan
     )
     outcome = conversation.handle_incoming(
         session,
@@ -158,29 +187,88 @@ def process_message(
     )
     if tip is not None and outcome.kind == conversation.FOLLOWUP and message.location:
         _place_tip(session, keyring, tip, *message.location)
+    if message.channel == "whatsapp":
+        release_held_replies(session, keyring, message)
     stored = outcome.images_stored if outcome.kind in _TIP_KINDS else 0
-    failed = media.failed + len(media.images) - stored
-    queued = _queue_answer(session, keyring, message, outcome, tip, failed)
+    failed = len(plan.unkept) + fetched.failed + len(fetched.images) - stored
+    queued = _queue_answer(session, keyring, settings, message, outcome, tip)
     return SocialOutcome(outcome.kind, outcome.tip_number, outcome.images_stored, failed, queued)
 
 
-def _answer_text(outcome: conversation.Outcome, media_failed: int) -> str:
-    lines = []
-    if outcome.is_emergency:
-        lines.append(tipster_text(outcome.language, "emergency"))
-    lines.append(tipster_text(outcome.language, outcome.kind, tip_number=outcome.tip_number or ""))
-    if media_failed and outcome.kind in _TIP_KINDS:
-        lines.append(tipster_text(outcome.language, "media_failed"))
-    return "\n\n".join(lines)
+def release_held_replies(session: Session, keyring: Keyring, message: InboundMessage) -> int:
+    """Queue again the detective replies held for this WhatsApp tipster (sent after the
+    invitation template, once they write: their 24-hour window is open again)."""
+    reporter = find_reporter(session, keyring, message.channel, sender_of(message))
+    if reporter is None or reporter.is_opted_out:
+        return 0
+    held = session.execute(
+        select(Message, Tip)
+        .join(Tip, Message.tip_id == Tip.id)
+        .where(Tip.reporter_id == reporter.id, Message.delivery_status == AWAITING_TIPSTER)
+        .order_by(Message.created_at)
+    ).all()
+    for held_message, tip in held:
+        enqueue_reply(session, tip, held_message)
+    if held:
+        session.flush()
+        log.info("whatsapp replies released after the tipster wrote: %d", len(held))
+    return len(held)
+
+
+def _adopt_whatsapp_identity(
+    session: Session, keyring: Keyring, settings: Any, message: InboundMessage
+) -> None:
+    """A WhatsApp reporter known by phone (wa_id) moves to the business-scoped id (BSUID) the
+    first time a message carries both: one person stays one reporter, and their thread holds."""
+    phone = message.extra.get("wa_id")
+    if message.channel != "whatsapp" or message.sender_kind != "bsuid" or not phone:
+        return
+    region = settings.default_region
+    if find_reporter(session, keyring, message.channel, sender_of(message), region) is not None:
+        return
+    legacy = Sender(kind="wa_id", address=phone, handle=message.sender_handle)
+    reporter = find_reporter(session, keyring, message.channel, legacy, region)
+    if reporter is not None and reporter.wrapped_key is not None:
+        rekey_reporter(session, keyring, reporter, sender_of(message), default_region=region)
+
+
+def apply_identity_change(
+    session: Session, keyring: Keyring, settings: Any, change: tuple[str, str, str | None]
+) -> bool:
+    """WhatsApp's ``user_changed_number``: the reporter keyed on the old number (when not
+    already keyed on the BSUID) moves to the new one. True when a reporter moved."""
+    old, new, bsuid = change
+    region = settings.default_region
+    if bsuid and find_reporter(session, keyring, "whatsapp", Sender("bsuid", bsuid), region):
+        return False  # keyed on the BSUID, which a new number does not change
+    reporter = find_reporter(session, keyring, "whatsapp", Sender("wa_id", old), region)
+    if reporter is None or reporter.wrapped_key is None:
+        return False
+    target = Sender("bsuid", bsuid) if bsuid else Sender("wa_id", new)
+    return rekey_reporter(session, keyring, reporter, target, default_region=region)
+
+
+def _answer_text(outcome: conversation.Outcome) -> str:
+    languages = ("en", "es") if outcome.is_bilingual else (outcome.language,)
+    blocks = []
+    for language in languages:
+        lines = []
+        if outcome.is_emergency:
+            lines.append(tipster_text(language, "emergency"))
+        lines.append(tipster_text(language, outcome.kind, tip_number=outcome.tip_number or ""))
+        if outcome.kind in _TIP_KINDS:
+            lines += [tipster_text(language, notice) for notice in outcome.notices]
+        blocks.append("\n\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def _queue_answer(
     session: Session,
     keyring: Keyring,
+    settings: Any,
     message: InboundMessage,
     outcome: conversation.Outcome,
     tip: Tip | None,
-    media_failed: int,
 ) -> bool:
     """Queue the DM answering this message; False when nothing may or can be sent."""
     # The rules answer None to an opted-out tipster, and to STOP (where SMS carriers confirm
@@ -188,14 +276,27 @@ def _queue_answer(
     if outcome.reply is None and outcome.kind != conversation.STOP:
         return False
     # A kind the DM texts do not know yet gets the rules' own (SMS) wording rather than nothing.
-    text = _answer_text(outcome, media_failed) if outcome.kind in TEXTS["en"] else outcome.reply
+    text = _answer_text(outcome) if outcome.kind in TEXTS["en"] else outcome.reply
     if not text:
         return False
     if tip is not None and outcome.kind in _TIP_KINDS:
         return queue_reply(session, keyring, tip, text) is not None
     reporter = find_reporter(session, keyring, message.channel, sender_of(message))
+    if reporter is None:
+        # HELP, STOP or a sticker before any tip: the answer needs an address to go to, kept
+        # sealed like every identity (and STOP is remembered).
+        reporter = ensure_reporter(
+            session,
+            keyring,
+            message.channel,
+            sender_of(message),
+            language=outcome.language,
+            default_region=settings.default_region,
+        )
+        if reporter is not None and outcome.kind == conversation.STOP:
+            reporter.is_opted_out = True
     if reporter is None or reporter.wrapped_key is None:
-        return False  # a keyword before any tip: no reporter, so no address to answer
+        return False  # crypto-shredded: no address left to answer
     payload = {"text": text}
     if outcome.kind == conversation.STOP:
         payload["notice"] = "opt_out"  # the one message an opted-out tipster still gets
@@ -303,6 +404,7 @@ def _store_one(
     message: InboundMessage,
     report: BatchReport,
     budget: FetchBudget,
+    fetched: FetchedMedia | None,
 ) -> str | None:
     """The outcome kind of one message, or None when it was refused or could not be stored."""
     attempts = (message, replace(message, media=(), location=None))
@@ -311,7 +413,14 @@ def _store_one(
             break  # nothing to leave out: a second try would fail the same way
         try:
             with session.begin_nested():
-                outcome = process_message(session, keyring, settings, attempt, budget)
+                outcome = process_message(
+                    session,
+                    keyring,
+                    settings,
+                    attempt,
+                    budget,
+                    fetched if not number else FetchedMedia(),
+                )
         except InvalidInputError:
             report.refused += 1
             log.warning("%s message refused by the pipeline", message.channel)
@@ -333,6 +442,8 @@ def process_batch(
     settings: Any,
     messages: list[InboundMessage],
     statuses: list[StatusUpdate] = (),  # type: ignore[assignment]
+    fetched: dict[int, FetchedMedia] | None = None,
+    identity_changes: list[tuple[str, str, str | None]] = (),  # type: ignore[assignment]
 ) -> BatchReport:
     """Store every message and status of one delivery, each in its own savepoint. Flushes only.
 
@@ -340,12 +451,18 @@ def process_batch(
     A message that fails unexpectedly is tried once more without its media and location, the
     likeliest culprits; if that fails too it is counted in ``unstored`` and the view must answer
     non-200 so the platform delivers the batch again (stored items deduplicate).
+    ``fetched``: the photos :func:`prefetch_media` downloaded, by message position; without it
+    they are downloaded here, inside the transaction.
     """
     report = BatchReport(kinds={})
     # One download allowance for the whole delivery: the platform waits for our answer.
     budget = new_budget()
-    for message in messages:
-        kind = _store_one(session, keyring, settings, message, report, budget)
+    for change in identity_changes:
+        with session.begin_nested():
+            apply_identity_change(session, keyring, settings, change)
+    for index, message in enumerate(messages):
+        prepared = fetched.get(index, FetchedMedia()) if fetched is not None else None
+        kind = _store_one(session, keyring, settings, message, report, budget, prepared)
         if kind is not None:
             report.kinds[kind] = report.kinds.get(kind, 0) + 1
     for status in statuses:

@@ -28,7 +28,7 @@ from twilio.rest import Client
 from intake import crypto
 from intake.channels.conversation import provider_key
 from intake.crypto import Keyring
-from intake.models import Message, OutboxMessage, Reporter, utcnow
+from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.worker import SendError, SendResult, register_sender
 from intake.submissions.service import read_identity
 
@@ -45,6 +45,9 @@ STATUS_PATH = "/webhooks/twilio/status"
 SEND_TIMEOUT_SECONDS = 10.0
 # Twilio error codes: the recipient opted out (texted STOP) / retrying cannot help.
 OPTED_OUT = 21610
+# WhatsApp through Twilio: free text refused outside the 24-hour window (a template is needed).
+WHATSAPP_OUTSIDE_WINDOW = 63016
+WHATSAPP_WINDOW = timedelta(hours=24)
 PERMANENT_CODES = frozenset({21211, 21212, 21214, 21408, 21610, 21612, 21614, 30004, 30005, 30006})
 # Requests that fail this way are worth retrying: rate limits and server errors.
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -72,6 +75,10 @@ class TwilioAccount:
     from_number: str
     messaging_service_sid: str
     api_base_url: str  # "" for the real Twilio API
+    whatsapp_from: str = ""  # the WhatsApp sender when a tipster's own is not known
+    # Approved WhatsApp templates (Content SIDs, HX...) inviting a tipster to write back.
+    whatsapp_template_en: str = ""
+    whatsapp_template_es: str = ""
 
     @property
     def can_send(self) -> bool:
@@ -94,6 +101,9 @@ def twilio_account(providers: Mapping[str, str]) -> TwilioAccount:
         from_number=providers.get("TWILIO_FROM", ""),
         messaging_service_sid=providers.get("TWILIO_MESSAGING_SERVICE_SID", ""),
         api_base_url=providers.get("TWILIO_API_BASE_URL", "").rstrip("/"),
+        whatsapp_from=providers.get("TWILIO_WHATSAPP_FROM", ""),
+        whatsapp_template_en=providers.get("TWILIO_WHATSAPP_TEMPLATE_EN", ""),
+        whatsapp_template_es=providers.get("TWILIO_WHATSAPP_TEMPLATE_ES", ""),
     )
 
 
@@ -118,10 +128,30 @@ class StandInHttpClient(TwilioHttpClient):
         """Log nothing here; the outbox logs the outcome by row id."""
 
 
+WHATSAPP_PREFIX = "whatsapp:"
+
+
 def _destination(identity: Mapping[str, str]) -> str | None:
-    if identity.get("kind") == "phone":
+    if identity.get("kind") in ("phone", "whatsapp"):
         return identity.get("address")
     return identity.get("phone")
+
+
+def _route(account: TwilioAccount, identity: Mapping[str, str], to: str) -> dict[str, Any]:
+    """The ``to`` and sender of a reply: back on the address the tipster used. A WhatsApp
+    tipster is answered on WhatsApp (from the sender they wrote to), never by SMS."""
+    if identity.get("kind") != "whatsapp":
+        if account.messaging_service_sid:
+            return {"to": to, "messaging_service_sid": account.messaging_service_sid}
+        return {"to": to, "from_": account.from_number}
+    via = identity.get("via") or account.whatsapp_from
+    if via:
+        sender = via if via.lower().startswith(WHATSAPP_PREFIX) else WHATSAPP_PREFIX + via
+        return {"to": WHATSAPP_PREFIX + to, "from_": sender}
+    if account.messaging_service_sid:
+        # A Messaging Service with a WhatsApp sender picks it for a whatsapp: recipient.
+        return {"to": WHATSAPP_PREFIX + to, "messaging_service_sid": account.messaging_service_sid}
+    raise SendError("no WhatsApp sender (TWILIO_WHATSAPP_FROM) configured", permanent=False)
 
 
 def _status_callback_url() -> str:
@@ -146,22 +176,28 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
         raise SendError("the tipster's identity was deleted", permanent=True)
     if not account.can_send:
         raise SendError("Twilio is not configured (account, token, TWILIO_FROM)")
-    to = _destination(read_identity(keyring, reporter))
+    identity = read_identity(keyring, reporter)
+    to = _destination(identity)
     if not to:
         raise SendError("the tipster left no phone number", permanent=True)
 
-    params: dict[str, Any] = {"to": to, "body": message.body(keyring)}
-    if account.messaging_service_sid:
-        params["messaging_service_sid"] = account.messaging_service_sid
-    else:
-        params["from_"] = account.from_number
+    route = _route(account, identity, to)
+    params: dict[str, Any] = {**route, "body": message.body(keyring)}
     params["status_callback"] = _status_callback_url()
     client = Client(account.account_sid, account.auth_token, http_client=StandInHttpClient(account))
+    is_whatsapp = identity.get("kind") == "whatsapp"
+    tip = session.get(Tip, message.tip_id) if is_whatsapp else None
+    if tip is not None and utcnow() - max(tip.last_tipster_activity_at, reporter.last_seen_at) > (
+        WHATSAPP_WINDOW
+    ):
+        return _invite_and_hold(session, keyring, client, account, route, tip)
     try:
         sent = client.messages.create(**params)
     except TwilioRestException as error:
         # The library's message can quote the number: keep only the codes.
         code, status = error.code, error.status
+        if code == WHATSAPP_OUTSIDE_WINDOW and tip is not None:
+            return _invite_and_hold(session, keyring, client, account, route, tip)
         if code == OPTED_OUT:
             reporter.is_opted_out = True
         permanent = code in PERMANENT_CODES or (
@@ -177,6 +213,40 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
         enqueue_deletion(session, keyring, sent.sid)
     digest = provider_key(keyring, PROVIDER, sent.sid) if sent.sid else None
     return SendResult(provider_message_id=digest, status=status)
+
+
+def _invite_and_hold(
+    session: Session,
+    keyring: Keyring,
+    client: Client,
+    account: TwilioAccount,
+    route: dict[str, Any],
+    tip: Tip,
+) -> SendResult:
+    """Send the content-free WhatsApp template inviting the tipster to write; the detective's
+    reply waits (``awaiting_tipster``) until they do."""
+    from intake.channels.meta_sender import AWAITING_TIPSTER
+
+    template = (account.whatsapp_template_es if tip.language == "es" else "") or (
+        account.whatsapp_template_en
+    )
+    if not template:
+        raise SendError(
+            "more than 24 hours since the tipster wrote on WhatsApp and no template "
+            "(TWILIO_WHATSAPP_TEMPLATE_EN) is configured",
+            permanent=True,
+        )
+    try:
+        sent = client.messages.create(**route, content_sid=template)
+    except TwilioRestException as error:
+        raise SendError(f"Twilio error {error.code} (HTTP {error.status})") from None
+    except (TwilioException, OSError) as error:
+        raise SendError(f"Twilio unreachable ({type(error).__name__})") from None
+    if sent.sid:
+        enqueue_deletion(session, keyring, sent.sid)
+    log.info("whatsapp reply held for tip %s: invitation template sent", tip.tip_number)
+    # No provider id: the template's status callbacks must not read as the reply's.
+    return SendResult(provider_message_id=None, status=AWAITING_TIPSTER)
 
 
 def _sid_aad(row_id: int) -> bytes:

@@ -18,6 +18,8 @@ from sqlalchemy import select
 
 from intake.channels import conversation, media
 from intake.channels.conversation import provider_key
+from intake.channels.inbound import incoming_text, plan_media
+from intake.channels.social_service import release_held_replies
 from intake.channels.twilio_sender import (
     OPTED_OUT,
     PROVIDER,
@@ -29,7 +31,8 @@ from intake.channels.twilio_sender import (
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.models import Message, Reporter, Tip
-from intake.submissions.service import Sender, address_index, normalise_phone
+from intake.outbound.service import record_answered_reply
+from intake.submissions.service import address_index, normalise_phone
 from webhooks import twilio_sms
 from webhooks.base import InboundMessage, PayloadError, SignatureError
 
@@ -86,8 +89,16 @@ def _over_sender_limit(inbound: InboundMessage, region: str) -> bool:
     if not settings.ratelimit_enabled:
         return False
     phone = normalise_phone(inbound.sender, region)
-    digest = address_index(get_keyring(), inbound.channel, f"phone:{phone}")
-    return not limiter.limiter.hit(SENDER_LIMIT, "twilio-sender", digest[:32])
+    digest = address_index(get_keyring(), inbound.channel, f"{inbound.sender_kind}:{phone}")
+    try:
+        return not limiter.limiter.hit(SENDER_LIMIT, "twilio-sender", digest[:32])
+    except Exception as error:  # noqa: BLE001 - any failure of the counter store
+        # A text must never be lost: with the store away the limit is skipped (fail open),
+        # unlike the guess-limiting endpoints, which fail closed.
+        log.error(
+            "sms sender limit skipped: rate-limit store unavailable (%s)", type(error).__name__
+        )
+        return False
 
 
 @bp.post("/sms")
@@ -113,24 +124,24 @@ def inbound_sms() -> Response:
     # with the tipster's number and words, in the Twilio account.
     event_key = provider_key(keyring, inbound.provider, inbound.event_id)
     fetched: list[media.FetchedMedia] = []
+    # Only photos are downloaded; a voice note, a video or a vCard becomes a placeholder.
+    plan = plan_media(inbound)
     # One allowance for every download of this webhook: Twilio waits 15 s at most.
     budget = media.new_budget()
-    if inbound.media:
+    if plan.photos:
         # A redelivered MMS must not be fetched again: check first, then end that read
         # transaction so no database lock (SQLite) is held across the network calls.
         seen = conversation.is_redelivery(session, inbound.provider, event_key)
         session.rollback()
         if not seen:
-            fetched = media.fetch_media(account, inbound.media, budget=budget)
+            fetched = media.fetch_media(account, plan.photos, budget=budget)
     images = tuple(item.image for item in fetched if item.image is not None)
-    incoming = conversation.IncomingText(
-        channel=inbound.channel,
-        provider=inbound.provider,
-        event_id=event_key,
-        sender=Sender(kind=inbound.sender_kind, address=inbound.sender),
-        text=inbound.text,
+    incoming = incoming_text(
+        inbound,
+        event_key,
         images=images,
-        images_failed=len(inbound.media) - len(images),
+        photos_failed=len(plan.photos) - len(images),
+        plan=plan,
     )
     outcome = conversation.handle_incoming(
         session,
@@ -142,6 +153,13 @@ def inbound_sms() -> Response:
     if not outcome.is_replay:
         # In the same transaction as the message: stored means its deletion is queued.
         enqueue_deletion(session, keyring, inbound.event_id)
+        if outcome.reply and outcome.tip_number:
+            tip = session.scalar(select(Tip).where(Tip.tip_number == outcome.tip_number))
+            if tip is not None:
+                record_answered_reply(session, keyring, tip, outcome.reply)
+        if inbound.sender_kind == "whatsapp":
+            # Their window is open again: replies held for it go now.
+            release_held_replies(session, keyring, inbound)
     session.commit()
     if outcome.is_replay:
         log.info("sms redelivered; nothing stored")

@@ -11,7 +11,7 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 
 from intake.channels.social_media import provider_setting
-from intake.channels.social_service import process_batch
+from intake.channels.social_service import prefetch_media, process_batch
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
 from webhooks import x
@@ -57,7 +57,10 @@ def receive_events() -> tuple[Response, int]:
     except PayloadError:
         log.warning("x delivery refused: not a JSON object")
         raise InvalidInputError("The body is not an X webhook event.") from None
-    report = process_batch(db.session(), get_keyring(), settings, batch.messages)
+    session, keyring = db.session(), get_keyring()
+    # Photos are downloaded before anything is written: no transaction across the network.
+    fetched = prefetch_media(session, keyring, settings, batch.messages)
+    report = process_batch(session, keyring, settings, batch.messages, fetched=fetched)
     db.session.commit()
     log.info(
         "x delivery messages=%d %s ignored=%d malformed=%d",

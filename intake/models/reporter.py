@@ -35,3 +35,6 @@ class Reporter(KeyOwner, Base):
     is_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A web or API tipster who asked to be told when a detective writes: "sms" or "email" (to
+    # the sealed contact). The notice says only that there is news, never what or which tip.
+    notify_by: Mapped[str | None] = mapped_column(String(8), nullable=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.models import Message, OutboxMessage, Queue, Tip, User
+from intake.crypto import Keyring
+from intake.models import Message, OutboxMessage, Queue, Reporter, Tip, User
 from intake.models.delivery import PRIORITY_NORMAL, PRIORITY_URGENT
 from intake.notify.service import OVERSIGHT_AUDIENCE, REVEAL_EVENT, alert_channels
 
@@ -94,10 +95,25 @@ def enqueue_oncall_notice(
 PULL_CHANNELS = ("web", "api")
 
 
+def record_answered_reply(session: Session, keyring: Keyring, tip: Tip, text: str) -> Message:
+    """Put an answer already sent in the webhook's own response (TwiML) in the tip's thread, as
+    the DM channels' queued acknowledgements are: the detective reads what the tipster was told."""
+    message = Message(tip=tip, direction="outbound", channel=tip.channel, delivery_status="sent")
+    message.seal_body(keyring, text)
+    session.add(message)
+    return message
+
+
+# The outbox channel of the content-free notice to a web tipster who asked for one.
+WEB_NOTICE_CHANNEL = "web-notice"
+
+
 def enqueue_reply(session: Session, tip: Tip, message: Message) -> OutboxMessage | None:
-    """Queue a detective's message to the tipster on the tip's channel (None: read on the web)."""
+    """Queue a detective's message to the tipster on the tip's channel (None: read on the web,
+    with a content-free notice queued when the tipster asked for one)."""
     if tip.channel in PULL_CHANNELS or tip.reporter_id is None:
         message.delivery_status = "available"
+        _enqueue_web_notice(session, tip)
         return None
     message.delivery_status = "pending"
     row = OutboxMessage(
@@ -106,6 +122,23 @@ def enqueue_reply(session: Session, tip: Tip, message: Message) -> OutboxMessage
         tip_id=tip.id,
         message_id=message.id,
         reporter_id=tip.reporter_id,
+    )
+    session.add(row)
+    return row
+
+
+def _enqueue_web_notice(session: Session, tip: Tip) -> OutboxMessage | None:
+    """Tell a web tipster who asked (by SMS or email) that there is news: never what, never the
+    detective's words, never the tip number (a lock screen shows it)."""
+    reporter = session.get(Reporter, tip.reporter_id) if tip.reporter_id else None
+    if reporter is None or reporter.notify_by not in ("sms", "email") or reporter.is_opted_out:
+        return None
+    row = OutboxMessage(
+        kind="notice",
+        channel=WEB_NOTICE_CHANNEL,
+        tip_id=tip.id,
+        reporter_id=reporter.id,
+        payload={"by": reporter.notify_by},
     )
     session.add(row)
     return row

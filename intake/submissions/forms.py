@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateTimeLocalField, Field, HiddenField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    Field,
+    HiddenField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from intake.errors import InvalidInputError
@@ -67,6 +75,16 @@ class TipForm(FlaskForm):
         ],
     )
     contact_name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=120)])
+    notify_by = RadioField(
+        _l("Tell me when a detective writes"),
+        choices=[
+            SelectChoice("", _l("No, I will check back myself")),
+            SelectChoice("sms", _l("Yes, by a text message to the phone above")),
+            SelectChoice("email", _l("Yes, by an email to the address above")),
+        ],
+        default="",
+        validate_choice=True,
+    )
     submission_id = HiddenField(validators=[Optional(), KEY])
     lang = HiddenField()
 
@@ -87,6 +105,13 @@ class TipForm(FlaskForm):
                 normalise_phone(field.data, self._region)
             except InvalidInputError:
                 raise ValidationError(_l("This phone number does not look right.")) from None
+
+    def validate_notify_by(self, field: Field) -> None:
+        """A notice needs the contact it goes to."""
+        if field.data == "sms" and not self.contact_phone.data:
+            raise ValidationError(_l("Give a phone number above for a text message."))
+        if field.data == "email" and not self.contact_email.data:
+            raise ValidationError(_l("Give an email address above for an email."))
 
     def validate_photo(self, field: Field) -> None:
         """At most MAX_PHOTOS files."""

@@ -137,6 +137,7 @@ def submit() -> Response:
         phone=form.contact_phone.data or None,
         email=form.contact_email.data or None,
         name=form.contact_name.data or None,
+        notify_by=form.notify_by.data or None,
     )
     submission = service.TipSubmission(
         channel="web",

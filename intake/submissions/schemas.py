@@ -23,6 +23,14 @@ class ContactSchema(Schema):
     phone = fields.String(validate=validate.Length(max=40), allow_none=True)
     email = fields.Email(validate=validate.Length(max=200), allow_none=True)
     name = fields.String(validate=validate.Length(max=120), allow_none=True)
+    notify_by = fields.String(
+        validate=validate.OneOf(["sms", "email"]),
+        allow_none=True,
+        metadata={
+            "description": "Tell the tipster (by SMS to the phone, or email to the address) "
+            "when a detective writes: a content-free notice, never the message or tip number."
+        },
+    )
 
 
 class TipCreateSchema(Schema):

@@ -88,15 +88,23 @@ class Contact:
     phone: str | None = None
     email: str | None = None
     name: str | None = None
+    # "sms" or "email": tell me (content-free) when a detective writes. Needs that contact.
+    notify_by: str | None = None
+
+
+# Sender kinds whose address is a phone number (normalised to E.164 before indexing). A number
+# on WhatsApp (through Twilio) is its own identity: replies must go back on WhatsApp.
+PHONE_KINDS = frozenset({"phone", "whatsapp"})
 
 
 @dataclass(frozen=True)
 class Sender:
     """A channel identity (phone number, platform id, handle)."""
 
-    kind: str  # "phone", "psid", "igsid", "wa_id", "bsuid", "x_user_id", "handle"
+    kind: str  # "phone", "whatsapp", "psid", "igsid", "wa_id", "bsuid", "x_user_id", "handle"
     address: str
     handle: str | None = None
+    via: str | None = None  # our address the message came to (a Twilio WhatsApp sender)
 
 
 @dataclass(frozen=True)
@@ -178,12 +186,14 @@ def _identity_of(
         sender = submission.sender
         address = (
             normalise_phone(sender.address, default_region)
-            if sender.kind == "phone"
+            if sender.kind in PHONE_KINDS
             else sender.address
         )
         identity = {"kind": sender.kind, "address": address}
         if sender.handle:
             identity["handle"] = sender.handle
+        if sender.via:
+            identity["via"] = sender.via  # replies leave from where the tipster wrote to
         index_input = f"{sender.kind}:{address}"
     elif submission.contact is not None:
         contact = submission.contact
@@ -207,7 +217,7 @@ def find_reporter(
     """The reporter behind a channel identity, found by blind index."""
     address = (
         normalise_phone(sender.address, default_region)
-        if sender.kind == "phone"
+        if sender.kind in PHONE_KINDS
         else sender.address
     )
     digest = address_index(keyring, channel, f"{sender.kind}:{address}")
@@ -337,6 +347,52 @@ def _new_reporter(
     return existing, False
 
 
+def ensure_reporter(
+    session: Session,
+    keyring: Keyring,
+    channel: str,
+    sender: Sender,
+    *,
+    language: str,
+    default_region: str = "US",
+) -> Reporter | None:
+    """The sender's reporter, created (identity sealed, no tip) when a channel must answer
+    someone who has sent no tip yet (HELP, STOP, a sticker); None if it is crypto-shredded."""
+    submission = TipSubmission(channel=channel, narrative="", sender=sender)
+    resolved = _resolve_reporter(
+        session, keyring, submission, language, default_region, utcnow(), None
+    )
+    return resolved.reporter
+
+
+def rekey_reporter(
+    session: Session,
+    keyring: Keyring,
+    reporter: Reporter,
+    sender: Sender,
+    *,
+    default_region: str = "US",
+) -> bool:
+    """Move a reporter to a new channel identity of the same person (a WhatsApp user now known
+    by their business-scoped id, or on a new number); False when that identity already has a
+    reporter of its own, which is then left alone (two reporters are merged by no one)."""
+    identity, index_input = _identity_of(
+        TipSubmission(channel=reporter.channel, narrative="", sender=sender), default_region
+    )
+    assert index_input is not None
+    digest = address_index(keyring, reporter.channel, index_input)
+    if _reporter_by_index(session, reporter.channel, digest) is not None:
+        return False
+    known = read_identity(keyring, reporter)
+    merged = {**known, **identity}
+    reporter.address_index = digest
+    reporter.address_ct = reporter.seal_text(
+        keyring, "reporter", "address", reporter.id, json.dumps(merged, sort_keys=True)
+    )
+    session.flush()
+    return True
+
+
 def read_identity(keyring: Keyring, reporter: Reporter) -> dict[str, str]:
     """The decrypted identity of a reporter. Only the outbox and a supervisor's reveal call it."""
     text = reporter.open_text(keyring, "reporter", "address", reporter.id, reporter.address_ct)
@@ -380,6 +436,9 @@ def request_digest(keyring: Keyring, event_key: str, submission: TipSubmission) 
         "contact": [contact.phone, contact.email, contact.name] if contact else None,
         "images": [hashlib.sha256(image).hexdigest() for image in submission.images],
     }
+    if contact is not None and contact.notify_by:
+        # Only when chosen: digests of requests stored before the choice existed stay valid.
+        canonical["notify_by"] = contact.notify_by
     body = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
     return crypto.keyed_digest(keyring, "idempotency-request", f"{event_key}:{body}")
 
@@ -471,6 +530,15 @@ def _validate(submission: TipSubmission) -> None:
         problems["location"] = ["Longitude must be between -180 and 180."]
     if submission.occurred_at is not None and submission.occurred_at > utcnow():
         problems["occurred_at"] = ["This date is in the future."]
+    contact = submission.contact
+    if contact is not None and contact.notify_by is not None:
+        needed = {"sms": contact.phone, "email": contact.email}
+        if contact.notify_by not in needed:
+            problems["contact"] = ["Choose sms or email for the notice."]
+        elif not needed[contact.notify_by]:
+            problems["contact"] = [
+                f"Give the {'phone' if contact.notify_by == 'sms' else 'email'} to notify."
+            ]
     if problems:
         raise InvalidInputError(fields=problems)
 
@@ -545,6 +613,8 @@ def create_tip(
         session, keyring, submission, language, default_region, now, found_reporter
     )
     reporter = resolved.reporter
+    if reporter is not None and resolved.is_new and submission.contact is not None:
+        reporter.notify_by = submission.contact.notify_by
 
     # 40 random bits: the unique index refuses a repeat (about one in 10^6 submissions with a
     # million tips stored); the request then fails whole, nothing is saved, and a retry (with the

@@ -49,6 +49,8 @@ class TwilioStub:
     requests: list[StubRequest] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (bytes, type)
     send_errors: dict[str, tuple[int, int]] = field(default_factory=dict)  # To -> (HTTP, code)
+    # To -> (HTTP, code) for sends with a Body only (a template send has a ContentSid instead)
+    body_errors: dict[str, tuple[int, int]] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
     created: list[str] = field(default_factory=list)  # SIDs of the messages it accepted
     messages: set[str] = field(default_factory=set)  # SIDs still held (not yet deleted)
@@ -124,6 +126,8 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
                 self._send(404)
                 return
             error = stub.send_errors.get(entry.form.get("To", ""))
+            if error is None and "Body" in entry.form:
+                error = stub.body_errors.get(entry.form.get("To", ""))
             if error is not None:
                 status, code = error
                 payload = {

@@ -56,6 +56,8 @@ class SocialStub:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     whatsapp_media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     errors: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # path -> answer
+    # WhatsApp message type ("text", "template") -> the error answered to it
+    refused_types: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sent: int = 0
 
@@ -132,6 +134,10 @@ def _handler(stub: SocialStub) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             entry = self._record()
+            body = entry.body if isinstance(entry.body, dict) else {}
+            if body.get("type") in stub.refused_types:
+                self._json(*stub.refused_types[body["type"]])
+                return
             if entry.path in stub.errors:
                 self._json(*stub.errors[entry.path])
                 return

@@ -262,12 +262,22 @@ def test_a_multi_entry_batch_threads_each_sender_separately(
     assert len(outbox(meta_app)) == 3
 
 
-def test_reads_deliveries_reactions_echoes_and_postbacks_are_dropped(
+def test_reads_deliveries_reactions_and_echoes_are_dropped_and_get_started_is_answered(
     client: FlaskClient, meta_app: Flask
 ) -> None:
     response = post_meta(client, raw_payload("messenger_not_messages.json"))
     assert response.status_code == 200
-    assert row_counts(meta_app) == NOTHING
+    # Only the "Get Started" postback is a person opening a chat: it gets the HELP answer
+    # (in English and Spanish: nothing tells their language) and nothing else is kept.
+    assert row_counts(meta_app) == {
+        **NOTHING,
+        "reporter": 1,
+        "outbox_message": 1,
+        "inbound_event": 1,
+    }
+    [row] = outbox(meta_app)
+    assert "Anonymous tip line" in row.payload["text"]
+    assert "Línea de denuncias anónimas" in row.payload["text"]
 
 
 def test_a_signed_body_that_is_not_a_batch_is_a_bad_request(
@@ -312,7 +322,10 @@ def test_a_whatsapp_location_after_a_text_places_and_routes_the_open_tip(
     assert (after["point"], after["queue"]) == ((44.07, -70.18), "N1")
     assert after["location_source"] == "shared"
     inbound = [body for direction, body in after["thread"] if direction == "inbound"]
-    assert inbound == ["[Shared location: 44.07000, -70.18000]"]
+    assert inbound == [
+        "[Shared location: 44.07000, -70.18000]\n"
+        "Shared place: Franklin Park 1 Franklin Park Rd, Boston, MA"
+    ]
 
 
 def test_a_whatsapp_location_alone_starts_a_tip_at_that_point(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from intake.attachments.service import read_attachment
 from intake.extensions import db, get_keyring
-from intake.models import Attachment, Tip
+from intake.models import Attachment, Message, Tip
 from tests.channels.conftest import Listener
 from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     META_WHATSAPP_ACCESS_TOKEN,
@@ -31,6 +31,9 @@ from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, 
 from tests.factories import jpeg_with_gps
 
 WHATSAPP_MEDIA_ID = "1003383421387256"  # as in the recorded whatsapp_image.json
+
+
+PHOTO_NOT_KEPT = "\n[photo, could not be kept: ask the tipster to describe it]"
 
 
 @pytest.fixture
@@ -127,7 +130,8 @@ def test_a_photo_that_cannot_be_fetched_never_costs_the_caption(
     # The stand-in does not know the media id: the look-up answers 404.
     assert post_meta(client, payload("whatsapp_image.json")).status_code == 200
     [tip] = stored(meta_app)
-    assert tip["narrative"] == "the plate of the car"
+    # The words are kept, and the detective sees that a photo came and was not kept.
+    assert tip["narrative"] == "the plate of the car" + PHOTO_NOT_KEPT
     assert tip["attachments"] == []
     [(_, ack)] = tip["thread"]
     assert "could not keep your photo" in ack
@@ -140,7 +144,8 @@ def test_bytes_that_are_not_an_image_are_dropped_and_the_text_kept(
     document = messenger_image(url, text="photo of the van attached")
     assert post_meta(client, document).status_code == 200
     [tip] = stored(meta_app)
-    assert tip["narrative"] == "photo of the van attached"
+    # The words are kept, and the detective sees that a photo came and was not kept.
+    assert tip["narrative"] == "photo of the van attached" + PHOTO_NOT_KEPT
     assert tip["attachments"] == []
 
 
@@ -150,22 +155,26 @@ def test_a_plain_http_url_outside_the_graph_origin_is_never_fetched(
     document = messenger_image("http://198.51.100.7/internal.jpg", text="see the photo")
     assert post_meta(client, document).status_code == 200
     [tip] = stored(meta_app)
-    assert tip["narrative"] == "see the photo"
+    # The words are kept, and the detective sees that a photo came and was not kept.
+    assert tip["narrative"] == "see the photo" + PHOTO_NOT_KEPT
     assert tip["attachments"] == []
 
 
-def test_a_photo_alone_that_cannot_be_kept_stores_nothing_and_is_not_claimed(
+def test_a_photo_alone_that_cannot_be_kept_leaves_a_placeholder_and_an_answer(
     client: FlaskClient, meta_app: Flask, stub: SocialStub
 ) -> None:
+    # Meta got its 200 and never sends the message again: an expired CDN link must not make
+    # the message vanish without a word.
     missing = stub.base_url + "/v/t1/gone.jpg"
     assert post_meta(client, messenger_image(missing)).status_code == 200
-    assert row_counts(meta_app)["tip"] == 0
-    assert row_counts(meta_app)["inbound_event"] == 0
-    # Once the CDN serves it, a redelivery of the same message makes the tip.
-    stub.serve("/v/t1/gone.jpg", jpeg_with_gps())
-    assert post_meta(client, messenger_image(missing)).status_code == 200
     [tip] = stored(meta_app)
-    assert len(tip["attachments"]) == 1
+    assert tip["attachments"] == []
+    assert tip["narrative"] == "[photo, could not be kept: ask the tipster to describe it]"
+    with meta_app.app_context():
+        [message] = db.session.scalars(select(Message).where(Message.direction == "outbound"))
+        answer = message.body(get_keyring())
+    # No words to tell the language by: the answer is in English and Spanish.
+    assert "please describe it" in answer and "descríbala" in answer
 
 
 def test_a_photo_sent_after_the_text_joins_the_same_tip(

@@ -3,6 +3,7 @@
 # ruff: noqa: F811 - test arguments named after the fixtures imported from social_stub
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -275,3 +276,85 @@ def test_help_is_answered_in_dm_words_not_sms_words(
     assert len(texts) == 2
     assert "Send NEW for a new tip" in texts[-1]
     assert "text" not in texts[-1].lower()  # SMS wording ("Text what you know", "end texts")
+
+
+# --- WhatsApp after 24 hours: invitation template, reply held ----------------------------------
+
+
+def _age_whatsapp_tip(app: Flask, hours: float = 30) -> None:
+    with app.app_context():
+        tip = db.session.scalars(select(Tip)).one()
+        tip.last_tipster_activity_at = utcnow() - timedelta(hours=hours)
+        tip.reporter.last_seen_at = tip.last_tipster_activity_at
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_whatsapp_reply_after_24_hours_sends_the_template_and_waits_for_the_tipster(
+    build_app: Any, stub: SocialStub
+) -> None:
+    app = build_app(
+        providers=social_providers(
+            stub, META_WHATSAPP_TEMPLATE_EN="tip_line_news", META_WHATSAPP_TEMPLATE_ES="novedades"
+        ),
+        ratelimit_enabled=False,
+    )
+    client = app.test_client()
+    assert post_meta(client, raw_payload("whatsapp_text.json")).status_code == 200
+    drain(app)  # the acknowledgement
+    _age_whatsapp_tip(app)
+    detective_reply(app, "Which car was it, and which way did it go?")
+    drain(app)
+
+    _ack, invitation = (r.body for r in stub.seen("POST", WHATSAPP_SEND))
+    # Content-free: only the approved template's name, nothing of the detective's question.
+    assert invitation["type"] == "template"
+    assert invitation["template"] == {"name": "tip_line_news", "language": {"code": "en"}}
+    assert "Which car" not in json.dumps(invitation)
+    # The detective sees that the reply waits for the tipster.
+    assert outbound_messages(app)[-1][0] == "awaiting_tipster"
+
+    # The tipster writes back: the held reply goes out.
+    later = payload("whatsapp_text.json")
+    message = later["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["id"], message["text"]["body"] = "wamid.later", "It was a grey Civic"
+    assert post_meta(client, later).status_code == 200
+    drain(app)
+    texts = [r.body.get("text", {}).get("body", "") for r in stub.seen("POST", WHATSAPP_SEND)]
+    assert "Which car was it, and which way did it go?" in texts
+    assert outbound_messages(app)[1][0] == "sent"
+
+
+def test_a_whatsapp_reply_refused_as_outside_the_window_is_held_too(
+    build_app: Any, stub: SocialStub
+) -> None:
+    app = build_app(
+        providers=social_providers(stub, META_WHATSAPP_TEMPLATE_EN="tip_line_news"),
+        ratelimit_enabled=False,
+    )
+    client = app.test_client()
+    assert post_meta(client, raw_payload("whatsapp_text.json")).status_code == 200
+    drain(app)
+    _age_whatsapp_tip(app, hours=23)  # our clock says open; WhatsApp's says closed
+    detective_reply(app, "Which car was it?")
+    refusal = {
+        "error": {"code": 131047, "message": "Re-engagement message", "type": "OAuthException"}
+    }
+    stub.refused_types["text"] = (400, refusal)
+    drain(app)
+    bodies = [r.body for r in stub.seen("POST", WHATSAPP_SEND)]
+    assert [body["type"] for body in bodies[1:]] == ["text", "template"]
+    assert outbound_messages(app)[-1][0] == "awaiting_tipster"
+
+
+def test_without_a_template_a_late_whatsapp_reply_fails_with_the_reason(
+    client: FlaskClient, social_app: Flask, stub: SocialStub
+) -> None:
+    assert post_meta(client, raw_payload("whatsapp_text.json")).status_code == 200
+    drain(social_app)
+    _age_whatsapp_tip(social_app)
+    detective_reply(social_app, "Which car was it?")
+    drain(social_app)
+    assert len(stub.seen("POST", WHATSAPP_SEND)) == 1  # nothing sent that WhatsApp would refuse
+    [*_, (_channel, status, error)] = outbox_states(social_app)
+    assert status == "dead" and "META_WHATSAPP_TEMPLATE_EN" in str(error)

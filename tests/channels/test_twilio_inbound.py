@@ -30,12 +30,21 @@ EMERGENCY_ES = "Hay un hombre con una pistola en la escuela ahora mismo, va a di
 
 
 def counts(app: Flask) -> dict[str, int]:
-    """Rows per table the webhook may write."""
+    """Rows per table the webhook may write ("message": the tipster's follow-ups; the answers
+    in the thread are counted as "answer")."""
     with app.app_context():
-        return {
+        found = {
             model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Tip, Reporter, Message, InboundEvent)
+            for model in (Tip, Reporter, InboundEvent)
         }
+        for key, direction in (("message", "inbound"), ("answer", "outbound")):
+            found[key] = (
+                db.session.scalar(
+                    select(func.count()).select_from(Message).where(Message.direction == direction)
+                )
+                or 0
+            )
+        return found
 
 
 def tips_of(app: Flask) -> list[Tip]:
@@ -76,7 +85,13 @@ def test_first_text_creates_a_tip_and_the_reply_gives_its_number(sms_app, sms_cl
     assert "protected" in reply and "no officer ever sees it" in reply
     assert "a detective may text you" in reply
     assert "911" not in reply
-    assert counts(sms_app) == {"tip": 1, "reporter": 1, "message": 0, "inbound_event": 1}
+    assert counts(sms_app) == {
+        "tip": 1,
+        "reporter": 1,
+        "message": 0,
+        "inbound_event": 1,
+        "answer": 1,
+    }
 
 
 def test_a_spanish_text_is_answered_in_spanish(sms_app, sms_client) -> None:
@@ -129,7 +144,13 @@ def test_a_redelivered_message_sid_makes_no_second_tip(sms_app, sms_client) -> N
 
     [tip] = tips_of(sms_app)
     assert first == again and again is not None and tip.tip_number in again
-    assert counts(sms_app) == {"tip": 1, "reporter": 1, "message": 0, "inbound_event": 1}
+    assert counts(sms_app) == {
+        "tip": 1,
+        "reporter": 1,
+        "message": 0,
+        "inbound_event": 1,
+        "answer": 1,
+    }
 
 
 def test_a_redelivered_followup_adds_no_second_message(sms_app, sms_client) -> None:
@@ -140,7 +161,13 @@ def test_a_redelivered_followup_adds_no_second_message(sms_app, sms_client) -> N
 
     [tip] = tips_of(sms_app)
     assert first == again == f"Added to tip {tip.tip_number}. Thank you."
-    assert counts(sms_app) == {"tip": 1, "reporter": 1, "message": 1, "inbound_event": 2}
+    assert counts(sms_app) == {
+        "tip": 1,
+        "reporter": 1,
+        "message": 1,
+        "inbound_event": 2,
+        "answer": 2,
+    }
 
 
 # --- threading ------------------------------------------------------------------------------
@@ -154,8 +181,8 @@ def test_a_followup_within_the_window_joins_the_tip(sms_app, sms_client, keyring
     [tip] = tips_of(sms_app)
     assert reply == f"Added to tip {tip.tip_number}. Thank you."
     with sms_app.app_context():
-        [message] = db.session.scalars(select(Message)).all()
-        assert message.tip_id == tip.id and message.direction == "inbound"
+        [message] = db.session.scalars(select(Message).where(Message.direction == "inbound")).all()
+        assert message.tip_id == tip.id
         assert message.body(keyring) == "The seller wears a red cap."
 
 
@@ -273,12 +300,19 @@ def test_yes_from_a_tipster_not_opted_out_is_an_answer(sms_app, sms_client, keyr
     [tip] = tips_of(sms_app)
     assert reply == f"Added to tip {tip.tip_number}. Thank you."
     with sms_app.app_context():
-        assert db.session.scalar(select(Message)).body(keyring) == "Yes"
+        inbound = db.session.scalar(select(Message).where(Message.direction == "inbound"))
+        assert inbound.body(keyring) == "Yes"
 
 
 def test_stop_from_an_unknown_number_stores_nothing(sms_app, sms_client) -> None:
     assert text(sms_client, "STOP") is None
-    assert counts(sms_app) == {"tip": 0, "reporter": 0, "message": 0, "inbound_event": 1}
+    assert counts(sms_app) == {
+        "tip": 0,
+        "reporter": 0,
+        "message": 0,
+        "inbound_event": 1,
+        "answer": 0,
+    }
 
 
 def test_an_empty_text_asks_for_words(sms_app, sms_client) -> None:
@@ -288,7 +322,7 @@ def test_an_empty_text_asks_for_words(sms_app, sms_client) -> None:
 
 # --- refusals -------------------------------------------------------------------------------
 
-NOTHING = {"tip": 0, "reporter": 0, "message": 0, "inbound_event": 0}
+NOTHING = {"tip": 0, "reporter": 0, "message": 0, "inbound_event": 0, "answer": 0}
 
 
 def assert_forbidden(response: Any) -> None:
@@ -395,3 +429,35 @@ def test_a_flooding_sender_is_dropped_quietly(build_app, twilio_stub: TwilioStub
     assert text(client, DRUGS_EN, "+16175550143") is not None
     assert "dropped over the per-sender limit" in caplog.text
     assert "6175550142" not in caplog.text
+
+
+def test_a_text_is_kept_when_the_rate_limit_store_is_down(build_app, caplog) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]  # nothing listens once the socket is closed
+    app = build_app(
+        ratelimit_enabled=True, ratelimit_storage_uri=f"redis://127.0.0.1:{closed_port}/0"
+    )
+    caplog.set_level("INFO")
+
+    reply = text(app.test_client(), DRUGS_EN, "+16175550144")
+
+    assert reply is not None and "received" in reply
+    assert counts(app)["tip"] == 1
+    assert "rate-limit store unavailable" in caplog.text
+    assert "6175550144" not in caplog.text
+
+
+def test_the_sms_acknowledgements_are_in_the_thread_like_dm_ones(sms_app, sms_client, keyring):
+    first = text(sms_client, DRUGS_EN)
+    second = text(sms_client, "The seller wears a red cap.")
+
+    with sms_app.app_context():
+        thread = [
+            (m.direction, m.body(keyring), m.delivery_status)
+            for m in db.session.scalars(select(Message).order_by(Message.created_at, Message.id))
+        ]
+    # The detective reads what the tipster was told, as on Messenger, Instagram and WhatsApp.
+    assert ("outbound", first, "sent") in thread and ("outbound", second, "sent") in thread

@@ -55,9 +55,14 @@ def drain(app: Flask, keyring: Keyring) -> int:
 
 
 def outbound_message(app: Flask) -> Message:
-    """The only outbound message, detached."""
+    """The detective's message (the latest outbound one, after the acknowledgement), detached."""
     with app.app_context():
-        message = db.session.scalar(select(Message).where(Message.direction == "outbound"))
+        message = db.session.scalar(
+            select(Message)
+            .where(Message.direction == "outbound")
+            .order_by(Message.created_at.desc())
+            .limit(1)
+        )
         assert message is not None
         db.session.expunge(message)
         return message

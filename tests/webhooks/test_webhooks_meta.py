@@ -168,11 +168,14 @@ def test_messenger_location_becomes_a_point() -> None:
     assert message.media == ()
 
 
-def test_echoes_reads_deliveries_reactions_and_postbacks_are_ignored() -> None:
+def test_echoes_reads_deliveries_and_reactions_are_ignored_and_get_started_is_a_greeting() -> None:
     batch = meta.parse_events(recorded("messenger_not_messages.json"))
-    assert batch.messages == []
+    # "Get Started" opens a conversation: the person gets an answer (HELP) though it holds no tip.
+    [greeting] = batch.messages
+    assert (greeting.text, greeting.unreadable) == ("", ("greeting",))
+    assert greeting.event_id == "m_PostbackMid0000000000000000000000000000000000000000000000004"
     assert batch.statuses == []
-    assert batch.ignored == 5
+    assert batch.ignored == 4
 
 
 def test_page_message_without_echo_flag_is_still_ignored() -> None:
