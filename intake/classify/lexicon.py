@@ -709,7 +709,7 @@ CONCEPT_TERMS: dict[str, str] = {
     """,
 }
 
-# Urgency cues. Each is a concept; the rules in rules.py combine them per sentence.
+# Urgency cues. Each is a concept; the rules in urgency_rules.py combine them per sentence.
 URGENCY_TERMS: dict[str, str] = {
     # Verbs of serious harm in a form that speaks of what will (or is about to) happen.
     "harm": """

@@ -1,9 +1,9 @@
 """A small learnt model behind the lexicon: multinomial naive Bayes over words and 4-grams.
 
 Features are the classifier's own normalised words (accent-folded, contractions expanded; see
-``rules.normalised_words``): word unigrams, word bigrams and character 4-grams of each word. The
+``text.normalised_words``): word unigrams, word bigrams and character 4-grams of each word. The
 parameters are per-class feature counts from ``data/training.jsonl``, written to
-``data/model.json`` by ``python -m intake.classify.train`` and read once, at first use.
+``data/model.json`` by ``python -m intake.classify.train`` and read once, when imported.
 """
 
 from __future__ import annotations
@@ -202,7 +202,10 @@ def load_counts(path: Path = DEFAULT_MODEL_PATH) -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=1)
+# Read when this module is imported, so that classifying a tip never reads a file.
+SHIPPED_MODEL: NaiveBayes = build(load_counts())
+
+
 def default_model() -> NaiveBayes:
-    """The shipped model, loaded once."""
-    return build(load_counts())
+    """The model in use: the shipped one unless ``retrain.install`` put another in its place."""
+    return SHIPPED_MODEL

@@ -17,7 +17,6 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +170,10 @@ def load(path: Path = DEFAULT_URGENCY_MODEL_PATH) -> UrgencyModel:
         raise UrgencyModelFileError(f"urgency model {path.name} is malformed") from exc
 
 
-@lru_cache(maxsize=1)
+# Read when this module is imported, so that classifying a tip never reads a file.
+SHIPPED_URGENCY_MODEL: UrgencyModel = load()
+
+
 def default_urgency_model() -> UrgencyModel:
-    """The shipped urgency model, loaded once."""
-    return load()
+    """The urgency model in use: the shipped one unless ``retrain.install`` replaced it."""
+    return SHIPPED_URGENCY_MODEL
