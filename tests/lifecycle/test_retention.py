@@ -287,7 +287,7 @@ def test_on_sqlite_no_copy_of_a_shredded_key_is_left_in_the_files(
     from tests.privacy_scan import _SCAN_FILES
 
     if not database_url.startswith("sqlite:///"):
-        pytest.skip("a PostgreSQL server's files are the operator's (docs/security_lifecycle.md)")
+        pytest.skip("a PostgreSQL server's files are the operator's (docs/security.md)")
     number = _web_tip(session, keyring)
     tip = tip_by_number(session, number)
     wrapped = {"tip key": bytes(tip.wrapped_key), "reporter key": bytes(tip.reporter.wrapped_key)}
