@@ -29,6 +29,7 @@ TEST_DATA = REPO_ROOT / "tests" / "data"
 
 # Rows tests create; reference tables (districts, queues, categories, places) are kept.
 DYNAMIC_TABLES = (
+    "canned_reply",
     "audit_event",
     "outbox_message",
     "inbound_event",

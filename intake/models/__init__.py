@@ -2,6 +2,7 @@
 
 from intake.models.audit import AuditEvent
 from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.canned import CannedReply
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
 from intake.models.reporter import Reporter
@@ -22,6 +23,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "CannedReply",
     "Category",
     "District",
     "Enrolment",

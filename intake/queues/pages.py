@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -35,6 +35,7 @@ from intake.models import Category, Queue
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
+from intake.replies import service as replies
 from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
 from intake.submissions.service import NARRATIVE_MAX
@@ -73,17 +74,25 @@ class RerouteForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    """An internal note."""
+    """An internal note: staff only, never sent. Its own field name and id, unlike the reply."""
 
-    body = TextAreaField("Internal note", validators=[DataRequired(), Length(max=NOTE_MAX)])
+    note_body = TextAreaField(
+        "Internal note (staff only, never sent to the tipster)",
+        id="note-body",
+        validators=[DataRequired(), Length(max=NOTE_MAX)],
+    )
 
 
 class ReplyForm(FlaskForm):
-    """A message to the tipster."""
+    """A message to the tipster; sent only after a confirmation page shows the exact text."""
 
-    body = TextAreaField(
-        "Message to the tipster", validators=[DataRequired(), Length(max=REPLY_MAX)]
+    reply_body = TextAreaField(
+        "Message to the tipster (visible to the tipster)",
+        id="reply-body",
+        validators=[DataRequired(), Length(max=REPLY_MAX)],
     )
+    # Set by the confirmation page's "Send" button alone: the first post only shows the text.
+    confirmed = HiddenField()
 
 
 class RevealForm(FlaskForm):
@@ -211,8 +220,17 @@ def tip(tip_number: str) -> Response:
     reroute_form.queue.choices = [
         SelectChoice(q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
     ]
+    canned = replies.list_canned(db.session(), language=detail.language)
+    reply_form = ReplyForm()
+    chosen = request.args.get("canned", type=int)
+    if chosen is not None and 0 < chosen <= MAX_INTEGER:
+        try:
+            reply_form.reply_body.data = replies.get_canned(db.session(), chosen).body
+        except IntakeError:
+            flash("That canned reply is no longer offered.", "error")
     return _page(
         "staff/tip.html",
+        canned=canned,
         tip=detail,
         is_supervisor=service.supervises(user),
         claim_form=ClaimForm(),
@@ -220,7 +238,7 @@ def tip(tip_number: str) -> Response:
         category_form=category_form,
         reroute_form=reroute_form,
         note_form=NoteForm(),
-        reply_form=ReplyForm(),
+        reply_form=reply_form,
         reveal_form=RevealForm(),
     )
 
@@ -296,10 +314,10 @@ def add_note(tip_number: str) -> Response:
     if form.validate_on_submit():
         try:
             service.add_note(
-                db.session(), get_keyring(), current_user(), tip_number, form.body.data or ""
+                db.session(), get_keyring(), current_user(), tip_number, form.note_body.data or ""
             )
             db.session.commit()
-            flash("Note added.", "notice")
+            flash("Internal note added (not sent to the tipster).", "notice")
         except IntakeError as error:
             db.session.rollback()
             _flash_error(error)
@@ -310,20 +328,33 @@ def add_note(tip_number: str) -> Response:
 
 @bp.post("/tips/<tip_number>/replies")
 def add_reply(tip_number: str) -> Response:
-    """Send a message to the tipster."""
+    """Send a message to the tipster, after a page that shows exactly what they will read."""
     form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            service.send_reply(
-                db.session(), get_keyring(), current_user(), tip_number, form.body.data or ""
-            )
-            db.session.commit()
-            flash("Reply sent to the tipster.", "notice")
-        except IntakeError as error:
-            db.session.rollback()
-            _flash_error(error)
-    else:
+    if not form.validate_on_submit():
         flash("Write a reply.", "error")
+        return _back(tip_number)
+    text = (form.reply_body.data or "").strip()
+    user = current_user()
+    if form.confirmed.data != "yes":
+        # Checks the tip is still visible before its number and the draft are shown again.
+        found = service.find_tip(db.session(), user, tip_number)
+        confirm = ReplyForm(formdata=None, reply_body=text, confirmed="yes")
+        edit = ReplyForm(formdata=None, reply_body=text)
+        return _page(
+            "staff/reply_confirm.html",
+            tip_number=found.tip_number,
+            language=found.language,
+            text=text,
+            confirm_form=confirm,
+            edit_form=edit,
+        )
+    try:
+        service.send_reply(db.session(), get_keyring(), user, tip_number, text)
+        db.session.commit()
+        flash("Reply sent to the tipster.", "notice")
+    except IntakeError as error:
+        db.session.rollback()
+        _flash_error(error)
     return _back(tip_number)
 
 

@@ -311,6 +311,7 @@ def register_staff(app: Flask) -> None:
     from intake.queues.pages import audit_bp as audit_pages_bp
     from intake.queues.pages import bp as pages_bp
     from intake.queues.pages import forward_bp as forward_pages_bp
+    from intake.replies.pages import bp as canned_pages_bp
     from intake.staff import display
     from intake.staff.pages import account_bp
     from intake.staff.pages import bp as auth_bp
@@ -327,5 +328,6 @@ def register_staff(app: Flask) -> None:
     access.register(app, pages_bp, staff_rule(WORKSPACE_ROLES))
     access.register(app, forward_pages_bp, staff_rule(FORWARD_ROLES))
     access.register(app, audit_pages_bp, staff_rule(SUPERVISING_ROLES))
+    access.register(app, canned_pages_bp, staff_rule(SUPERVISING_ROLES))
     # Every role has an account page; it is where administrators land.
     access.register(app, account_bp, staff_rule(ROLES))

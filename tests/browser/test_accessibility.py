@@ -138,11 +138,17 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         ("/staff/audit/", "audit"),
         ("/staff/account/", "account"),
         ("/staff/forward/", "forward"),
+        ("/staff/canned/", "canned"),
     ):
         response = page.goto(f"{base}{path}")
         if response is not None and response.status == 404:
             continue  # a page this role does not have
         yield label
+    page.goto(f"{base}/staff/tips/{number}")
+    page.get_by_role("textbox", name="Message to the tipster (visible to the tipster)").fill("Hi")
+    page.click("#send-reply")
+    page.wait_for_load_state()
+    yield "reply-confirm"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -154,7 +160,7 @@ def test_staff_pages_have_no_axe_violations(
     for label in _staff_pages(page, live_server, session, keyring):
         _check(page, f"staff {label} ({width} px)")
         seen.append(label)
-    assert {"login", "home", "tip", "audit", "account"} <= set(seen)
+    assert {"login", "home", "tip", "audit", "account", "canned", "reply-confirm"} <= set(seen)
 
 
 def test_staff_pages_reflow_at_200_percent_zoom(
