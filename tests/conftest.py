@@ -30,6 +30,7 @@ TEST_DATA = REPO_ROOT / "tests" / "data"
 # Rows tests create; reference tables (districts, queues, categories, places) are kept.
 DYNAMIC_TABLES = (
     "canned_reply",
+    "search_token",
     "audit_event",
     "outbox_message",
     "inbound_event",

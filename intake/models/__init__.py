@@ -6,6 +6,7 @@ from intake.models.canned import CannedReply
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
 from intake.models.reporter import Reporter
+from intake.models.search import SearchToken
 from intake.models.staff import (
     ApiToken,
     Enrolment,
@@ -36,6 +37,7 @@ __all__ = [
     "Queue",
     "QueueMembership",
     "Reporter",
+    "SearchToken",
     "StaffSession",
     "Tip",
     "UTCDateTime",

@@ -23,6 +23,13 @@ class TipFilterSchema(Schema):
     created_to = fields.AwareDateTime(metadata={"description": "created before"})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    q = fields.String(
+        validate=validate.Length(1, 200),
+        metadata={
+            "description": "search the sealed text (every word must match; newest first); "
+            "not combined with the other filters"
+        },
+    )
 
 
 class ListedTipSchema(Schema):
@@ -38,6 +45,9 @@ class ListedTipSchema(Schema):
     assignee = fields.String(allow_none=True)
     is_classifier_unsure = fields.Boolean()
     created_at = fields.DateTime()
+    matched = fields.List(
+        fields.String(), metadata={"description": "with ``q``: the fields the words are in"}
+    )
 
 
 class TipPageSchema(Schema):

@@ -64,6 +64,7 @@ from intake.queues.rules import (
     decode_cursor,
     encode_cursor,
 )
+from intake.search.index import index_text
 from intake.staff.service import AuthenticationError, check_totp
 from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import (
@@ -311,6 +312,11 @@ def list_tips(
         last = rows[-1]
         next_cursor = encode_cursor(Cursor(last.urgency_rank, last.created_at, last.id))
     return TipPage(_listed(session, rows), next_cursor)
+
+
+def listed_tips(session: Session, rows: list[Any]) -> list[ListedTip]:
+    """Listing lines of rows selected with ``LISTING_COLUMNS`` (search shares the row shape)."""
+    return _listed(session, rows)
 
 
 def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
@@ -760,6 +766,7 @@ def add_note(session: Session, keyring: Keyring, user: User, tip_number: str, bo
     note.body_ct = tip.seal_text(keyring, "note", "body", note.id, body) or b""
     session.add(note)
     session.flush()
+    index_text(session, keyring, tip, "note", body)
     record_event(session, "tip.note_added", actor_kind="user", actor_user_id=user.id, tip_id=tip.id)
     return note
 
@@ -788,6 +795,7 @@ def send_reply(
     message.seal_body(keyring, body)
     session.add(message)
     session.flush()
+    index_text(session, keyring, tip, "reply", body)
     enqueue_reply(session, tip, message)
     tip.updated_at = now
     session.flush()

@@ -37,6 +37,7 @@ from intake.queues.schemas import (
     TipPatchSchema,
     TipStateSchema,
 )
+from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope, staff_rule
 
 bp = Blueprint(
@@ -100,7 +101,12 @@ def list_queue_tips(args: dict[str, Any], code: str) -> Any:
 @bp.arguments(TipFilterSchema, location="query")
 @bp.response(200, TipPageSchema)
 def list_all_tips(args: dict[str, Any]) -> Any:
-    """Tips across every queue the caller sees, in the same order and with the same filters."""
+    """Tips across every queue the caller sees, in the same order and with the same filters.
+
+    With ``q``: the tips whose sealed text holds every word, newest first (see search).
+    """
+    if args.get("q") is not None:
+        return _search(args)
     page = service.list_tips(
         db.session(),
         current_user(),
@@ -109,6 +115,21 @@ def list_all_tips(args: dict[str, Any]) -> Any:
         limit=args["limit"],
     )
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+def _search(args: dict[str, Any]) -> Any:
+    if set(args) - {"q", "cursor", "limit"}:
+        raise InvalidInputError(fields={"q": ["Search does not combine with other filters."]})
+    found = search_tips(
+        db.session(),
+        get_keyring(),
+        current_user(),
+        args["q"],
+        cursor=args.get("cursor"),
+        limit=args["limit"],
+    )
+    items = [{**asdict(hit.tip), "matched": hit.matched} for hit in found.items]
+    return {"items": items, "next_cursor": found.next_cursor}
 
 
 def detail_payload(detail: service.TipDetail) -> dict[str, Any]:

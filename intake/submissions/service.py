@@ -41,6 +41,7 @@ from intake.models import (
 )
 from intake.outbound.service import alert_reason, enqueue_supervisor_alert
 from intake.routing.service import route_tip
+from intake.search.index import index_text
 from intake.submissions.rules import (
     new_receipt,
     new_tip_number,
@@ -612,6 +613,8 @@ def create_tip(
             assert existing is not None
             return _replay(session, keyring, existing, submission)
     _refresh_reporter(keyring, resolved, language, now)
+    index_text(session, keyring, tip, "narrative", submission.narrative)
+    index_text(session, keyring, tip, "location", submission.location_text)
     budget = PixelBudget()  # one for all the photos of this submission
     for image in submission.images:
         try:
@@ -749,6 +752,7 @@ def add_followup(
     )
     message.seal_body(keyring, body)
     session.add(message)
+    index_text(session, keyring, tip, "followup", body)
     budget = PixelBudget()  # one for all the photos of this message
     for image in images:
         try:

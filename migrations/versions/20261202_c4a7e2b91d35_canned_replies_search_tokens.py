@@ -1,4 +1,7 @@
-"""Canned replies.
+"""Canned replies; the blind search token index.
+
+The index starts empty: tips from before are made findable with `flask intake search reindex`
+(tokens are keyed HMACs, which a migration cannot compute without the keyring).
 
 Revision ID: c4a7e2b91d35
 Revises: 5e3c9a1f7b24
@@ -30,8 +33,24 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_canned_reply")),
     )
     op.create_index(op.f("ix_canned_reply_language"), "canned_reply", ["language"], unique=False)
+    op.create_table(
+        "search_token",
+        sa.Column("token", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("tip_created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("tip_id", sa.Uuid(), nullable=False),
+        sa.Column("field", sa.String(length=12), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tip_id"], ["tip.id"], name=op.f("fk_search_token_tip_id_tip"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint(
+            "token", "tip_created_at", "tip_id", "field", name=op.f("pk_search_token")
+        ),
+    )
+    op.create_index("ix_search_token_tip_id", "search_token", ["tip_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_search_token_tip_id", table_name="search_token")
+    op.drop_table("search_token")
     op.drop_index(op.f("ix_canned_reply_language"), table_name="canned_reply")
     op.drop_table("canned_reply")

@@ -1,0 +1,31 @@
+"""Writing the blind token index; imported by every writer of tip text (no queue logic here)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.crypto import Keyring, search_token
+from intake.models import SearchToken, Tip
+from intake.search.rules import index_words
+
+
+def index_text(session: Session, keyring: Keyring, tip: Tip, field: str, text: str | None) -> None:
+    """Add the tokens of ``text`` to the index of ``tip`` under ``field`` (same transaction)."""
+    if not text:
+        return
+    tokens = {search_token(keyring, word) for word in index_words(text)}
+    if not tokens:
+        return
+    session.flush()  # the tip row must exist before rows that refer to it
+    have = set(
+        session.scalars(
+            select(SearchToken.token).where(
+                SearchToken.tip_id == tip.id, SearchToken.field == field
+            )
+        )
+    )
+    session.add_all(
+        SearchToken(token=t, tip_created_at=tip.created_at, tip_id=tip.id, field=field)
+        for t in tokens - have
+    )

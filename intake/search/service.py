@@ -1,0 +1,199 @@
+"""Search over sealed tips: write the blind token index, answer queries from it.
+
+The index is written in the transaction that writes the text (submission, follow-up, reply,
+note), so a committed tip is always findable and a rolled-back one leaves no tokens. Queries see
+only the caller's visible queues (:func:`intake.queues.service.visible_queues`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from intake.crypto import Keyring, search_token
+from intake.errors import InvalidInputError
+from intake.models import Note, SearchToken, Tip, User
+from intake.queues import service as queues
+from intake.search.index import index_text
+from intake.search.rules import query_words
+
+PAGE_MAX = 200
+
+
+def reindex_tip(session: Session, keyring: Keyring, tip: Tip) -> None:
+    """Rebuild a tip's tokens from its sealed text (a new search key, or tips from before)."""
+    session.execute(delete(SearchToken).where(SearchToken.tip_id == tip.id))
+    index_text(session, keyring, tip, "narrative", tip.narrative(keyring))
+    index_text(session, keyring, tip, "location", tip.location_text(keyring))
+    for message in tip.messages:
+        field = "followup" if message.direction == "inbound" else "reply"
+        index_text(session, keyring, tip, field, message.body(keyring))
+    for note in session.scalars(select(Note).where(Note.tip_id == tip.id)):
+        index_text(
+            session,
+            keyring,
+            tip,
+            "note",
+            tip.open_text(keyring, "note", "body", note.id, note.body_ct),
+        )
+
+
+@dataclass(frozen=True)
+class FoundTip:
+    """A search hit: the listing line and the fields the words were found in."""
+
+    tip: queues.ListedTip
+    matched: list[str]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of hits, newest first, and the cursor of the next one."""
+
+    items: list[FoundTip]
+    next_cursor: str | None
+
+
+def encode_cursor(created_at: datetime, tip_id: uuid.UUID) -> str:
+    """An opaque cursor after the given hit."""
+    raw = json.dumps([created_at.isoformat(), tip_id.hex], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> tuple[datetime, uuid.UUID]:
+    """Parse a search cursor, or InvalidInputError."""
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        created_at, tip_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        parsed = datetime.fromisoformat(created_at)
+        if parsed.tzinfo is None:
+            raise ValueError
+        return parsed, uuid.UUID(hex=tip_id)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInputError(fields={"cursor": ["This cursor is not valid."]}) from None
+
+
+def search_statement(
+    tokens: list[bytes],
+    visible_ids: Iterable[int],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Any:
+    """Hits for every token: one token's index range walked newest first, the others probed.
+
+    The driving token is the first; ``search_token``'s primary key (token, tip_created_at,
+    tip_id, field) yields its rows already in order, so a page costs about ``limit`` probes
+    whatever the token's frequency. Each other token is one primary-key probe per row.
+    """
+    driver, *others = tokens
+    query = (
+        select(*queues.LISTING_COLUMNS)
+        .select_from(SearchToken)
+        .join(Tip, Tip.id == SearchToken.tip_id)
+        .where(SearchToken.token == driver, Tip.queue_id.in_(list(visible_ids)))
+    )
+    for token in others:
+        other = aliased(SearchToken)
+        query = query.where(
+            exists().where(
+                and_(
+                    other.token == token,
+                    other.tip_created_at == SearchToken.tip_created_at,
+                    other.tip_id == SearchToken.tip_id,
+                )
+            )
+        )
+    if after is not None:
+        query = query.where(
+            tuple_(SearchToken.tip_created_at, SearchToken.tip_id) < tuple_(*after),
+            SearchToken.tip_created_at <= after[0],
+        )
+    return query.order_by(SearchToken.tip_created_at.desc(), SearchToken.tip_id.desc()).limit(limit)
+
+
+def search_tips(
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    text: str,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> SearchPage:
+    """Tips of the caller's visible queues whose sealed text holds every word of ``text``."""
+    words = query_words(text)
+    if not words:
+        raise InvalidInputError(fields={"q": ["Search for at least one word of two letters."]})
+    limit = max(1, min(limit, PAGE_MAX))
+    # Longer words are rarer: driving the walk by the rarest makes fewer probes fail.
+    words.sort(key=len, reverse=True)
+    tokens = [search_token(keyring, w) for w in words]
+    visible = [q.id for q in queues.visible_queues(session, user)]
+    after = decode_cursor(cursor) if cursor else None
+    want = limit + 1
+    rows: list[Any] = []
+    seen: set[uuid.UUID] = set()
+    # A tip has one row per field the driving word is in: fetch, drop repeats, go on if short.
+    batch = want * 2
+    while len(rows) < want:
+        found = session.execute(search_statement(tokens, visible, after, batch)).all()
+        for row in found:
+            if row.id not in seen:
+                seen.add(row.id)
+                rows.append(row)
+        if len(found) < batch:
+            break
+        last = found[-1]
+        after = (last.created_at, last.id)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+    matched = _matched_fields(session, tokens, [r.id for r in rows])
+    return SearchPage(
+        [
+            FoundTip(listed, matched.get(listed.tip_id, []))
+            for listed in queues.listed_tips(session, rows)
+        ],
+        next_cursor,
+    )
+
+
+def _matched_fields(
+    session: Session, tokens: list[bytes], tip_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    if not tip_ids:
+        return {}
+    fields: dict[uuid.UUID, set[str]] = {}
+    statement = select(SearchToken.tip_id, SearchToken.field).where(
+        SearchToken.token.in_(tokens), SearchToken.tip_id.in_(tip_ids)
+    )
+    for tip_id, field in session.execute(statement):
+        fields.setdefault(tip_id, set()).add(field)
+    return {tip_id: sorted(names) for tip_id, names in fields.items()}
+
+
+def reindex_all(session: Session, keyring: Keyring, *, batch_size: int = 500) -> int:
+    """Rebuild every tip's tokens (commits per batch); the number of tips done."""
+    done = 0
+    last: uuid.UUID | None = None
+    while True:
+        query = select(Tip).order_by(Tip.id).limit(batch_size)
+        if last is not None:
+            query = query.where(Tip.id > last)
+        tips = list(session.scalars(query))
+        if not tips:
+            return done
+        for tip in tips:
+            reindex_tip(session, keyring, tip)
+        session.commit()
+        done += len(tips)
+        last = tips[-1].id

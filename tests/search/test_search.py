@@ -1,0 +1,150 @@
+"""Search over sealed tips: what a detective finds, what they never find, what is stored."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from intake.crypto import search_token
+from intake.models import SearchToken, Tip
+from intake.queues import service as queues
+from intake.submissions.service import add_followup
+from tests.queues.test_oversight import COMPLAINT
+from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+SEARCH = "/api/v1/staff/tips"
+
+
+@pytest.fixture
+def team(session, keyring) -> SimpleNamespace:
+    return SimpleNamespace(
+        n1=make_user(session, keyring, "det-n1", "detective", ("N1",)),
+        h2=make_user(session, keyring, "det-h2", "detective", ("H2",)),
+        sup=make_user(session, keyring, "sup", "supervisor"),
+    )
+
+
+def _numbers(client, user, q, **params):
+    response = client.get(SEARCH, query_string={"q": q, **params}, headers=bearer(user))
+    assert response.status_code == 200, response.get_json()
+    return [item["tip_number"] for item in response.get_json()["items"]]
+
+
+def test_a_plate_written_with_a_space_is_found_without_one(client, session, keyring, team):
+    plate = make_tip(
+        session, keyring, N1_POINT, narrative="A grey sedan, plate 7XKD 392, drops bags off."
+    )
+    make_tip(session, keyring, N1_POINT, narrative="A grey sedan parks by the school.")
+    body = client.get(SEARCH, query_string={"q": "7xkd392"}, headers=bearer(team.n1)).get_json()
+    assert [(i["tip_number"], i["matched"]) for i in body["items"]] == [
+        (plate.tip_number, ["narrative"])
+    ]
+    assert _numbers(client, team.n1, "7XKD-392") == [plate.tip_number]
+
+
+def test_spanish_words_match_with_or_without_accents(client, session, keyring, team):
+    tip = make_tip(
+        session,
+        keyring,
+        N1_POINT,
+        language="es",
+        narrative="Un camión blanco vende drogas frente a la panadería.",
+    )
+    for query in ("camion", "CAMIÓN", "panaderia", "Camión blanco"):
+        assert _numbers(client, team.n1, query) == [tip.tip_number], query
+    assert _numbers(client, team.n1, "camion rojo") == []
+
+
+def test_tips_of_queues_the_caller_cannot_see_are_never_found(client, session, keyring, team):
+    mine = make_tip(session, keyring, N1_POINT, narrative="Plate 7XKD 392 at the pier.")
+    theirs = make_tip(session, keyring, H2_POINT, narrative="Plate 7XKD 392 at the mill.")
+    conduct = make_tip(
+        session,
+        keyring,
+        N1_POINT,
+        narrative=f"{COMPLAINT} His cruiser was 7XKD 392.",
+        channel="web",
+    )
+    assert conduct.queue_code == "oversight"
+    assert _numbers(client, team.n1, "7xkd392") == [mine.tip_number]
+    assert _numbers(client, team.h2, "7xkd392") == [theirs.tip_number]
+    seen_by_supervisor = _numbers(client, team.sup, "7xkd392")
+    assert set(seen_by_supervisor) == {mine.tip_number, theirs.tip_number}
+    assert conduct.tip_number not in seen_by_supervisor
+    oversight = make_user(session, keyring, "ia", "oversight")
+    assert _numbers(client, oversight, "7xkd392") == [conduct.tip_number]
+
+
+def test_follow_ups_notes_and_replies_are_searchable_in_their_transaction(
+    client, session, keyring, team
+):
+    created = make_tip(session, keyring, N1_POINT, narrative="Someone sells bikes.")
+    tip = session.scalar(select(Tip).where(Tip.tip_number == created.tip_number))
+    add_followup(session, keyring, tip, "The van is a Ford Transit.", channel="api")
+    session.commit()
+    queues.add_note(session, keyring, team.n1.user, created.tip_number, "matches case 2026-4411")
+    session.rollback()  # a note that is not committed leaves no token behind
+    assert _numbers(client, team.n1, "2026-4411") == []
+    queues.add_note(session, keyring, team.n1.user, created.tip_number, "matches case 2026-4411")
+    session.commit()
+    body = client.get(SEARCH, query_string={"q": "transit"}, headers=bearer(team.n1)).get_json()
+    assert body["items"][0]["matched"] == ["followup"]
+    body = client.get(SEARCH, query_string={"q": "2026 4411"}, headers=bearer(team.n1)).get_json()
+    assert [i["matched"] for i in body["items"]] == [["note"]]
+
+
+def test_results_are_newest_first_and_keyset_paged(client, session, keyring, team):
+    numbers = [
+        make_tip(session, keyring, N1_POINT, narrative=f"Red scooter number {n} stolen.").tip_number
+        for n in range(5)
+    ]
+    first = client.get(
+        SEARCH, query_string={"q": "scooter", "limit": 2}, headers=bearer(team.n1)
+    ).get_json()
+    seen = [i["tip_number"] for i in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = client.get(
+            SEARCH,
+            query_string={"q": "scooter", "limit": 2, "cursor": cursor},
+            headers=bearer(team.n1),
+        ).get_json()
+        seen += [i["tip_number"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == list(reversed(numbers))
+
+
+def test_bad_queries_get_the_one_error_shape_without_echo(client, team):
+    for params in ({"q": "the"}, {"q": "scooter", "status": "new"}, {"q": "x", "cursor": "zz"}):
+        response = client.get(SEARCH, query_string=params, headers=bearer(team.n1))
+        assert response.status_code == 400
+        error = response.get_json()["error"]
+        assert error["code"] and "scooter" not in str(error)
+
+
+def test_the_index_holds_no_plaintext_and_uses_the_search_key(session, keyring, team):
+    make_tip(session, keyring, N1_POINT, narrative="Plate 7XKD 392 near Camden Street.")
+    rows = session.scalars(select(SearchToken)).all()
+    assert rows and all(len(r.token) == 16 for r in rows)
+    blob = b"".join(r.token for r in rows).lower()
+    for word in (b"7xkd", b"camden", b"street", b"plate"):
+        assert word not in blob
+    assert search_token(keyring, "camden") in {r.token for r in rows}
+
+
+def test_reindex_rebuilds_tokens_from_the_sealed_text(app, client, session, keyring, team):
+    created = make_tip(session, keyring, N1_POINT, narrative="Blue kayak taken from the dock.")
+    queues.add_note(session, keyring, team.n1.user, created.tip_number, "Harbour cam 12 saw it")
+    session.commit()
+    before = sorted((r.token, r.field) for r in session.scalars(select(SearchToken)))
+    session.execute(SearchToken.__table__.delete())
+    session.commit()
+    assert _numbers(client, team.n1, "kayak") == []
+    result = app.test_cli_runner().invoke(args=["intake", "search", "reindex"])
+    assert result.exit_code == 0 and "Reindexed 1 tips." in result.output
+    session.expire_all()
+    assert sorted((r.token, r.field) for r in session.scalars(select(SearchToken))) == before
+    assert _numbers(client, team.n1, "harbour") == [created.tip_number]
