@@ -36,8 +36,10 @@ from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
 from intake.replies import service as replies
+from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
+from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import NARRATIVE_MAX
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
@@ -170,6 +172,30 @@ def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
     if end:
         day = day.replace(hour=23, minute=59, second=59, microsecond=999999)
     return day.astimezone(UTC)
+
+
+@bp.get("/search")
+def search() -> Response:
+    """Find tips by words of their sealed text, or go straight to a tip by its number."""
+    user = current_user()
+    text = (request.args.get("q") or "").strip()[:200]
+    number = normalise_tip_number(text) if text else None
+    if number is not None:
+        try:
+            service.find_tip(db.session(), user, number)
+            return redirect(url_for("staff_pages.tip", tip_number=number))
+        except NotFoundError:
+            pass  # not a visible tip: search for the words instead, as for any text
+    found, error = None, None
+    if text:
+        try:
+            found = search_tips(
+                db.session(), get_keyring(), user, text, cursor=request.args.get("cursor") or None
+            )
+        except IntakeError as failure:
+            messages = [m for ms in (failure.fields or {}).values() for m in ms]
+            error = messages[0] if messages else failure.message
+    return _page("staff/search.html", q=text, found=found, search_error=error)
 
 
 @bp.get("/queues/<code>")

@@ -139,6 +139,7 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         ("/staff/account/", "account"),
         ("/staff/forward/", "forward"),
         ("/staff/canned/", "canned"),
+        ("/staff/search?q=cars+elm", "search"),
     ):
         response = page.goto(f"{base}{path}")
         if response is not None and response.status == 404:
@@ -160,7 +161,9 @@ def test_staff_pages_have_no_axe_violations(
     for label in _staff_pages(page, live_server, session, keyring):
         _check(page, f"staff {label} ({width} px)")
         seen.append(label)
-    assert {"login", "home", "tip", "audit", "account", "canned", "reply-confirm"} <= set(seen)
+    assert {"login", "home", "tip", "audit", "account", "canned", "search", "reply-confirm"} <= set(
+        seen
+    )
 
 
 def test_staff_pages_reflow_at_200_percent_zoom(

@@ -148,3 +148,25 @@ def test_reindex_rebuilds_tokens_from_the_sealed_text(app, client, session, keyr
     session.expire_all()
     assert sorted((r.token, r.field) for r in session.scalars(select(SearchToken))) == before
     assert _numbers(client, team.n1, "harbour") == [created.tip_number]
+
+
+def test_the_search_page_finds_words_and_goes_to_a_tip_number(own_app, session, keyring, team):
+    from tests.queues.test_audit_page import _signed_in
+
+    web = own_app()
+    mine = make_tip(session, keyring, N1_POINT, narrative="Plate 7XKD 392 behind the rink.")
+    theirs = make_tip(session, keyring, H2_POINT, narrative="Plate 7XKD 392 at the mill.")
+    client = _signed_in(web, session, team.n1)
+    home = client.get("/staff/").get_data(as_text=True)
+    assert 'role="search"' in home and 'for="bar-q"' in home
+    page = client.get("/staff/search", query_string={"q": "7xkd 392"}).get_data(as_text=True)
+    assert mine.tip_number in page and theirs.tip_number not in page
+    assert "narrative" in page
+    lowercase = mine.tip_number.lower().replace("-", "")
+    jump = client.get("/staff/search", query_string={"q": lowercase})
+    assert jump.status_code == 302 and jump.location.endswith(f"/staff/tips/{mine.tip_number}")
+    # Another queue's tip number is searched as words: nothing tells that it exists.
+    other = client.get("/staff/search", query_string={"q": theirs.tip_number})
+    assert other.status_code == 200 and "No tip matches" in other.get_data(as_text=True)
+    empty = client.get("/staff/search", query_string={"q": "the"}).get_data(as_text=True)
+    assert "at least one word" in empty
