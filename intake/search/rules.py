@@ -98,9 +98,9 @@ def index_words(text: str) -> set[str]:
     return words
 
 
-def query_words(query: str) -> list[str]:
-    """The words a query must all match: runs of a plate or number joined, as indexed."""
-    runs = _runs(query)
+def query_words(query: str, *, join: bool = True) -> list[str]:
+    """The words a query must all match: runs of a plate or number joined (``join``), as indexed."""
+    runs = _runs(query) if join else []
     in_runs = {piece for run in runs for piece in run}
     found, _ = _pieces(query)
     words = ["".join(run[:MAX_RUN]) for run in runs]

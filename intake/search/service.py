@@ -62,21 +62,21 @@ class SearchPage:
     next_cursor: str | None
 
 
-def encode_cursor(created_at: datetime, tip_id: uuid.UUID) -> str:
-    """An opaque cursor after the given hit."""
-    raw = json.dumps([created_at.isoformat(), tip_id.hex], separators=(",", ":"))
+def encode_cursor(created_at: datetime, tip_id: uuid.UUID, *, split: bool = False) -> str:
+    """An opaque cursor after the given hit (``split``: the query's pieces were searched apart)."""
+    raw = json.dumps([created_at.isoformat(), tip_id.hex, split], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(value: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(value: str) -> tuple[datetime, uuid.UUID, bool]:
     """Parse a search cursor, or InvalidInputError."""
     try:
         padded = value + "=" * (-len(value) % 4)
-        created_at, tip_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        created_at, tip_id, split = json.loads(base64.urlsafe_b64decode(padded.encode()))
         parsed = datetime.fromisoformat(created_at)
-        if parsed.tzinfo is None:
+        if parsed.tzinfo is None or not isinstance(split, bool):
             raise ValueError
-        return parsed, uuid.UUID(hex=tip_id)
+        return parsed, uuid.UUID(hex=tip_id), split
     except (ValueError, TypeError, json.JSONDecodeError):
         raise InvalidInputError(fields={"cursor": ["This cursor is not valid."]}) from None
 
@@ -128,36 +128,57 @@ def search_tips(
     cursor: str | None = None,
     limit: int = 50,
 ) -> SearchPage:
-    """Tips of the caller's visible queues whose sealed text holds every word of ``text``."""
-    words = query_words(text)
-    if not words:
+    """Tips of the caller's visible queues whose sealed text holds every word of ``text``.
+
+    A plate or number typed in pieces ("7XKD 392") is one word. When that finds nothing, the
+    pieces are searched as separate words ("ford 7XKD" against "7XKD, a Ford"); the cursor
+    remembers which reading its pages follow.
+    """
+    joined, split = query_words(text), query_words(text, join=False)
+    if not joined:
         raise InvalidInputError(fields={"q": ["Search for at least one word of two letters."]})
     limit = max(1, min(limit, PAGE_MAX))
-    # Longer words are rarer: driving the walk by the rarest makes fewer probes fail.
-    words.sort(key=len, reverse=True)
-    tokens = [search_token(keyring, w) for w in words]
     visible = [q.id for q in queues.visible_queues(session, user)]
-    after = decode_cursor(cursor) if cursor else None
+    if cursor:
+        created_at, tip_id, is_split = decode_cursor(cursor)
+        words = split if is_split else joined
+        return _search(session, keyring, words, visible, (created_at, tip_id), limit, is_split)
+    page = _search(session, keyring, joined, visible, None, limit, False)
+    if page.items or split == joined:
+        return page
+    return _search(session, keyring, split, visible, None, limit, True)
+
+
+def _search(
+    session: Session,
+    keyring: Keyring,
+    words: list[str],
+    visible: list[int],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    is_split: bool,
+) -> SearchPage:
+    # Longer words are rarer: driving the walk by the rarest makes fewer probes fail.
+    ordered = sorted(words, key=len, reverse=True)
+    tokens = [search_token(keyring, w) for w in ordered]
     want = limit + 1
     rows: list[Any] = []
     seen: set[uuid.UUID] = set()
     # A tip has one row per field the driving word is in: fetch, drop repeats, go on if short.
-    batch = want * 2
     while len(rows) < want:
-        found = session.execute(search_statement(tokens, visible, after, batch)).all()
+        found = session.execute(search_statement(tokens, visible, after, want)).all()
         for row in found:
             if row.id not in seen:
                 seen.add(row.id)
                 rows.append(row)
-        if len(found) < batch:
+        if len(found) < want:
             break
-        last = found[-1]
-        after = (last.created_at, last.id)
+        after = (found[-1].created_at, found[-1].id)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
-    matched = _matched_fields(session, tokens, [r.id for r in rows])
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id, split=is_split)
+    matched = _matched_fields(session, tokens, rows)
     return SearchPage(
         [
             FoundTip(listed, matched.get(listed.tip_id, []))
@@ -168,16 +189,20 @@ def search_tips(
 
 
 def _matched_fields(
-    session: Session, tokens: list[bytes], tip_ids: list[uuid.UUID]
+    session: Session, tokens: list[bytes], rows: list[Any]
 ) -> dict[uuid.UUID, list[str]]:
-    if not tip_ids:
+    if not rows:
         return {}
-    fields: dict[uuid.UUID, set[str]] = {}
-    statement = select(SearchToken.tip_id, SearchToken.field).where(
-        SearchToken.token.in_(tokens), SearchToken.tip_id.in_(tip_ids)
+    # By ``ix_search_token_tip_id``: a few dozen rows per hit, never a walk over every row of a
+    # common token; the tokens are picked out here.
+    wanted = set(tokens)
+    statement = select(SearchToken.tip_id, SearchToken.token, SearchToken.field).where(
+        SearchToken.tip_id.in_([row.id for row in rows])
     )
-    for tip_id, field in session.execute(statement):
-        fields.setdefault(tip_id, set()).add(field)
+    fields: dict[uuid.UUID, set[str]] = {}
+    for tip_id, token, field in session.execute(statement):
+        if token in wanted:
+            fields.setdefault(tip_id, set()).add(field)
     return {tip_id: sorted(names) for tip_id, names in fields.items()}
 
 

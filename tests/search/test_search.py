@@ -170,3 +170,13 @@ def test_the_search_page_finds_words_and_goes_to_a_tip_number(own_app, session, 
     assert other.status_code == 200 and "No tip matches" in other.get_data(as_text=True)
     empty = client.get("/staff/search", query_string={"q": "the"}).get_data(as_text=True)
     assert "at least one word" in empty
+
+
+def test_pieces_read_as_one_plate_are_searched_apart_when_that_finds_nothing(
+    client, session, keyring, team
+):
+    apart = make_tip(session, keyring, N1_POINT, narrative="Plate 7XKD, a white Ford, again.")
+    together = make_tip(session, keyring, N1_POINT, narrative="A white Ford 7XKD again.")
+    # Read as the plate "ford7xkd" first, which only the second tip holds.
+    assert _numbers(client, team.n1, "ford 7xkd") == [together.tip_number]
+    assert _numbers(client, team.n1, "white 7xkd") == [together.tip_number, apart.tip_number]
