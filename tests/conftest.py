@@ -31,6 +31,7 @@ TEST_DATA = REPO_ROOT / "tests" / "data"
 DYNAMIC_TABLES = (
     "canned_reply",
     "search_token",
+    "tip_link",
     "audit_event",
     "outbox_message",
     "inbound_event",

@@ -5,6 +5,7 @@ from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.canned import CannedReply
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
+from intake.models.link import TipLink
 from intake.models.reporter import Reporter
 from intake.models.search import SearchToken
 from intake.models.staff import (
@@ -40,6 +41,7 @@ __all__ = [
     "SearchToken",
     "StaffSession",
     "Tip",
+    "TipLink",
     "UTCDateTime",
     "User",
     "utcnow",

@@ -35,6 +35,8 @@ from intake.models import Category, Queue
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
+from intake.queues.views import related_of
+from intake.related import service as related
 from intake.replies import service as replies
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
@@ -95,6 +97,13 @@ class ReplyForm(FlaskForm):
     )
     # Set by the confirmation page's "Send" button alone: the first post only shows the text.
     confirmed = HiddenField()
+
+
+class LinkForm(FlaskForm):
+    """Confirm or reject a suggested related tip."""
+
+    other = HiddenField(validators=[DataRequired(), Length(max=20)])
+    decision = HiddenField(validators=[DataRequired()])
 
 
 class RevealForm(FlaskForm):
@@ -236,6 +245,7 @@ def tip(tip_number: str) -> Response:
     """A tip with its thread, notes, attachments, history and the actions."""
     user = current_user()
     detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
+    related_tips = related_of(detail)
     db.session.commit()
     category_form = CategoryForm(category=detail.category)
     category_form.category.choices = [
@@ -257,6 +267,8 @@ def tip(tip_number: str) -> Response:
     return _page(
         "staff/tip.html",
         canned=canned,
+        related=related_tips,
+        link_form=LinkForm(),
         tip=detail,
         is_supervisor=service.supervises(user),
         claim_form=ClaimForm(),
@@ -381,6 +393,32 @@ def add_reply(tip_number: str) -> Response:
     except IntakeError as error:
         db.session.rollback()
         _flash_error(error)
+    return _back(tip_number)
+
+
+@bp.post("/tips/<tip_number>/links")
+def decide_link(tip_number: str) -> Response:
+    """Confirm that a related tip is the same incident, or reject the suggestion."""
+    form = LinkForm()
+    if form.validate_on_submit():
+        try:
+            related.decide_link(
+                db.session(),
+                current_user(),
+                tip_number,
+                form.other.data or "",
+                form.decision.data or "",
+            )
+            db.session.commit()
+            flash(
+                "Linked as the same incident."
+                if form.decision.data == "confirmed"
+                else "Suggestion rejected.",
+                "notice",
+            )
+        except IntakeError as error:
+            db.session.rollback()
+            _flash_error(error)
     return _back(tip_number)
 
 

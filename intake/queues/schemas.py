@@ -119,6 +119,21 @@ class HistoryEntrySchema(Schema):
     details = fields.Dict()
 
 
+class RelatedTipSchema(Schema):
+    """Another tip the caller may see that is likely about the same thing, and why."""
+
+    tip_number = fields.String()
+    why = fields.String()
+    is_confirmed = fields.Boolean(metadata={"description": "in a confirmed same-incident cluster"})
+
+
+class LinkDecisionSchema(Schema):
+    """A detective's decision about a suggested related tip."""
+
+    tip_number = fields.String(required=True, validate=validate.Length(1, 20))
+    decision = fields.String(required=True, validate=validate.OneOf(("confirmed", "rejected")))
+
+
 class TipDetailSchema(Schema):
     """Everything staff may see about a tip; never who sent it."""
 
@@ -160,6 +175,7 @@ class TipDetailSchema(Schema):
     notes = fields.List(fields.Nested(NoteSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
     history = fields.List(fields.Nested(HistoryEntrySchema))
+    related = fields.List(fields.Nested(RelatedTipSchema))
 
 
 class TipPatchSchema(Schema):

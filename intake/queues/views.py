@@ -25,8 +25,10 @@ from intake.queues.schemas import (
     AuditQuerySchema,
     ForwardCreatedSchema,
     ForwardCreateSchema,
+    LinkDecisionSchema,
     NoteCreateSchema,
     QueueListSchema,
+    RelatedTipSchema,
     ReplyCreatedSchema,
     ReplyCreateSchema,
     RevealedSchema,
@@ -37,6 +39,7 @@ from intake.queues.schemas import (
     TipPatchSchema,
     TipStateSchema,
 )
+from intake.related import service as related
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope, staff_rule
 
@@ -149,8 +152,31 @@ def detail_payload(detail: service.TipDetail) -> dict[str, Any]:
 def get_tip(tip_number: str) -> Any:
     """A tip: narrative, location, category and evidence, thread, notes, attachments, history."""
     detail = service.view_tip(db.session(), get_keyring(), current_user(), tip_number)
+    payload = detail_payload(detail)
+    payload["related"] = related_of(detail)
     db.session.commit()
-    return detail_payload(detail)
+    return payload
+
+
+@bp.route("/tips/<tip_number>/links", methods=["POST"])
+@bp.arguments(LinkDecisionSchema)
+@bp.response(200, RelatedTipSchema(many=True))
+def decide_link(data: dict[str, Any], tip_number: str) -> Any:
+    """Confirm that another tip is the same incident, or reject the suggestion; the related list."""
+    user = current_user()
+    related.decide_link(db.session(), user, tip_number, data["tip_number"], data["decision"])
+    detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
+    found = related_of(detail)
+    db.session.commit()
+    return found
+
+
+def related_of(detail: service.TipDetail) -> list[related.RelatedTip]:
+    """The related tips of a viewed tip, from the text the viewer is reading anyway."""
+    tip = service.find_tip(db.session(), current_user(), detail.tip_number)
+    texts = [detail.narrative, detail.location_text or ""]
+    texts += [m.body for m in detail.messages if m.direction == "inbound"]
+    return related.related_tips(db.session(), get_keyring(), current_user(), tip, texts)
 
 
 def _state(tip: Any) -> dict[str, Any]:

@@ -12,9 +12,13 @@ from intake.search.rules import index_words
 
 def index_text(session: Session, keyring: Keyring, tip: Tip, field: str, text: str | None) -> None:
     """Add the tokens of ``text`` to the index of ``tip`` under ``field`` (same transaction)."""
-    if not text:
-        return
-    tokens = {search_token(keyring, word) for word in index_words(text)}
+    if text:
+        index_tokens(session, keyring, tip, field, index_words(text))
+
+
+def index_tokens(session: Session, keyring: Keyring, tip: Tip, field: str, words: set[str]) -> None:
+    """Add tokens of already-normalised ``words`` (such as a photo's perceptual hash)."""
+    tokens = {search_token(keyring, word) for word in words}
     if not tokens:
         return
     session.flush()  # the tip row must exist before rows that refer to it

@@ -1,4 +1,4 @@
-"""Canned replies; the blind search token index.
+"""Canned replies; the blind search token index; confirmed and rejected links between tips.
 
 The index starts empty: tips from before are made findable with `flask intake search reindex`
 (tokens are keyed HMACs, which a migration cannot compute without the keyring).
@@ -47,9 +47,36 @@ def upgrade():
         ),
     )
     op.create_index("ix_search_token_tip_id", "search_token", ["tip_id"], unique=False)
+    op.create_table(
+        "tip_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("low_tip_id", sa.Uuid(), nullable=False),
+        sa.Column("high_tip_id", sa.Uuid(), nullable=False),
+        sa.Column("decision", sa.String(length=12), nullable=False),
+        sa.Column("decided_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["decided_by_user_id"], ["user.id"], name=op.f("fk_tip_link_decided_by_user_id_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["high_tip_id"], ["tip.id"], name=op.f("fk_tip_link_high_tip_id_tip"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["low_tip_id"], ["tip.id"], name=op.f("fk_tip_link_low_tip_id_tip"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tip_link")),
+        sa.UniqueConstraint(
+            "low_tip_id", "high_tip_id", name=op.f("uq_tip_link_low_tip_id_high_tip_id")
+        ),
+    )
+    op.create_index(op.f("ix_tip_link_high_tip_id"), "tip_link", ["high_tip_id"], unique=False)
+    op.create_index(op.f("ix_tip_link_low_tip_id"), "tip_link", ["low_tip_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f("ix_tip_link_low_tip_id"), table_name="tip_link")
+    op.drop_index(op.f("ix_tip_link_high_tip_id"), table_name="tip_link")
+    op.drop_table("tip_link")
     op.drop_index("ix_search_token_tip_id", table_name="search_token")
     op.drop_table("search_token")
     op.drop_index(op.f("ix_canned_reply_language"), table_name="canned_reply")
