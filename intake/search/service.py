@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, tuple_
+from sqlalchemy import delete, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from intake.crypto import Keyring, search_token
@@ -102,15 +102,20 @@ def search_statement(
     )
     for token in others:
         other = aliased(SearchToken)
-        query = query.where(
-            exists().where(
-                and_(
-                    other.token == token,
-                    other.tip_created_at == SearchToken.tip_created_at,
-                    other.tip_id == SearchToken.tip_id,
-                )
+        # A correlated probe with LIMIT 1: PostgreSQL would turn a plain EXISTS into a hashed
+        # semi-join over every row of the other token (and of the tip table); this stays one
+        # primary-key probe per row of the walk, as SQLite does anyway.
+        probe = (
+            select(literal(1))
+            .where(
+                other.token == token,
+                other.tip_created_at == SearchToken.tip_created_at,
+                other.tip_id == SearchToken.tip_id,
             )
+            .limit(1)
+            .scalar_subquery()
         )
+        query = query.where(probe.is_not(None))
     if after is not None:
         query = query.where(
             tuple_(SearchToken.tip_created_at, SearchToken.tip_id) < tuple_(*after),
