@@ -32,6 +32,7 @@ DYNAMIC_TABLES = (
     "canned_reply",
     "search_token",
     "tip_link",
+    "tip_awaiting",
     "audit_event",
     "outbox_message",
     "inbound_event",

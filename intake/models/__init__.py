@@ -1,6 +1,7 @@
 """Every model, importable from one place."""
 
 from intake.models.audit import AuditEvent
+from intake.models.awaiting import TipAwaiting
 from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.canned import CannedReply
 from intake.models.delivery import InboundEvent, OutboxMessage
@@ -41,6 +42,7 @@ __all__ = [
     "SearchToken",
     "StaffSession",
     "Tip",
+    "TipAwaiting",
     "TipLink",
     "UTCDateTime",
     "User",

@@ -220,6 +220,7 @@ def queue(code: str) -> Response:
         channel=args.get("channel") if args.get("channel") in CHANNELS else None,
         created_from=_parse_day(args.get("from")),
         created_to=_parse_day(args.get("to"), end=True),
+        awaiting=True if args.get("awaiting") == "true" else None,
     )
     try:
         page = service.list_tips(

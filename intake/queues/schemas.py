@@ -23,6 +23,9 @@ class TipFilterSchema(Schema):
     created_to = fields.AwareDateTime(metadata={"description": "created before"})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    awaiting = fields.Boolean(
+        metadata={"description": "true: the tipster wrote last and no staff member answered yet"}
+    )
     q = fields.String(
         validate=validate.Length(1, 200),
         metadata={
@@ -45,6 +48,7 @@ class ListedTipSchema(Schema):
     assignee = fields.String(allow_none=True)
     is_classifier_unsure = fields.Boolean()
     created_at = fields.DateTime()
+    is_awaiting = fields.Boolean(metadata={"description": "the tipster wrote last"})
     matched = fields.List(
         fields.String(), metadata={"description": "with ``q``: the fields the words are in"}
     )

@@ -43,6 +43,7 @@ from intake.models import (
     Note,
     Queue,
     Tip,
+    TipAwaiting,
     User,
     utcnow,
 )
@@ -74,6 +75,7 @@ from intake.submissions.service import (
     read_identity,
     submit_tip,
 )
+from intake.workspace.service import awaiting_among, mark_staff_answered
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +164,7 @@ class TipFilters:
     channel: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    awaiting: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class ListedTip:
     is_classifier_unsure: bool
     created_at: datetime
     tip_id: uuid.UUID
+    is_awaiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,9 @@ def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
         clauses.append(Tip.created_at >= filters.created_from)
     if filters.created_to is not None:
         clauses.append(Tip.created_at < filters.created_to)
+    if filters.awaiting is not None:
+        waiting = select(TipAwaiting.tip_id)
+        clauses.append(Tip.id.in_(waiting) if filters.awaiting else Tip.id.not_in(waiting))
     return clauses
 
 
@@ -320,6 +327,7 @@ def listed_tips(session: Session, rows: list[Any]) -> list[ListedTip]:
 
 
 def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
+    awaiting = awaiting_among(session, [row.id for row in rows])
     queue_codes = dict(session.execute(select(Queue.id, Queue.code)).all())
     district_ids = {row.district_id for row in rows if row.district_id is not None}
     districts: dict[int, str] = {}
@@ -349,6 +357,7 @@ def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
             is_classifier_unsure=bool(row.is_classifier_unsure),
             created_at=row.created_at,
             tip_id=row.id,
+            is_awaiting=row.id in awaiting,
         )
         for row in rows
     ]
@@ -798,6 +807,7 @@ def send_reply(
     index_text(session, keyring, tip, "reply", body)
     enqueue_reply(session, tip, message)
     tip.updated_at = now
+    mark_staff_answered(session, tip)
     session.flush()
     record_event(
         session,

@@ -74,6 +74,7 @@ def _filters(args: dict[str, Any]) -> service.TipFilters:
         channel=args.get("channel"),
         created_from=args.get("created_from"),
         created_to=args.get("created_to"),
+        awaiting=args.get("awaiting"),
     )
 
 

@@ -48,6 +48,7 @@ from intake.submissions.rules import (
     normalise_receipt,
     normalise_tip_number,
 )
+from intake.workspace.service import mark_tipster_wrote
 
 log = logging.getLogger(__name__)
 
@@ -764,6 +765,7 @@ def add_followup(
     now = now or utcnow()
     tip.last_tipster_activity_at = now
     tip.updated_at = now
+    mark_tipster_wrote(session, tip, now)
     urgency, evidence = reassess_urgency(body, tip.language)
     escalated = URGENCY_RANK[urgency] < tip.urgency_rank
     if escalated:

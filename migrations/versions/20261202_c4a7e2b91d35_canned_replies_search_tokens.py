@@ -1,4 +1,7 @@
-"""Canned replies; the blind search token index; confirmed and rejected links between tips.
+"""Canned replies; the blind search token index; links between tips; "awaiting you".
+
+``tip_awaiting`` is filled for existing tips whose latest message is the tipster's (inbound
+after every staff reply).
 
 The index starts empty: tips from before are made findable with `flask intake search reindex`
 (tokens are keyed HMACs, which a migration cannot compute without the keyring).
@@ -18,6 +21,27 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "tip_awaiting",
+        sa.Column("tip_id", sa.Uuid(), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tip_id"], ["tip.id"], name=op.f("fk_tip_awaiting_tip_id_tip"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("tip_id", name=op.f("pk_tip_awaiting")),
+    )
+    # Tips whose latest message is the tipster's await an answer from the first unanswered one.
+    op.execute(
+        """
+        INSERT INTO tip_awaiting (tip_id, since)
+        SELECT m.tip_id, MIN(m.created_at) FROM message m
+        WHERE m.direction = 'inbound' AND NOT EXISTS (
+            SELECT 1 FROM message o WHERE o.tip_id = m.tip_id AND o.direction = 'outbound'
+            AND o.created_at >= m.created_at
+        )
+        GROUP BY m.tip_id
+        """
+    )
     op.create_table(
         "canned_reply",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +98,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("tip_awaiting")
     op.drop_index(op.f("ix_tip_link_low_tip_id"), table_name="tip_link")
     op.drop_index(op.f("ix_tip_link_high_tip_id"), table_name="tip_link")
     op.drop_table("tip_link")

@@ -46,8 +46,9 @@ def test_two_tips_naming_the_same_plate_are_related_both_ways(client, session, k
     first = make_tip(session, keyring, N1_POINT, narrative="Grey sedan 7XKD 392 sells at night.")
     second = make_tip(session, keyring, N1_POINT, narrative="The car with plate 7xkd-392 is back.")
     other = make_tip(session, keyring, _away(1), narrative="A grey sedan sells at night too.")
-    assert "same plate or number 7XKD392" in (
-        _related(client, team.n1, first.tip_number)[second.tip_number]["why"]
+    assert (
+        "same plate or number 7XKD392"
+        in (_related(client, team.n1, first.tip_number)[second.tip_number]["why"])
     )
     assert first.tip_number in _related(client, team.n1, second.tip_number)
     assert other.tip_number not in _related(client, team.n1, first.tip_number)
