@@ -43,6 +43,7 @@ from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
 from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import NARRATIVE_MAX
+from intake.workspace.service import moved_away
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
 PLATFORMS = ("facebook", "instagram", "x", "tiktok", "whatsapp", "nextdoor", "youtube", "other")
@@ -221,6 +222,8 @@ def queue(code: str) -> Response:
         created_from=_parse_day(args.get("from")),
         created_to=_parse_day(args.get("to"), end=True),
         awaiting=True if args.get("awaiting") == "true" else None,
+        assignee_id=user.id if args.get("assigned") == "me" else None,
+        is_unassigned=args.get("assigned") == "none",
     )
     try:
         page = service.list_tips(
@@ -245,7 +248,13 @@ def queue(code: str) -> Response:
 def tip(tip_number: str) -> Response:
     """A tip with its thread, notes, attachments, history and the actions."""
     user = current_user()
-    detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
+    try:
+        detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
+    except NotFoundError:
+        moved = moved_away(db.session(), user, tip_number)
+        if moved is None:
+            raise
+        return _page("staff/moved.html", 404, tip_number=tip_number, moved_to=moved)
     related_tips = related_of(detail)
     db.session.commit()
     category_form = CategoryForm(category=detail.category)
@@ -273,7 +282,10 @@ def tip(tip_number: str) -> Response:
         tip=detail,
         is_supervisor=service.supervises(user),
         claim_form=ClaimForm(),
-        status_form=StatusForm(),
+        can_claim=detail.status != "closed"
+        and detail.assignee != user.username
+        and (detail.assignee is None or service.supervises(user)),
+        status_form=StatusForm(status=detail.status),
         category_form=category_form,
         reroute_form=reroute_form,
         note_form=NoteForm(),

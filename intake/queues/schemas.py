@@ -23,6 +23,10 @@ class TipFilterSchema(Schema):
     created_to = fields.AwareDateTime(metadata={"description": "created before"})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    assigned = fields.String(
+        validate=validate.OneOf(("me", "none")),
+        metadata={"description": "``me``: assigned to the caller; ``none``: unassigned"},
+    )
     awaiting = fields.Boolean(
         metadata={"description": "true: the tipster wrote last and no staff member answered yet"}
     )

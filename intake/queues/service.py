@@ -165,6 +165,9 @@ class TipFilters:
     created_from: datetime | None = None
     created_to: datetime | None = None
     awaiting: bool | None = None
+    # ``assignee_id`` (a user's id: "assigned to me") or ``is_unassigned``.
+    assignee_id: int | None = None
+    is_unassigned: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,10 @@ def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
         clauses.append(Tip.created_at >= filters.created_from)
     if filters.created_to is not None:
         clauses.append(Tip.created_at < filters.created_to)
+    if filters.assignee_id is not None:
+        clauses.append(Tip.assignee_id == filters.assignee_id)
+    if filters.is_unassigned:
+        clauses.append(Tip.assignee_id.is_(None))
     if filters.awaiting is not None:
         waiting = select(TipAwaiting.tip_id)
         clauses.append(Tip.id.in_(waiting) if filters.awaiting else Tip.id.not_in(waiting))
@@ -718,7 +725,16 @@ def update_tip(
         if target is None:
             raise InvalidInputError(fields={"queue": ["Unknown queue."]})
         events.append(
-            ("tip.rerouted", {"from": tip.queue.code, "to": target.code, "reason": reason[:300]})
+            (
+                "tip.rerouted",
+                {
+                    "from": tip.queue.code,
+                    "to": target.code,
+                    "reason": reason[:300],
+                    # Its detective is told where it went instead of finding a bare 404.
+                    "previous_assignee": tip.assignee_id,
+                },
+            )
         )
         tip.queue = target
         tip.set_routing_reason(keyring, f"moved by a supervisor: {reason}")

@@ -75,6 +75,8 @@ def _filters(args: dict[str, Any]) -> service.TipFilters:
         created_from=args.get("created_from"),
         created_to=args.get("created_to"),
         awaiting=args.get("awaiting"),
+        assignee_id=current_user().id if args.get("assigned") == "me" else None,
+        is_unassigned=args.get("assigned") == "none",
     )
 
 

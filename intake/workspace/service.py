@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring
 from intake.extensions import get_settings
-from intake.models import OutboxMessage, Tip, TipAwaiting, User
+from intake.models import AuditEvent, OutboxMessage, Tip, TipAwaiting, User
 from intake.notify.service import send_email
 from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.queues.rules import OVERSIGHT_QUEUE_KIND
+from intake.submissions.rules import normalise_tip_number
 
 ASSIGNEE_CHANNEL = "notify_assignee"
 ANSWERED_EVENT = "tip.tipster_answered"
@@ -94,3 +96,27 @@ def send_assignee_notice(session: Session, keyring: Keyring, row: OutboxMessage)
 def register_assignee_sender() -> None:
     """Make the outbox deliver assignee notices."""
     register_sender(ASSIGNEE_CHANNEL, send_assignee_notice)
+
+
+def moved_away(session: Session, user: User, tip_number: str) -> str | None:
+    """Where a tip the user was working went, when a re-route took it out of their queues.
+
+    Only its assignee at the time of the move is told (someone who saw the tip already), so this
+    is no oracle for anyone else; a move to the oversight queue is not named.
+    """
+    number = normalise_tip_number(tip_number)
+    tip = session.scalar(select(Tip).where(Tip.tip_number == number)) if number else None
+    if tip is None:
+        return None
+    event = session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.tip_id == tip.id, AuditEvent.action == "tip.rerouted")
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+    details = (event.details or {}) if event is not None else {}
+    if details.get("previous_assignee") != user.id:
+        return None
+    if tip.queue.kind == OVERSIGHT_QUEUE_KIND:
+        return "a queue you cannot see"
+    return f"{tip.queue.name} ({tip.queue.code})"
