@@ -724,18 +724,11 @@ def update_tip(
         target = session.scalar(select(Queue).where(Queue.code == change.queue))
         if target is None:
             raise InvalidInputError(fields={"queue": ["Unknown queue."]})
-        events.append(
-            (
-                "tip.rerouted",
-                {
-                    "from": tip.queue.code,
-                    "to": target.code,
-                    "reason": reason[:300],
-                    # Its detective is told where it went instead of finding a bare 404.
-                    "previous_assignee": tip.assignee_id,
-                },
-            )
-        )
+        moved: dict[str, Any] = {"from": tip.queue.code, "to": target.code, "reason": reason[:300]}
+        if tip.assignee_id is not None:
+            # Its detective is told where it went instead of finding a bare 404.
+            moved["previous_assignee"] = tip.assignee_id
+        events.append(("tip.rerouted", moved))
         tip.queue = target
         tip.set_routing_reason(keyring, f"moved by a supervisor: {reason}")
         # The old queue's detective may not work the new queue: the tip waits to be claimed.
