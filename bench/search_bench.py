@@ -132,9 +132,10 @@ def _load(engine: Engine, keyring: Keyring, size: int, words: int) -> tuple[int,
     print(f"loaded {size:,} tips in {time.perf_counter() - started:.1f} s", flush=True)
     started = time.perf_counter()
     count = _insert_tokens(engine, _token_rows(keyring, tips, words, rng))
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
-        connection.commit()
+    # VACUUM too: PostgreSQL's index-only scans need the visibility map a bulk COPY leaves unset.
+    analyze = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(analyze))
     print(f"loaded {count:,} search tokens in {time.perf_counter() - started:.1f} s", flush=True)
     return user_id, queue_id, [tip["queue_id"] for tip in tips]
 

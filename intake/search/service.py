@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, literal, select, tuple_
+from sqlalchemy import delete, func, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from intake.crypto import Keyring, search_token
@@ -26,6 +26,7 @@ from intake.search.index import index_text
 from intake.search.rules import query_words
 
 PAGE_MAX = 200
+RARITY_CAP = 2000
 
 
 def reindex_tip(session: Session, keyring: Keyring, tip: Tip) -> None:
@@ -163,9 +164,11 @@ def _search(
     limit: int,
     is_split: bool,
 ) -> SearchPage:
-    # Longer words are rarer: driving the walk by the rarest makes fewer probes fail.
-    ordered = sorted(words, key=len, reverse=True)
-    tokens = [search_token(keyring, w) for w in ordered]
+    tokens = [search_token(keyring, w) for w in words]
+    if len(tokens) > 1:
+        # Drive the walk by the rarest word, so fewer probes of the others fail: a count capped
+        # at RARITY_CAP index entries per word tells them apart at a bounded cost.
+        tokens.sort(key=lambda t: _capped_count(session, t))
     want = limit + 1
     rows: list[Any] = []
     seen: set[uuid.UUID] = set()
@@ -191,6 +194,11 @@ def _search(
         ],
         next_cursor,
     )
+
+
+def _capped_count(session: Session, token: bytes) -> int:
+    capped = select(SearchToken.tip_id).where(SearchToken.token == token).limit(RARITY_CAP)
+    return session.scalar(select(func.count()).select_from(capped.subquery())) or 0
 
 
 def _matched_fields(
