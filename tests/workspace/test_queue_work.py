@@ -67,3 +67,18 @@ def test_a_detective_whose_tip_is_moved_away_is_told_where(client, own_app, sess
     assert "(H2)" in page.get_data(as_text=True)
     other = _signed_in(web, session, bystander).get(f"/staff/tips/{created.tip_number}")
     assert other.status_code == 404 and "moved" not in other.get_data(as_text=True)
+
+
+def test_staff_errors_have_a_staff_page(own_app, session, keyring):
+    web = own_app()
+    n1 = make_user(session, keyring, "det-n1", "detective", ("N1",))
+    client = _signed_in(web, session, n1)
+    missing = client.get("/staff/tips/ZZZZ-9999")
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404
+    assert "There is no such page or tip in your queues." in page and "Back to my queues" in page
+    assert "Send a tip" not in page  # the residents' error page is not shown to staff
+    refused = client.get("/staff/audit/")
+    assert refused.status_code == 403 and "Your role may not use this page." in refused.get_data(
+        as_text=True
+    )
