@@ -133,8 +133,15 @@ class ForwardForm(FlaskForm):
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     user = current_user()
+    # Rows show a category's name, not its code (a page lists at most a few dozen categories).
+    labels: dict[str, str] = dict(
+        db.session.execute(select(Category.code, Category.label_en)).all()
+    )
     response = make_response(
-        render_template(template, user=user, logout_form=LogoutForm(), **context), status
+        render_template(
+            template, user=user, logout_form=LogoutForm(), category_labels=labels, **context
+        ),
+        status,
     )
     # Tip content must not stay in a shared desktop's cache.
     response.headers["Cache-Control"] = "no-store"
