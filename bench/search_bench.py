@@ -63,6 +63,7 @@ QUERIES = {
     "common word (~10%)": [_word(10)],
     "rarer word (~1%)": [_word(100)],
     "two words (~10% and ~1%)": [_word(10), _word(100)],
+    "plate and a common word": ["plate{plate}", _word(10)],
 }
 
 
