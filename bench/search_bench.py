@@ -82,6 +82,7 @@ def _token_rows(
                 "tip_created_at": tip["created_at"],
                 "tip_id": tip["id"],
                 "field": "narrative",
+                "queue_id": tip["queue_id"],
             }
 
 
@@ -91,11 +92,17 @@ def _insert_tokens(engine: Engine, rows: Iterator[dict[str, Any]]) -> int:
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
-            sql = "COPY search_token (token, tip_created_at, tip_id, field) FROM STDIN"
+            sql = "COPY search_token (token, tip_created_at, tip_id, field, queue_id) FROM STDIN"
             with cursor.copy(sql) as copy:  # type: ignore[attr-defined]
                 for row in rows:
                     copy.write_row(
-                        [row["token"], row["tip_created_at"], row["tip_id"], row["field"]]
+                        [
+                            row["token"],
+                            row["tip_created_at"],
+                            row["tip_id"],
+                            row["field"],
+                            row["queue_id"],
+                        ]
                     )
                     count += 1
             raw.commit()

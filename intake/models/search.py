@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.models.base import Base, UTCDateTime
@@ -22,7 +22,11 @@ class SearchToken(Base):
     """
 
     __tablename__ = "search_token"
-    __table_args__ = (Index("ix_search_token_tip_id", "tip_id"),)
+    __table_args__ = (
+        Index("ix_search_token_tip_id", "tip_id"),
+        # The walk: one token newest first, visibility decided in the index (no tip probe).
+        Index("ix_search_token_walk", "token", "tip_created_at", "tip_id", "queue_id"),
+    )
 
     token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
     tip_created_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
@@ -30,3 +34,6 @@ class SearchToken(Base):
         Uuid, ForeignKey("tip.id", ondelete="CASCADE"), primary_key=True
     )
     field: Mapped[str] = mapped_column(String(12), primary_key=True)
+    # The tip's queue, copied so a search skips hidden queues' rows without reading the tip;
+    # a re-route updates it (:func:`intake.search.index.move_tokens`).
+    queue_id: Mapped[int] = mapped_column(Integer)

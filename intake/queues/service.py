@@ -65,7 +65,7 @@ from intake.queues.rules import (
     decode_cursor,
     encode_cursor,
 )
-from intake.search.index import index_text
+from intake.search.index import index_text, move_tokens
 from intake.staff.service import AuthenticationError, check_totp
 from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import (
@@ -730,6 +730,7 @@ def update_tip(
             moved["previous_assignee"] = tip.assignee_id
         events.append(("tip.rerouted", moved))
         tip.queue = target
+        move_tokens(session, tip, target.id)
         tip.set_routing_reason(keyring, f"moved by a supervisor: {reason}")
         # The old queue's detective may not work the new queue: the tip waits to be claimed.
         if tip.status in ("assigned", "investigating"):

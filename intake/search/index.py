@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring, search_token
@@ -30,6 +30,19 @@ def index_tokens(session: Session, keyring: Keyring, tip: Tip, field: str, words
         )
     )
     session.add_all(
-        SearchToken(token=t, tip_created_at=tip.created_at, tip_id=tip.id, field=field)
+        SearchToken(
+            token=t,
+            tip_created_at=tip.created_at,
+            tip_id=tip.id,
+            field=field,
+            queue_id=tip.queue_id,
+        )
         for t in tokens - have
+    )
+
+
+def move_tokens(session: Session, tip: Tip, queue_id: int) -> None:
+    """Keep the tokens' copy of the tip's queue in step with a re-route (same transaction)."""
+    session.execute(
+        update(SearchToken).where(SearchToken.tip_id == tip.id).values(queue_id=queue_id)
     )

@@ -99,7 +99,13 @@ def search_statement(
         select(*queues.LISTING_COLUMNS)
         .select_from(SearchToken)
         .join(Tip, Tip.id == SearchToken.tip_id)
-        .where(SearchToken.token == driver, Tip.queue_id.in_(list(visible_ids)))
+        .where(
+            SearchToken.token == driver,
+            # The copy in the index skips hidden queues' rows without reading them; the tip's
+            # own queue is checked too, so a copy out of step could never show a hidden tip.
+            SearchToken.queue_id.in_(list(visible_ids)),
+            Tip.queue_id.in_(list(visible_ids)),
+        )
     )
     for token in others:
         other = aliased(SearchToken)

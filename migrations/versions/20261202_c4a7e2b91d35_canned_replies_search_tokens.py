@@ -63,6 +63,7 @@ def upgrade():
         sa.Column("tip_created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("tip_id", sa.Uuid(), nullable=False),
         sa.Column("field", sa.String(length=12), nullable=False),
+        sa.Column("queue_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["tip_id"], ["tip.id"], name=op.f("fk_search_token_tip_id_tip"), ondelete="CASCADE"
         ),
@@ -71,6 +72,12 @@ def upgrade():
         ),
     )
     op.create_index("ix_search_token_tip_id", "search_token", ["tip_id"], unique=False)
+    op.create_index(
+        "ix_search_token_walk",
+        "search_token",
+        ["token", "tip_created_at", "tip_id", "queue_id"],
+        unique=False,
+    )
     op.create_table(
         "tip_link",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -102,6 +109,7 @@ def downgrade():
     op.drop_index(op.f("ix_tip_link_low_tip_id"), table_name="tip_link")
     op.drop_index(op.f("ix_tip_link_high_tip_id"), table_name="tip_link")
     op.drop_table("tip_link")
+    op.drop_index("ix_search_token_walk", table_name="search_token")
     op.drop_index("ix_search_token_tip_id", table_name="search_token")
     op.drop_table("search_token")
     op.drop_index(op.f("ix_canned_reply_language"), table_name="canned_reply")

@@ -180,3 +180,19 @@ def test_pieces_read_as_one_plate_are_searched_apart_when_that_finds_nothing(
     # Read as the plate "ford7xkd" first, which only the second tip holds.
     assert _numbers(client, team.n1, "ford 7xkd") == [together.tip_number]
     assert _numbers(client, team.n1, "white 7xkd") == [together.tip_number, apart.tip_number]
+
+
+def test_a_rerouted_tip_is_found_in_its_new_queue_only(client, session, keyring, team):
+    created = make_tip(session, keyring, N1_POINT, narrative="Plate 7XKD 392 by the pier.")
+    assert _numbers(client, team.n1, "7xkd392") == [created.tip_number]
+    moved = client.patch(
+        f"/api/v1/staff/tips/{created.tip_number}",
+        json={"queue": "H2", "reason": "It is in H2."},
+        headers=bearer(team.sup),
+    )
+    assert moved.status_code == 200
+    assert _numbers(client, team.n1, "7xkd392") == []
+    assert _numbers(client, team.h2, "7xkd392") == [created.tip_number]
+    session.expire_all()
+    queues_of_tokens = {r.queue_id for r in session.scalars(select(SearchToken))}
+    assert len(queues_of_tokens) == 1  # every token followed the tip
