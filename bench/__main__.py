@@ -1,7 +1,7 @@
 """Run every benchmark in turn (`make bench`); each prints its own results and targets.
 
 .venv/bin/python -m bench [NAME ...]     # names: submit sms routing route_cli classify queues
-                                          #        outbox_kill
+                                          #        search outbox_kill
 """
 
 from __future__ import annotations
@@ -20,6 +20,11 @@ BENCHES = {
     "classify": ["bench/classify_bench.py"],
     "queues": [
         "bench/queue_bench.py",
+        "--postgres",
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+    ],
+    "search": [
+        "bench/search_bench.py",
         "--postgres",
         "postgresql://postgres@127.0.0.1:5432/postgres",
     ],

@@ -174,11 +174,13 @@ def register_senders(app: Flask) -> None:
     from intake.channels.social_service import register_social_senders
     from intake.notify.service import register_notify_sender
     from intake.oncall.senders import register_oncall_senders
+    from intake.workspace.service import register_assignee_sender
 
     register_sms_sender(app)
     register_social_senders(app)
     register_notify_sender()
     register_oncall_senders()
+    register_assignee_sender()
 
 
 # The attribute marking an API view whose JSON may carry base64 images (the larger body limit).

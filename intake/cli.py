@@ -55,6 +55,7 @@ def keys_generate(add_to: Path | None, out: Path | None) -> None:
     from intake.crypto import (
         ROTATABLE_PURPOSES,
         add_key,
+        add_missing_search_key,
         generate_keyring_document,
         write_keyring_file,
     )
@@ -71,7 +72,10 @@ def keys_generate(add_to: Path | None, out: Path | None) -> None:
     document = json.loads(add_to.read_text())
     for purpose in ROTATABLE_PURPOSES:
         document = add_key(document, purpose)
+    document, added_search = add_missing_search_key(document)
     write_keyring_file(add_to, document)
+    if added_search:
+        click.echo("Added a search key: run `flask intake search reindex` after the restart.")
     # Older audit keys stay: every audit event names the key that linked it.
     click.echo(
         f"Added new identity, content and audit keys to {add_to}. "
@@ -251,6 +255,7 @@ def register_cli(app: Flask) -> None:
     import intake.classify.retrain_cli  # registers classify retrain
     import intake.lifecycle.cli  # retention, backup, export, keys epochs/retire
     import intake.routing.cli
+    import intake.search.cli
     import intake.staff.cli  # noqa: F401 - registers users on intake_cli
     from intake.oncall.cli import oncall_cli
 

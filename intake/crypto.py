@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEK_PURPOSES = ("identity", "content")
-HMAC_PURPOSES = ("blind_index", "receipt", "audit")
+HMAC_PURPOSES = ("blind_index", "receipt", "audit", "search")
 PURPOSES = KEK_PURPOSES + HMAC_PURPOSES
 # Purposes a new key may be added for: each use records the key id, so older keys keep working.
 # Blind-index and receipt keys cannot be replaced without recomputing every digest.
@@ -38,6 +38,10 @@ ROTATABLE_PURPOSES = ("identity", "content", "audit")
 # Keyrings written before the audit key existed get one derived from their receipt key (see
 # Keyring): they keep working, and `keys generate --add` gives them a key of its own.
 DERIVED_AUDIT_PREFIX = "audit-derived-"
+# Likewise a search key, derived from the blind-index key; tokens are recomputed with
+# `search reindex` when a keyring gains a key of its own.
+DERIVED_SEARCH_PREFIX = "search-derived-"
+SEARCH_TOKEN_BYTES = 16
 KEY_BYTES = 32
 NONCE_BYTES = 12
 FORMAT_VERSION = b"\x01"
@@ -89,6 +93,10 @@ class Keyring:
             derived = _derived_audit_key(self._active["receipt"])
             self._by_id.setdefault(derived.key_id, derived)
             self._active.setdefault("audit", derived)
+        if "blind_index" in self._active and "search" not in self._active:
+            searched = _derived_search_key(self._active["blind_index"])
+            self._by_id[searched.key_id] = searched
+            self._active["search"] = searched
         missing = [p for p in PURPOSES if p not in self._active]
         if missing:
             raise KeyringError(f"keyring has no key for: {', '.join(missing)}")
@@ -104,6 +112,11 @@ class Keyring:
     def audit_key_is_derived(self) -> bool:
         """True when the keyring has no audit key of its own (an older keyring)."""
         return self._active["audit"].key_id.startswith(DERIVED_AUDIT_PREFIX)
+
+    @property
+    def search_key_is_derived(self) -> bool:
+        """True when the keyring has no search key of its own (an older keyring)."""
+        return self._active["search"].key_id.startswith(DERIVED_SEARCH_PREFIX)
 
     def hmac_key(self, purpose: str, key_id: str) -> Key:
         """A key of an HMAC purpose by id (audit events name the key that linked them)."""
@@ -147,6 +160,14 @@ def _derived_audit_key(receipt: Key) -> Key:
     return Key(f"{DERIVED_AUDIT_PREFIX}{receipt.key_id}", "audit", material)
 
 
+def _derived_search_key(blind_index_key: Key) -> Key:
+    """The search key of a keyring that has none: an HMAC of a fixed label under the blind-index
+    key (a different label from every other use of that key, so no digest collides)."""
+    label = b"intake|search-key|v1"
+    material = hmac.new(blind_index_key.material, label, hashlib.sha256).digest()
+    return Key(f"{DERIVED_SEARCH_PREFIX}{blind_index_key.key_id}", "search", material)
+
+
 def _new_key_entry(purpose: str) -> dict[str, str]:
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     return {
@@ -181,6 +202,13 @@ def add_key(document: Mapping[str, Any], purpose: str) -> dict[str, Any]:
         # Blind-index and receipt keys cannot rotate without recomputing every digest.
         raise KeyringError(f"only {', '.join(ROTATABLE_PURPOSES)} keys can be added")
     return {"version": 1, "keys": [*document["keys"], _new_key_entry(purpose)]}
+
+
+def add_missing_search_key(document: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A copy of ``document`` with a search key if it had none, and whether one was added."""
+    if any(entry.get("purpose") == "search" for entry in document["keys"]):
+        return {"version": 1, "keys": list(document["keys"])}, False
+    return {"version": 1, "keys": [*document["keys"], _new_key_entry("search")]}, True
 
 
 def write_keyring_file(path: Path, document: Mapping[str, Any]) -> None:
@@ -259,6 +287,16 @@ def blind_index(keyring: Keyring, kind: str, normalised_value: str) -> str:
     """HMAC-SHA256 of a normalised address: equal inputs match, the address is not stored."""
     key = keyring.active("blind_index").material
     return hmac.new(key, f"{kind}:{normalised_value}".encode(), hashlib.sha256).hexdigest()
+
+
+def search_token(keyring: Keyring, word: str) -> bytes:
+    """The blind search token of a normalised word: HMAC-SHA256 under the search key, truncated.
+
+    128 bits keep accidental collisions out of reach at any index size; equal words give equal
+    tokens, which is what lets the index be searched and what it leaks (docs/security_search.md).
+    """
+    key = keyring.active("search").material
+    return hmac.new(key, f"w:{word}".encode(), hashlib.sha256).digest()[:SEARCH_TOKEN_BYTES]
 
 
 def receipt_digest(keyring: Keyring, tip_number: str, receipt: str) -> bytes:

@@ -153,6 +153,8 @@ def _respond(
     if wants_json():
         response = jsonify(error_payload(status, code, message, fields))
         response.status_code = status
+    elif request.path.startswith("/staff/"):
+        response = Response(_staff_error_page(status, code), status=status)
     else:
         response = Response(render_template("error.html", status=status, code=code), status=status)
     for name, value in (headers or {}).items():
@@ -164,6 +166,18 @@ def handle_shredded(error: Exception) -> Response | tuple[str, int]:
     """A write to a crypto-shredded tip: its content is gone for good."""
     return _respond(
         409, "conflict", "This tip's content was deleted under the retention policy.", None
+    )
+
+
+def _staff_error_page(status: int, code: str) -> str:
+    """The staff pages' own error page (English, the staff bar; no tipster-facing links)."""
+    from intake.staff.access import ENVIRON_KEY
+    from intake.staff.forms import LogoutForm
+
+    # Only the user this request already authenticated: an error page runs no query of its own.
+    user = request.environ.get(ENVIRON_KEY)
+    return render_template(
+        "staff/error.html", status=status, code=code, user=user, logout_form=LogoutForm()
     )
 
 

@@ -452,9 +452,10 @@ def test_the_upgrade_seals_existing_points_reasons_and_evidence_and_downgrade_op
         db.session.remove()
 
 
-def test_raw_twilio_sids_become_digests_and_are_queued_for_deletion(empty_app) -> None:
+def test_raw_twilio_sids_become_digests_and_are_queued_for_deletion(empty_app, monkeypatch) -> None:
     from sqlalchemy import select
 
+    import intake.submissions.service
     from intake import crypto
     from intake.bootstrap.service import load_demo_city
     from intake.channels.conversation import provider_key
@@ -469,7 +470,10 @@ def test_raw_twilio_sids_become_digests_and_are_queued_for_deletion(empty_app) -
         keyring = empty_app.extensions["intake.keyring"]
         upgrade()
         load_demo_city(db.session)
-        created = make_tip(db.session, keyring, channel="sms")
+        # The search index is newer than this revision: the old schema has no table for it.
+        with monkeypatch.context() as patch:
+            patch.setattr(intake.submissions.service, "index_text", lambda *args: None)
+            created = make_tip(db.session, keyring, channel="sms")
         tip = db.session.get(Tip, created.tip_id)
         db.session.add(InboundEvent(provider="twilio", event_key=inbound, tip_id=tip.id))
         for sid, direction in ((followup, "inbound"), (outbound, "outbound")):

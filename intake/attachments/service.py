@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from intake.attachments.rules import PixelBudget, strip_image
 from intake.crypto import Keyring
 from intake.models import Attachment, Tip
+from intake.related.rules import photo_word
+from intake.search.index import index_tokens
 
 
 def attach_image(
@@ -36,6 +38,12 @@ def attach_image(
     attachment.data_ct = tip.seal_bytes(keyring, "attachment", "data", attachment.id, clean.data)
     tip.attachments.append(attachment)
     session.add(attachment)
+    try:
+        photo = photo_word(clean.data)
+    except (OSError, ValueError):
+        photo = None  # a hash is a convenience: the photo is kept whether or not it hashes
+    if photo is not None:
+        index_tokens(session, keyring, tip, "photo", {photo})
     return attachment
 
 

@@ -52,6 +52,7 @@ from intake.models import (
     Note,
     OutboxMessage,
     Reporter,
+    SearchToken,
     Tip,
     User,
     utcnow,
@@ -200,6 +201,9 @@ def shred_content(session: Session, tip: Tip, policy: Policy, now: datetime, why
     tip.category_runners_up = []
     session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
     session.execute(delete(Note).where(Note.tip_id == tip.id))
+    # The blind search index holds keyed digests of the tip's words: gone with the words, so a
+    # shredded tip cannot be found (or linked) by what it said.
+    session.execute(delete(SearchToken).where(SearchToken.tip_id == tip.id))
     # Messages stay as dated, directed rows (statistics may count replies); their bodies go.
     session.execute(update(Message).where(Message.tip_id == tip.id).values(body_ct=b""))
     session.expire(tip, ["messages", "attachments"])

@@ -1,14 +1,18 @@
 """Every model, importable from one place."""
 
 from intake.models.audit import AuditEvent
+from intake.models.awaiting import TipAwaiting
 from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.canned import CannedReply
 from intake.models.community import PriorityChoice, PriorityResponse, Reward
 from intake.models.correction import TipCorrection
 from intake.models.delivery import InboundEvent, OutboxMessage
 from intake.models.geography import Category, District, Place, Queue
 from intake.models.lifecycle import ForgetRequest, KeyEpoch, LegalHold, LifecycleRun
+from intake.models.link import TipLink
 from intake.models.oncall import AlertStep, NotifyRoute, OnCallMember, UrgentAlert
 from intake.models.reporter import Reporter
+from intake.models.search import SearchToken
 from intake.models.staff import (
     ApiToken,
     Enrolment,
@@ -27,6 +31,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "CannedReply",
     "Category",
     "District",
     "Enrolment",
@@ -48,9 +53,12 @@ __all__ = [
     "QueueMembership",
     "Reporter",
     "Reward",
+    "SearchToken",
     "StaffSession",
     "Tip",
+    "TipAwaiting",
     "TipCorrection",
+    "TipLink",
     "UTCDateTime",
     "UrgentAlert",
     "User",

@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -35,9 +35,15 @@ from intake.models import Category, Queue
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
+from intake.queues.views import related_of
+from intake.related import service as related
+from intake.replies import service as replies
+from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
+from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import NARRATIVE_MAX
+from intake.workspace.service import moved_away
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
 PLATFORMS = ("facebook", "instagram", "x", "tiktok", "whatsapp", "nextdoor", "youtube", "other")
@@ -79,17 +85,32 @@ class RerouteForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    """An internal note."""
+    """An internal note: staff only, never sent. Its own field name and id, unlike the reply."""
 
-    body = TextAreaField("Internal note", validators=[DataRequired(), Length(max=NOTE_MAX)])
+    note_body = TextAreaField(
+        "Internal note (staff only, never sent to the tipster)",
+        id="note-body",
+        validators=[DataRequired(), Length(max=NOTE_MAX)],
+    )
 
 
 class ReplyForm(FlaskForm):
-    """A message to the tipster."""
+    """A message to the tipster; sent only after a confirmation page shows the exact text."""
 
-    body = TextAreaField(
-        "Message to the tipster", validators=[DataRequired(), Length(max=REPLY_MAX)]
+    reply_body = TextAreaField(
+        "Message to the tipster (visible to the tipster)",
+        id="reply-body",
+        validators=[DataRequired(), Length(max=REPLY_MAX)],
     )
+    # Set by the confirmation page's "Send" button alone: the first post only shows the text.
+    confirmed = HiddenField()
+
+
+class LinkForm(FlaskForm):
+    """Confirm or reject a suggested related tip."""
+
+    other = HiddenField(validators=[DataRequired(), Length(max=20)])
+    decision = HiddenField(validators=[DataRequired()])
 
 
 class RevealForm(FlaskForm):
@@ -118,8 +139,15 @@ class ForwardForm(FlaskForm):
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     user = current_user()
+    # Rows show a category's name, not its code (a page lists at most a few dozen categories).
+    labels: dict[str, str] = dict(
+        db.session.execute(select(Category.code, Category.label_en)).all()
+    )
     response = make_response(
-        render_template(template, user=user, logout_form=LogoutForm(), **context), status
+        render_template(
+            template, user=user, logout_form=LogoutForm(), category_labels=labels, **context
+        ),
+        status,
     )
     # Tip content must not stay in a shared desktop's cache.
     response.headers["Cache-Control"] = "no-store"
@@ -169,6 +197,30 @@ def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
     return day.astimezone(UTC)
 
 
+@bp.get("/search")
+def search() -> Response:
+    """Find tips by words of their sealed text, or go straight to a tip by its number."""
+    user = current_user()
+    text = (request.args.get("q") or "").strip()[:200]
+    number = normalise_tip_number(text) if text else None
+    if number is not None:
+        try:
+            service.find_tip(db.session(), user, number)
+            return redirect(url_for("staff_pages.tip", tip_number=number))
+        except NotFoundError:
+            pass  # not a visible tip: search for the words instead, as for any text
+    found, error = None, None
+    if text:
+        try:
+            found = search_tips(
+                db.session(), get_keyring(), user, text, cursor=request.args.get("cursor") or None
+            )
+        except IntakeError as failure:
+            messages = [m for ms in (failure.fields or {}).values() for m in ms]
+            error = messages[0] if messages else failure.message
+    return _page("staff/search.html", q=text, found=found, search_error=error)
+
+
 @bp.get("/queues/<code>")
 def queue(code: str) -> Response:
     """A queue's tips, urgent first then newest, with filters and a next page."""
@@ -182,6 +234,9 @@ def queue(code: str) -> Response:
         channel=args.get("channel") if args.get("channel") in CHANNELS else None,
         created_from=_parse_day(args.get("from")),
         created_to=_parse_day(args.get("to"), end=True),
+        awaiting=True if args.get("awaiting") == "true" else None,
+        assignee_id=user.id if args.get("assigned") == "me" else None,
+        is_unassigned=args.get("assigned") == "none",
     )
     try:
         page = service.list_tips(
@@ -206,7 +261,14 @@ def queue(code: str) -> Response:
 def tip(tip_number: str) -> Response:
     """A tip with its thread, notes, attachments, history and the actions."""
     user = current_user()
-    detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
+    try:
+        detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
+    except NotFoundError:
+        moved = moved_away(db.session(), user, tip_number)
+        if moved is None:
+            raise
+        return _page("staff/moved.html", 404, tip_number=tip_number, moved_to=moved)
+    related_tips = related_of(detail)
     db.session.commit()
     category_form = CategoryForm(category=detail.category)
     category_form.category.choices = [
@@ -220,19 +282,33 @@ def tip(tip_number: str) -> Response:
     from intake.oncall.pages import AcknowledgeForm
     from intake.oncall.service import open_alert
 
+    canned = replies.list_canned(db.session(), language=detail.language)
+    reply_form = ReplyForm()
+    chosen = request.args.get("canned", type=int)
+    if chosen is not None and 0 < chosen <= MAX_INTEGER:
+        try:
+            reply_form.reply_body.data = replies.get_canned(db.session(), chosen).body
+        except IntakeError:
+            flash("That canned reply is no longer offered.", "error")
     return _page(
         "staff/tip.html",
+        canned=canned,
+        related=related_tips,
+        link_form=LinkForm(),
         tip=detail,
         urgent_alert=open_alert(db.session(), service.find_tip(db.session(), user, tip_number)),
         ack_form=AcknowledgeForm(),
         urgency_form=UrgencyForm(urgency=detail.urgency),
         is_supervisor=service.supervises(user),
         claim_form=ClaimForm(),
-        status_form=StatusForm(),
+        can_claim=detail.status != "closed"
+        and detail.assignee != user.username
+        and (detail.assignee is None or service.supervises(user)),
+        status_form=StatusForm(status=detail.status),
         category_form=category_form,
         reroute_form=reroute_form,
         note_form=NoteForm(),
-        reply_form=ReplyForm(),
+        reply_form=reply_form,
         reveal_form=RevealForm(),
     )
 
@@ -317,10 +393,10 @@ def add_note(tip_number: str) -> Response:
     if form.validate_on_submit():
         try:
             service.add_note(
-                db.session(), get_keyring(), current_user(), tip_number, form.body.data or ""
+                db.session(), get_keyring(), current_user(), tip_number, form.note_body.data or ""
             )
             db.session.commit()
-            flash("Note added.", "notice")
+            flash("Internal note added (not sent to the tipster).", "notice")
         except IntakeError as error:
             db.session.rollback()
             _flash_error(error)
@@ -331,20 +407,59 @@ def add_note(tip_number: str) -> Response:
 
 @bp.post("/tips/<tip_number>/replies")
 def add_reply(tip_number: str) -> Response:
-    """Send a message to the tipster."""
+    """Send a message to the tipster, after a page that shows exactly what they will read."""
     form = ReplyForm()
+    if not form.validate_on_submit():
+        flash("Write a reply.", "error")
+        return _back(tip_number)
+    text = (form.reply_body.data or "").strip()
+    user = current_user()
+    if form.confirmed.data != "yes":
+        # Checks the tip is still visible before its number and the draft are shown again.
+        found = service.find_tip(db.session(), user, tip_number)
+        confirm = ReplyForm(formdata=None, reply_body=text, confirmed="yes")
+        edit = ReplyForm(formdata=None, reply_body=text)
+        return _page(
+            "staff/reply_confirm.html",
+            tip_number=found.tip_number,
+            language=found.language,
+            text=text,
+            confirm_form=confirm,
+            edit_form=edit,
+        )
+    try:
+        service.send_reply(db.session(), get_keyring(), user, tip_number, text)
+        db.session.commit()
+        flash("Reply sent to the tipster.", "notice")
+    except IntakeError as error:
+        db.session.rollback()
+        _flash_error(error)
+    return _back(tip_number)
+
+
+@bp.post("/tips/<tip_number>/links")
+def decide_link(tip_number: str) -> Response:
+    """Confirm that a related tip is the same incident, or reject the suggestion."""
+    form = LinkForm()
     if form.validate_on_submit():
         try:
-            service.send_reply(
-                db.session(), get_keyring(), current_user(), tip_number, form.body.data or ""
+            related.decide_link(
+                db.session(),
+                current_user(),
+                tip_number,
+                form.other.data or "",
+                form.decision.data or "",
             )
             db.session.commit()
-            flash("Reply sent to the tipster.", "notice")
+            flash(
+                "Linked as the same incident."
+                if form.decision.data == "confirmed"
+                else "Suggestion rejected.",
+                "notice",
+            )
         except IntakeError as error:
             db.session.rollback()
             _flash_error(error)
-    else:
-        flash("Write a reply.", "error")
     return _back(tip_number)
 
 

@@ -23,6 +23,20 @@ class TipFilterSchema(Schema):
     created_to = fields.AwareDateTime(metadata={"description": "created before"})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    assigned = fields.String(
+        validate=validate.OneOf(("me", "none")),
+        metadata={"description": "``me``: assigned to the caller; ``none``: unassigned"},
+    )
+    awaiting = fields.Boolean(
+        metadata={"description": "true: the tipster wrote last and no staff member answered yet"}
+    )
+    q = fields.String(
+        validate=validate.Length(1, 200),
+        metadata={
+            "description": "search the sealed text (every word must match; newest first); "
+            "not combined with the other filters"
+        },
+    )
 
 
 class ListedTipSchema(Schema):
@@ -38,6 +52,10 @@ class ListedTipSchema(Schema):
     assignee = fields.String(allow_none=True)
     is_classifier_unsure = fields.Boolean()
     created_at = fields.DateTime()
+    is_awaiting = fields.Boolean(metadata={"description": "the tipster wrote last"})
+    matched = fields.List(
+        fields.String(), metadata={"description": "with ``q``: the fields the words are in"}
+    )
 
 
 class TipPageSchema(Schema):
@@ -109,6 +127,21 @@ class HistoryEntrySchema(Schema):
     details = fields.Dict()
 
 
+class RelatedTipSchema(Schema):
+    """Another tip the caller may see that is likely about the same thing, and why."""
+
+    tip_number = fields.String()
+    why = fields.String()
+    is_confirmed = fields.Boolean(metadata={"description": "in a confirmed same-incident cluster"})
+
+
+class LinkDecisionSchema(Schema):
+    """A detective's decision about a suggested related tip."""
+
+    tip_number = fields.String(required=True, validate=validate.Length(1, 20))
+    decision = fields.String(required=True, validate=validate.OneOf(("confirmed", "rejected")))
+
+
 class TipDetailSchema(Schema):
     """Everything staff may see about a tip; never who sent it."""
 
@@ -154,6 +187,7 @@ class TipDetailSchema(Schema):
     notes = fields.List(fields.Nested(NoteSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
     history = fields.List(fields.Nested(HistoryEntrySchema))
+    related = fields.List(fields.Nested(RelatedTipSchema))
 
 
 class TipPatchSchema(Schema):

@@ -44,6 +44,7 @@ from intake.models import (
     Note,
     Queue,
     Tip,
+    TipAwaiting,
     TipCorrection,
     User,
     utcnow,
@@ -68,6 +69,7 @@ from intake.queues.rules import (
     decode_cursor,
     encode_cursor,
 )
+from intake.search.index import index_text, move_tokens
 from intake.staff.service import AuthenticationError, check_totp
 from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import (
@@ -77,6 +79,7 @@ from intake.submissions.service import (
     read_identity,
     submit_tip,
 )
+from intake.workspace.service import awaiting_among, mark_staff_answered
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +172,10 @@ class TipFilters:
     channel: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    awaiting: bool | None = None
+    # ``assignee_id`` (a user's id: "assigned to me") or ``is_unassigned``.
+    assignee_id: int | None = None
+    is_unassigned: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,7 @@ class ListedTip:
     is_classifier_unsure: bool
     created_at: datetime
     tip_id: uuid.UUID
+    is_awaiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,6 +219,13 @@ def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
         clauses.append(Tip.created_at >= filters.created_from)
     if filters.created_to is not None:
         clauses.append(Tip.created_at < filters.created_to)
+    if filters.assignee_id is not None:
+        clauses.append(Tip.assignee_id == filters.assignee_id)
+    if filters.is_unassigned:
+        clauses.append(Tip.assignee_id.is_(None))
+    if filters.awaiting is not None:
+        waiting = select(TipAwaiting.tip_id)
+        clauses.append(Tip.id.in_(waiting) if filters.awaiting else Tip.id.not_in(waiting))
     return clauses
 
 
@@ -321,7 +336,13 @@ def list_tips(
     return TipPage(_listed(session, rows), next_cursor)
 
 
+def listed_tips(session: Session, rows: list[Any]) -> list[ListedTip]:
+    """Listing lines of rows selected with ``LISTING_COLUMNS`` (search shares the row shape)."""
+    return _listed(session, rows)
+
+
 def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
+    awaiting = awaiting_among(session, [row.id for row in rows])
     queue_codes = dict(session.execute(select(Queue.id, Queue.code)).all())
     district_ids = {row.district_id for row in rows if row.district_id is not None}
     districts: dict[int, str] = {}
@@ -351,6 +372,7 @@ def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
             is_classifier_unsure=bool(row.is_classifier_unsure),
             created_at=row.created_at,
             tip_id=row.id,
+            is_awaiting=row.id in awaiting,
         )
         for row in rows
     ]
@@ -747,10 +769,13 @@ def update_tip(
         target = session.scalar(select(Queue).where(Queue.code == change.queue))
         if target is None:
             raise InvalidInputError(fields={"queue": ["Unknown queue."]})
-        events.append(
-            ("tip.rerouted", {"from": tip.queue.code, "to": target.code, "reason": reason[:300]})
-        )
+        moved: dict[str, Any] = {"from": tip.queue.code, "to": target.code, "reason": reason[:300]}
+        if tip.assignee_id is not None:
+            # Its detective is told where it went instead of finding a bare 404.
+            moved["previous_assignee"] = tip.assignee_id
+        events.append(("tip.rerouted", moved))
         tip.queue = target
+        move_tokens(session, tip, target.id)
         tip.set_routing_reason(keyring, f"moved by a supervisor: {reason}")
         # The old queue's detective may not work the new queue: the tip waits to be claimed.
         if tip.status in ("assigned", "investigating"):
@@ -808,6 +833,7 @@ def add_note(session: Session, keyring: Keyring, user: User, tip_number: str, bo
     note.body_ct = tip.seal_text(keyring, "note", "body", note.id, body) or b""
     session.add(note)
     session.flush()
+    index_text(session, keyring, tip, "note", body)
     record_event(session, "tip.note_added", actor_kind="user", actor_user_id=user.id, tip_id=tip.id)
     return note
 
@@ -836,9 +862,11 @@ def send_reply(
     message.seal_body(keyring, body)
     session.add(message)
     session.flush()
+    index_text(session, keyring, tip, "reply", body)
     enqueue_reply(session, tip, message)
     tip.updated_at = now
     mark_first_response(tip, now)
+    mark_staff_answered(session, tip)
     session.flush()
     record_event(
         session,

@@ -25,8 +25,10 @@ from intake.queues.schemas import (
     AuditQuerySchema,
     ForwardCreatedSchema,
     ForwardCreateSchema,
+    LinkDecisionSchema,
     NoteCreateSchema,
     QueueListSchema,
+    RelatedTipSchema,
     ReplyCreatedSchema,
     ReplyCreateSchema,
     RevealedSchema,
@@ -37,6 +39,8 @@ from intake.queues.schemas import (
     TipPatchSchema,
     TipStateSchema,
 )
+from intake.related import service as related
+from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope, staff_rule
 
 bp = Blueprint(
@@ -70,6 +74,9 @@ def _filters(args: dict[str, Any]) -> service.TipFilters:
         channel=args.get("channel"),
         created_from=args.get("created_from"),
         created_to=args.get("created_to"),
+        awaiting=args.get("awaiting"),
+        assignee_id=current_user().id if args.get("assigned") == "me" else None,
+        is_unassigned=args.get("assigned") == "none",
     )
 
 
@@ -100,7 +107,12 @@ def list_queue_tips(args: dict[str, Any], code: str) -> Any:
 @bp.arguments(TipFilterSchema, location="query")
 @bp.response(200, TipPageSchema)
 def list_all_tips(args: dict[str, Any]) -> Any:
-    """Tips across every queue the caller sees, in the same order and with the same filters."""
+    """Tips across every queue the caller sees, in the same order and with the same filters.
+
+    With ``q``: the tips whose sealed text holds every word, newest first (see search).
+    """
+    if args.get("q") is not None:
+        return _search(args)
     page = service.list_tips(
         db.session(),
         current_user(),
@@ -109,6 +121,21 @@ def list_all_tips(args: dict[str, Any]) -> Any:
         limit=args["limit"],
     )
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+def _search(args: dict[str, Any]) -> Any:
+    if set(args) - {"q", "cursor", "limit"}:
+        raise InvalidInputError(fields={"q": ["Search does not combine with other filters."]})
+    found = search_tips(
+        db.session(),
+        get_keyring(),
+        current_user(),
+        args["q"],
+        cursor=args.get("cursor"),
+        limit=args["limit"],
+    )
+    items = [{**asdict(hit.tip), "matched": hit.matched} for hit in found.items]
+    return {"items": items, "next_cursor": found.next_cursor}
 
 
 def detail_payload(detail: service.TipDetail) -> dict[str, Any]:
@@ -128,8 +155,31 @@ def detail_payload(detail: service.TipDetail) -> dict[str, Any]:
 def get_tip(tip_number: str) -> Any:
     """A tip: narrative, location, category and evidence, thread, notes, attachments, history."""
     detail = service.view_tip(db.session(), get_keyring(), current_user(), tip_number)
+    payload = detail_payload(detail)
+    payload["related"] = related_of(detail)
     db.session.commit()
-    return detail_payload(detail)
+    return payload
+
+
+@bp.route("/tips/<tip_number>/links", methods=["POST"])
+@bp.arguments(LinkDecisionSchema)
+@bp.response(200, RelatedTipSchema(many=True))
+def decide_link(data: dict[str, Any], tip_number: str) -> Any:
+    """Confirm that another tip is the same incident, or reject the suggestion; the related list."""
+    user = current_user()
+    related.decide_link(db.session(), user, tip_number, data["tip_number"], data["decision"])
+    detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
+    found = related_of(detail)
+    db.session.commit()
+    return found
+
+
+def related_of(detail: service.TipDetail) -> list[related.RelatedTip]:
+    """The related tips of a viewed tip, from the text the viewer is reading anyway."""
+    tip = service.find_tip(db.session(), current_user(), detail.tip_number)
+    texts = [detail.narrative, detail.location_text or ""]
+    texts += [m.body for m in detail.messages if m.direction == "inbound"]
+    return related.related_tips(db.session(), get_keyring(), current_user(), tip, texts)
 
 
 def _state(tip: Any) -> dict[str, Any]:
@@ -327,6 +377,7 @@ def register_staff(app: Flask) -> None:
     from intake.queues.pages import audit_bp as audit_pages_bp
     from intake.queues.pages import bp as pages_bp
     from intake.queues.pages import forward_bp as forward_pages_bp
+    from intake.replies.pages import bp as canned_pages_bp
     from intake.staff import display
     from intake.staff.pages import account_bp
     from intake.staff.pages import bp as auth_bp
@@ -343,5 +394,6 @@ def register_staff(app: Flask) -> None:
     access.register(app, pages_bp, staff_rule(WORKSPACE_ROLES))
     access.register(app, forward_pages_bp, staff_rule(FORWARD_ROLES))
     access.register(app, audit_pages_bp, staff_rule(SUPERVISING_ROLES))
+    access.register(app, canned_pages_bp, staff_rule(SUPERVISING_ROLES))
     # Every role has an account page; it is where administrators land.
     access.register(app, account_bp, staff_rule(ROLES))

@@ -42,12 +42,14 @@ from intake.models import (
 from intake.oncall.service import raise_alert
 from intake.outbound.service import alert_reason, enqueue_supervisor_alert
 from intake.routing.service import route_tip
+from intake.search.index import index_text
 from intake.submissions.rules import (
     new_receipt,
     new_tip_number,
     normalise_receipt,
     normalise_tip_number,
 )
+from intake.workspace.service import mark_tipster_wrote
 
 log = logging.getLogger(__name__)
 
@@ -683,6 +685,8 @@ def create_tip(
             assert existing is not None
             return _replay(session, keyring, existing, submission)
     _refresh_reporter(keyring, resolved, language, now)
+    index_text(session, keyring, tip, "narrative", submission.narrative)
+    index_text(session, keyring, tip, "location", submission.location_text)
     budget = PixelBudget()  # one for all the photos of this submission
     for image in submission.images:
         try:
@@ -826,6 +830,7 @@ def add_followup(
     )
     message.seal_body(keyring, body)
     session.add(message)
+    index_text(session, keyring, tip, "followup", body)
     budget = PixelBudget()  # one for all the photos of this message
     for image in images:
         try:
@@ -839,6 +844,7 @@ def add_followup(
     now = now or utcnow()
     tip.last_tipster_activity_at = now
     tip.updated_at = now
+    mark_tipster_wrote(session, tip, now)
     urgency, evidence = reassess_urgency(body, tip.language)
     escalated = URGENCY_RANK[urgency] < tip.urgency_rank
     if escalated:

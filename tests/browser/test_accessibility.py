@@ -169,11 +169,18 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         ("/staff/forward/", "forward"),
         ("/staff/rewards/", "rewards"),
         ("/staff/community/", "community"),
+        ("/staff/canned/", "canned"),
+        ("/staff/search?q=cars+elm", "search"),
     ):
         response = page.goto(f"{base}{path}")
         if response is not None and response.status == 404:
             continue  # a page this role does not have
         yield label
+    page.goto(f"{base}/staff/tips/{number}")
+    page.get_by_role("textbox", name="Message to the tipster (visible to the tipster)").fill("Hi")
+    page.click("#send-reply")
+    page.wait_for_load_state()
+    yield "reply-confirm"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -186,7 +193,7 @@ def test_staff_pages_have_no_axe_violations(
         _check(page, f"staff {label} ({width} px)")
         seen.append(label)
     expected = {"login", "home", "tip", "audit", "account", "urgent board", "on-call roster"}
-    assert expected | {"rewards", "community"} <= set(seen)
+    assert expected | {"rewards", "community", "canned", "search", "reply-confirm"} <= set(seen)
 
 
 def test_staff_pages_reflow_at_200_percent_zoom(

@@ -12,7 +12,7 @@ from intake import crypto
 from intake.crypto import CryptoError
 from intake.lifecycle import service
 from intake.lifecycle.rules import Policy
-from intake.models import AuditEvent, Message, Reporter, Tip
+from intake.models import AuditEvent, Message, Reporter, SearchToken, Tip
 from intake.submissions.service import Contact, Sender, add_followup
 from tests.lifecycle.helpers import NAME, NARRATIVE, NOW, PHONE, close, tip_by_number
 from tests.privacy_scan import find_in_database
@@ -107,6 +107,15 @@ def test_366_days_after_closing_only_the_tombstone_is_left(client, session, keyr
     assert detail.json["has_contact"] is False
     assert [m["body"] for m in detail.json["messages"]] == [""]
     assert find_in_database(session, [NARRATIVE, "He moved them on Friday.", PHONE]) == []
+    # Nor can the tombstone be found by what it said: its blind search tokens went with it.
+    assert (
+        session.scalar(
+            select(func.count()).select_from(SearchToken).where(SearchToken.tip_id == tip.id)
+        )
+        == 0
+    )
+    found = client.get("/api/v1/staff/tips", query_string={"q": "Friday"}, headers=bearer(sup))
+    assert found.status_code == 200 and found.json["items"] == []
     # Writing to a tombstone is refused, never a server error.
     note = client.post(
         f"/api/v1/staff/tips/{number}/notes", json={"body": "late note"}, headers=bearer(sup)

@@ -71,7 +71,7 @@ def test_tipster_text_on_staff_pages_shows_its_controls(own_app, session, keyrin
     add_followup(session, keyring, tip, f"It is the {RLO}der car", channel="sms")
     session.commit()
     client = _signed_in(web, session, sup)
-    client.post(f"/staff/tips/{sms.tip_number}/notes", data={"body": f"copied: {RLO}xyz"})
+    client.post(f"/staff/tips/{sms.tip_number}/notes", data={"note_body": f"copied: {RLO}xyz"})
     page = client.get(f"/staff/tips/{sms.tip_number}").get_data(as_text=True)
     assert RLO not in page
     assert "invoice[U+202E]gpj.exe" in page  # the narrative

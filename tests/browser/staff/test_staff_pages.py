@@ -70,11 +70,25 @@ def test_detective_works_a_tip_and_the_web_tipster_reads_the_reply(
     page.click("#claim")
     assert page.inner_text("#tip-status") == "assigned"
     assert page.inner_text("#tip-assignee") == "det-n1"
-    page.fill("textarea[name=body] >> nth=1", "Neighbour at 12 Elm may have camera footage.")
+    # Each box has one accessible name of its own: a screen reader cannot mix them up.
+    reply_box = page.get_by_role("textbox", name="Message to the tipster (visible to the tipster)")
+    note_box = page.get_by_role(
+        "textbox", name="Internal note (staff only, never sent to the tipster)"
+    )
+    assert reply_box.count() == 1 and note_box.count() == 1
+    assert reply_box.get_attribute("id") != note_box.get_attribute("id")
+    assert page.get_by_role("textbox", name="Internal note", exact=False).count() == 1
+    note_box.fill("Neighbour at 12 Elm may have camera footage.")
     page.click("#add-note")
     assert "camera footage" in page.inner_text("#notes")
-    page.fill("textarea[name=body] >> nth=0", "Which night is it worst? Please answer here.")
+    assert "camera footage" not in page.inner_text("#thread")
+    reply_box = page.get_by_role("textbox", name="Message to the tipster (visible to the tipster)")
+    reply_box.fill("Which night is it worst? Please answer here.")
     page.click("#send-reply")
+    # Nothing is sent before the exact text is shown and confirmed.
+    assert page.inner_text("#exact-text") == "Which night is it worst? Please answer here."
+    assert page.title().startswith("Check the reply")
+    page.click("#confirm-send")
     assert "Reply sent to the tipster." in page.content()
     assert "Which night is it worst?" in page.inner_text("#thread")
 

@@ -1,0 +1,1 @@
+"""Search over sealed tips through a blind token index (keyed HMACs of normalised words)."""

@@ -1,0 +1,245 @@
+"""Search over sealed tips: write the blind token index, answer queries from it.
+
+The index is written in the transaction that writes the text (submission, follow-up, reply,
+note), so a committed tip is always findable and a rolled-back one leaves no tokens. Queries see
+only the caller's visible queues (:func:`intake.queues.service.visible_queues`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, literal, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from intake.crypto import Keyring, search_token
+from intake.errors import InvalidInputError
+from intake.models import Note, SearchToken, Tip, User
+from intake.queues import service as queues
+from intake.search.index import index_text
+from intake.search.rules import query_words
+
+PAGE_MAX = 200
+RARITY_CAP = 2000
+
+
+def reindex_tip(session: Session, keyring: Keyring, tip: Tip) -> None:
+    """Rebuild a tip's tokens from its sealed text (a new search key, or tips from before)."""
+    session.execute(delete(SearchToken).where(SearchToken.tip_id == tip.id))
+    index_text(session, keyring, tip, "narrative", tip.narrative(keyring))
+    index_text(session, keyring, tip, "location", tip.location_text(keyring))
+    for message in tip.messages:
+        field = "followup" if message.direction == "inbound" else "reply"
+        index_text(session, keyring, tip, field, message.body(keyring))
+    for note in session.scalars(select(Note).where(Note.tip_id == tip.id)):
+        index_text(
+            session,
+            keyring,
+            tip,
+            "note",
+            tip.open_text(keyring, "note", "body", note.id, note.body_ct),
+        )
+
+
+@dataclass(frozen=True)
+class FoundTip:
+    """A search hit: the listing line and the fields the words were found in."""
+
+    tip: queues.ListedTip
+    matched: list[str]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of hits, newest first, and the cursor of the next one."""
+
+    items: list[FoundTip]
+    next_cursor: str | None
+
+
+def encode_cursor(created_at: datetime, tip_id: uuid.UUID, *, split: bool = False) -> str:
+    """An opaque cursor after the given hit (``split``: the query's pieces were searched apart)."""
+    raw = json.dumps([created_at.isoformat(), tip_id.hex, split], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> tuple[datetime, uuid.UUID, bool]:
+    """Parse a search cursor, or InvalidInputError."""
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        created_at, tip_id, split = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        parsed = datetime.fromisoformat(created_at)
+        if parsed.tzinfo is None or not isinstance(split, bool):
+            raise ValueError
+        return parsed, uuid.UUID(hex=tip_id), split
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInputError(fields={"cursor": ["This cursor is not valid."]}) from None
+
+
+def search_statement(
+    tokens: list[bytes],
+    visible_ids: Iterable[int],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Any:
+    """Hits for every token: one token's index range walked newest first, the others probed.
+
+    The driving token is the first; ``search_token``'s primary key (token, tip_created_at,
+    tip_id, field) yields its rows already in order, so a page costs about ``limit`` probes
+    whatever the token's frequency. Each other token is one primary-key probe per row.
+    """
+    driver, *others = tokens
+    query = (
+        select(*queues.LISTING_COLUMNS)
+        .select_from(SearchToken)
+        .join(Tip, Tip.id == SearchToken.tip_id)
+        .where(
+            SearchToken.token == driver,
+            # The copy in the index skips hidden queues' rows without reading them; the tip's
+            # own queue is checked too, so a copy out of step could never show a hidden tip.
+            SearchToken.queue_id.in_(list(visible_ids)),
+            Tip.queue_id.in_(list(visible_ids)),
+        )
+    )
+    for token in others:
+        other = aliased(SearchToken)
+        # A correlated probe with LIMIT 1: PostgreSQL would turn a plain EXISTS into a hashed
+        # semi-join over every row of the other token (and of the tip table); this stays one
+        # primary-key probe per row of the walk, as SQLite does anyway.
+        probe = (
+            select(literal(1))
+            .where(
+                other.token == token,
+                other.tip_created_at == SearchToken.tip_created_at,
+                other.tip_id == SearchToken.tip_id,
+            )
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = query.where(probe.is_not(None))
+    if after is not None:
+        query = query.where(
+            tuple_(SearchToken.tip_created_at, SearchToken.tip_id) < tuple_(*after),
+            SearchToken.tip_created_at <= after[0],
+        )
+    return query.order_by(SearchToken.tip_created_at.desc(), SearchToken.tip_id.desc()).limit(limit)
+
+
+def search_tips(
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    text: str,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> SearchPage:
+    """Tips of the caller's visible queues whose sealed text holds every word of ``text``.
+
+    A plate or number typed in pieces ("7XKD 392") is one word. When that finds nothing, the
+    pieces are searched as separate words ("ford 7XKD" against "7XKD, a Ford"); the cursor
+    remembers which reading its pages follow.
+    """
+    joined, split = query_words(text), query_words(text, join=False)
+    if not joined:
+        raise InvalidInputError(fields={"q": ["Search for at least one word of two letters."]})
+    limit = max(1, min(limit, PAGE_MAX))
+    visible = [q.id for q in queues.visible_queues(session, user)]
+    if cursor:
+        created_at, tip_id, is_split = decode_cursor(cursor)
+        words = split if is_split else joined
+        return _search(session, keyring, words, visible, (created_at, tip_id), limit, is_split)
+    page = _search(session, keyring, joined, visible, None, limit, False)
+    if page.items or split == joined:
+        return page
+    return _search(session, keyring, split, visible, None, limit, True)
+
+
+def _search(
+    session: Session,
+    keyring: Keyring,
+    words: list[str],
+    visible: list[int],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    is_split: bool,
+) -> SearchPage:
+    tokens = [search_token(keyring, w) for w in words]
+    if len(tokens) > 1:
+        # Drive the walk by the rarest word, so fewer probes of the others fail: a count capped
+        # at RARITY_CAP index entries per word tells them apart at a bounded cost.
+        tokens.sort(key=lambda t: _capped_count(session, t))
+    want = limit + 1
+    rows: list[Any] = []
+    seen: set[uuid.UUID] = set()
+    # A tip has one row per field the driving word is in: fetch, drop repeats, go on if short.
+    while len(rows) < want:
+        found = session.execute(search_statement(tokens, visible, after, want)).all()
+        for row in found:
+            if row.id not in seen:
+                seen.add(row.id)
+                rows.append(row)
+        if len(found) < want:
+            break
+        after = (found[-1].created_at, found[-1].id)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id, split=is_split)
+    matched = _matched_fields(session, tokens, rows)
+    return SearchPage(
+        [
+            FoundTip(listed, matched.get(listed.tip_id, []))
+            for listed in queues.listed_tips(session, rows)
+        ],
+        next_cursor,
+    )
+
+
+def _capped_count(session: Session, token: bytes) -> int:
+    capped = select(SearchToken.tip_id).where(SearchToken.token == token).limit(RARITY_CAP)
+    return session.scalar(select(func.count()).select_from(capped.subquery())) or 0
+
+
+def _matched_fields(
+    session: Session, tokens: list[bytes], rows: list[Any]
+) -> dict[uuid.UUID, list[str]]:
+    if not rows:
+        return {}
+    # By ``ix_search_token_tip_id``: a few dozen rows per hit, never a walk over every row of a
+    # common token (SQLite would take the primary key for ``token IN``; PostgreSQL's estimates
+    # pick this index by themselves).
+    statement = (
+        select(SearchToken.tip_id, SearchToken.field)
+        .where(SearchToken.tip_id.in_([row.id for row in rows]), SearchToken.token.in_(tokens))
+        .with_hint(SearchToken, "INDEXED BY ix_search_token_tip_id", "sqlite")
+        .distinct()
+    )
+    fields: dict[uuid.UUID, set[str]] = {}
+    for tip_id, field in session.execute(statement):
+        fields.setdefault(tip_id, set()).add(field)
+    return {tip_id: sorted(names) for tip_id, names in fields.items()}
+
+
+def reindex_all(session: Session, keyring: Keyring, *, batch_size: int = 500) -> int:
+    """Rebuild every tip's tokens (commits per batch); the number of tips done."""
+    done = 0
+    last: uuid.UUID | None = None
+    while True:
+        query = select(Tip).order_by(Tip.id).limit(batch_size)
+        if last is not None:
+            query = query.where(Tip.id > last)
+        tips = list(session.scalars(query))
+        if not tips:
+            return done
+        for tip in tips:
+            reindex_tip(session, keyring, tip)
+        session.commit()
+        done += len(tips)
+        last = tips[-1].id
