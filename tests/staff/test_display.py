@@ -92,3 +92,27 @@ def test_the_api_returns_text_as_stored(client, session, keyring):
     created = make_tip(session, keyring, N1_POINT, narrative=f"A car{RLO} with no plates")
     detail = client.get(f"/api/v1/staff/tips/{created.tip_number}", headers=bearer(sup)).json
     assert detail["narrative"] == f"A car{RLO} with no plates"
+
+
+def test_staff_pages_show_times_in_the_city_time_zone(own_app, session, keyring):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    web = own_app()
+    web.config["WTF_CSRF_ENABLED"] = False
+    sup = make_user(session, keyring, "sup", "supervisor")
+    created = make_tip(session, keyring, N1_POINT, channel="web")
+    session.execute(
+        update(Tip)
+        .where(Tip.tip_number == created.tip_number)
+        .values(created_at=datetime(2026, 7, 4, 2, 30, tzinfo=UTC))
+    )
+    session.commit()
+    client = _signed_in(web, session, sup)
+    page = client.get(f"/staff/tips/{created.tip_number}").get_data(as_text=True)
+    # 02:30 UTC on 4 July is 22:30 the evening before in New York (EDT), the default TIMEZONE.
+    assert "2026-07-03 22:30 EDT" in page
+    listing = client.get("/staff/queues/N1").get_data(as_text=True)
+    assert "2026-07-03 22:30 EDT" in listing
+    assert " UTC" not in page
