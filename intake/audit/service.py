@@ -40,10 +40,11 @@ def _lock_chain(session: Session) -> None:
 
 
 _PENDING = "intake.audit_pending"
-# Built once: the statement that reads the chain's head at every commit, and the table events
-# are inserted into.
-_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+# Built once, in Core: the chain's head is read and the events inserted at every commit, on the
+# session's connection (the ORM's execution layer would cost more than the statements).
 _TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+_HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
+_INSERT = insert(_TABLE)
 
 
 def record_event(
@@ -102,7 +103,8 @@ def _append_pending(session: Session) -> None:
     key = _keyring().active("audit")
     session.flush()  # every other row first: their locks are taken before the chain's
     _lock_chain(session)
-    last = session.execute(_HEAD).first()
+    connection = session.connection()
+    last = connection.execute(_HEAD).first()
     seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
     rows = []
     for event in pending:
@@ -114,7 +116,7 @@ def _append_pending(session: Session) -> None:
     # One INSERT of every event rather than a second flush of the session (the unit of work
     # costs more than the statement); then the events are persistent rows of the session, as
     # if the session had flushed them.
-    session.execute(insert(_TABLE), rows)
+    connection.execute(_INSERT, rows)
     for event in pending:
         make_transient_to_detached(event)
         session.add(event)
