@@ -150,7 +150,9 @@ def start_pipeline(workdir: Path, port: int) -> subprocess.Popen[bytes]:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(os.environ["SUBMIT_BENCH_LOG"], "ab")
+        if os.environ.get("SUBMIT_BENCH_LOG")
+        else subprocess.DEVNULL,
     )
 
 
@@ -209,7 +211,7 @@ def main() -> int:
         for server in servers:
             server.terminate()
         for server in servers:
-            server.wait(timeout=10)
+            server.wait(timeout=30)  # gunicorn.conf.py gives workers 20 s to finish
         shutil.rmtree(workdir, ignore_errors=True)
 
     load_after = os.getloadavg()
