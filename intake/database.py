@@ -28,6 +28,7 @@ class LockingConnection(sqlite3.Connection):
 
     _lock_fd: int | None = None
     _has_write_lock: bool = False
+    _begin_pending: bool = False
 
     def attach_lock_file(self, path: str) -> None:
         """Open the lock file this connection queues on (one descriptor per connection)."""
@@ -55,7 +56,19 @@ class LockingConnection(sqlite3.Connection):
                 self._has_write_lock = True
                 return
 
+    def defer_begin(self) -> None:
+        """Start the transaction (lock, then ``BEGIN IMMEDIATE``) at its first statement."""
+        self._begin_pending = True
+
+    def begin_if_deferred(self) -> None:
+        """Take the write lock and begin, if a transaction has begun without a statement yet."""
+        if self._begin_pending:
+            self._begin_pending = False
+            self.acquire_write_lock()
+            self.execute("BEGIN IMMEDIATE")
+
     def _release(self) -> None:
+        self._begin_pending = False
         if self._lock_fd is not None and self._has_write_lock:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             self._has_write_lock = False
@@ -142,10 +155,20 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # Queue on the file lock, then take SQLite's write lock at the start: a read that later
         # writes cannot fail on upgrade, and writers never meet SQLite's sleeping busy handler.
+        # Both wait for the transaction's first statement (below): the ORM begins when a flush
+        # asks for the connection, then prepares the INSERTs' parameters, which other writers
+        # need not wait for.
         dbapi_connection = connection.connection.driver_connection
         if isinstance(dbapi_connection, LockingConnection):
-            dbapi_connection.acquire_write_lock()
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_connection.defer_begin()
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_statement(connection: Any, *_: Any) -> None:
+        dbapi_connection = connection.connection.driver_connection
+        if isinstance(dbapi_connection, LockingConnection):
+            dbapi_connection.begin_if_deferred()
 
 
 def init_database(app: Flask) -> None:

@@ -65,3 +65,18 @@ def test_a_second_writer_in_the_same_thread_times_out_instead_of_hanging(tmp_pat
     second.rollback()
     first.close()
     second.close()
+
+
+def test_a_transaction_takes_the_write_lock_at_its_first_statement(engine) -> None:
+    # The ORM begins when a flush asks for the connection, then prepares its parameters: other
+    # writers need not wait for that, only for the statements.
+    with engine.connect() as connection:
+        connection.begin()
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, LockingConnection)
+        assert not driver._has_write_lock
+        connection.execute(text("SELECT n FROM counter"))
+        assert driver._has_write_lock
+        assert driver.in_transaction  # BEGIN IMMEDIATE came before the first statement
+        connection.rollback()
+        assert not driver._has_write_lock

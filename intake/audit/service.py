@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from intake.audit.rules import (
     ANCHOR_FIELDS,
@@ -40,6 +40,11 @@ def _lock_chain(session: Session) -> None:
 
 
 _PENDING = "intake.audit_pending"
+# Built once, in Core: the chain's head is read and the events inserted at every commit, on the
+# session's connection (the ORM's execution layer would cost more than the statements).
+_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+_HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
+_INSERT = insert(_TABLE)
 
 
 def record_event(
@@ -98,15 +103,22 @@ def _append_pending(session: Session) -> None:
     key = _keyring().active("audit")
     session.flush()  # every other row first: their locks are taken before the chain's
     _lock_chain(session)
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    connection = session.connection()
+    last = connection.execute(_HEAD).first()
     seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    rows = []
     for event in pending:
         seq += 1
         event.seq, event.prev_hash, event.key_id = seq, prev_hash, key.key_id
         event.hash = event_hash(key, prev_hash=prev_hash, canonical=event_canonical(event))
         prev_hash = event.hash
+        rows.append({column.key: getattr(event, column.key) for column in _TABLE.columns})
+    # One INSERT of every event rather than a second flush of the session (the unit of work
+    # costs more than the statement); then the events are persistent rows of the session, as
+    # if the session had flushed them.
+    connection.execute(_INSERT, rows)
+    for event in pending:
+        make_transient_to_detached(event)
         session.add(event)
 
 

@@ -99,7 +99,8 @@ class Tips(MethodView):
 
     decorators: ClassVar[list[Any]] = [limiter.limit(SUBMIT_LIMIT, methods=["POST"])]
 
-    @bp.arguments(TipCreateSchema)
+    # An instance, not the class: webargs would build a new schema for every request.
+    @bp.arguments(TipCreateSchema())
     @bp.response(201, TipCreatedSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Submit a tip.

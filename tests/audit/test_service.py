@@ -175,3 +175,28 @@ def test_rechain_refuses_a_broken_chain_and_unkeyed_events_after_keyed_ones(sess
     session.commit()
     with pytest.raises(AnchorError, match="event 2"):
         rechain(session)
+
+
+def test_a_tip_and_its_audit_event_are_written_in_one_flush(session, keyring) -> None:
+    # The chain is appended at commit with its own INSERT, not a second flush of the session;
+    # the events are then rows of the session like any other.
+    from sqlalchemy import event as sa_event
+
+    from tests.factories import make_tip
+
+    flushes: list[int] = []
+    real = session()
+
+    def count(*_: object) -> None:
+        flushes.append(1)
+
+    sa_event.listen(real, "after_flush", count)
+    try:
+        created = make_tip(session, keyring)
+        session.commit()
+    finally:
+        sa_event.remove(real, "after_flush", count)
+    assert flushes == [1]
+    event = session.scalars(select(AuditEvent).where(AuditEvent.tip_id == created.tip_id)).one()
+    assert event.action == "tip.submitted"
+    assert verify_chain(session) is None
