@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from intake.models.tip import Tip
 
 SEARCH_FIELDS = ("narrative", "location", "followup", "reply", "note")
 
@@ -37,3 +41,6 @@ class SearchToken(Base):
     # The tip's queue, copied so a search skips hidden queues' rows without reading the tip;
     # a re-route updates it (:func:`intake.search.index.move_tokens`).
     queue_id: Mapped[int] = mapped_column(Integer)
+
+    # Declared so the unit of work inserts the tip before the tokens that refer to it.
+    tip: Mapped[Tip] = relationship()

@@ -21,19 +21,23 @@ def index_tokens(session: Session, keyring: Keyring, tip: Tip, field: str, words
     tokens = {search_token(keyring, word) for word in words}
     if not tokens:
         return
-    session.flush()  # the tip row must exist before rows that refer to it
-    have = set(
-        session.scalars(
-            select(SearchToken.token).where(
-                SearchToken.tip_id == tip.id, SearchToken.field == field
+    have: set[bytes] = set()
+    if tip not in session.new:
+        # A stored tip may have tokens for this field already; a tip being created has none
+        # (and its row goes in first: SearchToken.tip tells the unit of work).
+        session.flush()
+        have = set(
+            session.scalars(
+                select(SearchToken.token).where(
+                    SearchToken.tip_id == tip.id, SearchToken.field == field
+                )
             )
         )
-    )
     session.add_all(
         SearchToken(
             token=t,
             tip_created_at=tip.created_at,
-            tip_id=tip.id,
+            tip=tip,
             field=field,
             queue_id=tip.queue_id,
         )
