@@ -293,7 +293,7 @@ def search_token(keyring: Keyring, word: str) -> bytes:
     """The blind search token of a normalised word: HMAC-SHA256 under the search key, truncated.
 
     128 bits keep accidental collisions out of reach at any index size; equal words give equal
-    tokens, which is what lets the index be searched and what it leaks (docs/security_search.md).
+    tokens, which is what lets the index be searched and what it leaks (docs/security.md).
     """
     key = keyring.active("search").material
     return hmac.new(key, f"w:{word}".encode(), hashlib.sha256).digest()[:SEARCH_TOKEN_BYTES]
