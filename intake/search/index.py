@@ -21,12 +21,17 @@ def index_tokens(session: Session, keyring: Keyring, tip: Tip, field: str, words
     tokens = {search_token(keyring, word) for word in words}
     if not tokens:
         return
-    have: set[bytes] = set()
+    # Tokens of this field already added in this transaction (two photos with one hash).
+    have: set[bytes] = {
+        row.token
+        for row in session.new
+        if isinstance(row, SearchToken) and row.tip is tip and row.field == field
+    }
     if tip not in session.new:
         # A stored tip may have tokens for this field already; a tip being created has none
         # (and its row goes in first: SearchToken.tip tells the unit of work).
         session.flush()
-        have = set(
+        have |= set(
             session.scalars(
                 select(SearchToken.token).where(
                     SearchToken.tip_id == tip.id, SearchToken.field == field
