@@ -16,7 +16,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from intake.classify import retrain_cli as _classify_retrain  # noqa: F401 - adds classify retrain
+from intake.classify.cli import intake_cli as classify_commands
 from intake.extensions import db, get_keyring
+from intake.lifecycle.cli import intake_cli as lifecycle_commands
+from intake.lifecycle.cli import keys_cli as lifecycle_key_commands
+from intake.oncall.cli import oncall_cli
+from intake.routing.cli import intake_cli as routing_commands
+from intake.search.cli import intake_cli as search_commands
+from intake.staff.cli import intake_cli as staff_commands
 
 intake_cli = AppGroup("intake", help="Administer Intake.")
 keys_cli = AppGroup("keys", help="Keyring: generate keys, rotate data keys.")
@@ -25,6 +33,19 @@ audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 intake_cli.add_command(keys_cli)
 intake_cli.add_command(demo_cli)
 intake_cli.add_command(audit_cli)
+intake_cli.add_command(oncall_cli)
+# Each feature exports its commands as a group; they are added here, imported one way.
+for _feature in (
+    classify_commands,
+    lifecycle_commands,
+    routing_commands,
+    search_commands,
+    staff_commands,
+):
+    for _command in _feature.commands.values():
+        intake_cli.add_command(_command)
+for _command in lifecycle_key_commands.commands.values():
+    keys_cli.add_command(_command)
 
 
 @intake_cli.command("init")
@@ -251,14 +272,4 @@ def worker(once: bool, interval: float) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach `flask intake` and each feature's commands."""
-    import intake.classify.cli  # registers classify and categories on intake_cli
-    import intake.classify.retrain_cli  # registers classify retrain
-    import intake.lifecycle.cli  # retention, backup, export, keys epochs/retire
-    import intake.routing.cli
-    import intake.search.cli
-    import intake.staff.cli  # noqa: F401 - registers users on intake_cli
-    from intake.oncall.cli import oncall_cli
-
-    intake_cli.add_command(oncall_cli)
-
     app.cli.add_command(intake_cli)

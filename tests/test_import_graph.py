@@ -27,9 +27,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
         "intake.lifecycle.service intake.notify.service intake.oncall.service"
         " intake.outbound.service intake.outbound.worker intake.queues.service"
         " intake.submissions.service intake.workspace.service",
-        # Feature CLIs register on intake.cli's group, which imports them back.
-        "intake.classify.cli intake.classify.retrain_cli intake.cli intake.lifecycle.cli"
-        " intake.oncall.cli intake.routing.cli intake.search.cli intake.staff.cli",
         # The access registry, the error handlers and the staff guard.
         "intake.access intake.api intake.errors intake.extensions intake.staff.access"
         " intake.staff.service",

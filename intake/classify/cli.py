@@ -26,10 +26,13 @@ from intake.classify.evaluate import (
 )
 from intake.classify.rules import Classification
 from intake.classify.service import tip_classifier
-from intake.cli import intake_cli
 from intake.extensions import db
 from intake.models import Category, District, Queue
 from intake.routing.rules import OFFICER_CONDUCT, RoutingRuleError, validate_overrides
+
+# This feature's commands under `flask intake`: intake.cli imports this module and adds them
+# (one way, so no feature CLI imports intake.cli).
+intake_cli = AppGroup("intake")
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 # Letters (any script), digits, spaces, apostrophes and hyphens; a trailing "*" matches a prefix.

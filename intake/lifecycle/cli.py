@@ -14,11 +14,14 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from intake.cli import intake_cli, keys_cli
 from intake.extensions import db, get_keyring, get_settings
 from intake.lifecycle import service
 from intake.models import utcnow
 
+# This feature's commands under `flask intake`: intake.cli imports this module and adds them
+# (one way, so no feature CLI imports intake.cli).
+intake_cli = AppGroup("intake")
+keys_cli = AppGroup("keys")
 retention_cli = AppGroup("retention", help="Shred what the retention policy no longer keeps.")
 backup_cli = AppGroup("backup", help="Check what a database copy could open.")
 intake_cli.add_command(retention_cli)

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake import reference
-from intake.cli import intake_cli
 from intake.extensions import db
 from intake.models import Category, District, Place, Queue, Tip
 from intake.models.geography import StreetSegment as StreetSegmentRow
@@ -37,6 +36,10 @@ from intake.routing.service import (
     route_points,
 )
 from intake.routing.streets import StreetFileError, load_street_segments
+
+# This feature's commands under `flask intake`: intake.cli imports this module and adds them
+# (one way, so no feature CLI imports intake.cli).
+intake_cli = AppGroup("intake")
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from intake.cli import intake_cli
 from intake.extensions import db, get_keyring
 from intake.search.service import reindex_all
+
+# This feature's commands under `flask intake`: intake.cli imports this module and adds them
+# (one way, so no feature CLI imports intake.cli).
+intake_cli = AppGroup("intake")
 
 search_cli = AppGroup("search", help="The blind search index over sealed tips.")
 intake_cli.add_command(search_cli)
