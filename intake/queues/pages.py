@@ -29,6 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from intake.api import MAX_INTEGER
+from intake.audit.labels import ACTION_LABELS, NOISY_ACTIONS, action_label, detail_words
 from intake.errors import IntakeError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue
@@ -194,7 +195,10 @@ def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
         return None
     if end:
         day = day.replace(hour=23, minute=59, second=59, microsecond=999999)
-    return day.astimezone(UTC)
+    try:
+        return day.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 in a zone behind UTC: no such instant
+        return None
 
 
 @bp.get("/search")
@@ -561,20 +565,53 @@ def audit() -> Response:
         view = "all"
     if before is not None and not 0 < before <= MAX_INTEGER:
         before = None  # a hand-edited link: the newest page, not a driver's OverflowError
+    actor = (request.args.get("user") or "").strip()[:80] or None
+    action = request.args.get("action") or None
+    if action not in ACTION_LABELS:
+        action = None
+    day_from = (request.args.get("from") or "").strip()[:10]
+    day_to = (request.args.get("to") or "").strip()[:10]
+    show_views = request.args.get("views") == "1"
+    filters: dict[str, Any] = {
+        "actor": actor,
+        "action": action,
+        "since": _parse_day(day_from),
+        "until": _parse_day(day_to, end=True),
+        "hide_actions": () if show_views else NOISY_ACTIONS,
+    }
     try:
         page = service.list_audit(
-            db.session(), user, tip_number=tip_number, before=before, view=view
+            db.session(), user, tip_number=tip_number, before=before, view=view, **filters
         )
     except NotFoundError:
         flash("No tip has this number.", "error")
-        page = service.list_audit(db.session(), user, before=before, view=view)
+        page = service.list_audit(db.session(), user, before=before, view=view, **filters)
     db.session.commit()
+    # The links that page on or flip the opened-tips switch keep every other filter.
+    keep = {
+        "tip": tip_number or None,
+        "view": view if view == "reveals" else None,
+        "user": actor,
+        "action": action,
+        "from": day_from or None,
+        "to": day_to or None,
+        "views": "1" if show_views else None,
+    }
     return _page(
         "staff/audit.html",
         page=page,
         rows=_collapse_restricted(page.items),
         tip_number=tip_number or "",
         view=view,
+        actor=actor or "",
+        action=action or "",
+        day_from=day_from if filters["since"] else "",
+        day_to=day_to if filters["until"] else "",
+        show_views=show_views,
+        keep=keep,
+        action_labels=ACTION_LABELS,
+        action_label=action_label,
+        detail_words=detail_words,
     )
 
 

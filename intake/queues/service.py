@@ -1043,8 +1043,17 @@ def list_audit(
     before: int | None = None,
     limit: int = 100,
     view: str = "all",
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    hide_actions: Iterable[str] = (),
 ) -> AuditPage:
     """The audit log (supervising roles), optionally of one tip or only reveals; pages by seq.
+
+    Filters: ``actor`` (a username: events by that user; an unknown name matches nothing),
+    ``action``, ``since``/``until`` (aware datetimes, ``until`` exclusive) and ``hide_actions``
+    (the page hides every opening of a tip unless asked).
 
     An event about a tip in a queue the viewer may not see (oversight's, for a supervisor)
     keeps its place and time but nothing else, so the chain shows no gap and reveals nothing.
@@ -1069,6 +1078,17 @@ def list_audit(
             visible_ids = [q.id for q in visible_queues(session, user)]
             inside = select(Tip.id).where(Tip.queue_id.in_(visible_ids))
             query = query.where(AuditEvent.tip_id.in_(inside.scalar_subquery()))
+    if actor:
+        actor_id = session.scalar(select(User.id).where(User.username == actor))
+        query = query.where(AuditEvent.actor_user_id == (actor_id if actor_id is not None else -1))
+    if action:
+        query = query.where(AuditEvent.action == action)
+    elif hidden := tuple(hide_actions):
+        query = query.where(AuditEvent.action.not_in(hidden))
+    if since is not None:
+        query = query.where(AuditEvent.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.created_at < until)
     if before is not None:
         query = query.where(AuditEvent.seq < before)
     events = list(session.scalars(query))
