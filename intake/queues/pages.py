@@ -167,22 +167,46 @@ def _back(tip_number: str) -> Response:
     return redirect(url_for("staff_pages.tip", tip_number=tip_number))
 
 
-@bp.get("/")
-def home() -> Response:
-    """My queues with counts, and the urgent open tips on top."""
-    user = current_user()
-    urgent = [
-        item
-        for urgency in ("emergency", "possible_emergency", "high")
-        for item in service.list_tips(
+#: The home page lists every open emergency; past this many (a city-wide disaster) it says how
+#: many more there are and links to the full listing instead of rendering thousands of rows.
+URGENT_SHOWN_MAX = 1000
+HIGH_SHOWN = 25
+
+
+def _open_of_urgency(user: Any, urgency: str, most: int) -> tuple[list[Any], bool]:
+    """Open tips of one urgency the user sees, newest first, up to ``most``; and whether more."""
+    items: list[Any] = []
+    cursor = None
+    while len(items) < most:
+        page = service.list_tips(
             db.session(),
             user,
             filters=service.TipFilters(status="open", urgency=urgency),
-            limit=25,
-        ).items
-    ]
+            cursor=cursor,
+            limit=min(service.PAGE_MAX, most - len(items)),
+        )
+        items.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return items, False
+    return items, cursor is not None
+
+
+@bp.get("/")
+def home() -> Response:
+    """My queues with counts, every open emergency on top, then the newest high-urgency tips."""
+    user = current_user()
+    emergencies, more_emergencies = _open_of_urgency(user, "emergency", URGENT_SHOWN_MAX)
+    possible, more_possible = _open_of_urgency(user, "possible_emergency", URGENT_SHOWN_MAX)
+    high, more_high = _open_of_urgency(user, "high", HIGH_SHOWN)
     return _page(
-        "staff/home.html", queues=service.queue_summaries(db.session(), user), urgent=urgent[:25]
+        "staff/home.html",
+        queues=service.queue_summaries(db.session(), user),
+        urgent=emergencies + possible + high,
+        emergency_count=len(emergencies) + len(possible),
+        more_emergencies=more_emergencies or more_possible,
+        high_count=len(high),
+        more_high=more_high,
     )
 
 
