@@ -6,6 +6,8 @@ administrators land there and see lock-outs).
 from __future__ import annotations
 
 import logging
+import math
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -49,6 +51,30 @@ account_bp = Blueprint("staff_account_pages", __name__, url_prefix="/staff/accou
 
 LOGIN_LIMIT = "20 per minute"
 FAILED = "The username, password or code is not right, or the account is locked for a while."
+#: The password step says one thing for a wrong name, a wrong password and a lock-out, so that it
+#: tells nobody whether an account exists or a guessed password was right (docs/security.md).
+LOGIN_FAILED = (
+    "The username or password is not right. Check both (passwords are case-sensitive) and try"
+    " again. After several wrong tries, logins from this device pause for a few minutes, up to"
+    " an hour. If you have forgotten your password, ask an administrator to reset it."
+)
+CODE_WRONG = (
+    "That code is not right. Enter the 6-digit code your authenticator app shows now; if codes"
+    " keep failing, check that your phone's clock is set automatically."
+)
+CODE_REUSED = (
+    "That code was just used. Wait for your authenticator app to show the next code"
+    " (at most 30 seconds), then enter the new one."
+)
+
+
+def _locked_message(until: datetime | None) -> str:
+    """How long a lock-out lasts, in whole minutes (the second step only: the password is known)."""
+    if until is None:
+        return "Too many wrong codes. Wait a few minutes, then log in again."
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many wrong codes from this device. Try again in {minutes} {unit}."
 
 
 # Where each role lands after logging in (detectives, supervisors, oversight: their queues).
@@ -114,7 +140,7 @@ def login_submit() -> Response:
         )
     except service.AuthenticationError:
         db.session.commit()  # keep the failure count
-        return _page("staff/login.html", 401, form=form, failed=FAILED)
+        return _page("staff/login.html", 401, form=form, failed=LOGIN_FAILED)
     token = service.start_session(db.session(), user)
     db.session.commit()
     response = redirect(url_for("staff_auth.code", next=form.next.data or ""))
@@ -151,9 +177,15 @@ def code_submit() -> Response:
         service.check_totp(
             db.session(), get_keyring(), row.user, form.code.data or "", client=login_client()
         )
+    except service.AccountLockedError as locked:
+        db.session.commit()
+        return _page("staff/code.html", 401, form=form, failed=_locked_message(locked.until))
+    except service.TotpReusedError:
+        db.session.commit()
+        return _page("staff/code.html", 401, form=form, failed=CODE_REUSED)
     except service.AuthenticationError:
         db.session.commit()
-        return _page("staff/code.html", 401, form=form, failed=FAILED)
+        return _page("staff/code.html", 401, form=form, failed=CODE_WRONG)
     token = service.complete_second_factor(db.session(), row)
     user_id, role = row.user_id, row.user.role
     db.session.commit()

@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from argon2 import PasswordHasher
@@ -66,7 +66,15 @@ class AuthenticationError(Exception):
 
 
 class AccountLockedError(AuthenticationError):
-    """Too many failures: the account is locked for a while."""
+    """Too many failures: the account is locked for this client until ``until``."""
+
+    def __init__(self, until: datetime | None = None) -> None:
+        super().__init__()
+        self.until = until
+
+
+class TotpReusedError(AuthenticationError):
+    """A right code whose time step was already used: the next code will work."""
 
 
 @dataclass(frozen=True)
@@ -380,8 +388,14 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 
 def _is_locked(session: Session, user: User, client: str) -> bool:
+    return _locked_until(session, user, client) is not None
+
+
+def _locked_until(session: Session, user: User, client: str) -> datetime | None:
     row = session.get(LoginFailure, (user.id, client))
-    return row is not None and row.locked_until is not None and row.locked_until > utcnow()
+    if row is not None and row.locked_until is not None and row.locked_until > utcnow():
+        return row.locked_until
+    return None
 
 
 def _failure_row(session: Session, user: User, client: str) -> LoginFailure:
@@ -521,8 +535,8 @@ def check_totp(
     A code whose time step is not newer than the last accepted one is refused: someone who saw
     it (over a shoulder, from a phishing page) cannot reuse it within its window.
     """
-    if _is_locked(session, user, client):
-        raise AccountLockedError()
+    if (until := _locked_until(session, user, client)) is not None:
+        raise AccountLockedError(until)
     secret = totp_secret(keyring, user)
     code = "".join(code.split())
     step = matching_totp_step(secret, code) if secret is not None else None
@@ -530,7 +544,11 @@ def check_totp(
         if step is not None:
             log.warning("user %s offered a TOTP code already used", user.id)
         _fail(session, user, client)
-        raise AuthenticationError()
+        # The password is already proven here, so saying which failure it was helps the owner
+        # and tells a guesser nothing new; the password step keeps its single message.
+        if (until := _locked_until(session, user, client)) is not None:
+            raise AccountLockedError(until)
+        raise TotpReusedError() if step is not None else AuthenticationError()
     _forget_failures(session, user, client)
     user.last_login_at = utcnow()
 

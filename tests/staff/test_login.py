@@ -69,11 +69,15 @@ def test_wrong_code_and_wrong_password_are_refused_with_one_message(client, sess
     assert wrong.status_code == 401
     unknown = _login(client, "nobody", "not the password")
     assert unknown.status_code == 401
-    message = "The username, password or code is not right"
+    message = "The username or password is not right"
     assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    assert wrong.get_data(as_text=True) == unknown.get_data(as_text=True).replace(
+        "nobody", "det"
+    )  # the same page, whatever the account: no enumeration
 
     _login(client, "det", created.password)
-    assert _code(client, "000000" if totp_now(created) != "000000" else "111111").status_code == 401
+    bad = _code(client, "000000" if totp_now(created) != "000000" else "111111")
+    assert bad.status_code == 401 and "That code is not right" in bad.get_data(as_text=True)
     assert client.get("/staff/").status_code == 302
 
 
@@ -210,7 +214,7 @@ def test_a_code_is_accepted_once_even_within_its_window(client, session, keyring
     _login(client, "det", created.password)
     replay = _code(client, code)
     assert replay.status_code == 401
-    assert "The username, password or code is not right" in replay.get_data(as_text=True)
+    assert "That code was just used. Wait for" in replay.get_data(as_text=True)
     assert client.get("/staff/").status_code == 302
     assert session.scalar(select(LoginFailure.failure_count)) == 1
 
@@ -338,3 +342,22 @@ def test_a_code_in_other_digits_is_refused_not_a_crash(client, session, keyring)
     _login(client, "det", created.password)
     assert _code(client, arabic).status_code in (400, 401)
     assert client.get("/staff/").status_code == 302
+
+
+def test_the_code_step_says_how_long_a_lock_out_lasts(client, session, keyring):
+    created = make_user(session, keyring, "det", "detective", ("N1",))
+    _login(client, "det", created.password)
+    wrong = "000000" if totp_now(created) != "000000" else "111111"
+    answers = [_code(client, wrong).get_data(as_text=True) for _ in range(5)]
+    assert all("That code is not right" in a for a in answers[:4])
+    assert "Too many wrong codes from this device. Try again in 1 minute." in answers[4]
+    # Locked: even the right code is refused, and the page says for how long.
+    locked = _code(client, totp_now(created)).get_data(as_text=True)
+    assert "Try again in 1 minute." in locked
+    assert client.get("/staff/").status_code == 302
+
+    # The password step never says "locked" (it would confirm the account and the password).
+    again = _login(client, "det", created.password)
+    assert again.status_code == 401
+    text = again.get_data(as_text=True)
+    assert "The username or password is not right" in text and "Try again in" not in text
