@@ -19,6 +19,8 @@ ACTION_LABELS: dict[str, str] = {
     "tip.rerouted": "Tip moved to another queue",
     "tip.category_changed": "Category changed",
     "tip.urgency_changed": "Urgency changed",
+    "tip.case_number_set": "Case number set",
+    "tip.summary_printed": "Case summary opened for printing",
     "tip.note_added": "Internal note added",
     "tip.replied": "Reply sent to the tipster",
     "tip.acknowledged": "Emergency acknowledged",

@@ -75,6 +75,9 @@ class Tip(KeyOwner, Base):
     is_classifier_unsure: Mapped[bool] = mapped_column(Boolean, default=False)
     urgency: Mapped[str] = mapped_column(String(20), default="normal")
     urgency_rank: Mapped[int] = mapped_column(SmallInteger, default=URGENCY_RANK["normal"])
+    # The records system's case number, set by staff when the tip becomes a case (not sealed:
+    # it names the department's file, nothing about the tipster).
+    rms_case_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # The words that decided category and urgency are the tipster's own ("my stepfather", a
     # street name): sealed, as {"category": [...], "urgency": [...]}.
     evidence_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

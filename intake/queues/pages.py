@@ -32,7 +32,7 @@ from intake.api import MAX_INTEGER
 from intake.audit.labels import ACTION_LABELS, NOISY_ACTIONS, action_label, detail_words
 from intake.errors import IntakeError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings
-from intake.models import Category, Queue
+from intake.models import Category, Queue, utcnow
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
@@ -83,6 +83,16 @@ class RerouteForm(FlaskForm):
 
     queue = SelectField("Queue", choices=[])
     reason = StringField("Reason", validators=[DataRequired(), Length(max=300)])
+
+
+class CaseNumberForm(FlaskForm):
+    """The records system's case number for this tip (empty clears it)."""
+
+    rms_case_number = StringField(
+        "Case number (records system)",
+        id="rms-case-number",
+        validators=[Length(max=service.CASE_NUMBER_MAX)],
+    )
 
 
 class NoteForm(FlaskForm):
@@ -336,9 +346,38 @@ def tip(tip_number: str) -> Response:
         category_form=category_form,
         reroute_form=reroute_form,
         note_form=NoteForm(),
+        case_form=CaseNumberForm(rms_case_number=detail.rms_case_number or ""),
         reply_form=reply_form,
         reveal_form=RevealForm(),
     )
+
+
+@bp.post("/tips/<tip_number>/case")
+def set_case_number(tip_number: str) -> Response:
+    """Set or clear the records system's case number (audited)."""
+    form = CaseNumberForm()
+    if form.validate_on_submit():
+        value = form.rms_case_number.data or ""
+        _apply(tip_number, service.TipChange(rms_case_number=value), "Case number saved.")
+    else:
+        flash(
+            f"Use at most {service.CASE_NUMBER_MAX} letters, digits, spaces and . / # : _ -.",
+            "error",
+        )
+    return _back(tip_number)
+
+
+@bp.get("/tips/<tip_number>/summary")
+def case_summary(tip_number: str) -> Response:
+    """A printable case summary for a prosecutor or records system: never the identity."""
+    with_notes = request.args.get("notes") == "1"
+    detail = service.case_summary(
+        db.session(), get_keyring(), current_user(), tip_number, with_notes=with_notes
+    )
+    db.session.commit()
+    response = _page("staff/summary.html", tip=detail, with_notes=with_notes, now=utcnow())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/tips/<tip_number>/claim")

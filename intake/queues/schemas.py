@@ -146,6 +146,7 @@ class TipDetailSchema(Schema):
     """Everything staff may see about a tip; never who sent it."""
 
     tip_number = fields.String()
+    rms_case_number = fields.String(allow_none=True)
     channel = fields.String()
     language = fields.String()
     status = fields.String()
@@ -199,6 +200,13 @@ class TipPatchSchema(Schema):
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
     queue = fields.String(validate=validate.Length(min=1, max=40))
     reason = fields.String(validate=validate.Length(max=300))
+    rms_case_number = fields.String(
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "the records system's case number (at most 40 characters of"
+            " letters, digits, spaces and . / # : _ -); an empty string clears it"
+        },
+    )
     legal_hold = fields.Boolean(
         metadata={"description": "supervisors: hold (true) or release (false), with a reason"}
     )
@@ -215,6 +223,7 @@ class TipStateSchema(Schema):
     queue = fields.String()
     assignee = fields.String(allow_none=True)
     legal_hold = fields.Boolean()
+    rms_case_number = fields.String(allow_none=True)
 
 
 class NoteCreateSchema(Schema):

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import heapq
 import logging
+import re
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -489,6 +490,7 @@ class TipDetail:
     language: str
     status: str
     disposition: str | None
+    rms_case_number: str | None
     queue: str
     queue_name: str
     district: str | None
@@ -564,6 +566,24 @@ def view_tip(session: Session, keyring: Keyring, user: User, tip_number: str) ->
     return _detail(session, keyring, user, tip)
 
 
+def case_summary(
+    session: Session, keyring: Keyring, user: User, tip_number: str, *, with_notes: bool
+) -> TipDetail:
+    """What the printable case summary shows (audited as printed); the notes only if asked.
+    A TipDetail holds no identity: only whether there is a contact."""
+    tip = find_tip(session, user, tip_number)
+    record_event(
+        session,
+        "tip.summary_printed",
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=tip.id,
+        details={"notes": with_notes},
+    )
+    detail = _detail(session, keyring, user, tip)
+    return detail if with_notes else replace(detail, notes=[])
+
+
 def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDetail:
     from intake.lifecycle.service import is_held
 
@@ -580,6 +600,7 @@ def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDeta
     )
     point, evidence = tip.point(keyring), tip.evidence(keyring)
     return TipDetail(
+        rms_case_number=tip.rms_case_number,
         tip_number=tip.tip_number,
         channel=tip.channel,
         language=tip.language,
@@ -719,6 +740,7 @@ class TipChange:
     queue: str | None = None
     reason: str | None = None
     urgency: str | None = None
+    rms_case_number: str | None = None  # "" clears it
 
 
 def _record_correction(
@@ -728,6 +750,27 @@ def _record_correction(
     session.add(
         TipCorrection(tip_id=tip.id, field=field, old_value=old, new_value=new, user_id=user.id)
     )
+
+
+CASE_NUMBER_MAX = 40
+_CASE_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./#:_-]*")
+
+
+def normalise_case_number(value: str) -> str | None:
+    """A records-system case number as stored ("" or spaces clear it); InvalidInputError when it
+    is longer than 40 characters or holds anything but letters, digits, spaces and . / # : _ -."""
+    case = " ".join(value.split())
+    if not case:
+        return None
+    if len(case) > CASE_NUMBER_MAX or not _CASE_NUMBER.fullmatch(case):
+        raise InvalidInputError(
+            fields={
+                "rms_case_number": [
+                    f"Use at most {CASE_NUMBER_MAX} letters, digits, spaces and . / # : _ -."
+                ]
+            }
+        )
+    return case
 
 
 def update_tip(
@@ -740,7 +783,13 @@ def update_tip(
     tip = find_tip(session, user, tip_number)
     if change.queue is None and change.reason is not None and change.status is None:
         raise InvalidInputError(fields={"queue": ["Say which queue to move the tip to."]})
-    if not (change.status or change.category or change.queue or change.urgency):
+    if not (
+        change.status
+        or change.category
+        or change.queue
+        or change.urgency
+        or change.rms_case_number is not None
+    ):
         raise InvalidInputError("Nothing to change.")
     now = utcnow()
     events: list[tuple[str, dict[str, Any]]] = []
@@ -759,6 +808,12 @@ def update_tip(
         events.append(("tip.urgency_changed", {"from": tip.urgency, "to": change.urgency}))
         _record_correction(session, user, tip, "urgency", tip.urgency, change.urgency)
         tip.urgency, tip.urgency_rank = change.urgency, URGENCY_RANK[change.urgency]
+
+    if change.rms_case_number is not None:
+        case = normalise_case_number(change.rms_case_number)
+        if case != tip.rms_case_number:
+            events.append(("tip.case_number_set", {"from": tip.rms_case_number, "to": case}))
+            tip.rms_case_number = case
 
     if change.queue and change.queue != tip.queue.code:
         if not supervises(user):

@@ -195,6 +195,7 @@ def _state(tip: Any) -> dict[str, Any]:
         "queue": tip.queue.code,
         "assignee": assignee.username if assignee else None,
         "legal_hold": is_held(db.session(), tip),
+        "rms_case_number": tip.rms_case_number,
     }
 
 

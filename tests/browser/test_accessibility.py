@@ -163,6 +163,7 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         ("/staff/urgent", "urgent board"),
         ("/staff/oncall/", "on-call roster"),
         (f"/staff/tips/{number}/export", "export"),
+        (f"/staff/tips/{number}/summary?notes=1", "case summary"),
         ("/staff/queues/N1", "queue"),
         ("/staff/audit/", "audit"),
         ("/staff/account/", "account"),
