@@ -42,6 +42,7 @@ from intake.replies import service as replies
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
+from intake.submissions.messages import forward_reply
 from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import NARRATIVE_MAX
 from intake.workspace.service import moved_away
@@ -614,7 +615,30 @@ def forward_submit() -> Response:
         return _page("staff/forward.html", 400, form=form)
     db.session.commit()
     flash(f"Tip {created.tip_number} created in queue {created.queue_code}.", "notice")
-    return redirect(url_for("staff_forward_pages.forward_form"))
+    # The receipt exists only now (stored as a digest): it is shown on this one answer, never in
+    # the session's flash store or a redirect, and the page is not cached.
+    response = _page(
+        "staff/forward.html", form=ForwardForm(formdata=None), created=_pasteable(created)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _pasteable(created: Any) -> dict[str, str]:
+    """The tip number, receipt and the replies to paste back, in English and Spanish."""
+    check_url = f"{get_settings().public_base_url}/check"
+    receipt = created.receipt or ""
+    return {
+        "tip_number": created.tip_number,
+        "receipt": receipt,
+        "check_url": check_url,
+        "reply_en": forward_reply(
+            "en", tip_number=created.tip_number, receipt=receipt, check_url=check_url
+        ),
+        "reply_es": forward_reply(
+            "es", tip_number=created.tip_number, receipt=receipt, check_url=check_url
+        ),
+    }
 
 
 @audit_bp.get("/")

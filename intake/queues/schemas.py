@@ -311,9 +311,13 @@ class ForwardCreateSchema(Schema):
 
 
 class ForwardCreatedSchema(Schema):
-    """The new tip."""
+    """The new tip, and what to send back to the person who wrote: shown once, never again."""
 
     tip_number = fields.String()
     category = fields.String()
     urgency = fields.String()
     queue = fields.String()
+    receipt = fields.String(metadata={"description": "the tip's secret code, this answer only"})
+    check_url = fields.String(metadata={"description": "where the person checks back"})
+    reply_en = fields.String(metadata={"description": "a reply to paste back, in English"})
+    reply_es = fields.String(metadata={"description": "the same reply in Spanish"})

@@ -21,6 +21,22 @@ def emergency_advice(language: str) -> str:
         )
 
 
+def forward_reply(language: str, *, tip_number: str, receipt: str, check_url: str) -> str:
+    """What the social-media team pastes back to the person whose post or message it forwarded:
+    their tip number and secret code, and where to check back (short enough for a DM)."""
+    with force_locale(language if language in ("en", "es") else "en"):
+        return str(
+            gettext(
+                "Thank you. What you sent is now tip %(number)s. To see replies or answer a "
+                "detective's questions, go to %(url)s and enter tip number %(number)s and secret "
+                "code %(receipt)s. Keep the code private: anyone who has it can read the replies.",
+                number=tip_number,
+                url=check_url,
+                receipt=receipt,
+            )
+        )
+
+
 @lru_cache(maxsize=8)
 def next_steps(language: str) -> str:
     """What happens after a tip is sent."""

@@ -170,6 +170,11 @@ def test_social_media_team_forwards_a_post(live_server, page, session, keyring):
     notice = page.inner_text("p.flash.notice")
     assert notice.startswith("Tip ") and "created in queue" in notice
     number = notice.split()[1]
+    # The paste-ready replies carry the number and the code, in English and Spanish.
+    receipt = page.inner_text("#fw-receipt")
+    for box in ("#reply-en", "#reply-es"):
+        reply = page.input_value(box)
+        assert number in reply and receipt in reply and "/check" in reply
     tip = session.scalar(select(Tip).where(Tip.tip_number == number))
     channel, platform = tip.channel, tip.source_platform
     session.commit()
