@@ -58,7 +58,7 @@ class MetaBatch:
     """What one webhook POST carried.
 
     ``ignored`` counts events the service does not handle (reads, deliveries, reactions, echoes,
-    postbacks, edits...); ``malformed`` counts items too broken to use, so the view can log a
+    referrals...); ``malformed`` counts items too broken to use, so the view can log a
     count while still answering 200 for the rest of the batch.
     """
 
@@ -170,8 +170,12 @@ def _collect_messaging_event(
         # tip, but the person deserves an answer: the service treats it as a greeting.
         _collect_postback(event, postback, channel, sender, own_id, batch)
         return
+    edit = event.get("message_edit")
+    if not isinstance(message, dict) and isinstance(edit, dict) and sender != own_id:
+        _collect_edit(event, edit, channel, sender, own_id, batch)
+        return
     if not isinstance(message, dict):
-        batch.ignored += 1  # read, delivery, reaction, referral, message_edit...
+        batch.ignored += 1  # read, delivery, reaction, referral...
         return
     if message.get("is_echo") or (sender is not None and sender == own_id):
         batch.ignored += 1  # what the page itself sent
@@ -220,6 +224,40 @@ def _collect_messaging_event(
             location=location,
             shared=tuple(shared),
             unreadable=unreadable,
+        )
+    )
+
+
+def _collect_edit(
+    event: dict[str, Any],
+    edit: dict[str, Any],
+    channel: str,
+    sender: str | None,
+    own_id: str | None,
+    batch: _Collector,
+) -> None:
+    # ``message_edits``: {"mid": the edited message, "text": its new text, "num_edit": n}.
+    # The service keeps it only when the edited message was stored (a tip or a follow-up).
+    mid = as_id(edit.get("mid"))
+    number = as_id(edit.get("num_edit"))
+    text = as_text(edit.get("text"))
+    if sender is None or mid is None or number is None:
+        batch.malformed += 1
+        return
+    if not text:
+        batch.ignored += 1  # an edit with no words left: nothing to keep
+        return
+    batch.messages.append(
+        InboundMessage(
+            provider=PROVIDER,
+            channel=channel,
+            event_id=f"edit:{number}:{mid}",
+            sender=sender,
+            sender_kind=_SENDER_KIND_BY_CHANNEL[channel],
+            text=text,
+            recipient=as_id(as_dict(event.get("recipient")).get("id")) or own_id,
+            sent_at=from_epoch(event.get("timestamp"), milliseconds=True),
+            extra={"edit_of": mid},
         )
     )
 

@@ -160,6 +160,14 @@ def process_message(
     # Checked before fetching media: a redelivery must cost nothing.
     if conversation.is_redelivery(session, message.provider, key):
         return SocialOutcome("duplicate")
+    edit_of = message.extra.get("edit_of")
+    if edit_of is not None:
+        # An edit is kept only when the message it edits was stored, as a follow-up marked
+        # edited (the original stays as it was): an edit of anything else is not a tip.
+        original = provider_key(keyring, message.provider, edit_of)
+        if not conversation.is_redelivery(session, message.provider, original):
+            return SocialOutcome("ignored")
+        message = replace(message, text=f"[edited] {message.text}", extra={})
     plan = plan_media(message)
     if fetched is None:
         fetched = (

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from intake.extensions import db, get_keyring
 from intake.models import Message, OutboxMessage, Reporter, Tip
@@ -185,6 +185,76 @@ def test_a_sticker_alone_is_asked_for_words(client: FlaskClient, social_app: Fla
     assert row_counts(social_app)["tip"] == 0
     [text] = answers(social_app)
     assert "Write to us what you know" in text
+
+
+def inbound_bodies(app: Flask) -> list[str]:
+    """Every message from a tipster in a thread, sorted by text (ids are random)."""
+    with app.app_context():
+        keyring = get_keyring()
+        rows = db.session.scalars(select(Message).where(Message.direction == "inbound"))
+        found = sorted(row.body(keyring) for row in rows)
+        db.session.remove()
+    return found
+
+
+def message_edit(mid: str, text: str, num_edit: int = 1) -> dict[str, Any]:
+    """A ``message_edits`` delivery, in Meta's documented shape, by the recorded sender."""
+    document = payload("messenger_text.json")
+    event = document["entry"][0]["messaging"][0]
+    del event["message"]
+    event["message_edit"] = {"mid": mid, "text": text, "num_edit": num_edit}
+    return document
+
+
+def test_an_edit_of_a_stored_message_is_kept_as_a_follow_up_marked_edited(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    original = payload("messenger_text.json")
+    mid = original["entry"][0]["messaging"][0]["message"]["mid"]
+    assert post_meta(client, original).status_code == 200
+    edit = message_edit(mid, "Es en la esquina de Dudley y Warren, un hombre de gorra roja")
+    assert post_meta(client, edit).status_code == 200
+    [narrative] = narratives(social_app)
+    assert "todas las noches" in narrative  # the tip keeps what was first sent
+    first_edit = "[edited] Es en la esquina de Dudley y Warren, un hombre de gorra roja"
+    assert [b for b in inbound_bodies(social_app) if b.startswith("[edited]")] == [first_edit]
+    counts = row_counts(social_app)
+    # Meta delivers again until it gets a 200: the same edit is stored once.
+    assert post_meta(client, edit).status_code == 200
+    assert row_counts(social_app) == counts
+    # A second edit of the same message is a new event.
+    assert post_meta(client, message_edit(mid, "Gorra azul, no roja", 2)).status_code == 200
+    edits = [b for b in inbound_bodies(social_app) if b.startswith("[edited]")]
+    assert edits == sorted([first_edit, "[edited] Gorra azul, no roja"])
+    with social_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Tip)) == 1
+        db.session.remove()
+
+
+def test_an_edit_of_a_message_we_never_stored_is_ignored(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    before = row_counts(social_app)
+    response = post_meta(client, message_edit("m_never_seen_here", "A new tip?"))
+    assert response.status_code == 200
+    assert row_counts(social_app) == before
+    assert narratives(social_app) == []
+
+
+def test_an_unsigned_or_broken_edit_is_refused_without_echoing_it(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    original = payload("messenger_text.json")
+    mid = original["entry"][0]["messaging"][0]["message"]["mid"]
+    assert post_meta(client, original).status_code == 200
+    before = row_counts(social_app)
+    forged = post_meta(client, message_edit(mid, "Forged words"), secret="not-the-secret")
+    assert forged.status_code == 403
+    assert "Forged words" not in forged.get_data(as_text=True)
+    broken = message_edit(mid, "No edit number")
+    del broken["entry"][0]["messaging"][0]["message_edit"]["num_edit"]
+    assert post_meta(client, broken).status_code == 200  # counted malformed, nothing stored
+    assert row_counts(social_app) == before
 
 
 # --- WhatsApp Cloud API -----------------------------------------------------------------------

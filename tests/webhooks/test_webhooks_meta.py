@@ -178,6 +178,26 @@ def test_echoes_reads_deliveries_and_reactions_are_ignored_and_get_started_is_a_
     assert batch.ignored == 4
 
 
+def test_a_message_edit_names_the_edited_message_and_its_edit_number() -> None:
+    document = json.loads(recorded("messenger_text.json"))
+    event = document["entry"][0]["messaging"][0]
+    event.pop("message")
+    event["message_edit"] = {"mid": "m_Original0001", "text": "corrected words", "num_edit": 2}
+    [edit] = meta.parse_events(json.dumps(document).encode()).messages
+    assert (edit.text, edit.extra, edit.event_id) == (
+        "corrected words",
+        {"edit_of": "m_Original0001"},
+        "edit:2:m_Original0001",
+    )
+    # The page's own edits are not the resident's; an edit without its number is unusable.
+    event["sender"]["id"] = document["entry"][0]["id"]
+    assert meta.parse_events(json.dumps(document).encode()).ignored == 1
+    event["sender"]["id"] = "7012345678901234"
+    del event["message_edit"]["num_edit"]
+    batch = meta.parse_events(json.dumps(document).encode())
+    assert (batch.messages, batch.malformed) == ([], 1)
+
+
 def test_page_message_without_echo_flag_is_still_ignored() -> None:
     document = json.loads(recorded("messenger_text.json"))
     event = document["entry"][0]["messaging"][0]
