@@ -42,7 +42,7 @@ from intake.replies import service as replies
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
-from intake.submissions.messages import forward_reply
+from intake.submissions.messages import forward_answer
 from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import NARRATIVE_MAX
 from intake.workspace.service import moved_away
@@ -178,8 +178,8 @@ def _back(tip_number: str) -> Response:
     return redirect(url_for("staff_pages.tip", tip_number=tip_number))
 
 
-#: The home page lists every open emergency; past this many (a city-wide disaster) it says how
-#: many more there are and links to the full listing instead of rendering thousands of rows.
+#: The home page lists every open emergency; past this many (a city-wide disaster) it says there
+#: are more and sends the reader to each queue instead of rendering thousands of rows.
 URGENT_SHOWN_MAX = 1000
 HIGH_SHOWN = 25
 
@@ -626,19 +626,10 @@ def forward_submit() -> Response:
 
 def _pasteable(created: Any) -> dict[str, str]:
     """The tip number, receipt and the replies to paste back, in English and Spanish."""
-    check_url = f"{get_settings().public_base_url}/check"
-    receipt = created.receipt or ""
-    return {
-        "tip_number": created.tip_number,
-        "receipt": receipt,
-        "check_url": check_url,
-        "reply_en": forward_reply(
-            "en", tip_number=created.tip_number, receipt=receipt, check_url=check_url
-        ),
-        "reply_es": forward_reply(
-            "es", tip_number=created.tip_number, receipt=receipt, check_url=check_url
-        ),
-    }
+    answer = forward_answer(
+        created.tip_number, created.receipt or "", get_settings().public_base_url
+    )
+    return {"tip_number": created.tip_number, **answer}
 
 
 @audit_bp.get("/")

@@ -42,7 +42,7 @@ from intake.queues.schemas import (
 from intake.related import service as related
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope, staff_rule
-from intake.submissions.messages import forward_reply
+from intake.submissions.messages import forward_answer
 
 bp = Blueprint(
     "staff_api", __name__, url_prefix="/api/v1/staff", description="The detective workspace."
@@ -365,21 +365,12 @@ def create_forward(data: dict[str, Any]) -> Any:
         default_region=get_settings().default_region,
     )
     db.session.commit()
-    check_url = f"{get_settings().public_base_url}/check"
-    receipt = created.receipt or ""
     return {
         "tip_number": created.tip_number,
         "category": created.category,
         "urgency": created.urgency,
         "queue": created.queue_code,
-        "receipt": receipt,
-        "check_url": check_url,
-        "reply_en": forward_reply(
-            "en", tip_number=created.tip_number, receipt=receipt, check_url=check_url
-        ),
-        "reply_es": forward_reply(
-            "es", tip_number=created.tip_number, receipt=receipt, check_url=check_url
-        ),
+        **forward_answer(created.tip_number, created.receipt or "", get_settings().public_base_url),
     }
 
 

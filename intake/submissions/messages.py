@@ -37,6 +37,22 @@ def forward_reply(language: str, *, tip_number: str, receipt: str, check_url: st
         )
 
 
+def forward_answer(tip_number: str, receipt: str, public_base_url: str) -> dict[str, str]:
+    """What a forward answers with besides the tip: its code, where to check back, and the reply
+    to paste back in English and Spanish (the page and the API show the same)."""
+    check_url = f"{public_base_url}/check"
+    return {
+        "receipt": receipt,
+        "check_url": check_url,
+        **{
+            f"reply_{language}": forward_reply(
+                language, tip_number=tip_number, receipt=receipt, check_url=check_url
+            )
+            for language in ("en", "es")
+        },
+    }
+
+
 @lru_cache(maxsize=8)
 def next_steps(language: str) -> str:
     """What happens after a tip is sent."""

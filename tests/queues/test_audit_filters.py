@@ -15,26 +15,13 @@ from intake.audit.labels import ACTION_LABELS, action_label, detail_words
 from intake.models import AuditEvent
 from intake.models.link import LINK_DECISIONS
 from intake.queues import service
-from intake.staff import service as staff_service
-from intake.staff.access import SESSION_COOKIE
+from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import make_tip, make_user
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 INTAKE = Path(__file__).resolve().parents[2] / "intake"
 ACTION_SHAPE = re.compile(r"^[a-z_]+\.[a-z_]+$")
-
-
-def _signed_in(app, session, created):
-    client = app.test_client()
-    pending = staff_service.start_session(session, created.user)
-    session.flush()
-    token = staff_service.complete_second_factor(
-        session, staff_service.find_session(session, pending)
-    )
-    session.commit()
-    client.set_cookie(SESSION_COOKIE, token, path="/staff")
-    return client
 
 
 def _recorded_actions() -> set[str]:
