@@ -18,7 +18,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -580,15 +580,19 @@ def case_summary(
         tip_id=tip.id,
         details={"notes": with_notes},
     )
-    detail = _detail(session, keyring, user, tip)
-    return detail if with_notes else replace(detail, notes=[])
+    return _detail(session, keyring, user, tip, with_notes=with_notes)
 
 
-def _detail(session: Session, keyring: Keyring, user: User, tip: Tip) -> TipDetail:
+def _detail(
+    session: Session, keyring: Keyring, user: User, tip: Tip, *, with_notes: bool = True
+) -> TipDetail:
+    """The tip page's content; ``with_notes=False`` leaves the notes unread (never decrypted)."""
     from intake.lifecycle.service import is_held
 
-    notes = list(
-        session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.created_at))
+    notes = (
+        list(session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.created_at)))
+        if with_notes
+        else []
     )
     names = _usernames(
         session,
