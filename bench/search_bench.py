@@ -165,7 +165,7 @@ def _explain(engine: Engine, keyring: Keyring, queue_id: int, plate: int) -> str
                 )
                 for t in raw
             ]
-            statement = search.search_statement(tokens, [queue_id], None, 102)
+            statement = search.search_statement(tokens, queue_id, [], None, 102)
             compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
             lines.append(f"-- {label}")
             lines.extend(str(row[-1]) for row in connection.execute(text(prefix + str(compiled))))

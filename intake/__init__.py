@@ -164,6 +164,10 @@ def register_blueprints(app: Flask) -> None:
     from intake.oncall.views import register_oncall
 
     register_oncall(app)
+    # A public appeal's surge: tips since a time, grouped.
+    from intake.related.views import register_surge
+
+    register_surge(app)
     # Operators: health check.
     access.register(app, ops_bp, access.PUBLIC)
 

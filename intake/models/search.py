@@ -28,8 +28,9 @@ class SearchToken(Base):
     __tablename__ = "search_token"
     __table_args__ = (
         Index("ix_search_token_tip_id", "tip_id"),
-        # The walk: one token newest first, visibility decided in the index (no tip probe).
-        Index("ix_search_token_walk", "token", "tip_created_at", "tip_id", "queue_id"),
+        # The walk in one queue: one token's rows of that queue, newest first (across every
+        # queue, the primary key gives the same order).
+        Index("ix_search_token_walk", "token", "queue_id", "tip_created_at", "tip_id"),
     )
 
     token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)

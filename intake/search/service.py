@@ -8,6 +8,7 @@ only the caller's visible queues (:func:`intake.queues.service.visible_queues`).
 from __future__ import annotations
 
 import base64
+import heapq
 import json
 import uuid
 from collections.abc import Iterable
@@ -84,29 +85,35 @@ def decode_cursor(value: str) -> tuple[datetime, uuid.UUID, bool]:
 
 def search_statement(
     tokens: list[bytes],
-    visible_ids: Iterable[int],
+    scope: int | None,
+    hidden: Iterable[int],
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Any:
-    """Hits for every token: one token's index range walked newest first, the others probed.
+    """Hits for every token in one queue (or in every queue but ``hidden``), newest first.
 
-    The driving token is the first; ``search_token``'s primary key (token, tip_created_at,
-    tip_id, field) yields its rows already in order, so a page costs about ``limit`` probes
-    whatever the token's frequency. Each other token is one primary-key probe per row.
+    The first token drives: its index range is walked newest first and stops after ``limit``
+    rows, whatever the token's frequency. In one queue that range is
+    ``ix_search_token_walk`` (token, queue_id, tip_created_at, tip_id): only that queue's rows
+    are read. Across every queue it is the primary key (token, tip_created_at, tip_id, field).
+    Each other token is one primary-key probe per row.
     """
     driver, *others = tokens
     query = (
         select(*queues.LISTING_COLUMNS)
         .select_from(SearchToken)
         .join(Tip, Tip.id == SearchToken.tip_id)
-        .where(
-            SearchToken.token == driver,
-            # The copy in the index skips hidden queues' rows without reading them; the tip's
-            # own queue is checked too, so a copy out of step could never show a hidden tip.
-            SearchToken.queue_id.in_(list(visible_ids)),
-            Tip.queue_id.in_(list(visible_ids)),
-        )
+        .where(SearchToken.token == driver)
     )
+    if scope is not None:
+        # The tip's own queue is checked too, so a copy out of step could never show a hidden tip.
+        query = query.where(SearchToken.queue_id == scope, Tip.queue_id == scope)
+    else:
+        hidden_ids = list(hidden)
+        if hidden_ids:
+            query = query.where(
+                SearchToken.queue_id.not_in(hidden_ids), Tip.queue_id.not_in(hidden_ids)
+            )
     for token in others:
         other = aliased(SearchToken)
         # A correlated probe with LIMIT 1: PostgreSQL would turn a plain EXISTS into a hashed
@@ -150,22 +157,61 @@ def search_tips(
     if not joined:
         raise InvalidInputError(fields={"q": ["Search for at least one word of two letters."]})
     limit = max(1, min(limit, PAGE_MAX))
-    visible = [q.id for q in queues.visible_queues(session, user)]
+    scopes = _scopes(session, user)
     if cursor:
         created_at, tip_id, is_split = decode_cursor(cursor)
         words = split if is_split else joined
-        return _search(session, keyring, words, visible, (created_at, tip_id), limit, is_split)
-    page = _search(session, keyring, joined, visible, None, limit, False)
+        return _search(session, keyring, words, scopes, (created_at, tip_id), limit, is_split)
+    page = _search(session, keyring, joined, scopes, None, limit, False)
     if page.items or split == joined:
         return page
-    return _search(session, keyring, split, visible, None, limit, True)
+    return _search(session, keyring, split, scopes, None, limit, True)
+
+
+@dataclass(frozen=True)
+class _Scopes:
+    """Where a search looks: each of ``queue_ids`` apart, or (``None``) every queue but
+    ``hidden``, as the queue listing does."""
+
+    queue_ids: list[int] | None
+    hidden: list[int]
+
+
+def _scopes(session: Session, user: User) -> _Scopes:
+    if queues.sees_every_queue(user):
+        return _Scopes(None, queues.hidden_queue_ids(session, user))
+    return _Scopes([q.id for q in queues.visible_queues(session, user)], [])
+
+
+def _walk(
+    session: Session,
+    tokens: list[bytes],
+    scope: int | None,
+    hidden: list[int],
+    after: tuple[datetime, uuid.UUID] | None,
+    want: int,
+) -> list[Any]:
+    """Up to ``want`` distinct tips of one scope, newest first."""
+    rows: list[Any] = []
+    seen: set[uuid.UUID] = set()
+    # A tip has one row per field the driving word is in: fetch, drop repeats, go on if short.
+    while len(rows) < want:
+        found = session.execute(search_statement(tokens, scope, hidden, after, want)).all()
+        for row in found:
+            if row.id not in seen:
+                seen.add(row.id)
+                rows.append(row)
+        if len(found) < want:
+            break
+        after = (found[-1].created_at, found[-1].id)
+    return rows[:want]
 
 
 def _search(
     session: Session,
     keyring: Keyring,
     words: list[str],
-    visible: list[int],
+    scopes: _Scopes,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
     is_split: bool,
@@ -176,18 +222,15 @@ def _search(
         # at RARITY_CAP index entries per word tells them apart at a bounded cost.
         tokens.sort(key=lambda t: _capped_count(session, t))
     want = limit + 1
-    rows: list[Any] = []
-    seen: set[uuid.UUID] = set()
-    # A tip has one row per field the driving word is in: fetch, drop repeats, go on if short.
-    while len(rows) < want:
-        found = session.execute(search_statement(tokens, visible, after, want)).all()
-        for row in found:
-            if row.id not in seen:
-                seen.add(row.id)
-                rows.append(row)
-        if len(found) < want:
-            break
-        after = (found[-1].created_at, found[-1].id)
+    if scopes.queue_ids is None:
+        rows = _walk(session, tokens, None, scopes.hidden, after, want)
+    else:
+        # One bounded walk per visible queue, merged newest first (as the queue listing does):
+        # a detective's page reads about ``want`` index rows per queue, never the other
+        # queues' rows in between.
+        per_queue = [_walk(session, tokens, q, [], after, want) for q in scopes.queue_ids]
+        merged = heapq.merge(*per_queue, key=lambda r: (r.created_at, r.id), reverse=True)
+        rows = [row for _, row in zip(range(want), merged, strict=False)]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

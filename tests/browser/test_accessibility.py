@@ -172,6 +172,7 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         ("/staff/community/", "community"),
         ("/staff/canned/", "canned"),
         ("/staff/search?q=cars+elm", "search"),
+        ("/staff/surge/", "surge"),
     ):
         response = page.goto(f"{base}{path}")
         if response is not None and response.status == 404:
@@ -194,7 +195,8 @@ def test_staff_pages_have_no_axe_violations(
         _check(page, f"staff {label} ({width} px)")
         seen.append(label)
     expected = {"login", "home", "tip", "audit", "account", "urgent board", "on-call roster"}
-    assert expected | {"rewards", "community", "canned", "search", "reply-confirm"} <= set(seen)
+    expected |= {"rewards", "community", "canned", "search", "surge", "reply-confirm"}
+    assert expected <= set(seen)
 
 
 def test_staff_pages_reflow_at_200_percent_zoom(

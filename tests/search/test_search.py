@@ -196,3 +196,28 @@ def test_a_rerouted_tip_is_found_in_its_new_queue_only(client, session, keyring,
     session.expire_all()
     queues_of_tokens = {r.queue_id for r in session.scalars(select(SearchToken))}
     assert len(queues_of_tokens) == 1  # every token followed the tip
+
+
+def test_a_detective_of_two_queues_pages_through_both_merged_newest_first(
+    client, session, keyring, team
+):
+    both = make_user(session, keyring, "det-both", "detective", ("N1", "H2"))
+    numbers = [
+        make_tip(
+            session, keyring, point, narrative=f"Blue moped number {n} taken from the yard."
+        ).tip_number
+        for n, point in enumerate([N1_POINT, H2_POINT, H2_POINT, N1_POINT, H2_POINT, N1_POINT])
+    ]
+    make_tip(session, keyring, N1_POINT, narrative="A red moped by the gate.")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"q": "blue moped", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get(SEARCH, query_string=params, headers=bearer(both)).get_json()
+        seen += [i["tip_number"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(numbers))
+    only_n1 = [n for n, i in zip(numbers, [0, 1, 1, 0, 1, 0], strict=True) if i == 0]
+    assert _numbers(client, team.n1, "blue moped") == list(reversed(only_n1))

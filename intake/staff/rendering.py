@@ -1,0 +1,35 @@
+"""One way to answer with a staff page: the signed-in user, the logout form, category names,
+and ``no-store`` (tip content must not stay in a shared desktop's cache)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import make_response, render_template
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from intake.extensions import db
+from intake.models import Category
+from intake.staff.access import current_user
+from intake.staff.forms import LogoutForm
+
+
+def staff_page(template: str, status: int = 200, **context: Any) -> Response:
+    """Render a staff template with what every staff page shows."""
+    # Rows show a category's name, not its code (a page lists at most a few dozen categories).
+    labels: dict[str, str] = dict(
+        db.session.execute(select(Category.code, Category.label_en)).all()
+    )
+    response = make_response(
+        render_template(
+            template,
+            user=current_user(),
+            logout_form=LogoutForm(),
+            category_labels=labels,
+            **context,
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
