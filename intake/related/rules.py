@@ -8,7 +8,7 @@ import math
 import imagehash
 from PIL import Image
 
-from intake.search.rules import index_words
+from intake.search.rules import ADDRESS_PREFIX, NAME_PREFIX, index_words, named_things
 
 NEARBY_METRES = 250
 NEARBY_HOURS = 48
@@ -18,8 +18,9 @@ PHOTO_PREFIX = "photo:"
 
 def identifiers(text: str) -> set[str]:
     """Words of ``text`` that name one thing: plate-like (letters and digits, 5-10 long) or
-    phone-number-like (7 digits or more) words, as the search index holds them."""
-    found = set()
+    phone-number-like (7 digits or more) words, people's names and street addresses, as the
+    search index holds them."""
+    found = named_things(text)
     for word in index_words(text):
         has_digit = any(c.isdigit() for c in word)
         has_letter = any(c.isalpha() for c in word)
@@ -54,3 +55,12 @@ def neighbour_cells(cell: str, step: float = 0.01) -> list[str]:
     return [
         f"{south + dy * step:.2f},{west + dx * step:.2f}" for dy in (-1, 0, 1) for dx in (-1, 0, 1)
     ]
+
+
+def identifier_reason(word: str) -> str:
+    """Why a shared identifier relates two tips, in words (the viewer's own tip's words)."""
+    if word.startswith(NAME_PREFIX):
+        return f"same name {word.removeprefix(NAME_PREFIX).title()}"
+    if word.startswith(ADDRESS_PREFIX):
+        return f"same address {word.removeprefix(ADDRESS_PREFIX).title()}"
+    return f"same plate or number {word.upper()}"

@@ -25,6 +25,7 @@ from intake.related.rules import (
     MAX_IDENTIFIERS,
     NEARBY_HOURS,
     NEARBY_METRES,
+    identifier_reason,
     identifiers,
     metres_between,
     neighbour_cells,
@@ -83,7 +84,7 @@ def related_tips(
     for other in cluster_of(session, tip.id):
         why.setdefault(other, []).append("confirmed: same incident")  # a cluster is listed whole
     words = sorted(set().union(*(identifiers(t) for t in texts)))[:MAX_IDENTIFIERS]
-    by_token = {search_token(keyring, w): f"same plate or number {w.upper()}" for w in words}
+    by_token = {search_token(keyring, w): identifier_reason(w) for w in words}
     photo_tokens = set(
         session.scalars(
             select(SearchToken.token).where(

@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring, search_token
 from intake.models import SearchToken, Tip
-from intake.search.rules import index_words
+from intake.search.rules import index_words, named_things
 
 
 def index_text(session: Session, keyring: Keyring, tip: Tip, field: str, text: str | None) -> None:
-    """Add the tokens of ``text`` to the index of ``tip`` under ``field`` (same transaction)."""
+    """Add the tokens of ``text`` to the index of ``tip`` under ``field`` (same transaction):
+    its words, and its names and addresses as compound words (for related tips)."""
     if text:
-        index_tokens(session, keyring, tip, field, index_words(text))
+        index_tokens(session, keyring, tip, field, index_words(text) | named_things(text))
 
 
 def index_tokens(session: Session, keyring: Keyring, tip: Tip, field: str, words: set[str]) -> None:

@@ -108,3 +108,109 @@ def query_words(query: str, *, join: bool = True) -> list[str]:
     words = [w[-10:] if w.isdigit() and len(w) > 10 else w for w in words]
     unique = list(dict.fromkeys(w for w in words if len(w) <= MAX_WORD))
     return unique[:MAX_QUERY_WORDS]
+
+
+# --- names and addresses: compound index words for related tips ------------------------------
+#
+# A person's name ("Marcus Lee", "José Pérez") and a street address ("45 Elm St", "calle Olmo
+# 45") are indexed as one word each, prefixed so no typed query can produce them:
+# ``name:marcus lee``, ``addr:45 elm street``. Only related tips look them up (the same named
+# person or address in two tips); search still matches their words one by one.
+
+NAME_PREFIX = "name:"
+ADDRESS_PREFIX = "addr:"
+# Street types, as written -> one spelling (English and Spanish).
+STREET_TYPES = {
+    "street": "street", "st": "street", "str": "street", "calle": "street", "c": "street",
+    "avenue": "avenue", "ave": "avenue", "av": "avenue", "avenida": "avenue", "avda": "avenue",
+    "road": "road", "rd": "road", "boulevard": "boulevard", "blvd": "boulevard",
+    "lane": "lane", "ln": "lane", "drive": "drive", "dr": "drive", "place": "place",
+    "pl": "place", "court": "court", "ct": "court", "way": "way", "terrace": "terrace",
+    "ter": "terrace", "parkway": "parkway", "pkwy": "parkway", "square": "square", "sq": "square",
+    "highway": "highway", "hwy": "highway", "circle": "circle", "cir": "circle",
+    "plaza": "plaza", "row": "row", "park": "park", "pk": "park", "wharf": "wharf",
+}  # fmt: skip
+_TYPE_ALTERNATION = "|".join(sorted(STREET_TYPES, key=len, reverse=True))
+# "45 Elm St", "1200 Blue Hill Ave", "45-47 Elm Street" (the first number is kept).
+_ADDRESS_EN = re.compile(
+    rf"\b(\d{{1,5}})[a-z]?(?:-\d{{1,5}})?\s+((?:[a-z][a-z']*\.?\s+){{1,3}}?)({_TYPE_ALTERNATION})\b\.?"
+)
+# "calle Olmo 45", "avenida Blue Hill #1200", "c/ Centre 12".
+_ADDRESS_ES = re.compile(
+    r"\b(calle|avenida|avda|av|c)\b\.?/?\s+((?:[a-z][a-z']*\s+){1,3}?)(?:(?:numero|num|nro|no)\.?\s*|#\s*)?(\d{1,5})\b"
+)
+# Capitalised words that start sentences or name no one (English and Spanish).
+_NOT_NAMES_TEXT = """
+i a an the this that these those there then they he she we you it his her my our your their
+yesterday today tonight tomorrow now last next every monday tuesday wednesday thursday friday
+saturday sunday january february march april may june july august september october november
+december police officer detective sergeant lieutenant captain chief mr mrs ms miss dr sir
+please help hello hi hey thanks thank sorry ok okay yes no not never also but and or so because
+when where what who why how if after before around near behind across at on in by from with
+el la los las un una mi su tu yo ayer hoy anoche manana ahora lunes martes miercoles jueves
+viernes sabado domingo enero febrero marzo abril mayo junio julio agosto septiembre octubre
+noviembre diciembre policia oficial senor senora don dona hola gracias por favor si pero y o
+cuando donde que quien como porque despues antes cerca frente
+boston dorchester roxbury mattapan jamaica plain charlestown brighton allston southie south end
+north east west chinatown downtown hyde back bay fenway mission hill roslindale mbta t red line
+orange green blue silver god jesus lord dios
+"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+_CAPITALISED = re.compile(r"^[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:['-][A-Za-zÀ-ÖØ-öø-ÿ]+)?$")
+_TOKEN = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)?|\d+|[^\w\s]", re.UNICODE)
+MAX_NAMED = 12
+
+
+def addresses(text: str) -> set[str]:
+    """Street addresses of ``text`` as ``addr:NUMBER NAME TYPE`` (folded, one type spelling)."""
+    folded = fold(text)
+    found = set()
+    for number, name, kind in _ADDRESS_EN.findall(folded):
+        words = [w.strip(".") for w in name.split()]
+        if words and not any(w in STOPWORDS for w in words):
+            found.add(f"{ADDRESS_PREFIX}{int(number)} {' '.join(words)} {STREET_TYPES[kind]}")
+    for kind, name, number in _ADDRESS_ES.findall(folded):
+        words = name.split()
+        if words and not any(w in STOPWORDS for w in words):
+            found.add(f"{ADDRESS_PREFIX}{int(number)} {' '.join(words)} {STREET_TYPES[kind]}")
+    return found
+
+
+def names(text: str) -> set[str]:
+    """People's (or places') names of ``text``: two or three capitalised words in a row, not a
+    sentence opener, weekday, title, neighbourhood or street ("Blue Hill Ave"), folded:
+    ``name:marcus lee``. A run of three also gives its first and last word ("Marcus A. Lee"
+    and "Marcus Lee" meet); text written all in lower or upper case gives none."""
+    pieces = _TOKEN.findall(text)
+    found: set[str] = set()
+    run: list[str] = []
+
+    def close(following: str | None) -> None:
+        words = [w for w in run if fold(w) not in _NOT_NAMES]
+        # A street or place: "Blue Hill Ave", "Franklin Park".
+        if following is not None and fold(following).strip(".") in STREET_TYPES:
+            words = []
+        if 2 <= len(words) <= 3:
+            folded = [fold(w) for w in words]
+            found.add(NAME_PREFIX + " ".join(folded))
+            if len(folded) == 3:
+                found.add(NAME_PREFIX + f"{folded[0]} {folded[2]}")
+        run.clear()
+
+    previous = ""
+    for piece in pieces:
+        is_initial = len(piece) == 1 and piece.isupper()
+        if _CAPITALISED.match(piece) and fold(piece) not in STREET_TYPES:
+            run.append(piece)
+        elif run and (is_initial or (piece == "." and len(previous) == 1 and previous.isupper())):
+            pass  # an initial: "Marcus A. Lee"
+        else:
+            close(piece)
+        previous = piece
+    close(None)
+    return set(sorted(found)[:MAX_NAMED])
+
+
+def named_things(text: str) -> set[str]:
+    """Names and addresses of ``text`` as compound index words."""
+    return names(text) | addresses(text)

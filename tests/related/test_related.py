@@ -54,6 +54,30 @@ def test_two_tips_naming_the_same_plate_are_related_both_ways(client, session, k
     assert other.tip_number not in _related(client, team.n1, first.tip_number)
 
 
+def test_the_same_named_person_or_address_relates_tips_however_written(
+    client, session, keyring, team
+):
+    first = make_tip(
+        session, keyring, N1_POINT, narrative="Marcus A. Lee sells pills out of 45 Elm St."
+    )
+    second = make_tip(
+        session, keyring, _away(1), narrative="Yesterday Marcus Lee was shouting at kids."
+    )
+    third = make_tip(
+        session, keyring, _away(2), narrative="Cars come and go all night at 45 elm street."
+    )
+    fourth = make_tip(
+        session, keyring, _away(3), narrative="marcus sells pills on elm, lee street side"
+    )
+    related = _related(client, team.n1, first.tip_number)
+    assert "same name Marcus Lee" in related[second.tip_number]["why"]
+    assert "same address 45 Elm Street" in related[third.tip_number]["why"]
+    assert fourth.tip_number not in related  # the same words, but no name, no address
+    assert first.tip_number in _related(client, team.n1, second.tip_number)
+    assert first.tip_number in _related(client, team.n1, third.tip_number)
+    assert second.tip_number not in _related(client, team.n1, third.tip_number)
+
+
 def test_the_same_photo_relates_tips_even_re_encoded(client, session, keyring, team):
     first = make_tip(session, keyring, N1_POINT, narrative="This man.", images=(_photo(1),))
     second = make_tip(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.search.rules import index_words, query_words
+from intake.search.rules import addresses, index_words, named_things, names, query_words
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,49 @@ def test_function_words_and_long_words_do_not_join_into_numbers():
 
 def test_a_query_of_only_stopwords_has_no_words():
     assert query_words("the and de la") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Yesterday Marcus Lee came by with Junior.", {"name:marcus lee"}),
+        ("Marcus A. Lee sells from the porch", {"name:marcus lee"}),
+        ("Marcus Antonio Lee is the one", {"name:marcus antonio lee", "name:marcus lee"}),
+        ("José Pérez vende en la esquina", {"name:jose perez"}),
+        ("Mi vecina Ana María Gómez grita", {"name:ana maria gomez", "name:ana gomez"}),
+        ("The guy they call Big Mike, from the park", {"name:big mike"}),
+        ("He lives on Blue Hill Avenue near Dudley Square", set()),  # streets and places
+        ("Cars race in Franklin Park every Friday night", set()),
+        ("Monday Tuesday Police Officer", set()),  # openers, days, titles
+        ("i saw marcus lee at the store", set()),  # no capitals: nothing to go on
+        ("MARCUS LEE IS SELLING", set()),
+        ("He is Tony. Then he left", set()),
+    ],
+)
+def test_names_are_capitalised_runs_that_are_not_openers_or_streets(text, expected):
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("they deal out of 45 Elm St. at night", {"addr:45 elm street"}),
+        ("45 elm street, second floor", {"addr:45 elm street"}),
+        ("1200 Blue Hill Ave apt 3", {"addr:1200 blue hill avenue"}),
+        ("45-47 Elm Street", {"addr:45 elm street"}),
+        ("vende en la calle Olmo 45", {"addr:45 olmo street"}),
+        ("en la avenida Blue Hill #1200", {"addr:1200 blue hill avenue"}),
+        ("en la Avenida Blue Hill número 1200", {"addr:1200 blue hill avenue"}),
+        ("he has 3 guns in the car", set()),
+        ("about 20 of them at the park", set()),  # "of them at the" is not a street name
+    ],
+)
+def test_addresses_become_one_spelling(text, expected):
+    assert addresses(text) == expected
+
+
+def test_names_and_addresses_are_index_words_no_query_can_produce():
+    words = index_words("Marcus Lee at 45 Elm St") | named_things("Marcus Lee at 45 Elm St")
+    assert {"name:marcus lee", "addr:45 elm street", "marcus", "elm"} <= words
+    for query in ("name:marcus lee", "addr:45 elm street", "Marcus Lee"):
+        assert not any(":" in w for w in query_words(query))
