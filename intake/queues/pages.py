@@ -35,7 +35,7 @@ from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue, utcnow
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
-from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
+from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, age_words
 from intake.queues.views import related_of
 from intake.related import service as related
 from intake.replies import service as replies
@@ -152,9 +152,7 @@ class ForwardForm(FlaskForm):
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     user = current_user()
     # Rows show a category's name, not its code (a page lists at most a few dozen categories).
-    labels: dict[str, str] = dict(
-        db.session.execute(select(Category.code, Category.label_en)).all()
-    )
+    labels = service.category_labels(db.session())
     response = make_response(
         render_template(
             template, user=user, logout_form=LogoutForm(), category_labels=labels, **context
@@ -164,6 +162,12 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     # Tip content must not stay in a shared desktop's cache.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.app_template_filter("age")
+def _age(value: datetime) -> str:
+    """How long ago, short ("12 min", "3 h", "2 d"): the exact local time goes in a title."""
+    return age_words(value, utcnow())
 
 
 def _flash_error(error: IntakeError) -> None:
@@ -277,12 +281,20 @@ def queue(code: str) -> Response:
         assignee_id=user.id if args.get("assigned") == "me" else None,
         is_unassigned=args.get("assigned") == "none",
     )
+    keyring = get_keyring()
     try:
         page = service.list_tips(
-            db.session(), user, queue_code=code, filters=filters, cursor=args.get("cursor") or None
+            db.session(),
+            user,
+            queue_code=code,
+            filters=filters,
+            cursor=args.get("cursor") or None,
+            keyring=keyring,
         )
     except IntakeError:
-        page = service.list_tips(db.session(), user, queue_code=code, filters=filters)
+        page = service.list_tips(
+            db.session(), user, queue_code=code, filters=filters, keyring=keyring
+        )
     categories = list(db.session.scalars(select(Category.code).order_by(Category.sort_order)))
     return _page(
         "staff/queue.html",

@@ -96,3 +96,30 @@ def decode_cursor(value: str) -> Cursor:
         return Cursor(rank, parsed, uuid.UUID(hex=tip_id))
     except (ValueError, TypeError, json.JSONDecodeError):
         raise InvalidInputError(fields={"cursor": ["This cursor is not valid."]}) from None
+
+
+SNIPPET_MAX = 120
+
+
+def snippet_of(text: str, most: int = SNIPPET_MAX) -> str:
+    """The start of ``text`` on one line, cut on a word boundary at about ``most`` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= most:
+        return flat
+    cut = flat[: most + 1]
+    space = cut.rfind(" ")
+    # A single very long word (a pasted link) is cut where it is rather than shown whole.
+    head = cut[:space] if space > most // 2 else flat[:most]
+    return head.rstrip(" ,;:.-") + "…"
+
+
+def age_words(then: datetime, now: datetime) -> str:
+    """How long ago ``then`` was, short: "just now", "12 min", "3 h", "2 d"."""
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"

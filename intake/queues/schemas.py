@@ -40,11 +40,15 @@ class TipFilterSchema(Schema):
 
 
 class ListedTipSchema(Schema):
-    """One tip in a listing: routing facts only, no content."""
+    """One tip in a listing: routing facts only, no content (the narrative is read, audited, on
+    the tip itself)."""
 
     tip_number = fields.String()
     channel = fields.String()
+    language = fields.String()
     category = fields.String()
+    category_label = fields.String(metadata={"description": "the category's English name"})
+    place = fields.String(allow_none=True, metadata={"description": "the district's name"})
     urgency = fields.String()
     status = fields.String()
     queue = fields.String()

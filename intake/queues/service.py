@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from intake.attachments.service import read_attachment
 from intake.audit.service import record_event
+from intake.classify.taxonomy import DEFAULT_CATEGORIES
 from intake.crypto import Keyring
 from intake.errors import (
     ConflictError,
@@ -69,6 +70,7 @@ from intake.queues.rules import (
     check_transition,
     decode_cursor,
     encode_cursor,
+    snippet_of,
 )
 from intake.search.index import index_text, move_tokens
 from intake.staff.service import AuthenticationError, check_totp
@@ -90,6 +92,7 @@ LISTING_COLUMNS = (
     Tip.id,
     Tip.tip_number,
     Tip.channel,
+    Tip.language,
     Tip.category_code,
     Tip.urgency,
     Tip.urgency_rank,
@@ -181,7 +184,8 @@ class TipFilters:
 
 @dataclass(frozen=True)
 class ListedTip:
-    """One line of a queue listing: no content, no identity."""
+    """One line of a queue listing: no identity, and content only as a short snippet that the
+    staff page asks for (``snippet`` is None otherwise; the API never carries it)."""
 
     tip_number: str
     channel: str
@@ -196,6 +200,11 @@ class ListedTip:
     created_at: datetime
     tip_id: uuid.UUID
     is_awaiting: bool = False
+    language: str = "en"
+    # The category's English name (staff pages are English) and the district's name.
+    category_label: str = ""
+    place: str | None = None
+    snippet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,8 +310,13 @@ def list_tips(
     filters: TipFilters | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    keyring: Keyring | None = None,
 ) -> TipPage:
-    """Tips of one queue (or every queue the user sees): urgent first, then newest."""
+    """Tips of one queue (or every queue the user sees): urgent first, then newest.
+
+    With ``keyring`` each line carries a snippet of its narrative, decrypted for this page only
+    (never stored or logged): the staff page asks for it, the API does not.
+    """
     filters = filters or TipFilters()
     limit = max(1, min(limit, PAGE_MAX))
     position = decode_cursor(cursor) if cursor else None
@@ -334,7 +348,7 @@ def list_tips(
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = encode_cursor(Cursor(last.urgency_rank, last.created_at, last.id))
-    return TipPage(_listed(session, rows), next_cursor)
+    return TipPage(_listed(session, rows, keyring), next_cursor)
 
 
 def listed_tips(session: Session, rows: list[Any]) -> list[ListedTip]:
@@ -342,17 +356,37 @@ def listed_tips(session: Session, rows: list[Any]) -> list[ListedTip]:
     return _listed(session, rows)
 
 
-def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
+def category_labels(session: Session) -> dict[str, str]:
+    """Each category's English name: the loaded categories, else the default taxonomy's."""
+    labels = {c.code: c.label_en for c in DEFAULT_CATEGORIES}
+    labels.update(session.execute(select(Category.code, Category.label_en)).all())
+    return labels
+
+
+def _snippets(session: Session, keyring: Keyring, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    # Only the page's own tips are opened (at most PAGE_MAX): the listing stays cheap.
+    if not ids:
+        return {}
+    tips = session.scalars(select(Tip).where(Tip.id.in_(ids)))
+    return {tip.id: snippet_of(tip.narrative(keyring)) for tip in tips}
+
+
+def _listed(session: Session, rows: list[Any], keyring: Keyring | None = None) -> list[ListedTip]:
     awaiting = awaiting_among(session, [row.id for row in rows])
     queue_codes = dict(session.execute(select(Queue.id, Queue.code)).all())
     district_ids = {row.district_id for row in rows if row.district_id is not None}
-    districts: dict[int, str] = {}
+    districts: dict[int, tuple[str, str]] = {}
     if district_ids:
-        districts = dict(
-            session.execute(
-                select(District.id, District.code).where(District.id.in_(district_ids))
-            ).all()
-        )
+        districts = {
+            row.id: (row.code, row.name)
+            for row in session.execute(
+                select(District.id, District.code, District.name).where(
+                    District.id.in_(district_ids)
+                )
+            )
+        }
+    labels = category_labels(session)
+    snippets = _snippets(session, keyring, [row.id for row in rows]) if keyring else {}
     assignee_ids = {row.assignee_id for row in rows if row.assignee_id is not None}
     assignees: dict[int, str] = {}
     if assignee_ids:
@@ -368,12 +402,16 @@ def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
             urgency_rank=row.urgency_rank,
             status=row.status,
             queue=queue_codes.get(row.queue_id, ""),
-            district=districts.get(row.district_id) if row.district_id is not None else None,
+            district=districts[row.district_id][0] if row.district_id in districts else None,
             assignee=assignees.get(row.assignee_id) if row.assignee_id is not None else None,
             is_classifier_unsure=bool(row.is_classifier_unsure),
             created_at=row.created_at,
             tip_id=row.id,
             is_awaiting=row.id in awaiting,
+            language=row.language,
+            category_label=labels.get(row.category_code, row.category_code),
+            place=districts[row.district_id][1] if row.district_id in districts else None,
+            snippet=snippets.get(row.id, "") if keyring else None,
         )
         for row in rows
     ]
