@@ -35,7 +35,7 @@ from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue, utcnow
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
-from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, age_words
+from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SORTS, age_words
 from intake.queues.views import related_of
 from intake.related import service as related
 from intake.replies import service as replies
@@ -264,9 +264,14 @@ def search() -> Response:
     return _page("staff/search.html", q=text, found=found, search_error=error)
 
 
+#: The query parameters of the queue page's filters (kept by its sort and page links).
+QUEUE_FILTERS = ("status", "urgency", "category", "channel", "from", "to", "assigned", "awaiting")
+
+
 @bp.get("/queues/<code>")
 def queue(code: str) -> Response:
-    """A queue's tips, urgent first then newest, with filters and a next page."""
+    """A queue's tips (urgent first then newest, or by time), with filters, "1–50 of 166" and
+    the previous and next pages."""
     user = current_user()
     current = service.find_queue(db.session(), user, code)
     args = request.args
@@ -281,6 +286,7 @@ def queue(code: str) -> Response:
         assignee_id=user.id if args.get("assigned") == "me" else None,
         is_unassigned=args.get("assigned") == "none",
     )
+    sort = str(args.get("sort")) if args.get("sort") in SORTS else "urgency"
     keyring = get_keyring()
     try:
         page = service.list_tips(
@@ -289,18 +295,48 @@ def queue(code: str) -> Response:
             queue_code=code,
             filters=filters,
             cursor=args.get("cursor") or None,
+            limit=service.LISTING_PAGE,
             keyring=keyring,
+            sort=sort,
         )
-    except IntakeError:
+    except IntakeError:  # a stale or hand-edited cursor: the first page
         page = service.list_tips(
-            db.session(), user, queue_code=code, filters=filters, keyring=keyring
+            db.session(),
+            user,
+            queue_code=code,
+            filters=filters,
+            limit=service.LISTING_PAGE,
+            keyring=keyring,
+            sort=sort,
         )
+    count = service.count_tips(db.session(), user, queue_code=code, filters=filters)
+    # The position is carried in the links (keyset pages have no offset): exact on the first
+    # page, counted on from there; the total is counted afresh each time.
+    start = args.get("start", type=int) or 1
+    if page.prev_cursor is None or not 1 <= start <= MAX_INTEGER:
+        start = 1
+    end = start + len(page.items) - 1
+    kept: dict[str, Any] = {k: v for k, v in args.items() if k in QUEUE_FILTERS and v}
+
+    def link(order: str, **more: Any) -> str:
+        # The default order is no parameter at all: the plain queue link stays the first page.
+        wanted = order if order != "urgency" else None
+        return url_for("staff_pages.queue", code=code, **kept, sort=wanted, **more)
+
     categories = list(db.session.scalars(select(Category.code).order_by(Category.sort_order)))
     return _page(
         "staff/queue.html",
         queue=current,
         page=page,
         args=args,
+        sort=sort,
+        sort_urls={order: link(order) for order in SORTS},
+        shown=(start, end),
+        page_size=service.LISTING_PAGE,
+        count=count,
+        next_url=page.next_cursor and link(sort, cursor=page.next_cursor, start=end + 1),
+        prev_url=page.prev_cursor
+        and link(sort, cursor=page.prev_cursor, start=max(1, start - service.LISTING_PAGE)),
         statuses=STATUSES,
         urgencies=URGENCIES,
         channels=CHANNELS,

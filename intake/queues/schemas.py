@@ -8,7 +8,7 @@ from marshmallow import fields, post_load, validate
 
 from intake.api import Schema
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
-from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
+from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SORTS
 from intake.submissions.service import NARRATIVE_MAX
 
 
@@ -23,6 +23,13 @@ class TipFilterSchema(Schema):
     created_to = fields.AwareDateTime(metadata={"description": "created before"})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "``urgency`` (default: most urgent first, then newest), ``newest`` or"
+            " ``oldest``; a cursor works only with the order it came from"
+        },
+    )
     assigned = fields.String(
         validate=validate.OneOf(("me", "none")),
         metadata={"description": "``me``: assigned to the caller; ``none``: unassigned"},
@@ -63,10 +70,12 @@ class ListedTipSchema(Schema):
 
 
 class TipPageSchema(Schema):
-    """A page of tips; pass ``next_cursor`` back as ``cursor`` for the next page."""
+    """A page of tips; pass ``next_cursor`` (or ``prev_cursor``) back as ``cursor`` for the next
+    (or previous) page, with the same ``sort``."""
 
     items = fields.List(fields.Nested(ListedTipSchema))
     next_cursor = fields.String(allow_none=True)
+    prev_cursor = fields.String(allow_none=True, metadata={"description": "null on the first page"})
 
 
 class QueueSchema(Schema):

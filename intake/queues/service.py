@@ -19,7 +19,7 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
@@ -63,6 +63,7 @@ from intake.queues.rules import (
     REVEAL_LIMIT,
     REVEAL_REASON_MIN,
     REVEAL_WINDOW_SECONDS,
+    SORTS,
     SUPERVISING_ROLES,
     SUPERVISOR,
     Cursor,
@@ -87,6 +88,8 @@ from intake.workspace.service import awaiting_among, mark_staff_answered
 log = logging.getLogger(__name__)
 
 PAGE_MAX = 200
+#: Tips on a staff page of a queue.
+LISTING_PAGE = 50
 OPEN_STATUSES = ("new", "triaged", "assigned", "investigating")
 LISTING_COLUMNS = (
     Tip.id,
@@ -213,6 +216,7 @@ class TipPage:
 
     items: list[ListedTip]
     next_cursor: str | None
+    prev_cursor: str | None = None
 
 
 def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
@@ -245,25 +249,59 @@ def listing_statement(
     clauses: list[ColumnElement[bool]],
     cursor: Cursor | None,
     limit: int,
+    *,
+    is_newest_first: bool = True,
 ) -> Select[*tuple[Any, ...]]:
-    """The statement that lists one urgency rank of a queue (or of all), newest first.
+    """The statement that lists one urgency rank of a queue (or of all), newest (or oldest)
+    first, after ``cursor`` (which the caller passes only where it bounds this rank).
 
     With the rank (and queue) fixed by equality, ``ix_tip_queue_listing (queue_id, urgency_rank,
-    created_at, id)`` walked backwards yields rows already in order. After a cursor, the row-value
-    comparison ``(created_at, id) < (:c, :i)`` is one range on that index, so the scan starts at
-    the cursor (SQLite >= 3.15 and PostgreSQL seek on it).
+    created_at, id)`` walked backwards (or forwards) yields rows already in order. After a
+    cursor, the row-value comparison ``(created_at, id) < (:c, :i)`` (``>`` walking forwards) is
+    one range on that index, so the scan starts at the cursor (SQLite >= 3.15 and PostgreSQL
+    seek on it).
     """
     query = select(*LISTING_COLUMNS).where(Tip.urgency_rank == rank, *clauses)
     if queue_id is not None:
         query = query.where(Tip.queue_id == queue_id)
-    if cursor is not None and rank == cursor.urgency_rank:
-        query = query.where(
-            tuple_(Tip.created_at, Tip.id) < tuple_(cursor.created_at, cursor.tip_id),
-            # Implied by the row value; PostgreSQL estimates a row comparison poorly and then
-            # may walk another index and filter, while this term's estimate keeps it here.
-            Tip.created_at <= cursor.created_at,
-        )
-    return query.order_by(Tip.created_at.desc(), Tip.id.desc()).limit(limit)
+    if cursor is not None:
+        key, at = tuple_(Tip.created_at, Tip.id), tuple_(cursor.created_at, cursor.tip_id)
+        # The plain term is implied by the row value; PostgreSQL estimates a row comparison
+        # poorly and then may walk another index and filter, while this term keeps it here.
+        if is_newest_first:
+            query = query.where(key < at, Tip.created_at <= cursor.created_at)
+        else:
+            query = query.where(key > at, Tip.created_at >= cursor.created_at)
+    if is_newest_first:
+        return query.order_by(Tip.created_at.desc(), Tip.id.desc()).limit(limit)
+    return query.order_by(Tip.created_at.asc(), Tip.id.asc()).limit(limit)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """How one page reads the index: by urgency groups or by time alone, and which way."""
+
+    is_by_rank: bool
+    is_newest_first: bool
+    is_rank_ascending: bool
+
+    @classmethod
+    def of(cls, sort: str, *, is_backward: bool) -> _Walk:
+        if sort == "urgency":
+            return cls(True, not is_backward, not is_backward)
+        newest = sort == "newest"
+        return cls(False, newest != is_backward, True)
+
+    def key(self, row: Any) -> tuple[int, ...]:
+        """The row's place in this walk, ascending (for heapq.merge)."""
+        micros = (row.created_at - _EPOCH) // timedelta(microseconds=1)
+        moment = (-micros, -row.id.int) if self.is_newest_first else (micros, row.id.int)
+        if not self.is_by_rank:
+            return moment
+        return (row.urgency_rank if self.is_rank_ascending else -row.urgency_rank, *moment)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _scan(
@@ -273,18 +311,37 @@ def _scan(
     clauses: list[ColumnElement[bool]],
     cursor: Cursor | None,
     want: int,
+    walk: _Walk,
 ) -> list[Any]:
-    """Rows of one queue (or all) in listing order, one index range per urgency rank.
+    """Rows of one queue (or all) in the walk's order, one index range per urgency rank.
 
     Sorting urgent-first then newest mixes directions, which no single index scan yields; one
-    statement per rank (at most three, stopping once ``want`` rows are in) keeps each page's
-    work independent of how many tips exist.
+    statement per rank (at most four, stopping once ``want`` rows are in) keeps each page's
+    work independent of how many tips exist. Sorting by time alone merges the ranks' ranges.
     """
+    if not walk.is_by_rank:
+        per_rank = [
+            session.execute(
+                listing_statement(
+                    queue_id, rank, clauses, cursor, want, is_newest_first=walk.is_newest_first
+                )
+            ).all()
+            for rank in ranks
+        ]
+        return list(heapq.merge(*per_rank, key=walk.key))[:want]
     rows: list[Any] = []
-    for rank in ranks:
-        if cursor is not None and rank < cursor.urgency_rank:
-            continue
-        query = listing_statement(queue_id, rank, clauses, cursor, want - len(rows))
+    for rank in sorted(ranks, reverse=not walk.is_rank_ascending):
+        bound = None
+        if cursor is not None:
+            behind = (
+                rank < cursor.urgency_rank if walk.is_rank_ascending else rank > cursor.urgency_rank
+            )
+            if behind:
+                continue
+            bound = cursor if rank == cursor.urgency_rank else None
+        query = listing_statement(
+            queue_id, rank, clauses, bound, want - len(rows), is_newest_first=walk.is_newest_first
+        )
         rows.extend(session.execute(query).all())
         if len(rows) >= want:
             break
@@ -296,30 +353,17 @@ def listing_query_for_explain(queue_id: int, rank: int, cursor: Cursor | None = 
     return listing_statement(queue_id, rank, [], cursor, 51)
 
 
-def _sort_key(row: Any) -> tuple[int, float, str]:
-    # heapq.merge wants ascending keys: negate time; ids compare as their inverted hex.
-    inverted = uuid.UUID(int=(1 << 128) - 1 - row.id.int).hex
-    return (row.urgency_rank, -row.created_at.timestamp(), inverted)
+@dataclass(frozen=True)
+class _Scope:
+    """What a listing (or its count) reads: queues (None: every tip, less ``clauses``' hidden
+    ones), urgency ranks and the filters' clauses."""
+
+    queue_ids: list[int | None]
+    ranks: list[int]
+    clauses: list[ColumnElement[bool]]
 
 
-def list_tips(
-    session: Session,
-    user: User,
-    *,
-    queue_code: str | None = None,
-    filters: TipFilters | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-    keyring: Keyring | None = None,
-) -> TipPage:
-    """Tips of one queue (or every queue the user sees): urgent first, then newest.
-
-    With ``keyring`` each line carries a snippet of its narrative, decrypted for this page only
-    (never stored or logged): the staff page asks for it, the API does not.
-    """
-    filters = filters or TipFilters()
-    limit = max(1, min(limit, PAGE_MAX))
-    position = decode_cursor(cursor) if cursor else None
+def _scope(session: Session, user: User, queue_code: str | None, filters: TipFilters) -> _Scope:
     if queue_code is not None:
         scopes: list[int | None] = [find_queue(session, user, queue_code).id]
     elif sees_every_queue(user):
@@ -337,18 +381,116 @@ def list_tips(
         hidden = hidden_queue_ids(session, user)
         if hidden:
             clauses.append(Tip.queue_id.not_in(hidden))
-    want = limit + 1
-    per_scope = [_scan(session, scope, ranks, clauses, position, want) for scope in scopes]
+    return _Scope(scopes, ranks, clauses)
+
+
+def _read(
+    session: Session, scope: _Scope, position: Cursor | None, want: int, walk: _Walk
+) -> list[Any]:
+    per_scope = [
+        _scan(session, queue_id, scope.ranks, scope.clauses, position, want, walk)
+        for queue_id in scope.queue_ids
+    ]
     merged: Iterator[Any] = (
-        iter(per_scope[0]) if len(per_scope) == 1 else heapq.merge(*per_scope, key=_sort_key)
+        iter(per_scope[0]) if len(per_scope) == 1 else heapq.merge(*per_scope, key=walk.key)
     )
-    rows = [row for _, row in zip(range(want), merged, strict=False)]
-    next_cursor = None
+    return [row for _, row in zip(range(want), merged, strict=False)]
+
+
+def _cursor_at(row: Any, sort: str, *, is_backward: bool) -> str:
+    return encode_cursor(Cursor(row.urgency_rank, row.created_at, row.id, sort, is_backward))
+
+
+def list_tips(
+    session: Session,
+    user: User,
+    *,
+    queue_code: str | None = None,
+    filters: TipFilters | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    keyring: Keyring | None = None,
+    sort: str = "urgency",
+) -> TipPage:
+    """Tips of one queue (or every queue the user sees) in ``sort`` order (default: urgent
+    first, then newest), a page after (or, with a backward cursor, before) ``cursor``.
+
+    ``prev_cursor`` is None on the first page. A backward page that finds fewer than ``limit``
+    tips before its cursor (tips closed or moved meanwhile) is the first page instead.
+
+    With ``keyring`` each line carries a snippet of its narrative, decrypted for this page only
+    (never stored or logged): the staff page asks for it, the API does not.
+    """
+    if sort not in SORTS:
+        raise InvalidInputError(fields={"sort": ["Unknown order."]})
+    filters = filters or TipFilters()
+    limit = max(1, min(limit, PAGE_MAX))
+    position = decode_cursor(cursor) if cursor else None
+    if position is not None and position.sort != sort:
+        raise InvalidInputError(fields={"cursor": ["This cursor is for another order."]})
+    scope = _scope(session, user, queue_code, filters)
+    want = limit + 1
+    if position is not None and position.is_backward:
+        walk = _Walk.of(sort, is_backward=True)
+        before = _read(session, scope, position, want, walk)
+        if len(before) >= limit:
+            rows = list(reversed(before[:limit]))
+            prev_cursor: str | None = (
+                _cursor_at(rows[0], sort, is_backward=True) if len(before) > limit else None
+            )
+            after = _cursor_at(rows[-1], sort, is_backward=False)
+            return TipPage(_listed(session, rows, keyring), after, prev_cursor)
+        position = None  # back at the start
+    rows = _read(session, scope, position, want, _Walk.of(sort, is_backward=False))
+    next_cursor: str | None = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(Cursor(last.urgency_rank, last.created_at, last.id))
-    return TipPage(_listed(session, rows, keyring), next_cursor)
+        next_cursor = _cursor_at(rows[-1], sort, is_backward=False)
+    prev_cursor = None
+    if position is not None:
+        # From the first row shown, or (an empty page) from where this page began.
+        first = rows[0] if rows else None
+        prev_cursor = (
+            _cursor_at(first, sort, is_backward=True)
+            if first is not None
+            else encode_cursor(replace(position, is_backward=True))
+        )
+    return TipPage(_listed(session, rows, keyring), next_cursor, prev_cursor)
+
+
+#: Past this many a listing says "10,000+" instead of counting on (the count stays cheap).
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class TipCount:
+    """How many tips a listing holds, counted up to a cap."""
+
+    total: int
+    is_capped: bool
+
+
+def count_tips(
+    session: Session,
+    user: User,
+    *,
+    queue_code: str | None = None,
+    filters: TipFilters | None = None,
+    cap: int | None = None,
+) -> TipCount:
+    """How many tips :func:`list_tips` would page through (same queues, filters and access),
+    in one COUNT that stops at ``cap`` (default :data:`COUNT_CAP`) + 1 rows."""
+    cap = COUNT_CAP if cap is None else cap
+    scope = _scope(session, user, queue_code, filters or TipFilters())
+    query = select(Tip.id).where(*scope.clauses)
+    if len(scope.ranks) == 1:
+        query = query.where(Tip.urgency_rank == scope.ranks[0])
+    if scope.queue_ids != [None]:
+        query = query.where(Tip.queue_id.in_([q for q in scope.queue_ids if q is not None]))
+    counted = int(
+        session.scalar(select(func.count()).select_from(query.limit(cap + 1).subquery())) or 0
+    )
+    return TipCount(min(counted, cap), counted > cap)
 
 
 def listed_tips(session: Session, rows: list[Any]) -> list[ListedTip]:

@@ -100,8 +100,9 @@ def list_queue_tips(args: dict[str, Any], code: str) -> Any:
         filters=_filters(args),
         cursor=args.get("cursor"),
         limit=args["limit"],
+        sort=args.get("sort") or "urgency",
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
 
 
 @bp.route("/tips", methods=["GET"])
@@ -120,8 +121,9 @@ def list_all_tips(args: dict[str, Any]) -> Any:
         filters=_filters(args),
         cursor=args.get("cursor"),
         limit=args["limit"],
+        sort=args.get("sort") or "urgency",
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return {"items": page.items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
 
 
 def _search(args: dict[str, Any]) -> Any:
