@@ -118,6 +118,29 @@ class ReplyForm(FlaskForm):
     confirmed = HiddenField()
 
 
+BULK_CHOICES = [
+    SelectChoice("claim", "Claim (assign to me)"),
+    SelectChoice("assign", "Assign to…"),
+    SelectChoice("reroute", "Move to queue…"),
+    SelectChoice("close", "Close with disposition…"),
+]
+
+
+class BulkForm(FlaskForm):
+    """One action for the tips ticked on a queue page (the boxes belong to this form)."""
+
+    action = SelectField("Action", choices=[])
+    assignee = SelectField("Assign to", choices=[], validate_choice=False)
+    queue = SelectField("Move to queue", choices=[], validate_choice=False)
+    reason = StringField("Reason for the move", validators=[Optional(), Length(max=300)])
+    # Each target is checked by the service, and only for the action that uses it.
+    disposition = SelectField(
+        "Disposition",
+        choices=[SelectChoice("", "—"), *(SelectChoice(d) for d in DISPOSITIONS)],
+        validate_choice=False,
+    )
+
+
 class LinkForm(FlaskForm):
     """Confirm or reject a suggested related tip."""
 
@@ -341,7 +364,66 @@ def queue(code: str) -> Response:
         urgencies=URGENCIES,
         channels=CHANNELS,
         categories=categories,
+        bulk_form=_bulk_form(current),
     )
+
+
+def _bulk_form(current: Queue) -> BulkForm:
+    form = BulkForm()
+    form.action.choices = list(BULK_CHOICES)
+    if not service.supervises(current_user()):
+        # Assigning to others and moving tips are a supervisor's (the service says so too).
+        form.action.choices = [c for c in BULK_CHOICES if c.value in ("claim", "close")]
+    form.assignee.choices = [
+        SelectChoice(u.username) for u in service.queue_workers(db.session(), current)
+    ]
+    form.queue.choices = [
+        SelectChoice(q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
+    ]
+    return form
+
+
+@bp.post("/queues/<code>/bulk")
+def bulk(code: str) -> Response:
+    """Claim, assign, re-route or close the ticked tips; says what was done and what refused."""
+    user = current_user()
+    current = service.find_queue(db.session(), user, code)
+    form = _bulk_form(current)
+    back = redirect(url_for("staff_pages.queue", code=current.code))
+    if not form.validate_on_submit():
+        flash("Choose an action for the ticked tips.", "error")
+        return back
+    numbers = request.form.getlist("tip_numbers")
+    if not numbers:
+        flash("Tick the tips to change first.", "error")
+        return back
+    action = form.action.data or ""
+    change = service.BulkAction(
+        action=action,
+        assignee=form.assignee.data if action == "assign" else None,
+        queue=form.queue.data if action == "reroute" else None,
+        reason=form.reason.data if action == "reroute" else None,
+        disposition=(form.disposition.data or None) if action == "close" else None,
+    )
+    try:
+        outcomes = service.bulk_change(db.session(), get_keyring(), user, numbers, change)
+        db.session.commit()
+    except IntakeError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return back
+    done = [o for o in outcomes if o.is_done]
+    refused = [o for o in outcomes if not o.is_done]
+    flash(f"{BULK_DONE[action]} {len(done)} tip{'s' if len(done) != 1 else ''}.", "notice")
+    if refused:
+        # Our own words for each refusal; a tip of another queue reads as no such tip.
+        reasons = "; ".join(f"{o.tip_number}: {o.message}" for o in refused[:20])
+        more = f" and {len(refused) - 20} more" if len(refused) > 20 else ""
+        flash(f"{len(refused)} not changed: {reasons}{more}.", "error")
+    return back
+
+
+BULK_DONE = {"claim": "Claimed", "assign": "Assigned", "reroute": "Moved", "close": "Closed"}
 
 
 @bp.get("/tips/<tip_number>")

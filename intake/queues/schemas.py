@@ -9,6 +9,7 @@ from marshmallow import fields, post_load, validate
 from intake.api import Schema
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SORTS
+from intake.queues.service import BULK_ACTIONS, BULK_MAX
 from intake.submissions.service import NARRATIVE_MAX
 
 
@@ -334,3 +335,38 @@ class ForwardCreatedSchema(Schema):
     check_url = fields.String(metadata={"description": "where the person checks back"})
     reply_en = fields.String(metadata={"description": "a reply to paste back, in English"})
     reply_es = fields.String(metadata={"description": "the same reply in Spanish"})
+
+
+class BulkActionSchema(Schema):
+    """One action for many tips: ``claim``, ``assign`` (with ``assignee``), ``reroute`` (with
+    ``queue`` and ``reason``) or ``close`` (with ``disposition``)."""
+
+    tip_numbers = fields.List(
+        fields.String(validate=validate.Length(1, 20)),
+        required=True,
+        validate=validate.Length(1, BULK_MAX),
+    )
+    action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
+    assignee = fields.String(validate=validate.Length(1, 80))
+    queue = fields.String(validate=validate.Length(1, 32))
+    reason = fields.String(validate=validate.Length(1, 300))
+    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
+
+
+class BulkOutcomeSchema(Schema):
+    """What became of one tip: done, or refused with the error the single action gives (a tip
+    outside the caller's queues reads ``not_found``, like a number no tip has)."""
+
+    tip_number = fields.String()
+    is_done = fields.Boolean()
+    code = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", allow_none=True)
+
+
+class BulkResultSchema(Schema):
+    """Per-tip outcomes, in the order sent (repeats counted once), and the totals."""
+
+    results = fields.List(fields.Nested(BulkOutcomeSchema))
+    done = fields.Integer()
+    refused = fields.Integer()

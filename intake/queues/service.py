@@ -26,12 +26,13 @@ from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from intake.attachments.service import read_attachment
-from intake.audit.service import record_event
+from intake.audit.service import record_event, savepoint
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
 from intake.crypto import Keyring
 from intake.errors import (
     ConflictError,
     ForbiddenError,
+    IntakeError,
     InvalidInputError,
     NotFoundError,
     RateLimitedError,
@@ -53,6 +54,7 @@ from intake.models import (
 )
 from intake.outbound.service import enqueue_reply, enqueue_reveal_notice
 from intake.queues.rules import (
+    DISPOSITIONS,
     FORWARD_ROLES,
     NOTE_MAX,
     OVERSIGHT,
@@ -66,6 +68,7 @@ from intake.queues.rules import (
     SORTS,
     SUPERVISING_ROLES,
     SUPERVISOR,
+    WORKSPACE_ROLES,
     Cursor,
     TransitionError,
     check_transition,
@@ -142,6 +145,14 @@ def hidden_queue_ids(session: Session, user: User) -> list[int]:
     """Ids of the queues the user may not see (the complement of :func:`visible_queues`)."""
     visible = {q.id for q in visible_queues(session, user)}
     return [qid for qid in session.scalars(select(Queue.id)) if qid not in visible]
+
+
+def queue_workers(session: Session, queue: Queue) -> list[User]:
+    """Active staff who may see ``queue`` (who a supervisor may assign its tips to), by name."""
+    users = session.scalars(
+        select(User).where(User.is_active, User.role.in_(WORKSPACE_ROLES)).order_by(User.username)
+    )
+    return [u for u in users if _may_see(u, queue)]
 
 
 def supervises(user: User) -> bool:
@@ -1054,6 +1065,140 @@ def update_tip(
     # Made urgent: the on-call chain starts; made not urgent or closed: the open alert ends.
     tip_changed(session, tip, user, old_urgency=old_urgency)
     return tip
+
+
+def assign_tip(session: Session, user: User, tip_number: str, assignee: str) -> Tip:
+    """Make ``assignee`` (a username) the tip's assignee: supervisors, to someone who works the
+    tip's queue; assigning oneself is :func:`claim_tip`. A new or triaged tip becomes assigned."""
+    if assignee == user.username:
+        return claim_tip(session, user, tip_number)
+    if not supervises(user):
+        raise ForbiddenError("Only a supervisor can assign a tip to someone else.")
+    tip = find_tip(session, user, tip_number)
+    if tip.status == "closed":
+        raise ConflictError("This tip is closed.")
+    person = session.scalar(select(User).where(User.username == assignee, User.is_active))
+    if person is None or person.role not in WORKSPACE_ROLES or not _may_see(person, tip.queue):
+        raise InvalidInputError(fields={"assignee": ["This person does not work this queue."]})
+    previous, old_status = tip.assignee_id, tip.status
+    now = utcnow()
+    tip.assignee_id, tip.assigned_at = person.id, now
+    mark_first_response(tip, now)
+    if tip.status in ("new", "triaged"):
+        tip.status = "assigned"
+    tip.updated_at = now
+    session.flush()
+    record_event(
+        session,
+        "tip.assigned",
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=tip.id,
+        details={
+            "previous_assignee": previous,
+            "assignee": person.id,
+            "from": old_status,
+            "to": tip.status,
+        },
+    )
+    return tip
+
+
+#: The most tips one bulk action changes (a page holds at most PAGE_MAX).
+BULK_MAX = 200
+BULK_ACTIONS = ("claim", "assign", "reroute", "close")
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """What to do to every selected tip, and the target the action needs."""
+
+    action: str
+    assignee: str | None = None  # assign
+    queue: str | None = None  # reroute
+    reason: str | None = None  # reroute
+    disposition: str | None = None  # close
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What became of one tip of a bulk action: done, or refused with the single action's error.
+
+    A tip outside the caller's queues is refused exactly like a number no tip has.
+    """
+
+    tip_number: str
+    is_done: bool
+    code: str | None = None
+    message: str | None = None
+    fields: dict[str, Any] | None = None
+
+
+def bulk_change(
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    tip_numbers: list[str],
+    change: BulkAction,
+) -> list[BulkOutcome]:
+    """Claim, assign, re-route or close each tip, one at a time, through the single-tip action
+    (same access rules, same audit events); each tip in its own savepoint, so a refused tip
+    changes nothing and the others still happen. The request commits."""
+    if change.action not in BULK_ACTIONS:
+        raise InvalidInputError(fields={"action": ["Unknown action."]})
+    numbers = list(dict.fromkeys(normalise_tip_number(n) for n in tip_numbers))
+    if None in numbers:
+        raise InvalidInputError(fields={"tip_numbers": ["These are not all tip numbers."]})
+    if not numbers or len(numbers) > BULK_MAX:
+        raise InvalidInputError(fields={"tip_numbers": [f"Choose 1 to {BULK_MAX} tips."]})
+    if change.action in ("assign", "reroute") and not supervises(user):
+        raise ForbiddenError("Only a supervisor can assign tips to others or move them.")
+    if change.action == "assign" and not change.assignee:
+        raise InvalidInputError(fields={"assignee": ["Choose who gets the tips."]})
+    if change.action == "reroute" and not (change.queue and (change.reason or "").strip()):
+        raise InvalidInputError(fields={"queue": ["Choose a queue and say why the tips move."]})
+    if change.action == "close" and change.disposition not in DISPOSITIONS:
+        raise InvalidInputError(fields={"disposition": ["Closing tips needs a disposition."]})
+
+    def apply(number: str) -> None:
+        if change.action == "claim":
+            claim_tip(session, user, number)
+        elif change.action == "assign":
+            assign_tip(session, user, number, change.assignee or "")
+        elif change.action == "reroute":
+            update_tip(
+                session, keyring, user, number, TipChange(queue=change.queue, reason=change.reason)
+            )
+        else:
+            update_tip(
+                session,
+                keyring,
+                user,
+                number,
+                TipChange(status="closed", disposition=change.disposition),
+            )
+
+    outcomes = []
+    for number in numbers:
+        assert number is not None  # checked above
+        try:
+            with savepoint(session):
+                apply(number)
+        except IntakeError as error:
+            outcomes.append(
+                BulkOutcome(number, False, error.code, error.message, error.fields or None)
+            )
+        else:
+            outcomes.append(BulkOutcome(number, True))
+    done = sum(o.is_done for o in outcomes)
+    log.info(
+        "bulk %s by user %s: %d done, %d refused",
+        change.action,
+        user.id,
+        done,
+        len(outcomes) - done,
+    )
+    return outcomes
 
 
 def add_note(session: Session, keyring: Keyring, user: User, tip_number: str, body: str) -> Note:

@@ -23,6 +23,8 @@ from intake.queues.rules import FORWARD_ROLES, SUPERVISING_ROLES, WORKSPACE_ROLE
 from intake.queues.schemas import (
     AuditPageSchema,
     AuditQuerySchema,
+    BulkActionSchema,
+    BulkResultSchema,
     ForwardCreatedSchema,
     ForwardCreateSchema,
     LinkDecisionSchema,
@@ -151,6 +153,24 @@ def detail_payload(detail: service.TipDetail) -> dict[str, Any]:
             attachment_id=attachment["id"].hex,
         )
     return payload
+
+
+@bp.route("/tips/bulk", methods=["POST"])
+@bp.arguments(BulkActionSchema)
+@bp.response(200, BulkResultSchema)
+def bulk_action(data: dict[str, Any]) -> Any:
+    """Claim, assign, re-route or close up to 200 tips: each through the single-tip action
+    (same access, audited per tip); per-tip results, a refused tip changing nothing."""
+    outcomes = service.bulk_change(
+        db.session(),
+        get_keyring(),
+        current_user(),
+        data.pop("tip_numbers"),
+        service.BulkAction(**data),
+    )
+    db.session.commit()
+    done = sum(o.is_done for o in outcomes)
+    return {"results": outcomes, "done": done, "refused": len(outcomes) - done}
 
 
 @bp.route("/tips/<tip_number>", methods=["GET"])
