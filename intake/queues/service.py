@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from intake.attachments.service import read_attachment
 from intake.audit.service import record_event, savepoint
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
-from intake.crypto import Keyring
+from intake.crypto import CryptoError, Keyring
 from intake.errors import (
     ConflictError,
     ForbiddenError,
@@ -520,8 +520,15 @@ def _snippets(session: Session, keyring: Keyring, ids: list[uuid.UUID]) -> dict[
     # Only the page's own tips are opened (at most PAGE_MAX): the listing stays cheap.
     if not ids:
         return {}
-    tips = session.scalars(select(Tip).where(Tip.id.in_(ids)))
-    return {tip.id: snippet_of(tip.narrative(keyring)) for tip in tips}
+    snippets = {}
+    for tip in session.scalars(select(Tip).where(Tip.id.in_(ids))):
+        try:
+            snippets[tip.id] = snippet_of(tip.narrative(keyring))
+        except CryptoError:
+            # One unreadable tip (its key shredded or retired) must not take the queue down.
+            log.warning("tip %s: narrative unreadable for the listing", tip.tip_number)
+            snippets[tip.id] = ""
+    return snippets
 
 
 def _listed(session: Session, rows: list[Any], keyring: Keyring | None = None) -> list[ListedTip]:
@@ -1146,8 +1153,9 @@ def bulk_change(
     changes nothing and the others still happen. The request commits."""
     if change.action not in BULK_ACTIONS:
         raise InvalidInputError(fields={"action": ["Unknown action."]})
-    numbers = list(dict.fromkeys(normalise_tip_number(n) for n in tip_numbers))
-    if None in numbers:
+    normalised = [normalise_tip_number(n) for n in tip_numbers]
+    numbers = list(dict.fromkeys(n for n in normalised if n is not None))
+    if any(n is None for n in normalised):
         raise InvalidInputError(fields={"tip_numbers": ["These are not all tip numbers."]})
     if not numbers or len(numbers) > BULK_MAX:
         raise InvalidInputError(fields={"tip_numbers": [f"Choose 1 to {BULK_MAX} tips."]})
@@ -1180,7 +1188,6 @@ def bulk_change(
 
     outcomes = []
     for number in numbers:
-        assert number is not None  # checked above
         try:
             with savepoint(session):
                 apply(number)

@@ -93,3 +93,15 @@ def test_the_api_listing_has_labels_place_channel_language_but_no_text(client, s
     assert item["place"] == "Northside" and item["language"] == "en"
     assert item["category_label"] and item["category_label"] != item["category"]
     assert "snippet" not in item and "laundromat" not in response.get_data(as_text=True)
+
+
+def test_a_tip_whose_key_is_gone_does_not_break_the_page(own_app, session, keyring):
+    web = own_app()
+    detective = make_user(session, keyring, "det", "detective", ("N1",))
+    lost = make_tip(session, keyring, N1_POINT, narrative="Unreadable now.")
+    kept = make_tip(session, keyring, N1_POINT, narrative=LONG)
+    session.execute(update(Tip).where(Tip.tip_number == lost.tip_number).values(wrapped_key=None))
+    session.commit()
+    html = _signed_in(web, session, detective).get("/staff/queues/N1").get_data(as_text=True)
+    assert lost.tip_number in html and kept.tip_number in html
+    assert snippet_of(LONG) in html and "(no text)" in html
