@@ -68,15 +68,18 @@ def check_transition(current: str, new: str, *, role: str, disposition: str | No
 
 
 # Listing orders. "urgency": most urgent first, then newest (the default); "newest" and
-# "oldest": by the time received alone. Each is served by ix_tip_queue_listing / ix_tip_listing
-# (one index range per urgency rank, merged): see intake.queues.service.listing_statement.
-SORTS = ("urgency", "newest", "oldest")
+# "oldest": by the time received alone; "activity": the most recently changed or answered first.
+# Each is served by ix_tip_queue_listing / ix_tip_listing (ix_tip_queue_activity /
+# ix_tip_activity for activity), one index range per urgency rank, merged: see
+# intake.queues.service.listing_statement.
+SORTS = ("urgency", "newest", "oldest", "activity")
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a listing page ends: the last tip's sort key (urgency rank, created_at, id), the
-    order it was made for, and whether it pages backwards (the page before that tip)."""
+    """Where a listing page ends: the last tip's sort key (urgency rank, its time, id), the
+    order it was made for, and whether it pages backwards (the page before that tip). The time
+    is ``created_at``, or ``updated_at`` for the activity order."""
 
     urgency_rank: int
     created_at: datetime

@@ -27,8 +27,9 @@ class TipFilterSchema(Schema):
     sort = fields.String(
         validate=validate.OneOf(SORTS),
         metadata={
-            "description": "``urgency`` (default: most urgent first, then newest), ``newest`` or"
-            " ``oldest``; a cursor works only with the order it came from"
+            "description": "``urgency`` (default: most urgent first, then newest), ``newest``,"
+            " ``oldest`` or ``activity`` (last activity first); a cursor works only with the"
+            " order it came from"
         },
     )
     assigned = fields.String(
@@ -64,6 +65,9 @@ class ListedTipSchema(Schema):
     assignee = fields.String(allow_none=True)
     is_classifier_unsure = fields.Boolean()
     created_at = fields.DateTime()
+    last_activity_at = fields.DateTime(
+        allow_none=True, metadata={"description": "last changed, answered or added to"}
+    )
     is_awaiting = fields.Boolean(metadata={"description": "the tipster wrote last"})
     matched = fields.List(
         fields.String(), metadata={"description": "with ``q``: the fields the words are in"}

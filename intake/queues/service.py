@@ -108,6 +108,7 @@ LISTING_COLUMNS = (
     Tip.assignee_id,
     Tip.is_classifier_unsure,
     Tip.created_at,
+    Tip.updated_at,
 )
 
 
@@ -219,6 +220,7 @@ class ListedTip:
     category_label: str = ""
     place: str | None = None
     snippet: str | None = None
+    last_activity_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,7 @@ def listing_statement(
     limit: int,
     *,
     is_newest_first: bool = True,
+    is_by_activity: bool = False,
 ) -> Select[*tuple[Any, ...]]:
     """The statement that lists one urgency rank of a queue (or of all), newest (or oldest)
     first, after ``cursor`` (which the caller passes only where it bounds this rank).
@@ -272,20 +275,21 @@ def listing_statement(
     one range on that index, so the scan starts at the cursor (SQLite >= 3.15 and PostgreSQL
     seek on it).
     """
+    moment = Tip.updated_at if is_by_activity else Tip.created_at
     query = select(*LISTING_COLUMNS).where(Tip.urgency_rank == rank, *clauses)
     if queue_id is not None:
         query = query.where(Tip.queue_id == queue_id)
     if cursor is not None:
-        key, at = tuple_(Tip.created_at, Tip.id), tuple_(cursor.created_at, cursor.tip_id)
+        key, at = tuple_(moment, Tip.id), tuple_(cursor.created_at, cursor.tip_id)
         # The plain term is implied by the row value; PostgreSQL estimates a row comparison
         # poorly and then may walk another index and filter, while this term keeps it here.
         if is_newest_first:
-            query = query.where(key < at, Tip.created_at <= cursor.created_at)
+            query = query.where(key < at, moment <= cursor.created_at)
         else:
-            query = query.where(key > at, Tip.created_at >= cursor.created_at)
+            query = query.where(key > at, moment >= cursor.created_at)
     if is_newest_first:
-        return query.order_by(Tip.created_at.desc(), Tip.id.desc()).limit(limit)
-    return query.order_by(Tip.created_at.asc(), Tip.id.asc()).limit(limit)
+        return query.order_by(moment.desc(), Tip.id.desc()).limit(limit)
+    return query.order_by(moment.asc(), Tip.id.asc()).limit(limit)
 
 
 @dataclass(frozen=True)
@@ -295,17 +299,22 @@ class _Walk:
     is_by_rank: bool
     is_newest_first: bool
     is_rank_ascending: bool
+    is_by_activity: bool = False
 
     @classmethod
     def of(cls, sort: str, *, is_backward: bool) -> _Walk:
         if sort == "urgency":
             return cls(True, not is_backward, not is_backward)
-        newest = sort == "newest"
-        return cls(False, newest != is_backward, True)
+        newest = sort in ("newest", "activity")
+        return cls(False, newest != is_backward, True, sort == "activity")
+
+    def moment(self, row: Any) -> datetime:
+        """The time this walk orders by."""
+        return row.updated_at if self.is_by_activity else row.created_at  # type: ignore[no-any-return]
 
     def key(self, row: Any) -> tuple[int, ...]:
         """The row's place in this walk, ascending (for heapq.merge)."""
-        micros = (row.created_at - _EPOCH) // timedelta(microseconds=1)
+        micros = (self.moment(row) - _EPOCH) // timedelta(microseconds=1)
         moment = (-micros, -row.id.int) if self.is_newest_first else (micros, row.id.int)
         if not self.is_by_rank:
             return moment
@@ -334,7 +343,13 @@ def _scan(
         per_rank = [
             session.execute(
                 listing_statement(
-                    queue_id, rank, clauses, cursor, want, is_newest_first=walk.is_newest_first
+                    queue_id,
+                    rank,
+                    clauses,
+                    cursor,
+                    want,
+                    is_newest_first=walk.is_newest_first,
+                    is_by_activity=walk.is_by_activity,
                 )
             ).all()
             for rank in ranks
@@ -409,7 +424,8 @@ def _read(
 
 
 def _cursor_at(row: Any, sort: str, *, is_backward: bool) -> str:
-    return encode_cursor(Cursor(row.urgency_rank, row.created_at, row.id, sort, is_backward))
+    moment = row.updated_at if sort == "activity" else row.created_at
+    return encode_cursor(Cursor(row.urgency_rank, moment, row.id, sort, is_backward))
 
 
 def list_tips(
@@ -572,6 +588,7 @@ def _listed(session: Session, rows: list[Any], keyring: Keyring | None = None) -
             category_label=labels.get(row.category_code, row.category_code),
             place=districts[row.district_id][1] if row.district_id in districts else None,
             snippet=snippets.get(row.id, "") if keyring else None,
+            last_activity_at=row.updated_at,
         )
         for row in rows
     ]

@@ -42,6 +42,8 @@ def _tips(session, keyring, shape=SHAPE, point=N1_POINT) -> list[str]:
                 urgency=urgency,
                 urgency_rank=URGENCY_RANK[urgency],
                 created_at=BASE + timedelta(minutes=minutes),
+                # Activity runs the other way round, with its own tie.
+                updated_at=BASE + timedelta(hours=2, minutes=-min(minutes, 30)),
             )
         )
         numbers.append(number)
@@ -50,9 +52,13 @@ def _tips(session, keyring, shape=SHAPE, point=N1_POINT) -> list[str]:
 
 
 def _expected(session, sort: str) -> list[str]:
-    rows = session.execute(select(Tip.tip_number, Tip.urgency_rank, Tip.created_at, Tip.id)).all()
+    rows = session.execute(
+        select(Tip.tip_number, Tip.urgency_rank, Tip.created_at, Tip.updated_at, Tip.id)
+    ).all()
     session.rollback()
-    if sort == "urgency":
+    if sort == "activity":
+        rows.sort(key=lambda r: (-r.updated_at.timestamp(), -r.id.int))
+    elif sort == "urgency":
         rows.sort(key=lambda r: (r.urgency_rank, -r.created_at.timestamp(), -r.id.int))
     elif sort == "newest":
         rows.sort(key=lambda r: (-r.created_at.timestamp(), -r.id.int))
@@ -65,7 +71,7 @@ def _numbers(page) -> list[str]:
     return [item.tip_number for item in page.items]
 
 
-@pytest.mark.parametrize("sort", ["urgency", "newest", "oldest"])
+@pytest.mark.parametrize("sort", ["urgency", "newest", "oldest", "activity"])
 def test_every_order_pages_forward_and_back_over_the_same_pages(session, keyring, sort):
     _tips(session, keyring)
     user = make_user(session, keyring, "det", "detective", ("N1",)).user
@@ -131,7 +137,7 @@ def test_orders_merge_the_queues_of_a_detective_of_two_districts(session, keyrin
     _tips(session, keyring)
     _tips(session, keyring, [("high", 7), ("normal", 10), ("emergency", 50)], point=H2_POINT)
     user = make_user(session, keyring, "det", "detective", ("N1", "H2")).user
-    for sort in ("urgency", "newest", "oldest"):
+    for sort in ("urgency", "newest", "oldest", "activity"):
         seen, cursor = [], None
         for _ in range(10):
             page = service.list_tips(session, user, cursor=cursor, limit=3, sort=sort)
@@ -249,3 +255,25 @@ def test_column_headers_sort_with_aria_sort(own_app, session, keyring):
     # An unknown order is the default one, never an error page that repeats it.
     odd = client.get("/staff/queues/N1?sort=%3Cb%3Ebold")
     assert odd.status_code == 200 and "<b>bold" not in odd.get_data(as_text=True)
+
+
+def test_a_tip_that_changes_moves_to_the_top_of_last_activity(client, session, keyring):
+    numbers = _tips(session, keyring)
+    detective = make_user(session, keyring, "det", "detective", ("N1",))
+    oldest_activity = _expected(session, "activity")[-1]
+    claimed = client.post(f"/api/v1/staff/tips/{oldest_activity}/claim", headers=bearer(detective))
+    assert claimed.status_code == 200
+    listing = client.get("/api/v1/staff/tips?sort=activity", headers=bearer(detective)).get_json()
+    assert listing["items"][0]["tip_number"] == oldest_activity
+    assert listing["items"][0]["last_activity_at"] is not None
+    assert {i["tip_number"] for i in listing["items"]} == set(numbers)
+
+
+def test_the_last_activity_header_sorts(own_app, session, keyring):
+    _tips(session, keyring)
+    web = own_app()
+    client = _signed_in(web, session, make_user(session, keyring, "det", "detective", ("N1",)))
+    html = client.get("/staff/queues/N1?sort=activity").get_data(as_text=True)
+    assert re.search(r'<th scope="col" aria-sort="descending"><a [^>]*>Last activity', html)
+    rows = re.findall(r'href="/staff/tips/([^"]+)"', html)
+    assert rows == _expected(session, "activity")
