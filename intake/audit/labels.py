@@ -15,6 +15,7 @@ ACTION_LABELS: dict[str, str] = {
     "tip.located": "Tipster shared a location",
     "tip.viewed": "Tip opened",
     "tip.claimed": "Tip claimed",
+    "tip.assigned": "Tip assigned",
     "tip.status_changed": "Status changed",
     "tip.rerouted": "Tip moved to another queue",
     "tip.category_changed": "Category changed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +94,20 @@ def event_canonical(event: Any) -> str:
         tip_id=event.tip_id,
         details=event.details or {},
     )
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A savepoint whose rollback (on any exception, re-raised) also drops the events recorded
+    inside it: they are held until commit, out of the savepoint's reach, so a step that fails
+    alone leaves no audit event claiming it happened."""
+    mark = len(session.info.get(_PENDING, []))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        del session.info.get(_PENDING, [])[mark:]
+        raise
 
 
 def _append_pending(session: Session) -> None:

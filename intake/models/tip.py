@@ -46,6 +46,9 @@ class Tip(KeyOwner, Base):
         # The queue listing: urgent first, then newest, with a stable tie-break.
         Index("ix_tip_queue_listing", "queue_id", "urgency_rank", "created_at", "id"),
         Index("ix_tip_listing", "urgency_rank", "created_at", "id"),
+        # The same, by last activity (sort=activity).
+        Index("ix_tip_queue_activity", "queue_id", "urgency_rank", "updated_at", "id"),
+        Index("ix_tip_activity", "urgency_rank", "updated_at", "id"),
     )
     __key_purpose__: ClassVar[str] = "content"
 

@@ -35,7 +35,7 @@ from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue, utcnow
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues import service
-from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
+from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SORTS, age_words
 from intake.queues.views import related_of
 from intake.related import service as related
 from intake.replies import service as replies
@@ -118,6 +118,29 @@ class ReplyForm(FlaskForm):
     confirmed = HiddenField()
 
 
+BULK_CHOICES = [
+    SelectChoice("claim", "Claim (assign to me)"),
+    SelectChoice("assign", "Assign to…"),
+    SelectChoice("reroute", "Move to queue…"),
+    SelectChoice("close", "Close with disposition…"),
+]
+
+
+class BulkForm(FlaskForm):
+    """One action for the tips ticked on a queue page (the boxes belong to this form)."""
+
+    action = SelectField("Action", choices=[])
+    assignee = SelectField("Assign to", choices=[], validate_choice=False)
+    queue = SelectField("Move to queue", choices=[], validate_choice=False)
+    reason = StringField("Reason for the move", validators=[Optional(), Length(max=300)])
+    # Each target is checked by the service, and only for the action that uses it.
+    disposition = SelectField(
+        "Disposition",
+        choices=[SelectChoice("", "—"), *(SelectChoice(d) for d in DISPOSITIONS)],
+        validate_choice=False,
+    )
+
+
 class LinkForm(FlaskForm):
     """Confirm or reject a suggested related tip."""
 
@@ -152,9 +175,7 @@ class ForwardForm(FlaskForm):
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     user = current_user()
     # Rows show a category's name, not its code (a page lists at most a few dozen categories).
-    labels: dict[str, str] = dict(
-        db.session.execute(select(Category.code, Category.label_en)).all()
-    )
+    labels = service.category_labels(db.session())
     response = make_response(
         render_template(
             template, user=user, logout_form=LogoutForm(), category_labels=labels, **context
@@ -164,6 +185,12 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     # Tip content must not stay in a shared desktop's cache.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.app_template_filter("age")
+def _age(value: datetime) -> str:
+    """How long ago, short ("12 min", "3 h", "2 d"): the exact local time goes in a title."""
+    return age_words(value, utcnow())
 
 
 def _flash_error(error: IntakeError) -> None:
@@ -260,9 +287,14 @@ def search() -> Response:
     return _page("staff/search.html", q=text, found=found, search_error=error)
 
 
+#: The query parameters of the queue page's filters (kept by its sort and page links).
+QUEUE_FILTERS = ("status", "urgency", "category", "channel", "from", "to", "assigned", "awaiting")
+
+
 @bp.get("/queues/<code>")
 def queue(code: str) -> Response:
-    """A queue's tips, urgent first then newest, with filters and a next page."""
+    """A queue's tips (urgent first then newest, or by time), with filters, "1–50 of 166" and
+    the previous and next pages."""
     user = current_user()
     current = service.find_queue(db.session(), user, code)
     args = request.args
@@ -277,23 +309,121 @@ def queue(code: str) -> Response:
         assignee_id=user.id if args.get("assigned") == "me" else None,
         is_unassigned=args.get("assigned") == "none",
     )
+    sort = str(args.get("sort")) if args.get("sort") in SORTS else "urgency"
+    keyring = get_keyring()
     try:
         page = service.list_tips(
-            db.session(), user, queue_code=code, filters=filters, cursor=args.get("cursor") or None
+            db.session(),
+            user,
+            queue_code=code,
+            filters=filters,
+            cursor=args.get("cursor") or None,
+            limit=service.LISTING_PAGE,
+            keyring=keyring,
+            sort=sort,
         )
-    except IntakeError:
-        page = service.list_tips(db.session(), user, queue_code=code, filters=filters)
+    except IntakeError:  # a stale or hand-edited cursor: the first page
+        page = service.list_tips(
+            db.session(),
+            user,
+            queue_code=code,
+            filters=filters,
+            limit=service.LISTING_PAGE,
+            keyring=keyring,
+            sort=sort,
+        )
+    count = service.count_tips(db.session(), user, queue_code=code, filters=filters)
+    # The position is carried in the links (keyset pages have no offset): exact on the first
+    # page, counted on from there; the total is counted afresh each time.
+    start = args.get("start", type=int) or 1
+    if page.prev_cursor is None or not 1 <= start <= MAX_INTEGER:
+        start = 1
+    end = start + len(page.items) - 1
+    kept: dict[str, Any] = {k: v for k, v in args.items() if k in QUEUE_FILTERS and v}
+
+    def link(order: str, **more: Any) -> str:
+        # The default order is no parameter at all: the plain queue link stays the first page.
+        wanted = order if order != "urgency" else None
+        return url_for("staff_pages.queue", code=code, **kept, sort=wanted, **more)
+
     categories = list(db.session.scalars(select(Category.code).order_by(Category.sort_order)))
     return _page(
         "staff/queue.html",
         queue=current,
         page=page,
         args=args,
+        sort=sort,
+        sort_urls={order: link(order) for order in SORTS},
+        shown=(start, end),
+        page_size=service.LISTING_PAGE,
+        count=count,
+        next_url=page.next_cursor and link(sort, cursor=page.next_cursor, start=end + 1),
+        prev_url=page.prev_cursor
+        and link(sort, cursor=page.prev_cursor, start=max(1, start - service.LISTING_PAGE)),
         statuses=STATUSES,
         urgencies=URGENCIES,
         channels=CHANNELS,
         categories=categories,
+        bulk_form=_bulk_form(current),
     )
+
+
+def _bulk_form(current: Queue) -> BulkForm:
+    form = BulkForm()
+    form.action.choices = list(BULK_CHOICES)
+    if not service.supervises(current_user()):
+        # Assigning to others and moving tips are a supervisor's (the service says so too).
+        form.action.choices = [c for c in BULK_CHOICES if c.value in ("claim", "close")]
+    form.assignee.choices = [
+        SelectChoice(u.username) for u in service.queue_workers(db.session(), current)
+    ]
+    form.queue.choices = [
+        SelectChoice(q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
+    ]
+    return form
+
+
+@bp.post("/queues/<code>/bulk")
+def bulk(code: str) -> Response:
+    """Claim, assign, re-route or close the ticked tips; says what was done and what refused."""
+    user = current_user()
+    current = service.find_queue(db.session(), user, code)
+    form = _bulk_form(current)
+    back = redirect(url_for("staff_pages.queue", code=current.code))
+    if not form.validate_on_submit():
+        flash("Choose an action for the ticked tips.", "error")
+        return back
+    numbers = request.form.getlist("tip_numbers")
+    if not numbers:
+        flash("Tick the tips to change first.", "error")
+        return back
+    action = form.action.data or ""
+    change = service.BulkAction(
+        action=action,
+        assignee=form.assignee.data if action == "assign" else None,
+        queue=form.queue.data if action == "reroute" else None,
+        reason=form.reason.data if action == "reroute" else None,
+        disposition=(form.disposition.data or None) if action == "close" else None,
+    )
+    try:
+        outcomes = service.bulk_change(db.session(), get_keyring(), user, numbers, change)
+        db.session.commit()
+    except IntakeError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return back
+    done = [o for o in outcomes if o.is_done]
+    refused = [o for o in outcomes if not o.is_done]
+    flash(f"{BULK_DONE[action]} {len(done)} tip{'s' if len(done) != 1 else ''}.", "notice")
+    if refused:
+        # Our own words for each refusal; a tip of another queue reads as no such tip.
+        reasons = "; ".join(f"{o.tip_number}: {o.message}" for o in refused[:20])
+        more = f" and {len(refused) - 20} more" if len(refused) > 20 else ""
+        flash(f"{len(refused)} not changed: {reasons}{more}.", "error")
+    return back
+
+
+BULK_DONE = {"claim": "Claimed", "assign": "Assigned", "reroute": "Moved", "close": "Closed"}
 
 
 @bp.get("/tips/<tip_number>")

@@ -8,7 +8,8 @@ from marshmallow import fields, post_load, validate
 
 from intake.api import Schema
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
-from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX
+from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SORTS
+from intake.queues.service import BULK_ACTIONS, BULK_MAX
 from intake.submissions.service import NARRATIVE_MAX
 
 
@@ -23,6 +24,14 @@ class TipFilterSchema(Schema):
     created_to = fields.AwareDateTime(metadata={"description": "created before"})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "``urgency`` (default: most urgent first, then newest), ``newest``,"
+            " ``oldest`` or ``activity`` (last activity first); a cursor works only with the"
+            " order it came from"
+        },
+    )
     assigned = fields.String(
         validate=validate.OneOf(("me", "none")),
         metadata={"description": "``me``: assigned to the caller; ``none``: unassigned"},
@@ -40,11 +49,15 @@ class TipFilterSchema(Schema):
 
 
 class ListedTipSchema(Schema):
-    """One tip in a listing: routing facts only, no content."""
+    """One tip in a listing: routing facts only, no content (the narrative is read, audited, on
+    the tip itself)."""
 
     tip_number = fields.String()
     channel = fields.String()
+    language = fields.String()
     category = fields.String()
+    category_label = fields.String(metadata={"description": "the category's English name"})
+    place = fields.String(allow_none=True, metadata={"description": "the district's name"})
     urgency = fields.String()
     status = fields.String()
     queue = fields.String()
@@ -52,6 +65,9 @@ class ListedTipSchema(Schema):
     assignee = fields.String(allow_none=True)
     is_classifier_unsure = fields.Boolean()
     created_at = fields.DateTime()
+    last_activity_at = fields.DateTime(
+        allow_none=True, metadata={"description": "last changed, answered or added to"}
+    )
     is_awaiting = fields.Boolean(metadata={"description": "the tipster wrote last"})
     matched = fields.List(
         fields.String(), metadata={"description": "with ``q``: the fields the words are in"}
@@ -59,10 +75,12 @@ class ListedTipSchema(Schema):
 
 
 class TipPageSchema(Schema):
-    """A page of tips; pass ``next_cursor`` back as ``cursor`` for the next page."""
+    """A page of tips; pass ``next_cursor`` (or ``prev_cursor``) back as ``cursor`` for the next
+    (or previous) page, with the same ``sort``."""
 
     items = fields.List(fields.Nested(ListedTipSchema))
     next_cursor = fields.String(allow_none=True)
+    prev_cursor = fields.String(allow_none=True, metadata={"description": "null on the first page"})
 
 
 class QueueSchema(Schema):
@@ -321,3 +339,38 @@ class ForwardCreatedSchema(Schema):
     check_url = fields.String(metadata={"description": "where the person checks back"})
     reply_en = fields.String(metadata={"description": "a reply to paste back, in English"})
     reply_es = fields.String(metadata={"description": "the same reply in Spanish"})
+
+
+class BulkActionSchema(Schema):
+    """One action for many tips: ``claim``, ``assign`` (with ``assignee``), ``reroute`` (with
+    ``queue`` and ``reason``) or ``close`` (with ``disposition``)."""
+
+    tip_numbers = fields.List(
+        fields.String(validate=validate.Length(1, 20)),
+        required=True,
+        validate=validate.Length(1, BULK_MAX),
+    )
+    action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
+    assignee = fields.String(validate=validate.Length(1, 80))
+    queue = fields.String(validate=validate.Length(1, 32))
+    reason = fields.String(validate=validate.Length(1, 300))
+    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
+
+
+class BulkOutcomeSchema(Schema):
+    """What became of one tip: done, or refused with the error the single action gives (a tip
+    outside the caller's queues reads ``not_found``, like a number no tip has)."""
+
+    tip_number = fields.String()
+    is_done = fields.Boolean()
+    code = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", allow_none=True)
+
+
+class BulkResultSchema(Schema):
+    """Per-tip outcomes, in the order sent (repeats counted once), and the totals."""
+
+    results = fields.List(fields.Nested(BulkOutcomeSchema))
+    done = fields.Integer()
+    refused = fields.Integer()

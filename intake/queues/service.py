@@ -18,19 +18,21 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from intake.attachments.service import read_attachment
-from intake.audit.service import record_event
-from intake.crypto import Keyring
+from intake.audit.service import record_event, savepoint
+from intake.classify.taxonomy import DEFAULT_CATEGORIES
+from intake.crypto import CryptoError, Keyring
 from intake.errors import (
     ConflictError,
     ForbiddenError,
+    IntakeError,
     InvalidInputError,
     NotFoundError,
     RateLimitedError,
@@ -52,6 +54,7 @@ from intake.models import (
 )
 from intake.outbound.service import enqueue_reply, enqueue_reveal_notice
 from intake.queues.rules import (
+    DISPOSITIONS,
     FORWARD_ROLES,
     NOTE_MAX,
     OVERSIGHT,
@@ -62,13 +65,16 @@ from intake.queues.rules import (
     REVEAL_LIMIT,
     REVEAL_REASON_MIN,
     REVEAL_WINDOW_SECONDS,
+    SORTS,
     SUPERVISING_ROLES,
     SUPERVISOR,
+    WORKSPACE_ROLES,
     Cursor,
     TransitionError,
     check_transition,
     decode_cursor,
     encode_cursor,
+    snippet_of,
 )
 from intake.search.index import index_text, move_tokens
 from intake.staff.service import AuthenticationError, check_totp
@@ -85,11 +91,14 @@ from intake.workspace.service import awaiting_among, mark_staff_answered
 log = logging.getLogger(__name__)
 
 PAGE_MAX = 200
+#: Tips on a staff page of a queue.
+LISTING_PAGE = 50
 OPEN_STATUSES = ("new", "triaged", "assigned", "investigating")
 LISTING_COLUMNS = (
     Tip.id,
     Tip.tip_number,
     Tip.channel,
+    Tip.language,
     Tip.category_code,
     Tip.urgency,
     Tip.urgency_rank,
@@ -99,6 +108,7 @@ LISTING_COLUMNS = (
     Tip.assignee_id,
     Tip.is_classifier_unsure,
     Tip.created_at,
+    Tip.updated_at,
 )
 
 
@@ -136,6 +146,14 @@ def hidden_queue_ids(session: Session, user: User) -> list[int]:
     """Ids of the queues the user may not see (the complement of :func:`visible_queues`)."""
     visible = {q.id for q in visible_queues(session, user)}
     return [qid for qid in session.scalars(select(Queue.id)) if qid not in visible]
+
+
+def queue_workers(session: Session, queue: Queue) -> list[User]:
+    """Active staff who may see ``queue`` (who a supervisor may assign its tips to), by name."""
+    users = session.scalars(
+        select(User).where(User.is_active, User.role.in_(WORKSPACE_ROLES)).order_by(User.username)
+    )
+    return [u for u in users if _may_see(u, queue)]
 
 
 def supervises(user: User) -> bool:
@@ -181,7 +199,8 @@ class TipFilters:
 
 @dataclass(frozen=True)
 class ListedTip:
-    """One line of a queue listing: no content, no identity."""
+    """One line of a queue listing: no identity, and content only as a short snippet that the
+    staff page asks for (``snippet`` is None otherwise; the API never carries it)."""
 
     tip_number: str
     channel: str
@@ -196,6 +215,12 @@ class ListedTip:
     created_at: datetime
     tip_id: uuid.UUID
     is_awaiting: bool = False
+    language: str = "en"
+    # The category's English name (staff pages are English) and the district's name.
+    category_label: str = ""
+    place: str | None = None
+    snippet: str | None = None
+    last_activity_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +229,7 @@ class TipPage:
 
     items: list[ListedTip]
     next_cursor: str | None
+    prev_cursor: str | None = None
 
 
 def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
@@ -236,25 +262,66 @@ def listing_statement(
     clauses: list[ColumnElement[bool]],
     cursor: Cursor | None,
     limit: int,
+    *,
+    is_newest_first: bool = True,
+    is_by_activity: bool = False,
 ) -> Select[*tuple[Any, ...]]:
-    """The statement that lists one urgency rank of a queue (or of all), newest first.
+    """The statement that lists one urgency rank of a queue (or of all), newest (or oldest)
+    first, after ``cursor`` (which the caller passes only where it bounds this rank).
 
     With the rank (and queue) fixed by equality, ``ix_tip_queue_listing (queue_id, urgency_rank,
-    created_at, id)`` walked backwards yields rows already in order. After a cursor, the row-value
-    comparison ``(created_at, id) < (:c, :i)`` is one range on that index, so the scan starts at
-    the cursor (SQLite >= 3.15 and PostgreSQL seek on it).
+    created_at, id)`` walked backwards (or forwards) yields rows already in order. After a
+    cursor, the row-value comparison ``(created_at, id) < (:c, :i)`` (``>`` walking forwards) is
+    one range on that index, so the scan starts at the cursor (SQLite >= 3.15 and PostgreSQL
+    seek on it).
     """
+    moment = Tip.updated_at if is_by_activity else Tip.created_at
     query = select(*LISTING_COLUMNS).where(Tip.urgency_rank == rank, *clauses)
     if queue_id is not None:
         query = query.where(Tip.queue_id == queue_id)
-    if cursor is not None and rank == cursor.urgency_rank:
-        query = query.where(
-            tuple_(Tip.created_at, Tip.id) < tuple_(cursor.created_at, cursor.tip_id),
-            # Implied by the row value; PostgreSQL estimates a row comparison poorly and then
-            # may walk another index and filter, while this term's estimate keeps it here.
-            Tip.created_at <= cursor.created_at,
-        )
-    return query.order_by(Tip.created_at.desc(), Tip.id.desc()).limit(limit)
+    if cursor is not None:
+        key, at = tuple_(moment, Tip.id), tuple_(cursor.created_at, cursor.tip_id)
+        # The plain term is implied by the row value; PostgreSQL estimates a row comparison
+        # poorly and then may walk another index and filter, while this term keeps it here.
+        if is_newest_first:
+            query = query.where(key < at, moment <= cursor.created_at)
+        else:
+            query = query.where(key > at, moment >= cursor.created_at)
+    if is_newest_first:
+        return query.order_by(moment.desc(), Tip.id.desc()).limit(limit)
+    return query.order_by(moment.asc(), Tip.id.asc()).limit(limit)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """How one page reads the index: by urgency groups or by time alone, and which way."""
+
+    is_by_rank: bool
+    is_newest_first: bool
+    is_rank_ascending: bool
+    is_by_activity: bool = False
+
+    @classmethod
+    def of(cls, sort: str, *, is_backward: bool) -> _Walk:
+        if sort == "urgency":
+            return cls(True, not is_backward, not is_backward)
+        newest = sort in ("newest", "activity")
+        return cls(False, newest != is_backward, True, sort == "activity")
+
+    def moment(self, row: Any) -> datetime:
+        """The time this walk orders by."""
+        return row.updated_at if self.is_by_activity else row.created_at  # type: ignore[no-any-return]
+
+    def key(self, row: Any) -> tuple[int, ...]:
+        """The row's place in this walk, ascending (for heapq.merge)."""
+        micros = (self.moment(row) - _EPOCH) // timedelta(microseconds=1)
+        moment = (-micros, -row.id.int) if self.is_newest_first else (micros, row.id.int)
+        if not self.is_by_rank:
+            return moment
+        return (row.urgency_rank if self.is_rank_ascending else -row.urgency_rank, *moment)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _scan(
@@ -264,18 +331,43 @@ def _scan(
     clauses: list[ColumnElement[bool]],
     cursor: Cursor | None,
     want: int,
+    walk: _Walk,
 ) -> list[Any]:
-    """Rows of one queue (or all) in listing order, one index range per urgency rank.
+    """Rows of one queue (or all) in the walk's order, one index range per urgency rank.
 
     Sorting urgent-first then newest mixes directions, which no single index scan yields; one
-    statement per rank (at most three, stopping once ``want`` rows are in) keeps each page's
-    work independent of how many tips exist.
+    statement per rank (at most four, stopping once ``want`` rows are in) keeps each page's
+    work independent of how many tips exist. Sorting by time alone merges the ranks' ranges.
     """
+    if not walk.is_by_rank:
+        per_rank = [
+            session.execute(
+                listing_statement(
+                    queue_id,
+                    rank,
+                    clauses,
+                    cursor,
+                    want,
+                    is_newest_first=walk.is_newest_first,
+                    is_by_activity=walk.is_by_activity,
+                )
+            ).all()
+            for rank in ranks
+        ]
+        return list(heapq.merge(*per_rank, key=walk.key))[:want]
     rows: list[Any] = []
-    for rank in ranks:
-        if cursor is not None and rank < cursor.urgency_rank:
-            continue
-        query = listing_statement(queue_id, rank, clauses, cursor, want - len(rows))
+    for rank in sorted(ranks, reverse=not walk.is_rank_ascending):
+        bound = None
+        if cursor is not None:
+            behind = (
+                rank < cursor.urgency_rank if walk.is_rank_ascending else rank > cursor.urgency_rank
+            )
+            if behind:
+                continue
+            bound = cursor if rank == cursor.urgency_rank else None
+        query = listing_statement(
+            queue_id, rank, clauses, bound, want - len(rows), is_newest_first=walk.is_newest_first
+        )
         rows.extend(session.execute(query).all())
         if len(rows) >= want:
             break
@@ -287,25 +379,17 @@ def listing_query_for_explain(queue_id: int, rank: int, cursor: Cursor | None = 
     return listing_statement(queue_id, rank, [], cursor, 51)
 
 
-def _sort_key(row: Any) -> tuple[int, float, str]:
-    # heapq.merge wants ascending keys: negate time; ids compare as their inverted hex.
-    inverted = uuid.UUID(int=(1 << 128) - 1 - row.id.int).hex
-    return (row.urgency_rank, -row.created_at.timestamp(), inverted)
+@dataclass(frozen=True)
+class _Scope:
+    """What a listing (or its count) reads: queues (None: every tip, less ``clauses``' hidden
+    ones), urgency ranks and the filters' clauses."""
+
+    queue_ids: list[int | None]
+    ranks: list[int]
+    clauses: list[ColumnElement[bool]]
 
 
-def list_tips(
-    session: Session,
-    user: User,
-    *,
-    queue_code: str | None = None,
-    filters: TipFilters | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> TipPage:
-    """Tips of one queue (or every queue the user sees): urgent first, then newest."""
-    filters = filters or TipFilters()
-    limit = max(1, min(limit, PAGE_MAX))
-    position = decode_cursor(cursor) if cursor else None
+def _scope(session: Session, user: User, queue_code: str | None, filters: TipFilters) -> _Scope:
     if queue_code is not None:
         scopes: list[int | None] = [find_queue(session, user, queue_code).id]
     elif sees_every_queue(user):
@@ -323,18 +407,117 @@ def list_tips(
         hidden = hidden_queue_ids(session, user)
         if hidden:
             clauses.append(Tip.queue_id.not_in(hidden))
-    want = limit + 1
-    per_scope = [_scan(session, scope, ranks, clauses, position, want) for scope in scopes]
+    return _Scope(scopes, ranks, clauses)
+
+
+def _read(
+    session: Session, scope: _Scope, position: Cursor | None, want: int, walk: _Walk
+) -> list[Any]:
+    per_scope = [
+        _scan(session, queue_id, scope.ranks, scope.clauses, position, want, walk)
+        for queue_id in scope.queue_ids
+    ]
     merged: Iterator[Any] = (
-        iter(per_scope[0]) if len(per_scope) == 1 else heapq.merge(*per_scope, key=_sort_key)
+        iter(per_scope[0]) if len(per_scope) == 1 else heapq.merge(*per_scope, key=walk.key)
     )
-    rows = [row for _, row in zip(range(want), merged, strict=False)]
-    next_cursor = None
+    return [row for _, row in zip(range(want), merged, strict=False)]
+
+
+def _cursor_at(row: Any, sort: str, *, is_backward: bool) -> str:
+    moment = row.updated_at if sort == "activity" else row.created_at
+    return encode_cursor(Cursor(row.urgency_rank, moment, row.id, sort, is_backward))
+
+
+def list_tips(
+    session: Session,
+    user: User,
+    *,
+    queue_code: str | None = None,
+    filters: TipFilters | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    keyring: Keyring | None = None,
+    sort: str = "urgency",
+) -> TipPage:
+    """Tips of one queue (or every queue the user sees) in ``sort`` order (default: urgent
+    first, then newest), a page after (or, with a backward cursor, before) ``cursor``.
+
+    ``prev_cursor`` is None on the first page. A backward page that finds fewer than ``limit``
+    tips before its cursor (tips closed or moved meanwhile) is the first page instead.
+
+    With ``keyring`` each line carries a snippet of its narrative, decrypted for this page only
+    (never stored or logged): the staff page asks for it, the API does not.
+    """
+    if sort not in SORTS:
+        raise InvalidInputError(fields={"sort": ["Unknown order."]})
+    filters = filters or TipFilters()
+    limit = max(1, min(limit, PAGE_MAX))
+    position = decode_cursor(cursor) if cursor else None
+    if position is not None and position.sort != sort:
+        raise InvalidInputError(fields={"cursor": ["This cursor is for another order."]})
+    scope = _scope(session, user, queue_code, filters)
+    want = limit + 1
+    if position is not None and position.is_backward:
+        walk = _Walk.of(sort, is_backward=True)
+        before = _read(session, scope, position, want, walk)
+        if len(before) >= limit:
+            rows = list(reversed(before[:limit]))
+            prev_cursor: str | None = (
+                _cursor_at(rows[0], sort, is_backward=True) if len(before) > limit else None
+            )
+            after = _cursor_at(rows[-1], sort, is_backward=False)
+            return TipPage(_listed(session, rows, keyring), after, prev_cursor)
+        position = None  # back at the start
+    rows = _read(session, scope, position, want, _Walk.of(sort, is_backward=False))
+    next_cursor: str | None = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(Cursor(last.urgency_rank, last.created_at, last.id))
-    return TipPage(_listed(session, rows), next_cursor)
+        next_cursor = _cursor_at(rows[-1], sort, is_backward=False)
+    prev_cursor = None
+    if position is not None:
+        # From the first row shown, or (an empty page) from where this page began.
+        first = rows[0] if rows else None
+        prev_cursor = (
+            _cursor_at(first, sort, is_backward=True)
+            if first is not None
+            else encode_cursor(replace(position, is_backward=True))
+        )
+    return TipPage(_listed(session, rows, keyring), next_cursor, prev_cursor)
+
+
+#: Past this many a listing says "10,000+" instead of counting on (the count stays cheap).
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class TipCount:
+    """How many tips a listing holds, counted up to a cap."""
+
+    total: int
+    is_capped: bool
+
+
+def count_tips(
+    session: Session,
+    user: User,
+    *,
+    queue_code: str | None = None,
+    filters: TipFilters | None = None,
+    cap: int | None = None,
+) -> TipCount:
+    """How many tips :func:`list_tips` would page through (same queues, filters and access),
+    in one COUNT that stops at ``cap`` (default :data:`COUNT_CAP`) + 1 rows."""
+    cap = COUNT_CAP if cap is None else cap
+    scope = _scope(session, user, queue_code, filters or TipFilters())
+    query = select(Tip.id).where(*scope.clauses)
+    if len(scope.ranks) == 1:
+        query = query.where(Tip.urgency_rank == scope.ranks[0])
+    if scope.queue_ids != [None]:
+        query = query.where(Tip.queue_id.in_([q for q in scope.queue_ids if q is not None]))
+    counted = int(
+        session.scalar(select(func.count()).select_from(query.limit(cap + 1).subquery())) or 0
+    )
+    return TipCount(min(counted, cap), counted > cap)
 
 
 def listed_tips(session: Session, rows: list[Any]) -> list[ListedTip]:
@@ -342,17 +525,44 @@ def listed_tips(session: Session, rows: list[Any]) -> list[ListedTip]:
     return _listed(session, rows)
 
 
-def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
+def category_labels(session: Session) -> dict[str, str]:
+    """Each category's English name: the loaded categories, else the default taxonomy's."""
+    labels = {c.code: c.label_en for c in DEFAULT_CATEGORIES}
+    labels.update(session.execute(select(Category.code, Category.label_en)).all())
+    return labels
+
+
+def _snippets(session: Session, keyring: Keyring, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    # Only the page's own tips are opened (at most PAGE_MAX): the listing stays cheap.
+    if not ids:
+        return {}
+    snippets = {}
+    for tip in session.scalars(select(Tip).where(Tip.id.in_(ids))):
+        try:
+            snippets[tip.id] = snippet_of(tip.narrative(keyring))
+        except CryptoError:
+            # One unreadable tip (its key shredded or retired) must not take the queue down.
+            log.warning("tip %s: narrative unreadable for the listing", tip.tip_number)
+            snippets[tip.id] = ""
+    return snippets
+
+
+def _listed(session: Session, rows: list[Any], keyring: Keyring | None = None) -> list[ListedTip]:
     awaiting = awaiting_among(session, [row.id for row in rows])
     queue_codes = dict(session.execute(select(Queue.id, Queue.code)).all())
     district_ids = {row.district_id for row in rows if row.district_id is not None}
-    districts: dict[int, str] = {}
+    districts: dict[int, tuple[str, str]] = {}
     if district_ids:
-        districts = dict(
-            session.execute(
-                select(District.id, District.code).where(District.id.in_(district_ids))
-            ).all()
-        )
+        districts = {
+            row.id: (row.code, row.name)
+            for row in session.execute(
+                select(District.id, District.code, District.name).where(
+                    District.id.in_(district_ids)
+                )
+            )
+        }
+    labels = category_labels(session)
+    snippets = _snippets(session, keyring, [row.id for row in rows]) if keyring else {}
     assignee_ids = {row.assignee_id for row in rows if row.assignee_id is not None}
     assignees: dict[int, str] = {}
     if assignee_ids:
@@ -368,12 +578,17 @@ def _listed(session: Session, rows: list[Any]) -> list[ListedTip]:
             urgency_rank=row.urgency_rank,
             status=row.status,
             queue=queue_codes.get(row.queue_id, ""),
-            district=districts.get(row.district_id) if row.district_id is not None else None,
+            district=districts[row.district_id][0] if row.district_id in districts else None,
             assignee=assignees.get(row.assignee_id) if row.assignee_id is not None else None,
             is_classifier_unsure=bool(row.is_classifier_unsure),
             created_at=row.created_at,
             tip_id=row.id,
             is_awaiting=row.id in awaiting,
+            language=row.language,
+            category_label=labels.get(row.category_code, row.category_code),
+            place=districts[row.district_id][1] if row.district_id in districts else None,
+            snippet=snippets.get(row.id, "") if keyring else None,
+            last_activity_at=row.updated_at,
         )
         for row in rows
     ]
@@ -878,6 +1093,140 @@ def update_tip(
     # Made urgent: the on-call chain starts; made not urgent or closed: the open alert ends.
     tip_changed(session, tip, user, old_urgency=old_urgency)
     return tip
+
+
+def assign_tip(session: Session, user: User, tip_number: str, assignee: str) -> Tip:
+    """Make ``assignee`` (a username) the tip's assignee: supervisors, to someone who works the
+    tip's queue; assigning oneself is :func:`claim_tip`. A new or triaged tip becomes assigned."""
+    if assignee == user.username:
+        return claim_tip(session, user, tip_number)
+    if not supervises(user):
+        raise ForbiddenError("Only a supervisor can assign a tip to someone else.")
+    tip = find_tip(session, user, tip_number)
+    if tip.status == "closed":
+        raise ConflictError("This tip is closed.")
+    person = session.scalar(select(User).where(User.username == assignee, User.is_active))
+    if person is None or person.role not in WORKSPACE_ROLES or not _may_see(person, tip.queue):
+        raise InvalidInputError(fields={"assignee": ["This person does not work this queue."]})
+    previous, old_status = tip.assignee_id, tip.status
+    now = utcnow()
+    tip.assignee_id, tip.assigned_at = person.id, now
+    mark_first_response(tip, now)
+    if tip.status in ("new", "triaged"):
+        tip.status = "assigned"
+    tip.updated_at = now
+    session.flush()
+    record_event(
+        session,
+        "tip.assigned",
+        actor_kind="user",
+        actor_user_id=user.id,
+        tip_id=tip.id,
+        details={
+            "previous_assignee": previous,
+            "assignee": person.id,
+            "from": old_status,
+            "to": tip.status,
+        },
+    )
+    return tip
+
+
+#: The most tips one bulk action changes (a page holds at most PAGE_MAX).
+BULK_MAX = 200
+BULK_ACTIONS = ("claim", "assign", "reroute", "close")
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """What to do to every selected tip, and the target the action needs."""
+
+    action: str
+    assignee: str | None = None  # assign
+    queue: str | None = None  # reroute
+    reason: str | None = None  # reroute
+    disposition: str | None = None  # close
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What became of one tip of a bulk action: done, or refused with the single action's error.
+
+    A tip outside the caller's queues is refused exactly like a number no tip has.
+    """
+
+    tip_number: str
+    is_done: bool
+    code: str | None = None
+    message: str | None = None
+    fields: dict[str, Any] | None = None
+
+
+def bulk_change(
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    tip_numbers: list[str],
+    change: BulkAction,
+) -> list[BulkOutcome]:
+    """Claim, assign, re-route or close each tip, one at a time, through the single-tip action
+    (same access rules, same audit events); each tip in its own savepoint, so a refused tip
+    changes nothing and the others still happen. The request commits."""
+    if change.action not in BULK_ACTIONS:
+        raise InvalidInputError(fields={"action": ["Unknown action."]})
+    normalised = [normalise_tip_number(n) for n in tip_numbers]
+    numbers = list(dict.fromkeys(n for n in normalised if n is not None))
+    if any(n is None for n in normalised):
+        raise InvalidInputError(fields={"tip_numbers": ["These are not all tip numbers."]})
+    if not numbers or len(numbers) > BULK_MAX:
+        raise InvalidInputError(fields={"tip_numbers": [f"Choose 1 to {BULK_MAX} tips."]})
+    if change.action in ("assign", "reroute") and not supervises(user):
+        raise ForbiddenError("Only a supervisor can assign tips to others or move them.")
+    if change.action == "assign" and not change.assignee:
+        raise InvalidInputError(fields={"assignee": ["Choose who gets the tips."]})
+    if change.action == "reroute" and not (change.queue and (change.reason or "").strip()):
+        raise InvalidInputError(fields={"queue": ["Choose a queue and say why the tips move."]})
+    if change.action == "close" and change.disposition not in DISPOSITIONS:
+        raise InvalidInputError(fields={"disposition": ["Closing tips needs a disposition."]})
+
+    def apply(number: str) -> None:
+        if change.action == "claim":
+            claim_tip(session, user, number)
+        elif change.action == "assign":
+            assign_tip(session, user, number, change.assignee or "")
+        elif change.action == "reroute":
+            update_tip(
+                session, keyring, user, number, TipChange(queue=change.queue, reason=change.reason)
+            )
+        else:
+            update_tip(
+                session,
+                keyring,
+                user,
+                number,
+                TipChange(status="closed", disposition=change.disposition),
+            )
+
+    outcomes = []
+    for number in numbers:
+        try:
+            with savepoint(session):
+                apply(number)
+        except IntakeError as error:
+            outcomes.append(
+                BulkOutcome(number, False, error.code, error.message, error.fields or None)
+            )
+        else:
+            outcomes.append(BulkOutcome(number, True))
+    done = sum(o.is_done for o in outcomes)
+    log.info(
+        "bulk %s by user %s: %d done, %d refused",
+        change.action,
+        user.id,
+        done,
+        len(outcomes) - done,
+    )
+    return outcomes
 
 
 def add_note(session: Session, keyring: Keyring, user: User, tip_number: str, body: str) -> Note:

@@ -205,3 +205,49 @@ def test_staff_pages_reflow_at_200_percent_zoom(
     page = context_factory(viewport={"width": 320, "height": 640}).new_page()
     for label in _staff_pages(page, live_server, session, keyring):
         assert sideways_scroll(page) <= 0, f"staff {label} scrolls sideways at 320 px"
+
+
+def _boxes_wider_than_themselves(page: Any) -> list[str]:
+    """Elements of the main content that scroll sideways inside themselves (a squeezed table)."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll("main table, main form, main section")]
+                .filter(e => e.scrollWidth > e.clientWidth + 1)
+                .map(e => e.tagName.toLowerCase() + "." + e.className)"""
+        )
+    )
+
+
+def test_the_queue_and_tip_pages_reflow_at_640_px_without_scrolling_sideways(
+    live_server, context_factory, session, keyring
+) -> None:
+    # 200% zoom on a 1280 px wide screen: the listing stacks its rows instead of scrolling.
+    page = context_factory(viewport={"width": 640, "height": 800}).new_page()
+    supervisor = make_user(session, keyring, "sup-640", "supervisor")
+    long_words = "A grey van parks behind the laundromat on Elm Street every night " * 3
+    tips = [make_tip(session, keyring, N1_POINT, narrative=long_words) for _ in range(3)]
+    session.commit()
+    _staff_login(page, live_server, supervisor)
+    for path in (
+        "/staff/queues/N1",
+        "/staff/queues/N1?sort=oldest",
+        f"/staff/tips/{tips[0].tip_number}",
+    ):
+        page.goto(f"{live_server}{path}")
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
+            f"{path} scrolls sideways at 640 px"
+        )
+        assert _boxes_wider_than_themselves(page) == [], path
+    page.goto(f"{live_server}/staff/queues/N1")
+    # Stacked: each row is a block as wide as the page, and its labels are shown.
+    assert (
+        page.evaluate(
+            "() => getComputedStyle(document.querySelector('table.tips tbody tr')).display"
+        )
+        == "block"
+    )
+    page.get_by_label(f"Select tip {tips[1].tip_number}").check()
+    page.select_option("#action", "claim")
+    page.click("form.bulk button[type=submit]")
+    page.wait_for_load_state()
+    assert "Claimed 1 tip." in page.inner_text("main")

@@ -71,3 +71,36 @@ def test_the_page_after_a_cursor_seeks_the_listing_index_from_the_cursor(session
         assert "Index Scan Backward using ix_tip_queue_listing" in plan
         assert "ROW(created_at, id) < ROW(" in plan.split("Index Cond:", 1)[1]
         assert "Sort" not in plan and "Filter:" not in plan
+
+
+def test_the_oldest_first_page_seeks_the_same_index_forwards(session):
+    queue_id = session.scalar(select(Queue.id).where(Queue.code == "N1"))
+    cursor = Cursor(2, SAME_INSTANT, uuid.UUID(int=7), "oldest")
+    statement = service.listing_statement(queue_id, 2, [], cursor, 51, is_newest_first=False)
+    plan = _plan(session, statement)
+    session.rollback()
+    if session.get_bind().dialect.name == "sqlite":
+        assert plan == (
+            "SEARCH tip USING INDEX ix_tip_queue_listing "
+            "(queue_id=? AND urgency_rank=? AND (created_at,id)>(?,?))"
+        )
+    else:
+        assert "Index Scan using ix_tip_queue_listing" in plan
+        assert "ROW(created_at, id) > ROW(" in plan.split("Index Cond:", 1)[1]
+        assert "Sort" not in plan and "Filter:" not in plan
+
+
+def test_the_activity_order_seeks_its_own_index(session):
+    queue_id = session.scalar(select(Queue.id).where(Queue.code == "N1"))
+    cursor = Cursor(2, SAME_INSTANT, uuid.UUID(int=7), "activity")
+    statement = service.listing_statement(queue_id, 2, [], cursor, 51, is_by_activity=True)
+    plan = _plan(session, statement)
+    session.rollback()
+    if session.get_bind().dialect.name == "sqlite":
+        assert plan == (
+            "SEARCH tip USING INDEX ix_tip_queue_activity "
+            "(queue_id=? AND urgency_rank=? AND (updated_at,id)<(?,?))"
+        )
+    else:
+        assert "Index Scan Backward using ix_tip_queue_activity" in plan
+        assert "Sort" not in plan and "Filter:" not in plan
