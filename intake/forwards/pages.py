@@ -1,4 +1,4 @@
-"""Staff pages of the social-media team: the forwarding form.
+"""Staff pages of the social-media team: the forwarding form, and the status of its forwards.
 
 Server-rendered, no script. The answer to a forward carries the tip's secret code once: it is
 never flashed or redirected, and the page is not cached.
@@ -10,7 +10,7 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash
+from flask import Blueprint, flash, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
@@ -28,6 +28,7 @@ from intake.staff.access import current_user
 from intake.submissions.service import NARRATIVE_MAX
 
 forward_bp = Blueprint("staff_forward_pages", __name__, url_prefix="/staff/forward")
+forwards_bp = Blueprint("staff_forwards_pages", __name__, url_prefix="/staff/forwards")
 
 
 class ForwardForm(FlaskForm):
@@ -64,7 +65,7 @@ def forward_submit() -> Response:
     if upload and getattr(upload, "filename", ""):
         images = (upload.read(),)
     try:
-        created = service.forward_post(
+        forward = service.forward_post(
             db.session(),
             get_keyring(),
             current_user(),
@@ -83,11 +84,15 @@ def forward_submit() -> Response:
         _flash_error(error)
         return _page("staff/forward.html", 400, form=form)
     db.session.commit()
+    created = forward.tip
     flash(f"Tip {created.tip_number} created in queue {created.queue_code}.", "notice")
     # The receipt exists only now (stored as a digest): it is shown on this one answer, never in
     # the session's flash store or a redirect, and the page is not cached.
     response = _page(
-        "staff/forward.html", form=ForwardForm(formdata=None), created=_pasteable(created)
+        "staff/forward.html",
+        form=ForwardForm(formdata=None),
+        created=_pasteable(created),
+        forward=forward,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -99,3 +104,12 @@ def _pasteable(created: Any) -> dict[str, str]:
         created.tip_number, created.receipt or "", get_settings().public_base_url
     )
     return {"tip_number": created.tip_number, **answer}
+
+
+@forwards_bp.get("")
+def forwards() -> Response:
+    """What the user forwarded, newest first, each with its status in words."""
+    page = service.list_forwards(
+        db.session(), current_user(), cursor=(request.args.get("cursor") or "")[:200] or None
+    )
+    return _page("staff/forwards.html", page=page)

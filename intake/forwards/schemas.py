@@ -44,3 +44,38 @@ class ForwardCreatedSchema(Schema):
     check_url = fields.String(metadata={"description": "where the person checks back"})
     reply_en = fields.String(metadata={"description": "a reply to paste back, in English"})
     reply_es = fields.String(metadata={"description": "the same reply in Spanish"})
+    forwarded_before = fields.String(
+        allow_none=True,
+        metadata={"description": "the first tip made of the same post, now linked to this one"},
+    )
+    forwarded_before_why = fields.String(
+        allow_none=True, metadata={"description": "``same link`` or ``same post text``"}
+    )
+    notice = fields.String(
+        allow_none=True, metadata={"description": "e.g. Forwarded before as tip 7KQ-XM2P"}
+    )
+
+
+class ForwardQuerySchema(Schema):
+    """A page of the caller's forwards (query string)."""
+
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+
+
+class ForwardStatusSchema(Schema):
+    """One of the caller's forwards: its number, platform, when, and its status in words."""
+
+    tip_number = fields.String()
+    platform = fields.String(allow_none=True)
+    forwarded_at = fields.DateTime()
+    status = fields.String(
+        metadata={"description": "``received``, ``being worked on`` or ``closed``"}
+    )
+
+
+class ForwardListSchema(Schema):
+    """The caller's forwards, newest first; pass ``next_cursor`` as ``cursor`` for more."""
+
+    items = fields.List(fields.Nested(ForwardStatusSchema))
+    next_cursor = fields.String(allow_none=True)
