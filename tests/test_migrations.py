@@ -550,7 +550,9 @@ def _insert(connection, table: str, **given: object) -> None:
     values.update(given)
     names = ", ".join(values)
     params = ", ".join(f":{n}" for n in values)
-    connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({params})"), values)  # noqa: S608
+    # Quoted: "user" is a reserved word on PostgreSQL.
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({params})'  # noqa: S608 - test's own names
+    connection.execute(text(sql), values)
 
 
 def _insert_tip(connection, urgency: str, rank: int) -> None:
