@@ -585,7 +585,7 @@ def test_forwarded_tips_learn_who_forwarded_them_from_the_audit_log(empty_app) -
     from sqlalchemy import text
 
     with empty_app.app_context():
-        upgrade(revision="d2e8f4a6b1c3")
+        upgrade(revision="e5b9c3d7a2f1")
         with db.engine.begin() as connection:
             _insert(connection, "category", code="c")
             _insert(connection, "queue", id=1000)
@@ -619,6 +619,6 @@ def test_forwarded_tips_learn_who_forwarded_them_from_the_audit_log(empty_app) -
                 text("SELECT tip_number, forwarded_by_user_id, source_digest FROM tip")
             ).all()
         assert sorted(rows) == [("F1", 7, None), ("F2", 8, None), ("W1", None, None)]
-        downgrade(revision="d2e8f4a6b1c3")
+        downgrade(revision="e5b9c3d7a2f1")
         with db.engine.begin() as connection:
             assert connection.scalar(text("SELECT COUNT(*) FROM tip")) == 3

@@ -23,8 +23,8 @@ from intake.extensions import db, get_keyring, get_settings
 from intake.forwards import service
 from intake.forwards.messages import forward_answer
 from intake.forwards.rules import PLATFORMS
-from intake.queues.pages import _flash_error, _page
 from intake.staff.access import current_user
+from intake.staff.rendering import flash_error, staff_page
 from intake.submissions.service import NARRATIVE_MAX
 
 forward_bp = Blueprint("staff_forward_pages", __name__, url_prefix="/staff/forward")
@@ -47,7 +47,7 @@ class ForwardForm(FlaskForm):
 @forward_bp.get("/")
 def forward_form() -> Response:
     """The forwarding form of the social-media team."""
-    return _page("staff/forward.html", form=ForwardForm())
+    return staff_page("staff/forward.html", form=ForwardForm())
 
 
 @forward_bp.post("/")
@@ -55,7 +55,7 @@ def forward_submit() -> Response:
     """Make a tip of a forwarded post."""
     form = ForwardForm()
     if not form.validate_on_submit():
-        return _page("staff/forward.html", 400, form=form)
+        return staff_page("staff/forward.html", 400, form=form)
     posted_at = None
     if form.posted_at.data:
         zone = ZoneInfo(get_settings().timezone)
@@ -81,14 +81,14 @@ def forward_submit() -> Response:
         )
     except IntakeError as error:
         db.session.rollback()
-        _flash_error(error)
-        return _page("staff/forward.html", 400, form=form)
+        flash_error(error)
+        return staff_page("staff/forward.html", 400, form=form)
     db.session.commit()
     created = forward.tip
     flash(f"Tip {created.tip_number} created in queue {created.queue_code}.", "notice")
     # The receipt exists only now (stored as a digest): it is shown on this one answer, never in
     # the session's flash store or a redirect, and the page is not cached.
-    response = _page(
+    response = staff_page(
         "staff/forward.html",
         form=ForwardForm(formdata=None),
         created=_pasteable(created),
@@ -112,4 +112,4 @@ def forwards() -> Response:
     page = service.list_forwards(
         db.session(), current_user(), cursor=(request.args.get("cursor") or "")[:200] or None
     )
-    return _page("staff/forwards.html", page=page)
+    return staff_page("staff/forwards.html", page=page)

@@ -6,7 +6,7 @@ Who forwarded each existing tip is in its ``tip.forwarded`` audit event and is c
 digests need the keyring: ``flask intake forwards digest`` computes them for existing forwards.
 
 Revision ID: e5c1a9d4f7b2
-Revises: d2e8f4a6b1c3
+Revises: e5b9c3d7a2f1
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e5c1a9d4f7b2"
-down_revision = "d2e8f4a6b1c3"
+down_revision = "e5b9c3d7a2f1"
 branch_labels = None
 depends_on = None
 
