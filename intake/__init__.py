@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -129,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.channels.meta_views import bp as meta_bp
     from intake.channels.twilio_views import bp as twilio_bp
     from intake.channels.x_views import bp as x_bp
+    from intake.forwards.views import register_forwards
     from intake.lifecycle.pages import public_bp as lifecycle_public_bp
     from intake.lifecycle.pages import staff_bp as lifecycle_staff_bp
     from intake.ops.views import bp as ops_bp
@@ -152,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     access.register(app, priorities_pages_bp, access.PUBLIC)
     # Detectives, supervisors, the social-media team: staff API and pages.
     register_staff(app)
+    register_forwards(app)
     # Supervisors: rewards (two people decide); prosecutors and supervisors: community figures.
     register_rewards(app)
     # The data lifecycle: a tipster forgets their contact; supervisors hold and export.
@@ -187,19 +189,9 @@ def register_senders(app: Flask) -> None:
     register_assignee_sender()
 
 
-# The attribute marking an API view whose JSON may carry base64 images (the larger body limit).
-BASE64_UPLOADS = "intake_accepts_base64_uploads"
-ViewT = TypeVar("ViewT", bound=Callable[..., Any])
-
-
-def accepts_base64_uploads(view: ViewT) -> ViewT:
-    """Let this API view's JSON body carry a base64 image of up to ``max_upload_bytes``."""
-    setattr(view, BASE64_UPLOADS, True)
-    return view
-
-
 def register_security(app: Flask, settings: Settings) -> None:
     """Size limits before reading, and strict headers on every response."""
+    from intake.api import BASE64_UPLOADS
     from intake.errors import PayloadTooLargeError
 
     @app.before_request

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NoReturn
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
 import marshmallow as ma
@@ -25,6 +25,16 @@ LIMIT_REQUEST_FIELD_SIZE = 8190
 # a larger number in a query makes the driver raise (OverflowError on SQLite, "integer out of
 # range" on PostgreSQL) instead of the input being refused.
 MAX_INTEGER = 2**31 - 1
+
+# The attribute marking an API view whose JSON may carry base64 images (the larger body limit).
+BASE64_UPLOADS = "intake_accepts_base64_uploads"
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
+
+
+def accepts_base64_uploads(view: ViewT) -> ViewT:
+    """Let this API view's JSON body carry a base64 image of up to ``max_upload_bytes``."""
+    setattr(view, BASE64_UPLOADS, True)
+    return view
 
 
 class Schema(ma.Schema):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from intake.classify import retrain_cli as _classify_retrain  # noqa: F401 - adds classify retrain
 from intake.classify.cli import intake_cli as classify_commands
 from intake.extensions import db, get_keyring
+from intake.forwards.cli import intake_cli as forwards_commands
 from intake.lifecycle.cli import intake_cli as lifecycle_commands
 from intake.lifecycle.cli import keys_cli as lifecycle_key_commands
 from intake.oncall.cli import oncall_cli
@@ -37,6 +38,7 @@ intake_cli.add_command(oncall_cli)
 # Each feature exports its commands as a group; they are added here, imported one way.
 for _feature in (
     classify_commands,
+    forwards_commands,
     lifecycle_commands,
     routing_commands,
     search_commands,

@@ -305,6 +305,18 @@ def receipt_digest(keyring: Keyring, tip_number: str, receipt: str) -> bytes:
     return hmac.new(key, f"{tip_number}:{receipt}".encode(), hashlib.sha256).digest()
 
 
+def forward_source_digest(keyring: Keyring, kind: str, normalised: str) -> bytes:
+    """HMAC-SHA256 of a forwarded post's normalised link (``kind`` "url") or text ("text").
+
+    Under a key derived from the blind-index key with a label of its own, so no digest here equals
+    any other digest made with that key. Equal posts give equal digests: that is what flags a post
+    forwarded twice, and all it tells without the key (docs/security.md).
+    """
+    label = b"intake|forward-source-key|v1"
+    key = hmac.new(keyring.active("blind_index").material, label, hashlib.sha256).digest()
+    return hmac.new(key, f"{kind}:{normalised}".encode(), hashlib.sha256).digest()
+
+
 def keyed_digest(keyring: Keyring, label: str, value: str) -> str:
     """A hex HMAC under the blind-index key for a labelled use (rate-limit keys, idempotency)."""
     return blind_index(keyring, label, value)

@@ -51,10 +51,12 @@ def test_staff_routes_exist_for_api_and_pages(app):
         "staff_api.get_tip",
         "staff_audit_api.list_audit",
         "staff_forwards_api.create_forward",
+        "staff_forwards_api.list_forwards",
     } <= endpoints
     assert {
         "staff_pages.tip",
         "staff_forward_pages.forward_form",
+        "staff_forwards_pages.forwards",
         "staff_audit_pages.audit",
         "staff_account_pages.account",
     } <= endpoints

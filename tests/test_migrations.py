@@ -550,7 +550,9 @@ def _insert(connection, table: str, **given: object) -> None:
     values.update(given)
     names = ", ".join(values)
     params = ", ".join(f":{n}" for n in values)
-    connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({params})"), values)  # noqa: S608
+    # Quoted: "user" is a reserved word on PostgreSQL.
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({params})'  # noqa: S608 - test's own names
+    connection.execute(text(sql), values)
 
 
 def _insert_tip(connection, urgency: str, rank: int) -> None:
@@ -577,3 +579,46 @@ def test_possible_emergency_migration_reranks_rows_both_ways(empty_app) -> None:
         with db.engine.begin() as connection:
             rows = connection.execute(text("SELECT urgency, urgency_rank FROM tip")).all()
         assert sorted(rows) == [("emergency", 0), ("emergency", 0), ("high", 1), ("normal", 2)]
+
+
+def test_forwarded_tips_learn_who_forwarded_them_from_the_audit_log(empty_app) -> None:
+    from sqlalchemy import text
+
+    with empty_app.app_context():
+        upgrade(revision="e5b9c3d7a2f1")
+        with db.engine.begin() as connection:
+            _insert(connection, "category", code="c")
+            _insert(connection, "queue", id=1000)
+            for user_id in (7, 8):
+                _insert(connection, "user", id=user_id, username=f"u{user_id}")
+            for number, channel in (("F1", "forward"), ("F2", "forward"), ("W1", "web")):
+                _insert(
+                    connection,
+                    "tip",
+                    tip_number=number,
+                    channel=channel,
+                    category_code="c",
+                    queue_id=1000,
+                )
+            ids = dict(connection.execute(text("SELECT tip_number, id FROM tip")).all())
+            for seq, (number, actor, action) in enumerate(
+                (("F1", 7, "tip.forwarded"), ("F2", 8, "tip.forwarded"), ("W1", 7, "tip.viewed")),
+                start=1,
+            ):
+                _insert(
+                    connection,
+                    "audit_event",
+                    seq=seq,
+                    action=action,
+                    actor_user_id=actor,
+                    tip_id=ids[number],
+                )
+        upgrade(revision="e5c1a9d4f7b2")
+        with db.engine.begin() as connection:
+            rows = connection.execute(
+                text("SELECT tip_number, forwarded_by_user_id, source_digest FROM tip")
+            ).all()
+        assert sorted(rows) == [("F1", 7, None), ("F2", 8, None), ("W1", None, None)]
+        downgrade(revision="e5b9c3d7a2f1")
+        with db.engine.begin() as connection:
+            assert connection.scalar(text("SELECT COUNT(*) FROM tip")) == 3

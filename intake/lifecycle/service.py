@@ -117,6 +117,8 @@ def _unlink_identity(session: Session, tip: Tip, now: datetime, why: str) -> Non
     tip.reporter_id = None
     tip.reporter = None
     tip.source_url_ct = None
+    # The keyed digest of the link (or text) finds a later forward of the same post: not kept.
+    tip.source_digest = None
     if had:
         record_event(session, IDENTITY_SHREDDED, tip_id=tip.id, details={"why": why})
 
@@ -198,6 +200,7 @@ def shred_content(session: Session, tip: Tip, policy: Policy, now: datetime, why
     tip.cell = None
     tip.evidence_ct = None
     tip.routing_reason_ct = None
+    tip.source_digest = None
     tip.category_runners_up = []
     session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
     session.execute(delete(Note).where(Note.tip_id == tip.id))

@@ -49,6 +49,8 @@ class Tip(KeyOwner, Base):
         # The same, by last activity (sort=activity).
         Index("ix_tip_queue_activity", "queue_id", "urgency_rank", "updated_at", "id"),
         Index("ix_tip_activity", "urgency_rank", "updated_at", "id"),
+        # A social-media user's own forwards, newest first.
+        Index("ix_tip_forwarded_by", "forwarded_by_user_id", "created_at", "id"),
     )
     __key_purpose__: ClassVar[str] = "content"
 
@@ -71,6 +73,11 @@ class Tip(KeyOwner, Base):
     source_platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
     source_url_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     source_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A keyed digest of the post's normalised link (or text, without a link): a post forwarded
+    # twice is found by it, the link itself is not in it (intake.crypto.forward_source_digest).
+    source_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True, index=True)
+    # Who of the social-media team forwarded it (they see its status, nothing else).
+    forwarded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
 
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), index=True)
     category_confidence: Mapped[float] = mapped_column(Float, default=0.0)

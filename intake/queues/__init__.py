@@ -1,1 +1,1 @@
-"""The detective workspace: queues, the tip workflow, notes, replies, reveal, audit, forwarding."""
+"""The detective workspace: queues, the tip workflow, notes, replies, reveal, audit."""

@@ -1,5 +1,5 @@
-"""Staff web pages: my queues, a queue, a tip with its thread and actions, the forwarding form,
-the audit log (supervisors).
+"""Staff web pages: my queues, a queue, a tip with its thread and actions, the audit log
+(supervisors).
 
 Server-rendered, no script, no third-party asset. Every form is a POST with a CSRF token that
 redirects back (post/redirect/get); messages shown after an action are our own words.
@@ -21,10 +21,9 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -42,14 +41,10 @@ from intake.replies import service as replies
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
-from intake.submissions.messages import forward_answer
 from intake.submissions.rules import normalise_tip_number
-from intake.submissions.service import NARRATIVE_MAX
 from intake.workspace.service import moved_away
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
-PLATFORMS = ("facebook", "instagram", "x", "tiktok", "whatsapp", "nextdoor", "youtube", "other")
-forward_bp = Blueprint("staff_forward_pages", __name__, url_prefix="/staff/forward")
 audit_bp = Blueprint("staff_audit_pages", __name__, url_prefix="/staff/audit")
 
 
@@ -157,19 +152,6 @@ class RevealForm(FlaskForm):
         validators=[Length(max=12)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
-
-
-class ForwardForm(FlaskForm):
-    """A post, comment or DM to turn into a tip."""
-
-    platform = SelectField("Platform", choices=[SelectChoice(p) for p in PLATFORMS])
-    url = StringField("Link to the post", validators=[Optional(), Length(max=2000)])
-    handle = StringField("Sender's handle", validators=[Optional(), Length(max=200)])
-    text = TextAreaField("Text of the post", validators=[DataRequired(), Length(max=NARRATIVE_MAX)])
-    posted_at = DateTimeLocalField(
-        "Posted at (local time)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
-    )
-    photo = FileField("Image (optional)")
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
@@ -702,64 +684,6 @@ def attachment(tip_number: str, attachment_id: str) -> Response:
     response.headers["Content-Disposition"] = "attachment"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@forward_bp.get("/")
-def forward_form() -> Response:
-    """The forwarding form of the social-media team."""
-    return _page("staff/forward.html", form=ForwardForm())
-
-
-@forward_bp.post("/")
-def forward_submit() -> Response:
-    """Make a tip of a forwarded post."""
-    form = ForwardForm()
-    if not form.validate_on_submit():
-        return _page("staff/forward.html", 400, form=form)
-    posted_at = None
-    if form.posted_at.data:
-        zone = ZoneInfo(get_settings().timezone)
-        posted_at = form.posted_at.data.replace(tzinfo=zone).astimezone(UTC)
-    images: tuple[bytes, ...] = ()
-    upload = form.photo.data
-    if upload and getattr(upload, "filename", ""):
-        images = (upload.read(),)
-    try:
-        created = service.forward_post(
-            db.session(),
-            get_keyring(),
-            current_user(),
-            service.ForwardedPost(
-                platform=form.platform.data or "other",
-                url=form.url.data or None,
-                handle=form.handle.data or None,
-                text=form.text.data or "",
-                posted_at=posted_at,
-                images=images,
-            ),
-            default_region=get_settings().default_region,
-        )
-    except IntakeError as error:
-        db.session.rollback()
-        _flash_error(error)
-        return _page("staff/forward.html", 400, form=form)
-    db.session.commit()
-    flash(f"Tip {created.tip_number} created in queue {created.queue_code}.", "notice")
-    # The receipt exists only now (stored as a digest): it is shown on this one answer, never in
-    # the session's flash store or a redirect, and the page is not cached.
-    response = _page(
-        "staff/forward.html", form=ForwardForm(formdata=None), created=_pasteable(created)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _pasteable(created: Any) -> dict[str, str]:
-    """The tip number, receipt and the replies to paste back, in English and Spanish."""
-    answer = forward_answer(
-        created.tip_number, created.receipt or "", get_settings().public_base_url
-    )
-    return {"tip_number": created.tip_number, **answer}
 
 
 @audit_bp.get("/")

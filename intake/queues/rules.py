@@ -12,7 +12,6 @@ from intake.errors import InvalidInputError
 from intake.models.tip import URGENCY_RANK
 
 WORKSPACE_ROLES = ("detective", "supervisor", "oversight", "prosecutor")
-FORWARD_ROLES = ("social_media", "supervisor")
 SUPERVISOR = "supervisor"
 OVERSIGHT = "oversight"
 # Who supervises the queues they see: re-route, reopen, take over a claim, reveal, read the audit

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from marshmallow import fields, post_load, validate
+from marshmallow import fields, validate
 
 from intake.api import Schema
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SORTS
 from intake.queues.service import BULK_ACTIONS, BULK_MAX
-from intake.submissions.service import NARRATIVE_MAX
 
 
 class TipFilterSchema(Schema):
@@ -302,43 +299,6 @@ class AuditPageSchema(Schema):
 
     items = fields.List(fields.Nested(HistoryEntrySchema))
     next_before = fields.Integer(allow_none=True)
-
-
-PLATFORM = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]{0,31}$", error="Use a short platform name.")
-
-
-class ForwardCreateSchema(Schema):
-    """A post, comment or DM forwarded by the social-media team."""
-
-    platform = fields.String(required=True, validate=PLATFORM)
-    url = fields.Url(validate=validate.Length(max=2000), allow_none=True, schemes={"http", "https"})
-    handle = fields.String(validate=validate.Length(max=200), allow_none=True)
-    text = fields.String(required=True, validate=validate.Length(min=1, max=NARRATIVE_MAX))
-    posted_at = fields.AwareDateTime(allow_none=True)
-    attachments = fields.List(
-        fields.String(validate=validate.Length(max=12_000_000)),
-        validate=validate.Length(max=4),
-        load_default=list,
-        metadata={"description": "images, base64-encoded"},
-    )
-
-    @post_load
-    def _lower(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        data["platform"] = data["platform"].lower()
-        return data
-
-
-class ForwardCreatedSchema(Schema):
-    """The new tip, and what to send back to the person who wrote: shown once, never again."""
-
-    tip_number = fields.String()
-    category = fields.String()
-    urgency = fields.String()
-    queue = fields.String()
-    receipt = fields.String(metadata={"description": "the tip's secret code, this answer only"})
-    check_url = fields.String(metadata={"description": "where the person checks back"})
-    reply_en = fields.String(metadata={"description": "a reply to paste back, in English"})
-    reply_es = fields.String(metadata={"description": "the same reply in Spanish"})
 
 
 class BulkActionSchema(Schema):

@@ -55,7 +55,6 @@ from intake.models import (
 from intake.outbound.service import enqueue_reply, enqueue_reveal_notice
 from intake.queues.rules import (
     DISPOSITIONS,
-    FORWARD_ROLES,
     NOTE_MAX,
     OVERSIGHT,
     OVERSIGHT_QUEUE_KIND,
@@ -80,11 +79,7 @@ from intake.search.index import index_text, move_tokens
 from intake.staff.service import AuthenticationError, check_totp
 from intake.submissions.rules import normalise_tip_number
 from intake.submissions.service import (
-    Sender,
-    SubmittedTip,
-    TipSubmission,
     read_identity,
-    submit_tip,
 )
 from intake.workspace.service import awaiting_among, mark_staff_answered
 
@@ -1574,58 +1569,3 @@ def list_audit(
         },
     )
     return AuditPage(items, by_seq, next_before)
-
-
-# --- forwarding by the social-media team -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ForwardedPost:
-    """A post, comment or DM the social-media team turns into a tip."""
-
-    platform: str
-    url: str | None
-    handle: str | None
-    text: str
-    posted_at: datetime | None
-    images: tuple[bytes, ...] = ()
-
-
-def forward_post(
-    session: Session,
-    keyring: Keyring,
-    user: User,
-    post: ForwardedPost,
-    *,
-    default_region: str = "US",
-) -> SubmittedTip:
-    """Make a tip of a forwarded post (channel ``forward``); the handle is sealed as identity."""
-    if user.role not in FORWARD_ROLES:
-        raise ForbiddenError()
-    if post.posted_at is not None and post.posted_at > utcnow():
-        raise InvalidInputError(fields={"posted_at": ["This time is in the future."]})
-    handle = (post.handle or "").strip()
-    created = submit_tip(
-        session,
-        keyring,
-        TipSubmission(
-            channel="forward",
-            narrative=post.text,
-            sender=Sender(kind="handle", address=handle) if handle else None,
-            images=post.images,
-            source_platform=post.platform,
-            source_url=(post.url or "").strip() or None,
-            source_posted_at=post.posted_at,
-        ),
-        default_region=default_region,
-    )
-    record_event(
-        session,
-        "tip.forwarded",
-        actor_kind="user",
-        actor_user_id=user.id,
-        tip_id=created.tip_id,
-        details={"platform": post.platform, "images": len(post.images)},
-    )
-    log.info("tip %s forwarded by user %s", created.tip_number, user.id)
-    return created

@@ -1,4 +1,4 @@
-"""Staff API under /api/v1/staff/: queues, the tip workflow, reveal, audit, forwarding.
+"""Staff API under /api/v1/staff/: queues, the tip workflow, reveal, audit.
 
 Bearer tokens only (no cookie authenticates these routes, so they need no CSRF token). Each
 blueprint declares its access rule in :func:`register_staff`.
@@ -6,27 +6,23 @@ blueprint declares its access rule in :func:`register_staff`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import asdict
 from typing import Any
 
 from flask import Flask, Response, url_for
 
-from intake import accepts_base64_uploads, access
+from intake import access
 from intake.api import Blueprint
 from intake.errors import InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
 from intake.models import User
 from intake.queues import service
-from intake.queues.rules import FORWARD_ROLES, SUPERVISING_ROLES, WORKSPACE_ROLES
+from intake.queues.rules import SUPERVISING_ROLES, WORKSPACE_ROLES
 from intake.queues.schemas import (
     AuditPageSchema,
     AuditQuerySchema,
     BulkActionSchema,
     BulkResultSchema,
-    ForwardCreatedSchema,
-    ForwardCreateSchema,
     LinkDecisionSchema,
     NoteCreateSchema,
     QueueListSchema,
@@ -44,7 +40,6 @@ from intake.queues.schemas import (
 from intake.related import service as related
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope, staff_rule
-from intake.submissions.messages import forward_answer
 
 bp = Blueprint(
     "staff_api", __name__, url_prefix="/api/v1/staff", description="The detective workspace."
@@ -60,12 +55,6 @@ reveal_bp = Blueprint(
         "Supervisors (oversight, for the oversight queue): reveal a tipster's contact, with a"
         " reason and a fresh TOTP code; limited per hour, audited, announced to the others."
     ),
-)
-forwards_bp = Blueprint(
-    "staff_forwards_api",
-    __name__,
-    url_prefix="/api/v1/staff",
-    description="Posts forwarded by the social-media team.",
 )
 
 
@@ -353,55 +342,11 @@ def list_audit(args: dict[str, Any]) -> Any:
     return {"items": items, "next_before": page.next_before}
 
 
-def decode_images(encoded: list[str]) -> tuple[bytes, ...]:
-    """Base64 images from a JSON body."""
-    images = []
-    for value in encoded:
-        try:
-            images.append(base64.b64decode(value, validate=True))
-        except (binascii.Error, ValueError):
-            raise InvalidInputError(
-                fields={"attachments": ["Send images base64-encoded."]}
-            ) from None
-    return tuple(images)
-
-
-@forwards_bp.route("/forwards", methods=["POST"])
-@accepts_base64_uploads
-@forwards_bp.arguments(ForwardCreateSchema)
-@forwards_bp.response(201, ForwardCreatedSchema)
-def create_forward(data: dict[str, Any]) -> Any:
-    """Make a tip of a forwarded post, comment or DM (the handle is sealed, never shown)."""
-    created = service.forward_post(
-        db.session(),
-        get_keyring(),
-        current_user(),
-        service.ForwardedPost(
-            platform=data["platform"],
-            url=data.get("url"),
-            handle=data.get("handle"),
-            text=data["text"],
-            posted_at=data.get("posted_at"),
-            images=decode_images(data.get("attachments") or []),
-        ),
-        default_region=get_settings().default_region,
-    )
-    db.session.commit()
-    return {
-        "tip_number": created.tip_number,
-        "category": created.category,
-        "urgency": created.urgency,
-        "queue": created.queue_code,
-        **forward_answer(created.tip_number, created.receipt or "", get_settings().public_base_url),
-    }
-
-
 def register_staff(app: Flask) -> None:
     """Register the staff API and pages, each blueprint with its access rule."""
     from intake.models.staff import ROLES
     from intake.queues.pages import audit_bp as audit_pages_bp
     from intake.queues.pages import bp as pages_bp
-    from intake.queues.pages import forward_bp as forward_pages_bp
     from intake.replies.pages import bp as canned_pages_bp
     from intake.staff import display
     from intake.staff.pages import account_bp
@@ -413,11 +358,9 @@ def register_staff(app: Flask) -> None:
     access.register_api(app, bp, staff_rule(WORKSPACE_ROLES))
     access.register_api(app, audit_bp, staff_rule(SUPERVISING_ROLES))
     access.register_api(app, reveal_bp, staff_rule(SUPERVISING_ROLES))
-    access.register_api(app, forwards_bp, staff_rule(FORWARD_ROLES))
     # Login pages are for people not yet authenticated; they are rate-limited.
     access.register(app, auth_bp, access.PUBLIC)
     access.register(app, pages_bp, staff_rule(WORKSPACE_ROLES))
-    access.register(app, forward_pages_bp, staff_rule(FORWARD_ROLES))
     access.register(app, audit_pages_bp, staff_rule(SUPERVISING_ROLES))
     access.register(app, canned_pages_bp, staff_rule(SUPERVISING_ROLES))
     # Every role has an account page; it is where administrators land.

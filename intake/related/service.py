@@ -93,6 +93,7 @@ def related_tips(
         )
     )
     by_token.update(dict.fromkeys(photo_tokens, "same photo"))
+    _same_source(session, tip, visible, why)
     if by_token:
         rows = session.execute(
             select(SearchToken.tip_id, SearchToken.token)
@@ -125,6 +126,62 @@ def related_tips(
         RelatedTip(r.tip_number, "; ".join(why[r.id]), r.id in cluster)
         for r in listed[:MAX_RELATED]
     ]
+
+
+SAME_LINK = "same link"
+SAME_POST_TEXT = "same post text"
+
+
+def source_reason(tip: Tip) -> str:
+    """Why two forwards with one source digest are related: a link's digest, or the text's."""
+    return SAME_LINK if tip.source_url_ct is not None else SAME_POST_TEXT
+
+
+def _same_source(
+    session: Session, tip: Tip, visible: list[int], why: dict[uuid.UUID, list[str]]
+) -> None:
+    """Forwards of the same post (one keyed digest of its normalised link or text)."""
+    if tip.source_digest is None:
+        return
+    others = session.scalars(
+        select(Tip.id)
+        .where(
+            Tip.source_digest == tip.source_digest,
+            Tip.id != tip.id,
+            Tip.queue_id.in_(visible),
+        )
+        .limit(MAX_RELATED)
+    )
+    for other in others:
+        why.setdefault(other, []).append(source_reason(tip))
+
+
+def link_same_source(session: Session, user: User, tip: Tip, earlier: Tip) -> TipLink:
+    """Confirm a new forward and an earlier forward of the same post as one incident (audited).
+
+    The forwarding user need not see either queue: the digests, not a person, found the pair; a
+    detective who may see both can still reject the link.
+    """
+    low, high = _pair(tip.id, earlier.id)
+    link = session.scalar(
+        select(TipLink).where(TipLink.low_tip_id == low, TipLink.high_tip_id == high)
+    )
+    if link is None:
+        link = TipLink(low_tip_id=low, high_tip_id=high, decision="confirmed")
+        session.add(link)
+    link.decision, link.decided_by_user_id, link.decided_at = "confirmed", user.id, utcnow()
+    session.flush()
+    reason = source_reason(tip)
+    for subject, partner in ((tip, earlier), (earlier, tip)):
+        record_event(
+            session,
+            "tip.link_confirmed",
+            actor_kind="user",
+            actor_user_id=user.id,
+            tip_id=subject.id,
+            details={"other_tip": partner.tip_number, "why": reason},
+        )
+    return link
 
 
 def _nearby(

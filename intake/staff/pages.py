@@ -86,6 +86,7 @@ LANDING = {
 PAGE_LINKS = (
     ("staff_pages.home", "My queues"),
     ("staff_forward_pages.forward_form", "Forward a post"),
+    ("staff_forwards_pages.forwards", "My forwards"),
     ("staff_audit_pages.audit", "Audit log"),
 )
 

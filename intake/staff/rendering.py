@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import make_response, render_template
+from flask import flash, make_response, render_template
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from intake.errors import IntakeError
 from intake.extensions import db
 from intake.models import Category
 from intake.staff.access import current_user
@@ -33,3 +34,12 @@ def staff_page(template: str, status: int = 200, **context: Any) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def flash_error(error: IntakeError) -> None:
+    """Flash a service's refusal in our own words: its message and the fields' messages."""
+    parts = [error.message]
+    for name, messages in (error.fields or {}).items():
+        if isinstance(messages, list):
+            parts.extend(f"{name}: {m}" for m in messages if isinstance(m, str))
+    flash(" ".join(parts), "error")

@@ -130,6 +130,9 @@ class TipSubmission:
     source_platform: str | None = None
     source_url: str | None = None
     source_posted_at: datetime | None = None
+    # Forwards: the keyed digest of the post's link or text, and who of the team forwarded it.
+    source_digest: bytes | None = None
+    forwarded_by_user_id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -633,6 +636,8 @@ def create_tip(
         occurred_at=submission.occurred_at,
         source_platform=submission.source_platform,
         source_posted_at=submission.source_posted_at,
+        source_digest=submission.source_digest,
+        forwarded_by_user_id=submission.forwarded_by_user_id,
         category_code=classification.category,
         category_confidence=round(classification.confidence, 3),
         category_runners_up=[[code, round(score, 3)] for code, score in classification.runners_up],

@@ -2,14 +2,14 @@
 and ``ix_tip_activity (urgency_rank, updated_at, id)``, the twins of the listing indexes.
 
 Revision ID: e5b9c1d7a2f4
-Revises: d2e8f4a6b1c3
+Revises: e5c1a9d4f7b2
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
 revision = "e5b9c1d7a2f4"
-down_revision = "d2e8f4a6b1c3"
+down_revision = "e5c1a9d4f7b2"
 branch_labels = None
 depends_on = None
 

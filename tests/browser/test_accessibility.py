@@ -12,10 +12,12 @@ from typing import Any
 import pyotp
 import pytest
 
+from intake.forwards.service import ForwardedPost, forward_post
 from tests.staff.factories import N1_POINT, fast_passwords, make_tip, make_user  # noqa: F401
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (1280, 360)
+FORWARDED_LINK = "https://www.facebook.com/portalderpd/posts/4411"
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords")]
 
 
@@ -152,6 +154,13 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
     urgent = make_tip(
         session, keyring, N1_POINT, narrative="He has a gun and will shoot at Alder Park tonight."
     )
+    # A forward of the supervisor's (supervisors forward too): the status page has a row.
+    forward_post(
+        session,
+        keyring,
+        supervisor.user,
+        ForwardedPost("facebook", FORWARDED_LINK, None, "Comment: cars race on Elm.", None),
+    )
     session.commit()
     page.goto(f"{base}/staff/login")
     yield "login"
@@ -168,6 +177,7 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         ("/staff/audit/", "audit"),
         ("/staff/account/", "account"),
         ("/staff/forward/", "forward"),
+        ("/staff/forwards", "forwards"),
         ("/staff/rewards/", "rewards"),
         ("/staff/community/", "community"),
         ("/staff/canned/", "canned"),
@@ -178,6 +188,12 @@ def _staff_pages(page: Any, base: str, session: Any, keyring: Any) -> Iterator[s
         if response is not None and response.status == 404:
             continue  # a page this role does not have
         yield label
+    page.goto(f"{base}/staff/forward/")
+    page.fill("#url", FORWARDED_LINK)
+    page.fill("#text", "The same post, seen again.")
+    page.click("#forward")
+    page.wait_for_selector("#forwarded-before")
+    yield "forwarded before"
     page.goto(f"{base}/staff/tips/{number}")
     page.get_by_role("textbox", name="Message to the tipster (visible to the tipster)").fill("Hi")
     page.click("#send-reply")
@@ -197,6 +213,7 @@ def test_staff_pages_have_no_axe_violations(
     expected = {"login", "home", "tip", "audit", "account", "urgent board", "on-call roster"}
     expected |= {"rewards", "community", "canned", "search", "surge", "reply-confirm"}
     assert expected <= set(seen)
+    assert {"forward", "forwards", "forwarded before"} <= set(seen)
 
 
 def test_staff_pages_reflow_at_200_percent_zoom(

@@ -111,7 +111,7 @@ def test_other_json_endpoints_keep_the_small_limit(limited, session, keyring):
 
 
 def test_only_the_forward_view_has_the_larger_allowance(app):
-    from intake import BASE64_UPLOADS
+    from intake.api import BASE64_UPLOADS
 
     marked = sorted(
         endpoint

@@ -182,6 +182,32 @@ def test_social_media_team_forwards_a_post(live_server, page, session, keyring):
     assert page.goto(f"{live_server}/staff/").status == 403
 
 
+def test_a_post_forwarded_twice_is_flagged_and_both_show_on_my_forwards(
+    live_server, page, session, keyring
+):
+    social = make_user(session, keyring, "soc", "social_media")
+    session.commit()
+    _login(page, live_server, social)
+    page.wait_for_url(f"{live_server}/staff/forward/")
+    numbers = []
+    for link in (
+        "https://www.facebook.com/portalderpd/posts/123?fbclid=IwAR0",
+        "http://m.facebook.com/PortAlderPD/posts/123/",
+    ):
+        page.fill("#url", link)
+        page.fill("#text", "Comment: a stolen car is parked behind the school on Elm.")
+        page.click("#forward")
+        numbers.append(page.inner_text("#fw-number"))
+    flagged = page.get_by_role("status").filter(has_text="Forwarded before")
+    assert f"Forwarded before as tip {numbers[0]}" in flagged.inner_text()
+    page.click("text=What I forwarded, and its status")
+    page.wait_for_url(f"{live_server}/staff/forwards")
+    rows = page.locator("table.tips tbody tr")
+    assert rows.count() == 2
+    assert [rows.nth(i).locator("td").first.inner_text() for i in range(2)] == numbers[::-1]
+    assert rows.first.locator("td").last.inner_text() == "received"
+
+
 def test_an_admin_lands_on_their_account_page(live_server, page, session, keyring):
     admin = make_user(session, keyring, "adm", "admin")
     session.commit()
