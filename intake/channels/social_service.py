@@ -31,7 +31,7 @@ from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import Message, OutboxMessage, Tip
-from intake.outbound.service import enqueue_reply
+from intake.outbound.service import apply_delivery_status, enqueue_reply
 from intake.routing.service import route_tip
 from intake.submissions.service import Sender, ensure_reporter, find_reporter, rekey_reporter
 from webhooks.base import InboundMessage, StatusUpdate
@@ -367,13 +367,9 @@ def apply_status(session: Session, keyring: Keyring, status: StatusUpdate) -> bo
     )
     if message is None:
         return False
-    # Reports can arrive out of order: a late "sent" must not undo "delivered" or "read".
-    rank = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
-    if rank.get(status.status, 0) < rank.get(message.delivery_status, 0):
-        return True
-    message.delivery_status = status.status[:16]
-    if status.status == "failed":
-        message.delivery_error = f"provider error {status.error_code or 'unknown'}"[:200]
+    apply_delivery_status(
+        message, status.status, error=f"provider error {status.error_code or 'unknown'}"
+    )
     return True
 
 
