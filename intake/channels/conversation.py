@@ -98,6 +98,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "text.",
         "voice_failed": " We cannot keep voice messages; please write what you wanted to say.",
         "unsupported": " We could not read your message; please write it as text.",
+        "encrypted": " We cannot read encrypted chats; please send it as a regular message.",
     },
     "es": {
         "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato. ",
@@ -128,6 +129,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "media_failed": " No pudimos guardar su foto, video o archivo; descríbalo en un mensaje.",
         "voice_failed": " No podemos guardar mensajes de voz; escriba lo que quería decir.",
         "unsupported": " No pudimos leer su mensaje; escríbalo como texto.",
+        "encrypted": " No podemos leer chats cifrados; envíelo como mensaje normal.",
     },
 }
 
@@ -167,6 +169,8 @@ PLACEHOLDERS = {
     "contact": "[contact card, not kept: ask the tipster to write the name and number]",
     "image": "[photo, could not be kept: ask the tipster to describe it]",
     "unsupported": "[a message the platform could not show: ask the tipster to write it]",
+    "encrypted": "[an encrypted X Chat message, unreadable without its key: ask the tipster to "
+    "send it as a regular direct message]",
 }
 
 
@@ -182,6 +186,8 @@ def unkept_notices(kinds: tuple[str, ...] | list[str], images_failed: int = 0) -
         notices.append("photo_failed")
     if "unsupported" in kinds:
         notices.append("unsupported")
+    if "encrypted" in kinds:
+        notices.append("encrypted")
     return tuple(notices)
 
 

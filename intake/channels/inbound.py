@@ -60,7 +60,7 @@ def incoming_text(
     ``event_key`` is the stored (digested) form of the provider message id.
     """
     unkept = list(plan.unkept) + ["image"] * photos_failed
-    unkept += [part for part in message.unreadable if part == "unsupported"]
+    unkept += [part for part in message.unreadable if part in ("unsupported", "encrypted")]
     notes: list[str] = []
     if message.location is not None:
         # The point itself goes on the tip; the note keeps a shared location visible in the

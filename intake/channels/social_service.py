@@ -60,6 +60,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "photo_failed": "We could not keep your photo; please describe it in a message.",
         "voice_failed": "We cannot keep voice messages; please write what you wanted to say.",
         "unsupported": "We could not read your message; please write it as text.",
+        "encrypted": "We cannot read encrypted X Chat messages; please send it again as a "
+        "regular direct message, or use the tip line's web form.",
     },
     "es": {
         "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato.",
@@ -82,6 +84,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "photo_failed": "No pudimos guardar su foto; descríbala en un mensaje.",
         "voice_failed": "No podemos guardar mensajes de voz; escriba lo que quería decir.",
         "unsupported": "No pudimos leer su mensaje; escríbalo como texto.",
+        "encrypted": "No podemos leer los mensajes cifrados de X Chat; envíelo de nuevo como "
+        "mensaje directo normal o use el formulario web de la línea de denuncias.",
     },
 }
 _TIP_KINDS = (conversation.NEW_TIP, conversation.FOLLOWUP)
