@@ -128,6 +128,10 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
             extra["via"] = to
         if not sender:
             raise PayloadError("missing From")
+        # A reply quoting an earlier message names it: the conversation joins that message's tip.
+        replied_to = (form.get("OriginalRepliedMessageSid") or "").strip()
+        if replied_to and len(replied_to) <= MAX_ID_LENGTH:
+            extra["replied_to"] = replied_to
     latitude, longitude = _coordinate(form, "Latitude", 90), _coordinate(form, "Longitude", 180)
     location = (latitude, longitude) if latitude is not None and longitude is not None else None
     shared = []

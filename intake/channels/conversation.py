@@ -158,6 +158,8 @@ class IncomingText:
     # the answer tells the tipster what to do instead.
     unkept: tuple[str, ...] = ()
     is_greeting: bool = False  # a chat opened without content (Get Started): answered as HELP
+    # The stored (digested) provider id of the message this one quotes: its tip is the thread.
+    replied_to: str | None = None
 
 
 # What the detective reads in place of content that could not be kept.
@@ -350,10 +352,42 @@ def _forget(
     return Outcome(kind, None if opted_out else reply_text(kind, language), language)
 
 
+def _quoted_tip(session: Session, reporter: Reporter, provider: str, replied_to: str) -> Tip | None:
+    """The sender's tip holding the message a reply quotes (ours or theirs), if any."""
+    tip_id = session.scalar(
+        select(Message.tip_id)
+        .where(Message.provider == provider, Message.provider_message_id == replied_to)
+        .limit(1)
+    )
+    if tip_id is None:
+        # A tip's first message is not in the thread: its event names the tip.
+        tip_id = session.scalar(
+            select(InboundEvent.tip_id).where(
+                InboundEvent.provider == provider, InboundEvent.event_key == replied_to
+            )
+        )
+    if tip_id is None:
+        return None
+    return session.scalar(select(Tip).where(Tip.id == tip_id, Tip.reporter_id == reporter.id))
+
+
 def _thread_for(
-    session: Session, reporter: Reporter, text: str, window: timedelta, now: datetime
+    session: Session,
+    reporter: Reporter,
+    text: str,
+    window: timedelta,
+    now: datetime,
+    quoted: tuple[str, str] | None = None,
 ) -> Tip | None:
-    """The tip this text continues, or None for a new tip."""
+    """The tip this text continues, or None for a new tip.
+
+    ``quoted``: (provider, stored id) of the message this one replies to; quoting a message of
+    one of the sender's tips joins that tip, like naming its number, whatever the window.
+    """
+    if quoted is not None:
+        tip = _quoted_tip(session, reporter, *quoted)
+        if tip is not None:
+            return tip
     named = find_tip_number(text)
     if named:
         tip = session.scalar(
@@ -530,7 +564,12 @@ def handle_incoming(
     # The tipster's words, then what the detective should know about the rest.
     narrative = "\n".join(part for part in (incoming.text.strip(), *incoming.notes) if part)
     stored = replace(incoming, text=narrative)
-    tip = _thread_for(session, reporter, narrative, window, now) if reporter is not None else None
+    quoted = (incoming.provider, incoming.replied_to) if incoming.replied_to else None
+    tip = (
+        _thread_for(session, reporter, narrative, window, now, quoted)
+        if reporter is not None
+        else None
+    )
     if tip is not None:
         if not _claim_event(session, incoming.provider, event_key, tip_id=tip.id):
             return replay_outcome(session, keyring, incoming, default_region=default_region)

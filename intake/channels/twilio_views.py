@@ -135,12 +135,14 @@ def inbound_sms() -> Response:
         if not seen:
             fetched = media.fetch_media(account, plan.photos, budget=budget)
     images = tuple(item.image for item in fetched if item.image is not None)
+    replied_to = inbound.extra.get("replied_to")
     incoming = incoming_text(
         inbound,
         event_key,
         images=images,
         photos_failed=len(plan.photos) - len(images),
         plan=plan,
+        replied_key=provider_key(keyring, inbound.provider, replied_to) if replied_to else None,
     )
     outcome = conversation.handle_incoming(
         session,

@@ -33,7 +33,7 @@ from tests.channels.conftest import (
     signature,
     sms_form,
 )
-from tests.channels.test_twilio_kinds import TIPSTER, WHATSAPP_SENDER, whatsapp_form
+from tests.channels.test_twilio_kinds import TIPSTER, WHATSAPP_SENDER, _age, whatsapp_form
 from tests.channels.test_twilio_outbound import (
     detective_asks,
     drain,
@@ -219,6 +219,50 @@ def test_a_whatsapp_reply_quoting_our_message_joins_the_tip(
     assert reply is not None and "Added to tip" in reply
     assert counts(sms_app)["tip"] == 1
     assert ("inbound", "It is the house with the red door") in thread(sms_app, keyring)
+
+
+def test_a_whatsapp_reply_quoting_the_detective_joins_the_tip_after_the_window(
+    sms_app: Flask, sms_client: FlaskClient, keyring: Keyring, twilio_stub: TwilioStub
+) -> None:
+    first = whatsapp_form("Someone is dealing from the blue house on Elm Street every night.")
+    assert reply_of(post_signed(sms_client, SMS_PATH, first)) is not None
+    detective_asks(sms_app, keyring)
+    drain(sms_app, keyring)
+    question_sid = twilio_stub.created[-1]
+    _age(sms_app, 30)  # past the conversation window: a plain text would start a new tip
+    quoted = whatsapp_form(
+        "Around 11pm, two men in a black Jeep",
+        OriginalRepliedMessageSid=question_sid,
+        OriginalRepliedMessageSender=WHATSAPP_SENDER,
+    )
+    reply = reply_of(post_signed(sms_client, SMS_PATH, quoted))
+    assert reply is not None and "Added to tip" in reply
+    assert counts(sms_app)["tip"] == 1
+    assert ("inbound", "Around 11pm, two men in a black Jeep") in thread(sms_app, keyring)
+
+
+def test_a_whatsapp_reply_quoting_their_own_first_message_joins_its_tip(
+    sms_app: Flask, sms_client: FlaskClient, keyring: Keyring
+) -> None:
+    first = whatsapp_form("Someone is dealing from the blue house on Elm Street every night.")
+    assert reply_of(post_signed(sms_client, SMS_PATH, first)) is not None
+    _age(sms_app, 30)
+    quoted = whatsapp_form("Still happening tonight", OriginalRepliedMessageSid=first["MessageSid"])
+    assert "Added to tip" in str(reply_of(post_signed(sms_client, SMS_PATH, quoted)))
+    assert counts(sms_app)["tip"] == 1
+
+
+def test_quoting_a_message_of_another_tipster_joins_nothing(
+    sms_app: Flask, sms_client: FlaskClient, keyring: Keyring
+) -> None:
+    other = sms_form("The red truck on Oak St carries stolen catalytic converters.", "+16175550199")
+    assert reply_of(post_signed(sms_client, SMS_PATH, other)) is not None
+    quoted = whatsapp_form(
+        "Guns are sold behind the Elm St laundromat", OriginalRepliedMessageSid=other["MessageSid"]
+    )
+    reply = reply_of(post_signed(sms_client, SMS_PATH, quoted))
+    assert reply is not None and "received" in reply
+    assert counts(sms_app)["tip"] == 2
 
 
 @pytest.mark.parametrize(
