@@ -488,3 +488,45 @@ def test_a_forged_status_callback_changes_nothing(
     form = status_form(twilio_stub.created[-1], "failed", ErrorCode="30007")
     assert post_signed(sms_client, STATUS_PATH, form, token="1" * 32).status_code == 403
     assert outbound_message(sms_app).delivery_status == "queued"
+
+
+# --- privacy --------------------------------------------------------------------------------
+
+
+def test_no_whatsapp_identity_or_text_is_stored_or_logged_in_clear(
+    sms_app: Flask,
+    sms_client: FlaskClient,
+    keyring: Keyring,
+    twilio_stub: TwilioStub,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    words = "Rosalba keeps her brother's pistol in the freezer at 9 Hollis Court"
+    identity = {"ProfileName": "Rosalba Quintero", "WaId": TIPSTER.lstrip("+")}
+    sent = [
+        whatsapp_form(words, **identity),
+        whatsapp_form(
+            message_type="location",
+            Latitude="42.3601",
+            Longitude="-71.0589",
+            Label="Hollis Court",
+            **identity,
+        ),
+        whatsapp_form("Yes", message_type="button", ButtonText="Yes", **identity),
+        whatsapp_form("pass it on", Forwarded="true", **identity),
+    ]
+    for form in sent:
+        assert reply_of(post_signed(sms_client, SMS_PATH, form)) is not None
+    detective_asks(sms_app, keyring)
+    drain(sms_app, keyring)
+    callback = status_form(twilio_stub.created[-1], "read", To=f"whatsapp:{TIPSTER}")
+    assert post_signed(sms_client, STATUS_PATH, callback).status_code == 204
+
+    digits = TIPSTER.removeprefix("+1")
+    needles = [TIPSTER, TIPSTER.lstrip("+"), digits, "Rosalba Quintero", words]
+    needles += [form["MessageSid"] for form in sent] + twilio_stub.created
+    with sms_app.app_context():
+        session = db.session()
+        assert find_in_database(session, needles) == []
+        db.session.remove()
+    assert find_in_text(caplog.text, needles) == []
