@@ -5,6 +5,11 @@ The Account Activity API posts ``{"for_user_id": ..., "direct_message_events": [
 ``{"data": {"event_uuid", "filter": {"user_id"}, "event_type": "dm.received", "payload":
 {"direct_message_events": [...], "users": {id: {"data": {...}}}}}}``. Both carry the same DM event
 objects, so a DM's ``id`` deduplicates across them. Both are signed the same way.
+
+Every other event kind (public posts, likes, follows, blocks, mutes, deletions, typing, reads,
+``user_event`` revocations) is counted by kind and ignored; an encrypted X Chat message
+(``chat.received``) is a message whose content cannot be read (see
+:func:`_collect_encrypted_chat`).
 """
 
 from __future__ import annotations

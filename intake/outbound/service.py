@@ -104,8 +104,8 @@ def record_answered_reply(session: Session, keyring: Keyring, tip: Tip, text: st
     return message
 
 
-# One delivery-status ladder for every channel's reports (Twilio status callbacks, WhatsApp and
-# Messenger statuses). Reports arrive late, twice and out of order: a report never moves a message
+# One delivery-status ladder for every channel's reports (Twilio status callbacks, WhatsApp Cloud
+# API statuses). Reports arrive late, twice and out of order: a report never moves a message
 # down the ladder ("sent" after "delivered"), and an equal one changes nothing but its error.
 # A failure ranks with "delivered" (a carrier can report one after the other); only "read" is
 # above both. States the outbox itself sets ("pending", "retrying", "awaiting_tipster") rank 0.
