@@ -128,23 +128,39 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
             extra["via"] = to
         if not sender:
             raise PayloadError("missing From")
+        # A reply quoting an earlier message names it: the conversation joins that message's tip.
+        replied_to = (form.get("OriginalRepliedMessageSid") or "").strip()
+        if replied_to and len(replied_to) <= MAX_ID_LENGTH:
+            extra["replied_to"] = replied_to
     latitude, longitude = _coordinate(form, "Latitude", 90), _coordinate(form, "Longitude", 180)
     location = (latitude, longitude) if latitude is not None and longitude is not None else None
     shared = []
     place = " ".join((form.get(name) or "").strip() for name in ("Label", "Address")).strip()
     if place:
         shared.append(f"Shared place: {place[:500]}")
+    # WhatsApp marks a forwarded message: words the tipster passed on, not necessarily theirs.
+    if (form.get("FrequentlyForwarded") or "").strip().lower() == "true":
+        shared.append("[forwarded many times: not the tipster's own words]")
+    elif (form.get("Forwarded") or "").strip().lower() == "true":
+        shared.append("[forwarded: not necessarily the tipster's own words]")
     raw_count = (form.get("NumMedia") or "0").strip()
     if not raw_count.isdigit() or int(raw_count) > MAX_MEDIA:
         raise PayloadError("NumMedia is not a media count")
     media = []
+    # A WhatsApp sticker arrives as an image/webp medium; it is not content (as on Meta).
+    sticker = (form.get("MessageType") or "").strip().lower() == "sticker"
     for index in range(int(raw_count)):
         url = (form.get(f"MediaUrl{index}") or "").strip()
         if not url:
             raise PayloadError(f"missing MediaUrl{index}")
         content_type = (form.get(f"MediaContentType{index}") or "").strip() or None
         media.append(
-            MediaRef(url=url, content_type=content_type, provider_media_id=_media_sid(url))
+            MediaRef(
+                url=url,
+                content_type=content_type,
+                provider_media_id=_media_sid(url),
+                kind="sticker" if sticker else "",
+            )
         )
     # WhatsApp's quick-reply buttons post ButtonText (the Body repeats it on most accounts).
     text = form.get("Body") or form.get("ButtonText") or ""

@@ -5,6 +5,11 @@ The Account Activity API posts ``{"for_user_id": ..., "direct_message_events": [
 ``{"data": {"event_uuid", "filter": {"user_id"}, "event_type": "dm.received", "payload":
 {"direct_message_events": [...], "users": {id: {"data": {...}}}}}}``. Both carry the same DM event
 objects, so a DM's ``id`` deduplicates across them. Both are signed the same way.
+
+Every other event kind (public posts, likes, follows, blocks, mutes, deletions, typing, reads,
+``user_event`` revocations) is counted by kind and ignored; an encrypted X Chat message
+(``chat.received``) is a message whose content cannot be read (see
+:func:`_collect_encrypted_chat`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from webhooks.base import (
     SignatureError,
     as_dict,
     as_id,
+    as_list,
     as_text,
     from_epoch,
     load_json_object,
@@ -43,15 +49,45 @@ _SIGNATURE_PREFIX = "sha256="
 _CRC_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,255}")
 # X Activity API event types that carry a resident's DM; everything else is ignored.
 _RECEIVED_DM_EVENT = "dm.received"
+# An end-to-end encrypted X Chat message: ciphertext only (the Chat XDK decrypts it with the
+# conversation key, which this service does not hold).
+_RECEIVED_CHAT_EVENT = "chat.received"
+# Account Activity keys named in the log by their own name; any other is logged as "other".
+_KNOWN_KINDS = frozenset(
+    {
+        "direct_message_events",
+        "direct_message_indicate_typing_events",
+        "direct_message_mark_read_events",
+        "tweet_create_events",
+        "tweet_delete_events",
+        "favorite_events",
+        "follow_events",
+        "unfollow_events",
+        "block_events",
+        "mute_events",
+        "user_event",
+    }
+)
+_EVENT_TYPE = re.compile(r"[a-z][a-z_]{0,30}\.[a-z_.]{1,30}")
+# Links expanded for the detective from one DM's ``entities.urls``, at most.
+_MAX_LINKS = 5
 
 
 @dataclass(frozen=True)
 class XBatch:
-    """The DMs in one webhook POST, and how many other events it carried (or could not use)."""
+    """The DMs in one webhook POST, and how many other events it carried (or could not use).
+
+    ``ignored_kinds`` counts the ignored events by kind (Account Activity key or X Activity
+    event type, "other" for any name not known here): log-safe names, never content.
+    ``revoked``: the account's authorisation of the app was revoked (``user_event.revoke``),
+    after which no DM arrives and no reply can be sent.
+    """
 
     messages: list[InboundMessage] = field(default_factory=list)
     ignored: int = 0
     malformed: int = 0
+    ignored_kinds: dict[str, int] = field(default_factory=dict)
+    revoked: int = 0
 
 
 def _hmac_sha256(consumer_secret: str, data: bytes) -> bytes:
@@ -96,7 +132,11 @@ def parse_events(raw_body: bytes, *, own_user_id: str) -> XBatch:
     else:
         _collect_account_activity(document, collector)
     return XBatch(
-        messages=collector.messages, ignored=collector.ignored, malformed=collector.malformed
+        messages=collector.messages,
+        ignored=collector.ignored,
+        malformed=collector.malformed,
+        ignored_kinds=collector.ignored_kinds,
+        revoked=collector.revoked,
     )
 
 
@@ -106,6 +146,14 @@ class _Collector:
     messages: list[InboundMessage] = field(default_factory=list)
     ignored: int = 0
     malformed: int = 0
+    ignored_kinds: dict[str, int] = field(default_factory=dict)
+    revoked: int = 0
+
+    def ignore(self, kind: str, count: int = 1) -> None:
+        self.ignored += count
+        # X Activity event types ("dm.sent", "follow.follow") are log-safe when word-shaped.
+        known = kind if kind in _KNOWN_KINDS or _EVENT_TYPE.fullmatch(kind) else "other"
+        self.ignored_kinds[known] = self.ignored_kinds.get(known, 0) + count
 
 
 def _collect_account_activity(document: dict[str, Any], collector: _Collector) -> None:
@@ -121,17 +169,28 @@ def _collect_account_activity(document: dict[str, Any], collector: _Collector) -
             users = as_dict(document.get("users"))
             for event in value:
                 _collect_dm(as_dict(event), users, own_ids, collector)
+        elif key == "user_event":
+            # {"user_event": {"revoke": {...}}}: the account took back the app's access.
+            if "revoke" in as_dict(value):
+                collector.revoked += 1
+            collector.ignore(key)
         elif key.endswith("_events"):
-            collector.ignored += len(value) if isinstance(value, list) else 1
+            # Public posts (mentions, replies, quotes, retweets), likes, follows, blocks,
+            # mutes, deletions, typing and read receipts: not a message to the tip line.
+            collector.ignore(key, len(value) if isinstance(value, list) else 1)
 
 
 def _collect_activity_event(envelope: dict[str, Any], collector: _Collector) -> None:
-    if envelope.get("event_type") != _RECEIVED_DM_EVENT:
-        collector.ignored += 1  # dm.sent, chat.received (end-to-end encrypted), posts, follows...
-        return
+    event_type = as_text(envelope.get("event_type"))
     payload = as_dict(envelope.get("payload"))
     filtered = as_id(as_dict(envelope.get("filter")).get("user_id"))
     own_ids = collector.own_ids | ({filtered} if filtered else set())
+    if event_type == _RECEIVED_CHAT_EVENT:
+        _collect_encrypted_chat(envelope, payload, own_ids, collector)
+        return
+    if event_type != _RECEIVED_DM_EVENT:
+        collector.ignore(event_type)  # dm.sent, dm.read, typing, posts, follows, profile...
+        return
     events = payload.get("direct_message_events")
     if not isinstance(events, list):
         collector.malformed += 1
@@ -141,11 +200,40 @@ def _collect_activity_event(envelope: dict[str, Any], collector: _Collector) -> 
         _collect_dm(as_dict(event), users, own_ids, collector)
 
 
+def _collect_encrypted_chat(
+    envelope: dict[str, Any], payload: dict[str, Any], own_ids: set[str], collector: _Collector
+) -> None:
+    """An X Chat message: a person wrote, but only ciphertext arrived.
+
+    Without the conversation key nothing of it can be read. When X names the sender beside the
+    ciphertext, the message becomes a placeholder (kept, and answered asking for a regular DM);
+    without a sender there is nobody to thread or answer, and it is counted as ignored.
+    """
+    sender = as_id(payload.get("sender_id")) or as_id(as_dict(payload.get("sender")).get("id"))
+    event_id = as_id(payload.get("event_id")) or as_id(envelope.get("event_uuid"))
+    if sender is None or event_id is None or sender in own_ids:
+        collector.ignore(_RECEIVED_CHAT_EVENT)
+        return
+    collector.messages.append(
+        InboundMessage(
+            provider=PROVIDER,
+            channel=CHANNEL,
+            # Its own id space: an X Chat event id is not a DM event id.
+            event_id="chat:" + event_id,
+            sender=sender,
+            sender_kind="x_user_id",
+            recipient=next(iter(own_ids), None),
+            sent_at=from_epoch(payload.get("created_at_msec"), milliseconds=True),
+            unreadable=("encrypted",),
+        )
+    )
+
+
 def _collect_dm(
     event: dict[str, Any], users: dict[str, Any], own_ids: set[str], collector: _Collector
 ) -> None:
     if event.get("type") != "message_create":
-        collector.ignored += 1
+        collector.ignore("direct_message_events")
         return
     create = as_dict(event.get("message_create"))
     event_id = as_id(event.get("id"))
@@ -154,14 +242,19 @@ def _collect_dm(
         collector.malformed += 1
         return
     if sender in own_ids:
-        collector.ignored += 1  # the account's own outgoing DM, echoed back to us
+        collector.ignore("direct_message_events")  # the account's own DM, echoed back to us
         return
     data = as_dict(create.get("message_data"))
     text = as_text(data.get("text"))
-    media = _media(as_dict(data.get("attachment")))
-    if not text and not media:
+    attachment = as_dict(data.get("attachment"))
+    media = _media(attachment)
+    location, place = _location(attachment)
+    shared = _links(data, text)
+    if place:
+        shared += (f"Shared place: {place[:200]}",)
+    if not text and not media and location is None and not shared:
         # X shows nothing else in a DM (a reaction arrives as its own event): nothing sent.
-        collector.ignored += 1
+        collector.ignore("direct_message_events")
         return
     collector.messages.append(
         InboundMessage(
@@ -174,9 +267,44 @@ def _collect_dm(
             recipient=as_id(as_dict(create.get("target")).get("recipient_id")),
             sent_at=from_epoch(event.get("created_timestamp"), milliseconds=True),
             media=media,
+            location=location,
             sender_handle=_handle(users.get(sender)),
+            shared=shared,
         )
     )
+
+
+def _location(attachment: dict[str, Any]) -> tuple[tuple[float, float] | None, str]:
+    """A DM's shared location: ``(lat, lon)`` of a ``shared_coordinate`` (GeoJSON order is
+    longitude first), and the name of a ``shared_place``."""
+    if attachment.get("type") != "location":
+        return None, ""
+    location = as_dict(attachment.get("location"))
+    point = as_dict(as_dict(location.get("shared_coordinate")).get("coordinates"))
+    coordinates = point.get("coordinates")
+    found: tuple[float, float] | None = None
+    if isinstance(coordinates, list) and len(coordinates) == 2:
+        lon, lat = coordinates
+        if (
+            all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon))
+            and -90 <= lat <= 90
+            and -180 <= lon <= 180
+        ):
+            found = (float(lat), float(lon))
+    place = as_dict(as_dict(location.get("shared_place")).get("place"))
+    name = as_text(place.get("full_name")) or as_text(place.get("name"))
+    return found, name
+
+
+def _links(data: dict[str, Any], text: str) -> tuple[str, ...]:
+    """The links of a DM as the tipster shared them: X shortens each to ``t.co`` in the text,
+    and the detective needs the address behind it (never fetched here)."""
+    links = []
+    for entity in as_list(as_dict(data.get("entities")).get("urls"))[:_MAX_LINKS]:
+        url = as_text(as_dict(entity).get("expanded_url"))
+        if url.startswith(("https://", "http://")) and url not in text:
+            links.append(f"Shared link: {url[:500]}")
+    return tuple(links)
 
 
 def _media(attachment: dict[str, Any]) -> tuple[MediaRef, ...]:

@@ -98,6 +98,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "text.",
         "voice_failed": " We cannot keep voice messages; please write what you wanted to say.",
         "unsupported": " We could not read your message; please write it as text.",
+        "encrypted": " We cannot read encrypted chats; please send it as a regular message.",
     },
     "es": {
         "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato. ",
@@ -128,6 +129,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "media_failed": " No pudimos guardar su foto, video o archivo; descríbalo en un mensaje.",
         "voice_failed": " No podemos guardar mensajes de voz; escriba lo que quería decir.",
         "unsupported": " No pudimos leer su mensaje; escríbalo como texto.",
+        "encrypted": " No podemos leer chats cifrados; envíelo como mensaje normal.",
     },
 }
 
@@ -156,6 +158,8 @@ class IncomingText:
     # the answer tells the tipster what to do instead.
     unkept: tuple[str, ...] = ()
     is_greeting: bool = False  # a chat opened without content (Get Started): answered as HELP
+    # The stored (digested) provider id of the message this one quotes: its tip is the thread.
+    replied_to: str | None = None
 
 
 # What the detective reads in place of content that could not be kept.
@@ -167,6 +171,8 @@ PLACEHOLDERS = {
     "contact": "[contact card, not kept: ask the tipster to write the name and number]",
     "image": "[photo, could not be kept: ask the tipster to describe it]",
     "unsupported": "[a message the platform could not show: ask the tipster to write it]",
+    "encrypted": "[an encrypted X Chat message, unreadable without its key: ask the tipster to "
+    "send it as a regular direct message]",
 }
 
 
@@ -182,6 +188,8 @@ def unkept_notices(kinds: tuple[str, ...] | list[str], images_failed: int = 0) -
         notices.append("photo_failed")
     if "unsupported" in kinds:
         notices.append("unsupported")
+    if "encrypted" in kinds:
+        notices.append("encrypted")
     return tuple(notices)
 
 
@@ -344,10 +352,42 @@ def _forget(
     return Outcome(kind, None if opted_out else reply_text(kind, language), language)
 
 
+def _quoted_tip(session: Session, reporter: Reporter, provider: str, replied_to: str) -> Tip | None:
+    """The sender's tip holding the message a reply quotes (ours or theirs), if any."""
+    tip_id = session.scalar(
+        select(Message.tip_id)
+        .where(Message.provider == provider, Message.provider_message_id == replied_to)
+        .limit(1)
+    )
+    if tip_id is None:
+        # A tip's first message is not in the thread: its event names the tip.
+        tip_id = session.scalar(
+            select(InboundEvent.tip_id).where(
+                InboundEvent.provider == provider, InboundEvent.event_key == replied_to
+            )
+        )
+    if tip_id is None:
+        return None
+    return session.scalar(select(Tip).where(Tip.id == tip_id, Tip.reporter_id == reporter.id))
+
+
 def _thread_for(
-    session: Session, reporter: Reporter, text: str, window: timedelta, now: datetime
+    session: Session,
+    reporter: Reporter,
+    text: str,
+    window: timedelta,
+    now: datetime,
+    quoted: tuple[str, str] | None = None,
 ) -> Tip | None:
-    """The tip this text continues, or None for a new tip."""
+    """The tip this text continues, or None for a new tip.
+
+    ``quoted``: (provider, stored id) of the message this one replies to; quoting a message of
+    one of the sender's tips joins that tip, like naming its number, whatever the window.
+    """
+    if quoted is not None:
+        tip = _quoted_tip(session, reporter, *quoted)
+        if tip is not None:
+            return tip
     named = find_tip_number(text)
     if named:
         tip = session.scalar(
@@ -524,7 +564,12 @@ def handle_incoming(
     # The tipster's words, then what the detective should know about the rest.
     narrative = "\n".join(part for part in (incoming.text.strip(), *incoming.notes) if part)
     stored = replace(incoming, text=narrative)
-    tip = _thread_for(session, reporter, narrative, window, now) if reporter is not None else None
+    quoted = (incoming.provider, incoming.replied_to) if incoming.replied_to else None
+    tip = (
+        _thread_for(session, reporter, narrative, window, now, quoted)
+        if reporter is not None
+        else None
+    )
     if tip is not None:
         if not _claim_event(session, incoming.provider, event_key, tip_id=tip.id):
             return replay_outcome(session, keyring, incoming, default_region=default_region)

@@ -54,13 +54,15 @@ def incoming_text(
     images: tuple[bytes, ...],
     photos_failed: int,
     plan: MediaPlan,
+    replied_key: str | None = None,
 ) -> IncomingText:
     """The conversation rules' view of one message: words, kept photos, notes and placeholders.
 
-    ``event_key`` is the stored (digested) form of the provider message id.
+    ``event_key`` is the stored (digested) form of the provider message id, ``replied_key`` that
+    of the message this one quotes (a WhatsApp reply), if any.
     """
     unkept = list(plan.unkept) + ["image"] * photos_failed
-    unkept += [part for part in message.unreadable if part == "unsupported"]
+    unkept += [part for part in message.unreadable if part in ("unsupported", "encrypted")]
     notes: list[str] = []
     if message.location is not None:
         # The point itself goes on the tip; the note keeps a shared location visible in the
@@ -88,4 +90,5 @@ def incoming_text(
         notes=tuple(kept_notes),
         unkept=tuple(unkept),
         is_greeting="greeting" in message.unreadable,
+        replied_to=replied_key,
     )

@@ -31,7 +31,7 @@ from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import Message, OutboxMessage, Tip
-from intake.outbound.service import enqueue_reply
+from intake.outbound.service import apply_delivery_status, enqueue_reply
 from intake.routing.service import route_tip
 from intake.submissions.service import Sender, ensure_reporter, find_reporter, rekey_reporter
 from webhooks.base import InboundMessage, StatusUpdate
@@ -60,6 +60,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "photo_failed": "We could not keep your photo; please describe it in a message.",
         "voice_failed": "We cannot keep voice messages; please write what you wanted to say.",
         "unsupported": "We could not read your message; please write it as text.",
+        "encrypted": "We cannot read encrypted X Chat messages; please send it again as a "
+        "regular direct message, or use the tip line's web form.",
     },
     "es": {
         "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato.",
@@ -82,6 +84,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "photo_failed": "No pudimos guardar su foto; descríbala en un mensaje.",
         "voice_failed": "No podemos guardar mensajes de voz; escriba lo que quería decir.",
         "unsupported": "No pudimos leer su mensaje; escríbalo como texto.",
+        "encrypted": "No podemos leer los mensajes cifrados de X Chat; envíelo de nuevo como "
+        "mensaje directo normal o use el formulario web de la línea de denuncias.",
     },
 }
 _TIP_KINDS = (conversation.NEW_TIP, conversation.FOLLOWUP)
@@ -367,13 +371,9 @@ def apply_status(session: Session, keyring: Keyring, status: StatusUpdate) -> bo
     )
     if message is None:
         return False
-    # Reports can arrive out of order: a late "sent" must not undo "delivered" or "read".
-    rank = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
-    if rank.get(status.status, 0) < rank.get(message.delivery_status, 0):
-        return True
-    message.delivery_status = status.status[:16]
-    if status.status == "failed":
-        message.delivery_error = f"provider error {status.error_code or 'unknown'}"[:200]
+    apply_delivery_status(
+        message, status.status, error=f"provider error {status.error_code or 'unknown'}"
+    )
     return True
 
 

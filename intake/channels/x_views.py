@@ -62,13 +62,18 @@ def receive_events() -> tuple[Response, int]:
     fetched = prefetch_media(session, keyring, settings, batch.messages)
     report = process_batch(session, keyring, settings, batch.messages, fetched=fetched)
     db.session.commit()
+    kinds = " ".join(f"{kind}:{count}" for kind, count in sorted(batch.ignored_kinds.items()))
     log.info(
-        "x delivery messages=%d %s ignored=%d malformed=%d",
+        "x delivery messages=%d %s ignored=%d (%s) malformed=%d",
         len(batch.messages),
         report.summary(),
         batch.ignored,
+        kinds or "none",
         batch.malformed,
     )
+    if batch.revoked:
+        # The department's account took back the app's access: no DM arrives, no reply goes.
+        log.warning("x account revoked the app's access: re-authorise it (X_BEARER_TOKEN)")
     if report.unstored:
         # Stored items are committed and will deduplicate; X must send the rest again.
         return jsonify({"status": "retry"}), 503

@@ -104,6 +104,45 @@ def record_answered_reply(session: Session, keyring: Keyring, tip: Tip, text: st
     return message
 
 
+# One delivery-status ladder for every channel's reports (Twilio status callbacks, WhatsApp Cloud
+# API statuses). Reports arrive late, twice and out of order: a report never moves a message
+# down the ladder ("sent" after "delivered"), and an equal one changes nothing but its error.
+# A failure ranks with "delivered" (a carrier can report one after the other); only "read" is
+# above both. States the outbox itself sets ("pending", "retrying", "awaiting_tipster") rank 0.
+DELIVERY_LADDER: dict[str, int] = {
+    "accepted": 1,
+    "queued": 1,
+    "scheduled": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,
+}
+DELIVERY_FAILURES = frozenset({"undelivered", "failed", "canceled"})
+
+
+def apply_delivery_status(message: Message, status: str, *, error: str | None = None) -> bool:
+    """Record a provider's delivery report on one of our outbound messages, by the one ladder.
+
+    ``error`` (for example ``"Twilio error 30003"``: codes only, never the provider's text) is
+    kept on a failure. False when the report was not applied: a status not on the ladder (a
+    newer provider state), an inbound message, or a report below the message's state.
+    """
+    status = status.strip().lower()
+    rank = DELIVERY_LADDER.get(status)
+    if rank is None or message.direction != "outbound":
+        return False
+    if rank < DELIVERY_LADDER.get(message.delivery_status or "", 0):
+        return False
+    message.delivery_status = status[:16]
+    if status in DELIVERY_FAILURES:
+        message.delivery_error = (error or "provider error unknown")[:200]
+    return True
+
+
 # The outbox channel of the content-free notice to a web tipster who asked for one.
 WEB_NOTICE_CHANNEL = "web-notice"
 

@@ -275,3 +275,29 @@ def test_twiml_reply_none_is_an_empty_response() -> None:
     assert content_type == "text/xml"
     assert body.endswith("<Response />")
     assert "<Message" not in body
+
+
+def test_a_whatsapp_sticker_is_a_sticker_not_a_photo() -> None:
+    form = {
+        "MessageSid": "SM" + "5" * 32,
+        "From": "whatsapp:+16175550177",
+        "To": "whatsapp:+14155238886",
+        "MessageType": "sticker",
+        "NumMedia": "1",
+        "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+        "MediaContentType0": "image/webp",
+    }
+    [medium] = twilio_sms.parse_message(form).media
+    assert medium.media_kind == "sticker"
+
+
+def test_a_forwarded_whatsapp_message_says_so() -> None:
+    form = {
+        "MessageSid": "SM" + "6" * 32,
+        "From": "whatsapp:+16175550177",
+        "Body": "pass it on",
+        "FrequentlyForwarded": "true",
+        "Forwarded": "true",
+    }
+    message = twilio_sms.parse_message(form)
+    assert message.shared == ("[forwarded many times: not the tipster's own words]",)

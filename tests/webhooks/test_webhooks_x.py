@@ -276,3 +276,72 @@ def test_account_activity_dm_events_that_are_not_a_list_are_malformed() -> None:
     body = b'{"for_user_id": "1480000000000000001", "direct_message_events": {"id": "1"}}'
     batch = x.parse_events(body, own_user_id=OWN_USER_ID)
     assert (batch.messages, batch.malformed) == ([], 1)
+
+
+# --- kinds beyond text and media ----------------------------------------------------------------
+
+
+def _dm_with(data: dict[str, object]) -> bytes:
+    document = json.loads(recorded("x_aaa_dm.json"))
+    document["direct_message_events"][0]["message_create"]["message_data"] = data
+    return json.dumps(document).encode()
+
+
+def test_a_shared_coordinate_is_read_longitude_first() -> None:
+    location = {
+        "type": "shared_coordinate",
+        "shared_coordinate": {"coordinates": {"type": "Point", "coordinates": [-71.06, 42.36]}},
+    }
+    body = _dm_with({"text": "", "attachment": {"type": "location", "location": location}})
+    [message] = x.parse_events(body, own_user_id=OWN_USER_ID).messages
+    assert message.location == (42.36, -71.06)
+
+
+@pytest.mark.parametrize("coordinates", [[200, 10], [10], ["1", "2"], [True, 1], None])
+def test_an_impossible_coordinate_is_no_location(coordinates: object) -> None:
+    location = {"shared_coordinate": {"coordinates": {"coordinates": coordinates}}}
+    body = _dm_with({"text": "", "attachment": {"type": "location", "location": location}})
+    batch = x.parse_events(body, own_user_id=OWN_USER_ID)
+    assert (batch.messages, batch.ignored) == ([], 1)
+
+
+def test_links_behind_t_co_are_shared_once_and_at_most_five() -> None:
+    urls = [{"expanded_url": f"https://example.org/{n}"} for n in range(8)]
+    urls.append({"expanded_url": "javascript:alert(1)"})
+    body = _dm_with({"text": "look https://example.org/0", "entities": {"urls": urls}})
+    [message] = x.parse_events(body, own_user_id=OWN_USER_ID).messages
+    # The first is already in the text; javascript: is not a link; five entities at most.
+    assert message.shared == tuple(f"Shared link: https://example.org/{n}" for n in range(1, 5))
+
+
+def test_ignored_events_are_counted_by_kind_with_log_safe_names() -> None:
+    document = {
+        "for_user_id": OWN_USER_ID,
+        "favorite_events": [{}, {}],
+        "follow_events": [{}],
+        "made_up_key_with_a_secret_events": [{}],
+        "user_event": {"revoke": {"source": {"user_id": OWN_USER_ID}}},
+    }
+    batch = x.parse_events(json.dumps(document).encode(), own_user_id=OWN_USER_ID)
+    assert batch.ignored_kinds == {
+        "favorite_events": 2,
+        "follow_events": 1,
+        "other": 1,
+        "user_event": 1,
+    }
+    assert batch.revoked == 1
+
+
+def test_an_encrypted_chat_with_its_sender_is_an_unreadable_message() -> None:
+    document = {
+        "data": {
+            "event_uuid": "-1",
+            "event_type": "chat.received",
+            "filter": {"user_id": OWN_USER_ID},
+            "payload": {"sender_id": "42", "event_id": "9001", "encoded_event": "AAEC"},
+        }
+    }
+    [message] = x.parse_events(json.dumps(document).encode(), own_user_id="").messages
+    assert (message.sender, message.event_id, message.text) == ("42", "chat:9001", "")
+    assert message.unreadable == ("encrypted",)
+    assert message.recipient == OWN_USER_ID
