@@ -62,10 +62,12 @@ def test_detective_works_a_tip_and_the_web_tipster_reads_the_reply(
     page.click("text=District Northside")
     rows = page.locator("table.tips tbody tr")
     assert rows.count() == 2
-    assert rows.nth(0).inner_text().startswith(urgent.tip_number)
-    assert rows.nth(1).inner_text().startswith(normal.tip_number)
+    # The queue's rows start with a box to tick for the bulk form, then the tip.
+    assert rows.nth(0).locator("td[data-label=Tip]").inner_text().startswith(urgent.tip_number)
+    assert rows.nth(1).locator("td[data-label=Tip]").inner_text().startswith(normal.tip_number)
+    assert rows.nth(1).get_by_label(f"Select tip {normal.tip_number}").is_visible()
 
-    page.click(f"text={normal.tip_number}")
+    page.get_by_role("link", name=normal.tip_number, exact=True).click()
     assert page.inner_text("#narrative") == "Cars race on Elm every night."
     page.click("#claim")
     assert page.inner_text("#tip-status") == "assigned"
