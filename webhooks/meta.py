@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,6 +210,13 @@ def _collect_messaging_event(
             shared.append(_describe_share(_SHARED_KINDS[str(kind)], url, title))
         else:
             shared.append(_describe_share("Shared item", url, ""))  # template, product...
+    # A reply to one of the department's Instagram stories: which story is context the
+    # detective needs (the URL is never fetched).
+    story = as_dict(as_dict(message.get("reply_to")).get("story"))
+    if story:
+        shared.append(
+            _describe_share("Replying to the department's story", as_text(story.get("url")), "")
+        )
     unreadable = ("unsupported",) if message.get("is_unsupported") else ()
     batch.messages.append(
         InboundMessage(
@@ -383,11 +391,13 @@ def _collect_whatsapp_message(
     elif kind == "contacts":
         shared.extend(_describe_contact(as_dict(card)) for card in as_list(message.get("contacts")))
     elif kind == "interactive":
-        body = as_dict(message.get("interactive"))
-        reply = as_dict(body.get("button_reply")) or as_dict(body.get("list_reply"))
-        text = as_text(reply.get("title"))
+        text = _interactive_reply(as_dict(message.get("interactive")))
+        if not text:
+            unreadable = ("unsupported",)  # an interactive reply of a kind newer than this code
     elif kind == "button":
-        text = as_text(as_dict(message.get("button")).get("text"))
+        # The quick-reply button of a template: its label (payload when there is none).
+        button = as_dict(message.get("button"))
+        text = as_text(button.get("text")) or as_text(button.get("payload"))
     elif kind == "system":
         system = as_dict(message.get("system"))
         if system.get("type") in ("user_changed_number", "customer_changed_number"):
@@ -400,11 +410,22 @@ def _collect_whatsapp_message(
         return
     elif kind == "request_welcome":
         unreadable = ("greeting",)  # the user opened the chat: answered like HELP
-    elif kind in ("reaction", "order", "ephemeral"):
-        batch.ignored += 1  # a reaction to our message, a catalogue order: not a message
+    elif kind == "reaction":
+        batch.ignored += 1  # an emoji on a message (or its removal): no content from the person
         return
+    elif kind == "order":
+        # The department sells nothing, but a person sent it: their note is kept and they are
+        # asked to write what they meant.
+        text = as_text(as_dict(message.get("order")).get("text"))
+        unreadable = ("unsupported",)
     else:
-        unreadable = ("unsupported",)  # "unsupported", "unknown" or a type newer than this code
+        # "unsupported", "unknown", "ephemeral" (a disappearing message we cannot see) or a type
+        # newer than this code: a placeholder, and the person is asked to write it as text.
+        unreadable = ("unsupported",)
+    context = as_dict(message.get("context"))
+    if context.get("forwarded") or context.get("frequently_forwarded"):
+        # Forwarded words are not the tipster's own: the detective should know.
+        shared.append("[forwarded message]")
     if bsuid and phone:
         extra["wa_id"] = phone
     alternate = phone if sender == bsuid else bsuid
@@ -426,6 +447,35 @@ def _collect_whatsapp_message(
             unreadable=unreadable,
         )
     )
+
+
+def _interactive_reply(body: dict[str, Any]) -> str:
+    """The words of a WhatsApp interactive reply: a button's or list row's title (and a row's
+    description), or the fields a person filled in a WhatsApp Flow."""
+    reply = as_dict(body.get("button_reply")) or as_dict(body.get("list_reply"))
+    if reply:
+        words = " - ".join(
+            part
+            for part in (as_text(reply.get("title")), as_text(reply.get("description")))
+            if part
+        )
+        return words
+    flow = as_dict(body.get("nfm_reply"))
+    if not flow:
+        return ""
+    # ``response_json`` is a JSON string of the form's fields (and the flow_token we set).
+    try:
+        fields = json.loads(as_text(flow.get("response_json")) or "{}")
+    except ValueError:
+        fields = {}
+    answers = [
+        f"{str(name)[:100]}: {value if isinstance(value, str) else json.dumps(value)}"[:500]
+        for name, value in (fields.items() if isinstance(fields, dict) else ())
+        if name != "flow_token"
+    ]
+    if answers:
+        return "Form reply: " + "; ".join(answers)  # the person's own words
+    return as_text(flow.get("body"))
 
 
 def _describe_contact(card: dict[str, Any]) -> str:

@@ -119,11 +119,15 @@ def send_meta_reply(session: Session, keyring: Keyring, row: OutboxMessage) -> S
     text = reply_text(session, keyring, row)
     identity = recipient_of(session, keyring, row)
     tip = session.get(Tip, row.tip_id) if row.tip_id else None
+    # "invite": WhatsApp refused this reply in a delivery report (131047) after accepting it.
     is_late_whatsapp_reply = (
         row.channel == "whatsapp"
         and tip is not None
         and row.message_id is not None
-        and utcnow() - _last_heard(session, tip) > STANDARD_WINDOW
+        and (
+            (row.payload or {}).get("invite") is True
+            or utcnow() - _last_heard(session, tip) > STANDARD_WINDOW
+        )
     )
     if is_late_whatsapp_reply and tip is not None:
         # WhatsApp refuses free text now (131047): invite the tipster instead.

@@ -51,19 +51,6 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 PERMANENT_CODES = frozenset({21211, 21212, 21214, 21408, 21610, 21612, 21614, 30004, 30005, 30006})
 # Requests that fail this way are worth retrying: rate limits and server errors.
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Status callbacks may arrive out of order; a status never moves back down this ladder.
-STATUS_RANK = {
-    "accepted": 1,
-    "queued": 1,
-    "scheduled": 1,
-    "sending": 2,
-    "sent": 3,
-    "delivered": 4,
-    "read": 5,
-    "undelivered": 4,
-    "failed": 4,
-    "canceled": 4,
-}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from intake.channels.social_service import release_held_replies
 from intake.channels.twilio_sender import (
     OPTED_OUT,
     PROVIDER,
-    STATUS_RANK,
     TwilioAccount,
     enqueue_deletion,
     twilio_account,
@@ -31,7 +30,7 @@ from intake.channels.twilio_sender import (
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.models import Message, Reporter, Tip
-from intake.outbound.service import record_answered_reply
+from intake.outbound.service import apply_delivery_status, record_answered_reply
 from intake.submissions.service import address_index, normalise_phone
 from webhooks import twilio_sms
 from webhooks.base import InboundMessage, PayloadError, SignatureError
@@ -190,10 +189,9 @@ def delivery_status() -> Response:
     if message is None or message.direction != "outbound":
         # Not ours (or not yet recorded by the worker): nothing to update, and no retry needed.
         return Response(status=204)
-    if STATUS_RANK.get(update.status, 0) >= STATUS_RANK.get(message.delivery_status, 0):
-        message.delivery_status = update.status[:16]
-        if update.status in ("failed", "undelivered"):
-            message.delivery_error = f"Twilio error {update.error_code or 'unknown'}"[:200]
+    apply_delivery_status(
+        message, update.status, error=f"Twilio error {update.error_code or 'unknown'}"
+    )
     if update.error_code == str(OPTED_OUT):
         tip = session.get(Tip, message.tip_id)
         reporter = session.get(Reporter, tip.reporter_id) if tip and tip.reporter_id else None

@@ -104,6 +104,50 @@ def record_answered_reply(session: Session, keyring: Keyring, tip: Tip, text: st
     return message
 
 
+# Delivery reports arrive out of order (a late "sent" after "delivered"): a message's status
+# never moves back down this ladder. One ladder for every provider (Twilio's and Meta's words);
+# the states the outbox itself sets (pending, retrying, awaiting_tipster) are below them all.
+DELIVERY_RANK = {
+    "accepted": 1,
+    "queued": 1,
+    "scheduled": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,
+}
+_DELIVERY_FAILURES = ("failed", "undelivered")
+
+
+def apply_delivery_status(message: Message, status: str, *, error: str | None = None) -> bool:
+    """Record a provider's delivery report on one of our messages, along the one ladder.
+
+    ``error``: the reason a failure names (codes only, never a recipient). False when the report
+    changes nothing: a status this ladder does not know, or one below the message's.
+    """
+    if status not in DELIVERY_RANK:
+        return False
+    if DELIVERY_RANK[status] < DELIVERY_RANK.get(message.delivery_status or "", 0):
+        return False
+    message.delivery_status = status
+    if status in _DELIVERY_FAILURES:
+        message.delivery_error = (error or "provider error unknown")[:200]
+    return True
+
+
+def requeue_as_invitation(session: Session, tip: Tip, message: Message) -> OutboxMessage | None:
+    """Queue a reply WhatsApp accepted and then refused as outside the 24-hour window (131047 in
+    its delivery report) once more, marked so the sender sends the approved template inviting the
+    tipster instead, and holds the reply until they write."""
+    row = enqueue_reply(session, tip, message)
+    if row is not None:
+        row.payload = {"invite": True}
+    return row
+
+
 # The outbox channel of the content-free notice to a web tipster who asked for one.
 WEB_NOTICE_CHANNEL = "web-notice"
 
