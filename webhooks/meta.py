@@ -51,6 +51,23 @@ _SHARED_KINDS = {
     "story_mention": "Mentioned the department in a story",
 }
 _CHANNEL_BY_OBJECT = {"page": "messenger", "instagram": "instagram"}
+# Webhook fields whose ``changes`` value is one messaging event (sender, recipient, timestamp).
+_MESSAGING_FIELDS = frozenset(
+    {
+        "messages",
+        "messaging_postbacks",
+        "message_edit",
+        "message_edits",
+        "messaging_seen",
+        "message_reads",
+        "message_deliveries",
+        "message_reactions",
+        "messaging_referral",
+        "messaging_referrals",
+        "messaging_optins",
+        "message_echoes",
+    }
+)
 _SENDER_KIND_BY_CHANNEL = {"messenger": "psid", "instagram": "igsid"}
 
 
@@ -144,13 +161,14 @@ class _Collector:
 def _collect_messaging_entry(entry: dict[str, Any], channel: str, batch: _Collector) -> None:
     own_id = as_id(entry.get("id"))
     events = list(as_list(entry.get("messaging")))
-    # Instagram's dashboard test payloads (and some subscriptions) put messages under changes.
+    # The dashboard's test payloads (and some subscriptions) put messaging events under
+    # changes, one event per value; comments, mentions and insights come there too.
     for change in as_list(entry.get("changes")):
         change = as_dict(change)
-        if change.get("field") == "messages":
+        if change.get("field") in _MESSAGING_FIELDS:
             events.append(change.get("value"))
         else:
-            batch.ignored += 1
+            batch.ignored += 1  # comments, live_comments, mentions, story_insights...
     # Events delivered to a secondary app under the handover protocol: not ours to answer.
     batch.ignored += len(as_list(entry.get("standby")))
     for event in events:

@@ -967,3 +967,22 @@ def test_no_sender_handle_phone_or_words_of_the_new_kinds_in_clear(
     assert hits == []
     assert find_in_sqlite_files(database_url, SECRETS) == []
     assert find_in_text(caplog.text, SECRETS) == []
+
+
+def test_a_postback_in_the_dashboards_changes_shape_is_answered_too(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    value = {
+        "sender": {"id": IGSID},
+        "recipient": {"id": IG_ACCOUNT},
+        "timestamp": "1527459824",
+        "postback": {"mid": "m_dashboard_1", "title": "Get Started", "payload": "START"},
+    }
+    assert post_meta(client, instagram_change("messaging_postbacks", value)).status_code == 200
+    [text] = answers(social_app)
+    assert HELP_EN in text
+    # The dashboard's own sample names no user id, only a user_ref: nobody to answer.
+    value["sender"] = {"user_ref": "USER-REF-ID"}
+    value["postback"]["mid"] = "m_dashboard_2"
+    assert post_meta(client, instagram_change("messaging_postbacks", value)).status_code == 200
+    assert len(answers(social_app)) == 1
