@@ -209,8 +209,11 @@ def _invite_and_hold(
     if not response.ok:
         raise _send_error(response.status_code, _json(response))
     log.info("whatsapp reply held for tip %s: invitation template sent", tip.tip_number)
-    # No provider id: the template's delivery reports must not read as the reply's.
-    return SendResult(provider_message_id=None, status=AWAITING_TIPSTER)
+    # The template's id goes on the held reply: its delivery reports are the invitation's (only
+    # a failure changes the reply's state: the tipster will never be asked to write).
+    sent_id = _sent_message_id(_json(response))
+    provider_id = provider_key(keyring, meta.PROVIDER, sent_id) if sent_id else None
+    return SendResult(provider_message_id=provider_id, status=AWAITING_TIPSTER)
 
 
 def _json(response: Any) -> dict[str, Any]:

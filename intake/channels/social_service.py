@@ -380,9 +380,14 @@ def apply_status(session: Session, keyring: Keyring, status: StatusUpdate) -> bo
             requeue_as_invitation(session, tip, message)
             session.flush()
         return True
-    apply_delivery_status(
-        message, status.status, error=f"provider error {status.error_code or 'unknown'}"
-    )
+    error = f"provider error {status.error_code or 'unknown'}"
+    if message.delivery_status == AWAITING_TIPSTER:
+        # A report of the invitation template sent in the reply's place: delivered or read, the
+        # reply still waits for the tipster; failed, nobody was asked and the detective must see.
+        if status.status == "failed":
+            apply_delivery_status(message, "failed", error=f"invitation template: {error}")
+        return True
+    apply_delivery_status(message, status.status, error=error)
     return True
 
 

@@ -764,7 +764,11 @@ def test_a_reply_refused_in_a_report_as_outside_the_window_invites_the_tipster(
     [template] = [r for r in stub.seen("POST") if r.body.get("type") == "template"]
     assert template.body["template"] == {"name": "tip_line_news", "language": {"code": "en"}}
     assert ack_state(app) == ("awaiting_tipster", None)
-    # Meta delivers the report again: the reply is already held, nothing more is queued.
+    # The invitation's own reports (the stand-in named it wamid.sent2) leave the reply held.
+    for state in ("sent", "delivered", "read"):
+        assert post_meta(client, whatsapp_status("wamid.sent2", state)).status_code == 200
+        assert ack_state(app) == ("awaiting_tipster", None)
+    # Meta delivers the refusal again: the reply is already held, nothing more is queued.
     assert post_meta(client, refused).status_code == 200
     assert drain(app) == 0
     # The tipster writes back: the held reply goes out as text.
@@ -774,6 +778,25 @@ def test_a_reply_refused_in_a_report_as_outside_the_window_invites_the_tipster(
     texts = [r.body for r in stub.seen("POST") if r.body.get("type") == "text"]
     assert sum("Your tip number is" in body["text"]["body"] for body in texts) == 2
     assert ack_state_of_first(app) == "sent"
+
+
+def test_an_invitation_template_that_fails_shows_the_held_reply_failed(
+    build_app: Callable[..., Flask], stub: SocialStub
+) -> None:
+    app = build_app(
+        providers=social_providers(stub, META_WHATSAPP_TEMPLATE_EN="tip_line_news"),
+        ratelimit_enabled=False,
+    )
+    client = app.test_client()
+    wamid = sent_whatsapp_ack(client, app)
+    closed = {"code": 131047, "title": "Re-engagement message"}
+    assert post_meta(client, whatsapp_status(wamid, "failed", errors=[closed])).status_code == 200
+    drain(app)
+    assert ack_state(app) == ("awaiting_tipster", None)
+    paused = {"code": 132015, "title": "Template is paused"}
+    report = whatsapp_status("wamid.sent2", "failed", errors=[paused])
+    assert post_meta(client, report).status_code == 200
+    assert ack_state(app) == ("failed", "invitation template: provider error 132015")
 
 
 def ack_state_of_first(app: Flask) -> str:
