@@ -193,8 +193,10 @@ def _collect_messaging_event(
     if not isinstance(message, dict) and isinstance(edit, dict) and sender != own_id:
         _collect_edit(event, edit, channel, sender, own_id, batch)
         return
+    if not isinstance(message, dict) and _collect_receipt(event, batch):
+        return
     if not isinstance(message, dict):
-        batch.ignored += 1  # read, delivery, reaction, referral...
+        batch.ignored += 1  # a reaction, referral, opt-in, handover...
         return
     if message.get("is_echo") or (sender is not None and sender == own_id):
         batch.ignored += 1  # what the page itself sent
@@ -252,6 +254,27 @@ def _collect_messaging_event(
             unreadable=unreadable,
         )
     )
+
+
+def _collect_receipt(event: dict[str, Any], batch: _Collector) -> bool:
+    """A delivery or read receipt naming our messages, as delivery statuses; False if the event
+    is not a receipt. Messenger's read receipt names only a time (``watermark``): ignored."""
+    delivery, read = as_dict(event.get("delivery")), as_dict(event.get("read"))
+    if delivery:
+        mids = [as_id(mid) for mid in as_list(delivery.get("mids"))]
+        updates = [(mid, "delivered") for mid in mids if mid]
+    elif read:
+        mid = as_id(read.get("mid"))  # Instagram's messaging_seen
+        updates = [(mid, "read")] if mid else []
+    else:
+        return False
+    if not updates:
+        batch.ignored += 1
+    batch.statuses.extend(
+        StatusUpdate(provider=PROVIDER, provider_message_id=mid, status=state)
+        for mid, state in updates
+    )
+    return True
 
 
 def _collect_edit(

@@ -136,9 +136,11 @@ STORY_URL = "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=179000000000
 
 IGNORED: dict[str, Callable[[], dict[str, Any]]] = {
     # Messenger
-    "messenger message_reads": lambda: messaging({"read": {"watermark": 1718205599000}}),
-    "messenger message_deliveries": lambda: messaging(
-        {"delivery": {"mids": ["m_sent_1"], "watermark": 1718205599000}}
+    "messenger message_reads (a watermark, no message named)": lambda: messaging(
+        {"read": {"watermark": 1718205599000}}
+    ),
+    "messenger message_deliveries without mids": lambda: messaging(
+        {"delivery": {"watermark": 1718205599000}}
     ),
     "messenger message_reactions react": lambda: messaging(
         {"reaction": {"mid": "m_sent_1", "action": "react", "reaction": "love", "emoji": "❤"}}
@@ -278,9 +280,6 @@ IGNORED: dict[str, Callable[[], dict[str, Any]]] = {
     },
     "messenger is_deleted (unsent by the person)": lambda: message({"is_deleted": True}),
     # Instagram
-    "instagram messaging_seen": lambda: messaging(
-        {"read": {"mid": "aWdfZAG1faXRlbToxOklHTWVzc2FnZA"}}, instagram=True
-    ),
     "instagram message_reactions": lambda: messaging(
         {"reaction": {"mid": "aWdfZA", "action": "react", "reaction": "love", "emoji": "❤"}},
         instagram=True,
@@ -732,6 +731,32 @@ def test_whatsapp_statuses_climb_the_ladder_and_never_move_back(
         # Out of order, or a status the ladder does not know: nothing changes.
         assert post_meta(client, whatsapp_status(wamid, late)).status_code == 200
         assert ack_state(social_app) == ("read", None)
+
+
+@pytest.mark.parametrize("instagram", [False, True], ids=["messenger", "instagram"])
+def test_receipts_naming_our_messages_climb_the_same_ladder(
+    client: FlaskClient, social_app: Flask, instagram: bool
+) -> None:
+    text = {"text": "I know who stole the bikes on Centre St"}
+    assert post_meta(client, message(text, instagram=instagram)).status_code == 200
+    assert drain(social_app) == 1
+    assert ack_state(social_app) == ("sent", None)
+    if instagram:
+        # messaging_seen names the message read (the stand-in named our reply m_sent_1).
+        seen = messaging({"read": {"mid": "m_sent_1"}}, instagram=True)
+        assert post_meta(client, seen).status_code == 200
+        assert ack_state(social_app) == ("read", None)
+        late = {"delivery": {"mids": ["m_sent_1"], "watermark": 1718205599000}}
+        assert post_meta(client, messaging(late, instagram=True)).status_code == 200
+        assert ack_state(social_app) == ("read", None)
+    else:
+        delivery = {"delivery": {"mids": ["m_sent_1"], "watermark": 1718205599000}}
+        assert post_meta(client, messaging(delivery)).status_code == 200
+        assert ack_state(social_app) == ("delivered", None)
+        # Messenger's read receipt names only a time: the state stays.
+        read = messaging({"read": {"watermark": 1718205599999}})
+        assert post_meta(client, read).status_code == 200
+        assert ack_state(social_app) == ("delivered", None)
 
 
 def test_a_whatsapp_failure_report_names_its_code_only(
