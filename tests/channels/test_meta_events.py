@@ -1034,3 +1034,24 @@ def test_a_postback_in_the_dashboards_changes_shape_is_answered_too(
     value["postback"]["mid"] = "m_dashboard_2"
     assert post_meta(client, instagram_change("messaging_postbacks", value)).status_code == 200
     assert len(answers(social_app)) == 1
+
+
+def test_the_older_customer_changed_number_notice_moves_the_reporter_too(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    first = {"type": "text", "text": {"body": "The stolen bikes are in the garage on Centre St"}}
+    assert post_meta(client, whatsapp(first)).status_code == 200
+    notice = {
+        "type": "system",
+        "system": {
+            "body": "User A changed from 16175550125 to 16175550127",
+            "wa_id": "16175550127",
+            "type": "customer_changed_number",
+        },
+    }
+    assert post_meta(client, whatsapp(notice)).status_code == 200
+    later = {"type": "text", "text": {"body": "They moved them tonight"}}
+    assert post_meta(client, whatsapp(later, **{"from": "16175550127"})).status_code == 200
+    counts = row_counts(social_app)
+    assert (counts["reporter"], counts["tip"]) == (1, 1)
+    assert inbound_bodies(social_app) == ["They moved them tonight"]
