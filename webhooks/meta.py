@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,23 @@ _SHARED_KINDS = {
     "story_mention": "Mentioned the department in a story",
 }
 _CHANNEL_BY_OBJECT = {"page": "messenger", "instagram": "instagram"}
+# Webhook fields whose ``changes`` value is one messaging event (sender, recipient, timestamp).
+_MESSAGING_FIELDS = frozenset(
+    {
+        "messages",
+        "messaging_postbacks",
+        "message_edit",
+        "message_edits",
+        "messaging_seen",
+        "message_reads",
+        "message_deliveries",
+        "message_reactions",
+        "messaging_referral",
+        "messaging_referrals",
+        "messaging_optins",
+        "message_echoes",
+    }
+)
 _SENDER_KIND_BY_CHANNEL = {"messenger": "psid", "instagram": "igsid"}
 
 
@@ -143,13 +161,14 @@ class _Collector:
 def _collect_messaging_entry(entry: dict[str, Any], channel: str, batch: _Collector) -> None:
     own_id = as_id(entry.get("id"))
     events = list(as_list(entry.get("messaging")))
-    # Instagram's dashboard test payloads (and some subscriptions) put messages under changes.
+    # The dashboard's test payloads (and some subscriptions) put messaging events under
+    # changes, one event per value; comments, mentions and insights come there too.
     for change in as_list(entry.get("changes")):
         change = as_dict(change)
-        if change.get("field") == "messages":
+        if change.get("field") in _MESSAGING_FIELDS:
             events.append(change.get("value"))
         else:
-            batch.ignored += 1
+            batch.ignored += 1  # comments, live_comments, mentions, story_insights...
     # Events delivered to a secondary app under the handover protocol: not ours to answer.
     batch.ignored += len(as_list(entry.get("standby")))
     for event in events:
@@ -174,8 +193,10 @@ def _collect_messaging_event(
     if not isinstance(message, dict) and isinstance(edit, dict) and sender != own_id:
         _collect_edit(event, edit, channel, sender, own_id, batch)
         return
+    if not isinstance(message, dict) and _collect_receipt(event, batch):
+        return
     if not isinstance(message, dict):
-        batch.ignored += 1  # read, delivery, reaction, referral...
+        batch.ignored += 1  # a reaction, referral, opt-in, handover...
         return
     if message.get("is_echo") or (sender is not None and sender == own_id):
         batch.ignored += 1  # what the page itself sent
@@ -209,6 +230,13 @@ def _collect_messaging_event(
             shared.append(_describe_share(_SHARED_KINDS[str(kind)], url, title))
         else:
             shared.append(_describe_share("Shared item", url, ""))  # template, product...
+    # A reply to one of the department's Instagram stories: which story is context the
+    # detective needs (the URL is never fetched).
+    story = as_dict(as_dict(message.get("reply_to")).get("story"))
+    if story:
+        shared.append(
+            _describe_share("Replying to the department's story", as_text(story.get("url")), "")
+        )
     unreadable = ("unsupported",) if message.get("is_unsupported") else ()
     batch.messages.append(
         InboundMessage(
@@ -226,6 +254,27 @@ def _collect_messaging_event(
             unreadable=unreadable,
         )
     )
+
+
+def _collect_receipt(event: dict[str, Any], batch: _Collector) -> bool:
+    """A delivery or read receipt naming our messages, as delivery statuses; False if the event
+    is not a receipt. Messenger's read receipt names only a time (``watermark``): ignored."""
+    delivery, read = as_dict(event.get("delivery")), as_dict(event.get("read"))
+    if delivery:
+        mids = [as_id(mid) for mid in as_list(delivery.get("mids"))]
+        updates = [(mid, "delivered") for mid in mids if mid]
+    elif read:
+        mid = as_id(read.get("mid"))  # Instagram's messaging_seen
+        updates = [(mid, "read")] if mid else []
+    else:
+        return False
+    if not updates:
+        batch.ignored += 1
+    batch.statuses.extend(
+        StatusUpdate(provider=PROVIDER, provider_message_id=mid, status=state)
+        for mid, state in updates
+    )
+    return True
 
 
 def _collect_edit(
@@ -383,11 +432,13 @@ def _collect_whatsapp_message(
     elif kind == "contacts":
         shared.extend(_describe_contact(as_dict(card)) for card in as_list(message.get("contacts")))
     elif kind == "interactive":
-        body = as_dict(message.get("interactive"))
-        reply = as_dict(body.get("button_reply")) or as_dict(body.get("list_reply"))
-        text = as_text(reply.get("title"))
+        text = _interactive_reply(as_dict(message.get("interactive")))
+        if not text:
+            unreadable = ("unsupported",)  # an interactive reply of a kind newer than this code
     elif kind == "button":
-        text = as_text(as_dict(message.get("button")).get("text"))
+        # The quick-reply button of a template: its label (payload when there is none).
+        button = as_dict(message.get("button"))
+        text = as_text(button.get("text")) or as_text(button.get("payload"))
     elif kind == "system":
         system = as_dict(message.get("system"))
         if system.get("type") in ("user_changed_number", "customer_changed_number"):
@@ -400,11 +451,22 @@ def _collect_whatsapp_message(
         return
     elif kind == "request_welcome":
         unreadable = ("greeting",)  # the user opened the chat: answered like HELP
-    elif kind in ("reaction", "order", "ephemeral"):
-        batch.ignored += 1  # a reaction to our message, a catalogue order: not a message
+    elif kind == "reaction":
+        batch.ignored += 1  # an emoji on a message (or its removal): no content from the person
         return
+    elif kind == "order":
+        # The department sells nothing, but a person sent it: their note is kept and they are
+        # asked to write what they meant.
+        text = as_text(as_dict(message.get("order")).get("text"))
+        unreadable = ("unsupported",)
     else:
-        unreadable = ("unsupported",)  # "unsupported", "unknown" or a type newer than this code
+        # "unsupported", "unknown", "ephemeral" (a disappearing message we cannot see) or a type
+        # newer than this code: a placeholder, and the person is asked to write it as text.
+        unreadable = ("unsupported",)
+    context = as_dict(message.get("context"))
+    if context.get("forwarded") or context.get("frequently_forwarded"):
+        # Forwarded words are not the tipster's own: the detective should know.
+        shared.append("[forwarded message]")
     if bsuid and phone:
         extra["wa_id"] = phone
     alternate = phone if sender == bsuid else bsuid
@@ -426,6 +488,35 @@ def _collect_whatsapp_message(
             unreadable=unreadable,
         )
     )
+
+
+def _interactive_reply(body: dict[str, Any]) -> str:
+    """The words of a WhatsApp interactive reply: a button's or list row's title (and a row's
+    description), or the fields a person filled in a WhatsApp Flow."""
+    reply = as_dict(body.get("button_reply")) or as_dict(body.get("list_reply"))
+    if reply:
+        words = " - ".join(
+            part
+            for part in (as_text(reply.get("title")), as_text(reply.get("description")))
+            if part
+        )
+        return words
+    flow = as_dict(body.get("nfm_reply"))
+    if not flow:
+        return ""
+    # ``response_json`` is a JSON string of the form's fields (and the flow_token we set).
+    try:
+        fields = json.loads(as_text(flow.get("response_json")) or "{}")
+    except ValueError:
+        fields = {}
+    answers = [
+        f"{str(name)[:100]}: {value if isinstance(value, str) else json.dumps(value)}"[:500]
+        for name, value in (fields.items() if isinstance(fields, dict) else ())
+        if name != "flow_token"
+    ]
+    if answers:
+        return "Form reply: " + "; ".join(answers)  # the person's own words
+    return as_text(flow.get("body"))
 
 
 def _describe_contact(card: dict[str, Any]) -> str:

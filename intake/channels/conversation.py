@@ -288,6 +288,9 @@ def replay_outcome(
         language = language or "en"
         if word in (HELP, NEW, START) and not opted_out:
             return Outcome(word, reply_text(word, language), language, is_replay=True)
+        if word is None and not incoming.text.strip() and not opted_out:
+            # An empty text or a sticker asked for words: the same answer again.
+            return Outcome(EMPTY, reply_text(EMPTY, language), language, is_replay=True)
         return Outcome(word or EMPTY, None, language, is_replay=True)
     is_followup = (
         session.scalar(
@@ -558,7 +561,10 @@ def handle_incoming(
         return outcome
 
     if not has_words and not incoming.images and not incoming.notes:
-        # Nothing to keep (an empty text, a sticker): ask for words.
+        # Nothing to keep (an empty text, a sticker): ask for words, once per event (a
+        # redelivered sticker is not asked about twice).
+        if not _claim_event(session, incoming.provider, event_key):
+            return replay_outcome(session, keyring, incoming, default_region=default_region)
         return Outcome(EMPTY, None if opted_out else reply_text(EMPTY, language), language)
 
     # The tipster's words, then what the detective should know about the rest.

@@ -119,11 +119,15 @@ def send_meta_reply(session: Session, keyring: Keyring, row: OutboxMessage) -> S
     text = reply_text(session, keyring, row)
     identity = recipient_of(session, keyring, row)
     tip = session.get(Tip, row.tip_id) if row.tip_id else None
+    # "invite": WhatsApp refused this reply in a delivery report (131047) after accepting it.
     is_late_whatsapp_reply = (
         row.channel == "whatsapp"
         and tip is not None
         and row.message_id is not None
-        and utcnow() - _last_heard(session, tip) > STANDARD_WINDOW
+        and (
+            (row.payload or {}).get("invite") is True
+            or utcnow() - _last_heard(session, tip) > STANDARD_WINDOW
+        )
     )
     if is_late_whatsapp_reply and tip is not None:
         # WhatsApp refuses free text now (131047): invite the tipster instead.
@@ -205,8 +209,11 @@ def _invite_and_hold(
     if not response.ok:
         raise _send_error(response.status_code, _json(response))
     log.info("whatsapp reply held for tip %s: invitation template sent", tip.tip_number)
-    # No provider id: the template's delivery reports must not read as the reply's.
-    return SendResult(provider_message_id=None, status=AWAITING_TIPSTER)
+    # The template's id goes on the held reply: its delivery reports are the invitation's (only
+    # a failure changes the reply's state: the tipster will never be asked to write).
+    sent_id = _sent_message_id(_json(response))
+    provider_id = provider_key(keyring, meta.PROVIDER, sent_id) if sent_id else None
+    return SendResult(provider_message_id=provider_id, status=AWAITING_TIPSTER)
 
 
 def _json(response: Any) -> dict[str, Any]:

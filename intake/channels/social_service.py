@@ -26,12 +26,12 @@ from intake.channels import conversation
 from intake.channels.conversation import provider_key
 from intake.channels.fetch import FetchBudget
 from intake.channels.inbound import incoming_text, plan_media, sender_of
-from intake.channels.meta_sender import AWAITING_TIPSTER
+from intake.channels.meta_sender import AWAITING_TIPSTER, OUTSIDE_WINDOW
 from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import Message, OutboxMessage, Tip
-from intake.outbound.service import apply_delivery_status, enqueue_reply
+from intake.outbound.service import apply_delivery_status, enqueue_reply, requeue_as_invitation
 from intake.routing.service import route_tip
 from intake.submissions.service import Sender, ensure_reporter, find_reporter, rekey_reporter
 from webhooks.base import InboundMessage, StatusUpdate
@@ -369,11 +369,29 @@ def apply_status(session: Session, keyring: Keyring, status: StatusUpdate) -> bo
             Message.provider == status.provider, Message.provider_message_id == key
         )
     )
-    if message is None:
+    if message is None or message.direction != "outbound":
         return False
-    apply_delivery_status(
-        message, status.status, error=f"provider error {status.error_code or 'unknown'}"
-    )
+    if (
+        status.status == "failed"
+        and status.error_code == str(OUTSIDE_WINDOW)
+        and message.channel == "whatsapp"
+    ):
+        # WhatsApp accepted the reply, then refused it: the tipster's 24-hour window had closed.
+        # Invite them with the approved template and hold the reply, as when the send itself is
+        # refused. Only once: a redelivered report finds the reply already queued or held.
+        tip = session.get(Tip, message.tip_id)
+        if tip is not None and message.delivery_status == "sent":
+            requeue_as_invitation(session, tip, message)
+            session.flush()
+        return True
+    error = f"provider error {status.error_code or 'unknown'}"
+    if message.delivery_status == AWAITING_TIPSTER:
+        # A report of the invitation template sent in the reply's place: delivered or read, the
+        # reply still waits for the tipster; failed, nobody was asked and the detective must see.
+        if status.status == "failed":
+            apply_delivery_status(message, "failed", error=f"invitation template: {error}")
+        return True
+    apply_delivery_status(message, status.status, error=error)
     return True
 
 

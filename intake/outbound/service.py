@@ -143,6 +143,16 @@ def apply_delivery_status(message: Message, status: str, *, error: str | None = 
     return True
 
 
+def requeue_as_invitation(session: Session, tip: Tip, message: Message) -> OutboxMessage | None:
+    """Queue a reply WhatsApp accepted and then refused as outside the 24-hour window (131047 in
+    its delivery report) once more, marked so the sender sends the approved template inviting the
+    tipster instead, and holds the reply until they write."""
+    row = enqueue_reply(session, tip, message)
+    if row is not None:
+        row.payload = {"invite": True}
+    return row
+
+
 # The outbox channel of the content-free notice to a web tipster who asked for one.
 WEB_NOTICE_CHANNEL = "web-notice"
 

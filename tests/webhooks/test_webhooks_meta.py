@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from webhooks import meta
-from webhooks.base import PayloadError, SignatureError
+from webhooks.base import PayloadError, SignatureError, StatusUpdate
 
 PAYLOADS = Path(__file__).parent / "payloads"
 APP_SECRET = "0123456789abcdef0123456789abcdef"
@@ -168,14 +168,21 @@ def test_messenger_location_becomes_a_point() -> None:
     assert message.media == ()
 
 
-def test_echoes_reads_deliveries_and_reactions_are_ignored_and_get_started_is_a_greeting() -> None:
+def test_not_messages_deliveries_are_statuses_and_get_started_is_a_greeting() -> None:
     batch = meta.parse_events(recorded("messenger_not_messages.json"))
     # "Get Started" opens a conversation: the person gets an answer (HELP) though it holds no tip.
     [greeting] = batch.messages
     assert (greeting.text, greeting.unreadable) == ("", ("greeting",))
     assert greeting.event_id == "m_PostbackMid0000000000000000000000000000000000000000000000004"
-    assert batch.statuses == []
-    assert batch.ignored == 4
+    # A delivery receipt names our messages; a Messenger read receipt only a time.
+    assert batch.statuses == [
+        StatusUpdate(
+            provider="meta",
+            provider_message_id="m_EchoMid000000000000000000000000000000000000000000000000000003",
+            status="delivered",
+        )
+    ]
+    assert batch.ignored == 3  # the echo, the read receipt, the reaction
 
 
 def test_a_message_edit_names_the_edited_message_and_its_edit_number() -> None:
