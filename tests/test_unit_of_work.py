@@ -103,6 +103,17 @@ def uow_app(make_app: Any) -> tuple[Flask, list[str]]:
             pass
         return redirect("/elsewhere")
 
+    @app.get("/t/attempt-audited")
+    def tried_audited() -> Any:
+        record_event(db.session(), "test.kept")
+        try:
+            with attempt():
+                record_event(db.session(), "test.refused")
+                raise ValueError("refused")
+        except ValueError:
+            pass
+        return redirect("/elsewhere")
+
     @app.get("/t/explicit/<name>")
     def explicit(name: str) -> Any:
         _write(name)
@@ -202,6 +213,15 @@ def test_an_attempt_undoes_only_its_own_writes(uow_app) -> None:
     app, _ = uow_app
     assert app.test_client().get("/t/attempt/try").status_code == 302
     assert _stored(app, "try-kept") and not _stored(app, "try")
+
+
+def test_an_attempt_undoes_its_audit_events_too(uow_app) -> None:
+    app, _ = uow_app
+    assert app.test_client().get("/t/attempt-audited").status_code == 302
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+        db.session.rollback()
+    assert "test.kept" in actions and "test.refused" not in actions
 
 
 def test_an_explicit_commit_before_the_automatic_one_is_kept(uow_app) -> None:

@@ -136,6 +136,19 @@ def discard_pending_events(session: Session) -> None:
     _forget_pending(session)
 
 
+def pending_events(session: Session) -> list[AuditEvent]:
+    """A copy of the events ``session`` holds for its next commit, in the order recorded."""
+    return list(session.info.get(_PENDING, []))
+
+
+def restore_pending_events(session: Session, events: list[AuditEvent]) -> None:
+    """Hold exactly ``events`` for the next commit (a savepoint's rollback forgets them all)."""
+    if events:
+        session.info[_PENDING] = list(events)
+    else:
+        _forget_pending(session)
+
+
 def install_chain_hooks() -> None:
     """Make every session chain its recorded events at commit and forget them on rollback.
 
