@@ -4,9 +4,11 @@ Services only flush; handlers neither commit nor roll back. After each request t
 commits when the response's status is below 400, and rolls back otherwise (and when the view
 raised). It runs in ``after_request``, so the commit happens before the response leaves: a
 client is never told "stored" (a 201, a 200 to a provider's webhook) about writes that then fail
-to commit. A commit that fails turns the answer into a 500.
+to commit. A commit that fails turns the answer into a 500. A streamed body (a generator) runs
+after the commit: it must write nothing (no view streams today; attachment downloads and exports
+are built whole before the commit).
 
-Three named ways out of the rule, for the places that need one:
+Four named ways out of the rule, for the places that need one:
 
 - ``keep_on_error()``: keep this request's writes although it answers with an error: the
   failed-login counter and lock-out, and a batch webhook that stored part of its events and asks
