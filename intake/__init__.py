@@ -95,8 +95,11 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     from intake.crypto import load_keyring
     from intake.database import init_database
     from intake.extensions import babel, csrf, db, limiter, migrate
+    from intake.unit_of_work import init_unit_of_work
 
     init_database(app)
+    # Each request's transaction ends with its answer: handlers never commit (see the module).
+    init_unit_of_work(app)
     migrate.init_app(
         app,
         db,

@@ -26,6 +26,7 @@ from intake.oncall.cli import oncall_cli
 from intake.routing.cli import intake_cli as routing_commands
 from intake.search.cli import intake_cli as search_commands
 from intake.staff.cli import intake_cli as staff_commands
+from intake.unit_of_work import unit_of_work
 
 intake_cli = AppGroup("intake", help="Administer Intake.")
 keys_cli = AppGroup("keys", help="Keyring: generate keys, rotate data keys.")
@@ -55,8 +56,8 @@ def init_command() -> None:
     """Create the built-in queues and default categories (safe to run again)."""
     from intake.bootstrap.service import ensure_defaults
 
-    ensure_defaults(db.session())
-    db.session.commit()
+    with unit_of_work() as session:
+        ensure_defaults(session)
     click.echo("Default queues and categories are in place.")
 
 
@@ -121,19 +122,19 @@ def keys_rotate(batch_size: int) -> None:
         total = db.session.scalar(select(db.func.count()).select_from(pending.subquery())) or 0
         with click.progressbar(length=total, label=f"{model.__tablename__:>8}") as bar:
             while True:
-                rows = db.session.scalars(pending.limit(batch_size)).all()
+                with unit_of_work() as session:  # one batch: resumable
+                    rows = session.scalars(pending.limit(batch_size)).all()
+                    for row in rows:
+                        row.rewrap_data_key(keyring)
                 if not rows:
                     break
-                for row in rows:
-                    row.rewrap_data_key(keyring)
-                db.session.commit()
                 bar.update(len(rows))
     from intake.lifecycle.service import key_epochs
 
     # Starts the clock of each key drained now: `keys retire` waits BACKUP_RETENTION_DAYS more.
     settings = current_app.extensions["intake.settings"]
-    key_epochs(db.session(), keyring, settings.backup_retention_days)
-    db.session.commit()
+    with unit_of_work() as session:
+        key_epochs(session, keyring, settings.backup_retention_days)
     click.echo("Every data key is wrapped under the newest keys.")
 
 
@@ -147,15 +148,16 @@ def demo_load() -> None:
     )
 
     settings = current_app.extensions["intake.settings"]
-    districts, places = load_demo_city(db.session())
     if settings.is_production:
-        db.session.commit()
+        with unit_of_work() as session:
+            districts, places = load_demo_city(session)
         click.echo(f"Demo city Port Alder: {districts} districts, {places} places (no demo users).")
         return
-    created = ensure_demo_users(db.session(), get_keyring())
-    # Written before the commit: a failure here leaves no account whose secrets are lost.
-    path = write_demo_credentials(Path(settings.instance_path), created)
-    db.session.commit()
+    with unit_of_work() as session:
+        districts, places = load_demo_city(session)
+        created = ensure_demo_users(session, get_keyring())
+        # Written before the commit: a failure here leaves no account whose secrets are lost.
+        path = write_demo_credentials(Path(settings.instance_path), created)
     click.echo(f"Demo city Port Alder: {districts} districts, {places} places.")
     click.echo(f"Demo staff logins ({path}):")
     click.echo(path.read_text())
@@ -206,12 +208,11 @@ def audit_rechain() -> None:
     from intake.audit.service import AnchorError, rechain
 
     try:
-        count = rechain(db.session())
+        with unit_of_work() as session:
+            count = rechain(session)
     except AnchorError as error:
-        db.session.rollback()
         click.echo(f"Not re-linked: {error}.", err=True)
         sys.exit(1)
-    db.session.commit()
     click.echo(
         f"Re-linked {count} audit events under the active audit key. "
         "Earlier anchors no longer match: take a new one with `flask intake audit anchor`."

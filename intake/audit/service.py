@@ -141,6 +141,29 @@ def _forget_pending(session: Session, *_: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
+def has_pending_events(session: Session) -> bool:
+    """Whether ``session`` holds recorded events that its next commit will append."""
+    return bool(session.info.get(_PENDING))
+
+
+def discard_pending_events(session: Session) -> None:
+    """Forget recorded events of a transaction that ends without a commit."""
+    _forget_pending(session)
+
+
+def pending_events(session: Session) -> list[AuditEvent]:
+    """A copy of the events ``session`` holds for its next commit, in the order recorded."""
+    return list(session.info.get(_PENDING, []))
+
+
+def restore_pending_events(session: Session, events: list[AuditEvent]) -> None:
+    """Hold exactly ``events`` for the next commit (a savepoint's rollback forgets them all)."""
+    if events:
+        session.info[_PENDING] = list(events)
+    else:
+        _forget_pending(session)
+
+
 def install_chain_hooks() -> None:
     """Make every session chain its recorded events at commit and forget them on rollback.
 

@@ -16,6 +16,7 @@ from intake.channels.social_media import provider_setting
 from intake.channels.social_service import prefetch_media, process_batch
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
+from intake.unit_of_work import keep_on_error
 from webhooks import meta
 from webhooks.base import PayloadError, SignatureError
 
@@ -70,7 +71,6 @@ def receive_events() -> tuple[Response, int]:
         fetched=fetched,
         identity_changes=batch.identity_changes,
     )
-    db.session.commit()
     log.info(
         "meta delivery messages=%d %s ignored=%d malformed=%d",
         len(batch.messages),
@@ -79,6 +79,8 @@ def receive_events() -> tuple[Response, int]:
         batch.malformed,
     )
     if report.unstored:
-        # Stored items are committed and will deduplicate; Meta must send the rest again.
+        # Stored items are kept (committed before the answer) and will deduplicate; Meta must
+        # send the rest again.
+        keep_on_error()
         return jsonify({"status": "retry"}), 503
     return jsonify({"status": "received"}), 200

@@ -32,6 +32,7 @@ from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.models import Message, Reporter, Tip
 from intake.outbound.service import apply_delivery_status, record_answered_reply
 from intake.submissions.service import address_index, normalise_phone
+from intake.unit_of_work import after_commit, end_read
 from webhooks import twilio_sms
 from webhooks.base import InboundMessage, PayloadError, SignatureError
 
@@ -116,7 +117,6 @@ def inbound_sms() -> Response:
         log.warning("sms dropped over the per-sender limit (dropped so far: %d)", dropped.add())
         # Not stored, but still at Twilio with its From and Body: delete it there too.
         enqueue_deletion(session, keyring, inbound.event_id)
-        session.commit()
         return _twiml(None)
 
     # The SID is stored (and deduplicated) only as a keyed digest: in clear it finds the message,
@@ -131,7 +131,7 @@ def inbound_sms() -> Response:
         # A redelivered MMS must not be fetched again: check first, then end that read
         # transaction so no database lock (SQLite) is held across the network calls.
         seen = conversation.is_redelivery(session, inbound.provider, event_key)
-        session.rollback()
+        end_read(session)
         if not seen:
             fetched = media.fetch_media(account, plan.photos, budget=budget)
     images = tuple(item.image for item in fetched if item.image is not None)
@@ -161,13 +161,13 @@ def inbound_sms() -> Response:
         if inbound.sender_kind == "whatsapp":
             # Their window is open again: replies held for it go now.
             release_held_replies(session, keyring, inbound)
-    session.commit()
     if outcome.is_replay:
         log.info("sms redelivered; nothing stored")
     if fetched and (outcome.images_stored or outcome.is_replay):
-        # Stored (by this request or by the one it raced): the copy on Twilio can go.
+        # Stored (by this request or by the one it raced): the copy on Twilio can go, once the
+        # request's writes are committed (before the answer is sent; never if they roll back).
         # Its own allowance: a slow download must not leave a stored photo on Twilio.
-        media.delete_media(account, fetched)
+        after_commit(lambda: media.delete_media(account, fetched))
     return _twiml(outcome.reply)
 
 
@@ -199,6 +199,5 @@ def delivery_status() -> Response:
         reporter = session.get(Reporter, tip.reporter_id) if tip and tip.reporter_id else None
         if reporter is not None:
             reporter.is_opted_out = True
-    session.commit()
     log.info("sms status %s for message %s", update.status, message.id)
     return Response(status=204)

@@ -14,6 +14,7 @@ from intake.channels.social_media import provider_setting
 from intake.channels.social_service import prefetch_media, process_batch
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
+from intake.unit_of_work import keep_on_error
 from webhooks import x
 from webhooks.base import PayloadError, SignatureError
 
@@ -61,7 +62,6 @@ def receive_events() -> tuple[Response, int]:
     # Photos are downloaded before anything is written: no transaction across the network.
     fetched = prefetch_media(session, keyring, settings, batch.messages)
     report = process_batch(session, keyring, settings, batch.messages, fetched=fetched)
-    db.session.commit()
     kinds = " ".join(f"{kind}:{count}" for kind, count in sorted(batch.ignored_kinds.items()))
     log.info(
         "x delivery messages=%d %s ignored=%d (%s) malformed=%d",
@@ -75,6 +75,8 @@ def receive_events() -> tuple[Response, int]:
         # The department's account took back the app's access: no DM arrives, no reply goes.
         log.warning("x account revoked the app's access: re-authorise it (X_BEARER_TOKEN)")
     if report.unstored:
-        # Stored items are committed and will deduplicate; X must send the rest again.
+        # Stored items are kept (committed before the answer) and will deduplicate; X must
+        # send the rest again.
+        keep_on_error()
         return jsonify({"status": "retry"}), 503
     return jsonify({"status": "received"}), 200

@@ -29,6 +29,7 @@ from intake.classify.service import tip_classifier
 from intake.extensions import db
 from intake.models import Category, District, Queue
 from intake.routing.rules import OFFICER_CONDUCT, RoutingRuleError, validate_overrides
+from intake.unit_of_work import unit_of_work
 
 # This feature's commands under `flask intake`: intake.cli imports this module and adds them
 # (one way, so no feature CLI imports intake.cli).
@@ -196,26 +197,28 @@ def categories_add(
     description: str,
 ) -> None:
     """Add a category CODE (lower case letters, digits, _)."""
-    session = _session()
-    if not CODE_RE.match(code):
-        _fail("a category code is 2-40 lower case letters, digits and _, starting with a letter")
-    if session.get(Category, code) is not None:
-        _fail(f"category {code!r} exists; change it with `flask intake categories set`")
-    _check_routing(session, code, queue_code)
-    last = session.scalar(select(func.max(Category.sort_order))) or 0
-    session.add(
-        Category(
-            code=code,
-            label_en=_label(label_en, "--en"),
-            label_es=_label(label_es, "--es"),
-            description=description.strip()[:400],
-            queue_code=queue_code,
-            keywords=_keywords(keywords),
-            sort_order=last + 1,
-            is_active=True,
+    with unit_of_work():
+        session = _session()
+        if not CODE_RE.match(code):
+            _fail(
+                "a category code is 2-40 lower case letters, digits and _, starting with a letter"
+            )
+        if session.get(Category, code) is not None:
+            _fail(f"category {code!r} exists; change it with `flask intake categories set`")
+        _check_routing(session, code, queue_code)
+        last = session.scalar(select(func.max(Category.sort_order))) or 0
+        session.add(
+            Category(
+                code=code,
+                label_en=_label(label_en, "--en"),
+                label_es=_label(label_es, "--es"),
+                description=description.strip()[:400],
+                queue_code=queue_code,
+                keywords=_keywords(keywords),
+                sort_order=last + 1,
+                is_active=True,
+            )
         )
-    )
-    session.commit()
     reference.invalidate()  # this process sees the change at once
     click.echo(f"Added category {code} ({len(keywords)} keywords).")
 
@@ -242,32 +245,32 @@ def categories_set(
     is_active: bool | None,
 ) -> None:
     """Change a category's labels, queue, keywords or state."""
-    session = _session()
-    category = session.get(Category, code)
-    if category is None:
-        _fail(f"there is no category {code!r} (see `flask intake categories list`)")
-    if queue_code is not None and no_queue:
-        _fail("give --queue or --no-queue, not both")
-    if keywords and clear_keywords:
-        _fail("give --keyword or --clear-keywords, not both")
-    if code == OFFICER_CONDUCT and no_queue:
-        _fail(f"{OFFICER_CONDUCT} always goes to the oversight queue")
-    if is_active is False and code in ALWAYS_ACTIVE:
-        _fail(f"category {code!r} cannot be switched off")
-    _check_routing(session, code, queue_code)
-    if label_en is not None:
-        category.label_en = _label(label_en, "--en")
-    if label_es is not None:
-        category.label_es = _label(label_es, "--es")
-    if queue_code is not None:
-        category.queue_code = queue_code
-    if no_queue:
-        category.queue_code = None
-    if keywords or clear_keywords:
-        category.keywords = _keywords(keywords)
-    if is_active is not None:
-        category.is_active = is_active
-    session.commit()
+    with unit_of_work():
+        session = _session()
+        category = session.get(Category, code)
+        if category is None:
+            _fail(f"there is no category {code!r} (see `flask intake categories list`)")
+        if queue_code is not None and no_queue:
+            _fail("give --queue or --no-queue, not both")
+        if keywords and clear_keywords:
+            _fail("give --keyword or --clear-keywords, not both")
+        if code == OFFICER_CONDUCT and no_queue:
+            _fail(f"{OFFICER_CONDUCT} always goes to the oversight queue")
+        if is_active is False and code in ALWAYS_ACTIVE:
+            _fail(f"category {code!r} cannot be switched off")
+        _check_routing(session, code, queue_code)
+        if label_en is not None:
+            category.label_en = _label(label_en, "--en")
+        if label_es is not None:
+            category.label_es = _label(label_es, "--es")
+        if queue_code is not None:
+            category.queue_code = queue_code
+        if no_queue:
+            category.queue_code = None
+        if keywords or clear_keywords:
+            category.keywords = _keywords(keywords)
+        if is_active is not None:
+            category.is_active = is_active
     reference.invalidate()  # this process sees the change at once
     state = "active" if category.is_active else "inactive"
     click.echo(

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from intake.extensions import db, get_keyring, get_settings
 from intake.lifecycle import service
 from intake.models import utcnow
+from intake.unit_of_work import unit_of_work
 
 # This feature's commands under `flask intake`: intake.cli imports this module and adds them
 # (one way, so no feature CLI imports intake.cli).
@@ -62,8 +63,12 @@ def retention_run(as_of: datetime | None, dry_run: bool, batch_size: int) -> Non
     with click.progressbar(
         length=due.tip_content + due.tip_identity + due.reporters, label="retention"
     ) as bar:
-        for counts in service.retention_batches(session, policy, now, batch_size=batch_size):
-            session.commit()
+        batches = service.retention_batches(session, policy, now, batch_size=batch_size)
+        while True:
+            with unit_of_work(session):  # one batch a transaction: resumable
+                counts = next(batches, None)
+            if counts is None:
+                break
             total.add(counts)
             bar.update(counts.tip_content + counts.tip_identity + counts.reporters)
     service.purge_old_page_copies(session)
@@ -76,8 +81,8 @@ def retention_run(as_of: datetime | None, dry_run: bool, batch_size: int) -> Non
 @keys_cli.command("epochs")
 def keys_epochs() -> None:
     """List identity and content keys: data keys they wrap, when drained, when retirable."""
-    epochs = service.key_epochs(db.session(), get_keyring(), get_settings().backup_retention_days)
-    db.session.commit()
+    with unit_of_work() as session:
+        epochs = service.key_epochs(session, get_keyring(), get_settings().backup_retention_days)
     for epoch in epochs:
         state = "active" if epoch.is_active else ("drained" if epoch.is_drained else "in use")
         retirable = epoch.retirable_at.date().isoformat() if epoch.retirable_at else "-"
@@ -108,8 +113,8 @@ def keys_retire(key_id: str, keyring_file: Path | None, as_of: datetime | None) 
         raise click.ClickException(
             "The keyring is not in a file: give --file, or remove the key from INTAKE_KEYRING."
         )
-    epochs = service.key_epochs(db.session(), get_keyring(), get_settings().backup_retention_days)
-    db.session.commit()
+    with unit_of_work() as session:
+        epochs = service.key_epochs(session, get_keyring(), get_settings().backup_retention_days)
     epoch = next((e for e in epochs if e.key_id == key_id), None)
     try:
         service.check_retirable(epoch, now)
@@ -175,25 +180,23 @@ def export(
 
     if include_identity and not prosecutor:
         raise click.ClickException("--include-identity goes with --prosecutor only.")
-    session = db.session()
     try:
-        if prosecutor:
-            copy = prosecutor_copy(
-                session, get_keyring(), tip_number, reason, include_identity=include_identity
-            )
-        else:
-            copy = records_copy(session, get_keyring(), tip_number)
+        with unit_of_work() as session:  # audited once the copy exists
+            if prosecutor:
+                copy = prosecutor_copy(
+                    session, get_keyring(), tip_number, reason, include_identity=include_identity
+                )
+            else:
+                copy = records_copy(session, get_keyring(), tip_number)
+            text = json.dumps(copy, indent=2, ensure_ascii=False)
+            if out is not None:
+                # Owner-only: a prosecutor's copy is as sensitive as the database.
+                fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(text)
     except IntakeError as error:
-        session.rollback()
         detail = "; ".join(m for ms in (error.fields or {}).values() for m in ms)
         raise click.ClickException(detail or error.message) from None
-    text = json.dumps(copy, indent=2, ensure_ascii=False)
-    if out is not None:
-        # Owner-only: a prosecutor's copy is as sensitive as the database.
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-    session.commit()  # audited once the copy exists
     if out is None:
         click.echo(text)
     else:

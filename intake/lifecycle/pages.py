@@ -21,6 +21,7 @@ from intake.extensions import db, get_keyring
 from intake.lifecycle import export, service
 from intake.staff.access import current_user
 from intake.staff.forms import LogoutForm
+from intake.unit_of_work import attempt
 
 public_bp = Blueprint("lifecycle_public", __name__)
 staff_bp = Blueprint("lifecycle_staff", __name__, url_prefix="/staff")
@@ -71,7 +72,6 @@ def forget() -> Response:
     if form.confirm.data != "yes":
         return _no_store(render_template("lifecycle/forget_confirm.html", form=form))
     outcome = service.forget_contact(db.session(), tip, via="web")
-    db.session.commit()
     return _no_store(
         render_template("lifecycle/forgotten.html", form=form, message=OUTCOMES[outcome])
     )
@@ -121,12 +121,11 @@ def hold(tip_number: str) -> BaseResponse:
         return _back(tip_number)
     wanted = form.hold.data == "on"
     try:
-        service.set_legal_hold(
-            db.session(), current_user(), tip_number, hold=wanted, reason=form.reason.data or ""
-        )
-        db.session.commit()
+        with attempt():
+            service.set_legal_hold(
+                db.session(), current_user(), tip_number, hold=wanted, reason=form.reason.data or ""
+            )
     except IntakeError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return _back(tip_number)
     flash("Tip put on legal hold." if wanted else "Legal hold released.", "notice")
@@ -151,17 +150,23 @@ def export_tip(tip_number: str) -> Response:
     form = ExportForm()
     if form.validate_on_submit():
         try:
-            if form.kind.data == export.PROSECUTOR:
-                copy = export.prosecutor_copy(
-                    db.session(), get_keyring(), tip.tip_number, form.reason.data or "", user=user
-                )
-            else:
-                copy = export.records_copy(db.session(), get_keyring(), tip.tip_number, user=user)
+            with attempt():
+                if form.kind.data == export.PROSECUTOR:
+                    copy = export.prosecutor_copy(
+                        db.session(),
+                        get_keyring(),
+                        tip.tip_number,
+                        form.reason.data or "",
+                        user=user,
+                    )
+                else:
+                    copy = export.records_copy(
+                        db.session(), get_keyring(), tip.tip_number, user=user
+                    )
         except IntakeError as error:
-            db.session.rollback()
             flash(error.message if not error.fields else "Say why (at least 10 characters).")
         else:
-            db.session.commit()
+            # Audited: the copy's event commits before the file is sent.
             response = make_response(json.dumps(copy, indent=2, ensure_ascii=False))
             response.headers["Content-Type"] = "application/json; charset=utf-8"
             response.headers["Content-Disposition"] = (

@@ -14,12 +14,13 @@ from intake.extensions import db, get_keyring, get_settings
 from intake.oncall import service
 from intake.oncall.rules import TIERS
 from intake.staff.cli import users_cli
+from intake.unit_of_work import unit_of_work
 
 oncall_cli = AppGroup("oncall", help="On-call roster: who is told of urgent tips, tier by tier.")
 
 
 def _fail(error: IntakeError) -> click.ClickException:
-    db.session.rollback()
+    """The refusal as a CLI error (raised inside ``unit_of_work()``, which rolls back)."""
     details = [
         f"{name}: {message}"
         for name, messages in (error.fields or {}).items()
@@ -36,11 +37,11 @@ def _fail(error: IntakeError) -> click.ClickException:
 def oncall_set(queue: str, tier: int, usernames: tuple[str, ...]) -> None:
     """Make USERNAMES tier TIER of QUEUE's roster (1 on-call detective, 2 supervisor, 3 watch
     commander)."""
-    try:
-        users = service.set_tier(db.session(), queue, tier, usernames, actor=None)
-    except IntakeError as error:
-        raise _fail(error) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            users = service.set_tier(db.session(), queue, tier, usernames, actor=None)
+        except IntakeError as error:
+            raise _fail(error) from None
     click.echo(f"{queue} tier {tier} ({TIERS[tier]}): {', '.join(u.username for u in users)}.")
     unreachable = [
         e.username
@@ -72,11 +73,11 @@ def oncall_list() -> None:
 @click.argument("tier", type=click.IntRange(1, max(TIERS)), required=False)
 def oncall_clear(queue: str, tier: int | None) -> None:
     """Remove QUEUE's roster, or only its tier TIER."""
-    try:
-        removed = service.clear_roster(db.session(), queue, tier, actor=None)
-    except IntakeError as error:
-        raise _fail(error) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            removed = service.clear_roster(db.session(), queue, tier, actor=None)
+        except IntakeError as error:
+            raise _fail(error) from None
     which = f"tier {tier}" if tier is not None else "every tier"
     click.echo(f"Removed {removed} people from {queue} ({which}).")
 
@@ -94,18 +95,18 @@ def users_notify(username: str, phone: str | None, address: str | None, url: str
         raise click.UsageError("Give exactly one of --sms PHONE, --email ADDRESS, --webhook URL.")
     kind, value = chosen[0]
     settings = get_settings()
-    try:
-        user = service.find_user(db.session(), username)
-        service.set_notify_route(
-            db.session(),
-            get_keyring(),
-            user,
-            kind,
-            value or "",
-            region=settings.default_region,
-            production=settings.is_production,
-        )
-    except IntakeError as error:
-        raise _fail(error) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            user = service.find_user(db.session(), username)
+            service.set_notify_route(
+                db.session(),
+                get_keyring(),
+                user,
+                kind,
+                value or "",
+                region=settings.default_region,
+                production=settings.is_production,
+            )
+        except IntakeError as error:
+            raise _fail(error) from None
     click.echo(f"{username} is told of urgent tips by {kind}.")

@@ -17,6 +17,7 @@ from intake.oncall import service
 from intake.oncall.rules import TIERS, age_text, urgency_label
 from intake.queues.pages import _flash_error, _page
 from intake.staff.access import current_user
+from intake.unit_of_work import attempt
 
 board_bp = Blueprint("oncall_pages", __name__, url_prefix="/staff")
 roster_bp = Blueprint("oncall_roster_pages", __name__, url_prefix="/staff/oncall")
@@ -41,7 +42,6 @@ def urgent_board() -> Response:
     """Urgent tips nobody has acknowledged yet, oldest first, with their age; reloads itself
     (a script, or a meta refresh without scripts) unless ``?refresh=off``."""
     entries = service.board(db.session(), current_user())
-    db.session.commit()
     is_refreshing = request.args.get("refresh") != "off"
     response = _page(
         "staff/urgent.html",
@@ -61,11 +61,10 @@ def acknowledge(tip_number: str) -> Response:
     """Acknowledge from the tip page or the board; the next tier is not told."""
     if AcknowledgeForm().validate_on_submit():
         try:
-            service.acknowledge(db.session(), current_user(), tip_number)
-            db.session.commit()
+            with attempt():
+                service.acknowledge(db.session(), current_user(), tip_number)
             flash("Acknowledged: the escalation has stopped.", "notice")
         except IntakeError as error:
-            db.session.rollback()
             _flash_error(error)
     return redirect(url_for("staff_pages.tip", tip_number=tip_number))
 
@@ -100,15 +99,14 @@ def set_roster() -> Response:
         tier = int(form.tier.data or 0)
         names = (form.usernames.data or "").split()
         try:
-            if code not in {q.code for q in _managed_queues(user)}:
-                raise service.RosterError("You do not manage this queue.")
-            if names:
-                service.set_tier(db.session(), code, tier, names, actor=user)
-            else:
-                service.clear_roster(db.session(), code, tier, actor=user)
-            db.session.commit()
+            with attempt():
+                if code not in {q.code for q in _managed_queues(user)}:
+                    raise service.RosterError("You do not manage this queue.")
+                if names:
+                    service.set_tier(db.session(), code, tier, names, actor=user)
+                else:
+                    service.clear_roster(db.session(), code, tier, actor=user)
             flash(f"Roster of {code}, tier {tier}, saved.", "notice")
         except IntakeError as error:
-            db.session.rollback()
             _flash_error(error)
     return redirect(url_for("oncall_roster_pages.roster"))

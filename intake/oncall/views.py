@@ -38,7 +38,6 @@ def acknowledge(tip_number: str) -> Any:
         "acknowledged_by": by.username if by else None,
         "steps": service.step_count(db.session(), alert.id),
     }
-    db.session.commit()
     return payload
 
 

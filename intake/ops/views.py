@@ -24,7 +24,5 @@ def health() -> Response | tuple[Response, int]:
         db.session.execute(text("SELECT 1"))
         alerts = alert_health(db.session())
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
-        db.session.rollback()
         return jsonify({"status": "unavailable"}), 503
-    db.session.rollback()
     return jsonify({"status": "ok", "alerts": alerts})

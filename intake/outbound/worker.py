@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring
 from intake.models import Message, OutboxMessage, utcnow
+from intake.unit_of_work import discard, end_read, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +95,15 @@ def claim_due(session: Session, limit: int = 1, *, lease: timedelta = DEFAULT_LE
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = session.scalars(query).all()
-    for row in rows:
-        if row.status == "sending":
-            log.warning("outbox %s: its worker stopped during attempt %s", row.id, row.attempts)
-        row.status = "sending"
-        row.locked_until = now + lease
-        row.attempts += 1
-    claims = [Claim(row.id, row.attempts) for row in rows]
-    session.commit()
+    with unit_of_work(session):
+        rows = session.scalars(query).all()
+        for row in rows:
+            if row.status == "sending":
+                log.warning("outbox %s: its worker stopped during attempt %s", row.id, row.attempts)
+            row.status = "sending"
+            row.locked_until = now + lease
+            row.attempts += 1
+        claims = [Claim(row.id, row.attempts) for row in rows]
     return claims
 
 
@@ -234,21 +235,28 @@ def deliver(session: Session, keyring: Keyring, claim: Claim) -> str:
     """
     row = _held(session, claim)
     if row is None:
-        session.rollback()
+        end_read(session)
         return "skipped"
     try:
         outcome = _send(session, keyring, row)
     except Exception as error:
         # A sender's bug: retry with backoff like any failure, not at every lapse of the lease.
-        session.rollback()
+        discard(session)
         log.exception("outbox %s failed unexpectedly", claim.outbox_id)
         outcome = SendError(f"unexpected error in the sender ({type(error).__name__})")
     # The provider has answered: from here to the commit, a worker killed would send it again.
     row = _held(session, claim, lock=True)
     if row is None:
-        session.rollback()
+        discard(session)
         log.warning("outbox %s: lease lost during the send; not recorded", claim.outbox_id)
         return "skipped"
+    with unit_of_work(session):
+        status = _record(session, row, outcome)
+    return status
+
+
+def _record(session: Session, row: OutboxMessage, outcome: SendResult | SendError) -> str:
+    """Write the send's outcome on the row and its message; returns the row's status."""
     message = session.get(Message, row.message_id) if row.message_id else None
     if isinstance(outcome, SendError):
         _record_failure(row, outcome)
@@ -268,9 +276,7 @@ def deliver(session: Session, keyring: Keyring, claim: Claim) -> str:
             if outcome.provider_message_id:
                 message.provider_message_id = outcome.provider_message_id
         log.info("outbox %s sent channel=%s", row.id, row.channel)
-    status = row.status
-    session.commit()
-    return status
+    return row.status
 
 
 def drain_once(
@@ -300,7 +306,7 @@ def drain_once(
             try:
                 deliver(session, keyring, claim)
             except Exception:  # keep draining: one bad row must not stop the others
-                session.rollback()
+                discard(session)
                 log.exception("outbox %s failed unexpectedly", claim.outbox_id)
     return tried
 
@@ -328,7 +334,7 @@ def run_cycle_hooks(session: Session, keyring: Keyring) -> int:
         try:
             done += hook(session, keyring)
         except Exception:
-            session.rollback()
+            discard(session)
             log.exception("worker hook %s failed", getattr(hook, "__name__", hook))
     return done
 
@@ -348,7 +354,7 @@ def run_worker(app: Flask, stop: threading.Event, *, interval: float = 2.0) -> N
                     tried += drain_once(db.session(), get_keyring(), keeper=keeper)
                     run_daily_retention(db.session(), get_settings())  # once a day, any worker
                 except Exception:
-                    db.session.rollback()
+                    discard(db.session())
                     log.exception("outbox drain failed; retrying")
                     tried = 0
                 finally:

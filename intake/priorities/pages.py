@@ -101,7 +101,6 @@ def answer() -> Response:
         month=month,
         language=_language(),
     )
-    db.session.commit()
     response = _no_store(render_template("priorities/thanks.html", already=False))
     # The cookie says "answered in this month" and nothing else: the same for every resident.
     response.set_cookie(

@@ -16,6 +16,7 @@ from intake.replies import service
 from intake.replies.service import TITLE_MAX
 from intake.staff.access import current_user
 from intake.staff.forms import LogoutForm
+from intake.unit_of_work import attempt
 
 bp = Blueprint("staff_canned_pages", __name__, url_prefix="/staff/canned")
 
@@ -76,11 +77,9 @@ def add() -> Response:
             form.language.data or "",
             form.body.data or "",
         )
-        db.session.commit()
     except IntakeError as error:
-        db.session.rollback()
         flash(error.message, "error")
-        return _page(form, 400)
+        return _page(form, 400)  # an answer of 400 or more rolls back
     flash("Canned reply added.", "notice")
     return redirect(url_for("staff_canned_pages.index"))
 
@@ -91,10 +90,9 @@ def retire() -> Response:
     form = RetireForm()
     if form.validate_on_submit() and (form.canned_id.data or "").isdigit():
         try:
-            service.retire_canned(db.session(), current_user(), int(form.canned_id.data or 0))
-            db.session.commit()
+            with attempt():
+                service.retire_canned(db.session(), current_user(), int(form.canned_id.data or 0))
             flash("Canned reply retired.", "notice")
         except IntakeError as error:
-            db.session.rollback()
             flash(error.message, "error")
     return redirect(url_for("staff_canned_pages.index"))

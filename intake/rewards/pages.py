@@ -17,6 +17,7 @@ from intake.rewards import service
 from intake.rewards.rules import AMOUNT_MAX_CENTS, REASON_MAX
 from intake.staff.access import current_user
 from intake.staff.forms import LogoutForm
+from intake.unit_of_work import attempt
 
 bp = Blueprint("staff_rewards_pages", __name__, url_prefix="/staff/rewards")
 
@@ -85,18 +86,17 @@ def propose() -> Response:
         flash("Give a tip number, an amount and a reason.", "error")
         return _back()
     try:
-        service.propose_reward(
-            db.session(),
-            get_keyring(),
-            current_user(),
-            form.tip_number.data or "",
-            int(form.amount.data * 100),
-            form.reason.data or "",
-        )
-        db.session.commit()
+        with attempt():
+            service.propose_reward(
+                db.session(),
+                get_keyring(),
+                current_user(),
+                form.tip_number.data or "",
+                int(form.amount.data * 100),
+                form.reason.data or "",
+            )
         flash("Reward proposed. A second supervisor must approve it.", "notice")
     except IntakeError as error:
-        db.session.rollback()
         _flash_error(error)
     return _back()
 
@@ -108,17 +108,16 @@ def decide(reward_id: str) -> Response:
     if not form.validate_on_submit():
         return _back()
     try:
-        service.decide_reward(
-            db.session(),
-            get_keyring(),
-            current_user(),
-            service.parse_reward_id(reward_id),
-            approve=form.approve.data == "yes",
-        )
-        db.session.commit()
+        with attempt():
+            service.decide_reward(
+                db.session(),
+                get_keyring(),
+                current_user(),
+                service.parse_reward_id(reward_id),
+                approve=form.approve.data == "yes",
+            )
         flash("Reward decided.", "notice")
     except IntakeError as error:
-        db.session.rollback()
         _flash_error(error)
     return _back()
 
@@ -131,12 +130,11 @@ def pay() -> Response:
         flash("Type the claim code.", "error")
         return _back()
     try:
-        reward = service.pay_reward(
-            db.session(), get_keyring(), current_user(), form.claim_code.data or ""
-        )
-        db.session.commit()
+        with attempt():
+            reward = service.pay_reward(
+                db.session(), get_keyring(), current_user(), form.claim_code.data or ""
+            )
         flash(f"Paid: ${reward.amount_cents / 100:,.2f} on tip {reward.tip.tip_number}.", "notice")
     except IntakeError as error:
-        db.session.rollback()
         _flash_error(error)
     return _back()

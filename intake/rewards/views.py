@@ -61,7 +61,6 @@ def propose(args: dict[str, Any]) -> Any:
         args["amount_cents"],
         args["reason"],
     )
-    db.session.commit()
     return _state(reward)
 
 
@@ -77,7 +76,6 @@ def decide(args: dict[str, Any], reward_id: str) -> Any:
         service.parse_reward_id(reward_id),
         approve=args["approve"],
     )
-    db.session.commit()
     return _state(reward)
 
 
@@ -87,7 +85,6 @@ def decide(args: dict[str, Any], reward_id: str) -> Any:
 def pay(args: dict[str, Any]) -> Any:
     """Mark the reward with this claim code paid (the code is then spent)."""
     reward = service.pay_reward(db.session(), get_keyring(), current_user(), args["claim_code"])
-    db.session.commit()
     return _state(reward)
 
 

@@ -36,6 +36,7 @@ from intake.routing.service import (
     route_points,
 )
 from intake.routing.streets import StreetFileError, load_street_segments
+from intake.unit_of_work import unit_of_work
 
 # This feature's commands under `flask intake`: intake.cli imports this module and adds them
 # (one way, so no feature CLI imports intake.cli).
@@ -72,14 +73,12 @@ def _session() -> Session:
 @click.option("--name-property", help="Feature property holding the name (default: the code).")
 def districts_load(path: Path, code_property: str, name_property: str | None) -> None:
     """Make FILE's districts the active ones; districts not in FILE are deactivated, not deleted."""
-    session = _session()
     try:
-        boundaries = load_boundaries(path, code_property, name_property)
-        loaded = load_districts(session, boundaries)
+        with unit_of_work(_session()) as session:
+            boundaries = load_boundaries(path, code_property, name_property)
+            loaded = load_districts(session, boundaries)
     except (BoundaryFileError, DistrictLoadError) as exc:
-        session.rollback()
         _fail(str(exc))
-    session.commit()
     reference.invalidate()  # new district queues are routable in this process at once
     log.info(
         "districts loaded: %d created, %d updated, %d deactivated",
@@ -142,8 +141,8 @@ def places_load(path: Path, name_property: str | None, source: str | None) -> No
         places = load_places(path, name_property=name_property)
     except PlaceFileError as exc:
         _fail(str(exc))
-    count = replace_places(session, places, source=label)
-    session.commit()
+    with unit_of_work(session):
+        count = replace_places(session, places, source=label)
     log.info("places loaded: %d", count)
     click.echo(f"Loaded {count} places from {path.name} as source {label!r}.")
 
@@ -191,8 +190,8 @@ def streets_load(
     except StreetFileError as exc:
         _fail(str(exc))
     session = _session()
-    count = replace_street_segments(session, segments, source=label)
-    session.commit()
+    with unit_of_work(session):
+        count = replace_street_segments(session, segments, source=label)
     index = Gazetteer([], segments=segments).streets
     addressed = sum(1 for s in segments if s.ranges())
     crossings = index.crossing_count()

@@ -150,8 +150,7 @@ def _guard(roles: frozenset[str]) -> Callable[[], Response | None]:
                 if request.environ.get(EXPIRED_KEY):
                     raise TokenExpiredError()
                 raise StaffUnauthorizedError()
-            # Commit the removal of an expired session row before leaving.
-            db.session.commit()
+            # The redirect (below 400) commits the removal of an expired session row.
             return redirect(url_for("staff_auth.login", next=request.path))
         if user.role not in roles:
             raise ForbiddenError("Your role may not use this.")

@@ -14,6 +14,7 @@ from intake.extensions import db, get_keyring, get_settings
 from intake.models import User
 from intake.models.staff import ROLES, TOKEN_SCOPES
 from intake.staff import service
+from intake.unit_of_work import unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,20 +88,20 @@ def create(
     days: int,
 ) -> None:
     """Create a user; prints a one-time enrolment link (and, with --token, an API token last)."""
-    session = db.session()
-    try:
-        user = service.create_account(
-            session, get_keyring(), username, role, queues=queues, email=email
-        )
-        enrolment = service.issue_enrolment(session, get_keyring(), user)
-        token = (
-            service.issue_api_token(session, user, name="created", scope=scope, days=days)
-            if with_token
-            else None
-        )
-    except IntakeError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
+    with unit_of_work():
+        session = db.session()
+        try:
+            user = service.create_account(
+                session, get_keyring(), username, role, queues=queues, email=email
+            )
+            enrolment = service.issue_enrolment(session, get_keyring(), user)
+            token = (
+                service.issue_api_token(session, user, name="created", scope=scope, days=days)
+                if with_token
+                else None
+            )
+        except IntakeError as error:
+            raise click.ClickException(error.message) from None
     click.echo(f"Created {role} {username} (queues: {', '.join(queues) or 'none'}).")
     _echo_enrolment(username, enrolment)
     if token:
@@ -126,8 +127,8 @@ def list_users() -> None:
 @click.argument("username")
 def unlock(username: str) -> None:
     """Lift every lock-out of a user (all clients) and forget their failed logins."""
-    count = service.unlock(db.session(), _user(username))
-    db.session.commit()
+    with unit_of_work():
+        count = service.unlock(db.session(), _user(username))
     click.echo(f"Unlocked {username} ({count} client(s) were locked out).")
 
 
@@ -135,9 +136,9 @@ def unlock(username: str) -> None:
 @click.argument("username")
 def reset(username: str) -> None:
     """A new enrolment link: the password and TOTP stop working until the user sets new ones."""
-    user = _user(username)
-    token = service.issue_enrolment(db.session(), get_keyring(), user)
-    db.session.commit()
+    with unit_of_work():
+        user = _user(username)
+        token = service.issue_enrolment(db.session(), get_keyring(), user)
     _echo_enrolment(username, token)
 
 
@@ -147,12 +148,12 @@ def reset(username: str) -> None:
 @_token_options
 def token(username: str, label: str, scope: str, days: int) -> None:
     """Issue an API token for a user (printed last)."""
-    user = _user(username)
-    try:
-        issued = service.issue_api_token(db.session(), user, name=label, scope=scope, days=days)
-    except IntakeError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
+    with unit_of_work():
+        user = _user(username)
+        try:
+            issued = service.issue_api_token(db.session(), user, name=label, scope=scope, days=days)
+        except IntakeError as error:
+            raise click.ClickException(error.message) from None
     _echo_token(issued, scope, days)
 
 
@@ -160,8 +161,8 @@ def token(username: str, label: str, scope: str, days: int) -> None:
 @click.argument("username")
 def disable(username: str) -> None:
     """Disable a user: no login, tokens revoked, sessions ended."""
-    service.disable_user(db.session(), _user(username))
-    db.session.commit()
+    with unit_of_work():
+        service.disable_user(db.session(), _user(username))
     click.echo(f"Disabled {username}.")
 
 
@@ -170,11 +171,11 @@ def disable(username: str) -> None:
 @click.argument("code")
 def add_queue(username: str, code: str) -> None:
     """Give a user a queue."""
-    try:
-        service.add_queue(db.session(), _user(username), code)
-    except IntakeError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            service.add_queue(db.session(), _user(username), code)
+        except IntakeError as error:
+            raise click.ClickException(error.message) from None
     click.echo(f"{username} now works queue {code}.")
 
 
@@ -183,11 +184,11 @@ def add_queue(username: str, code: str) -> None:
 @click.argument("code")
 def remove_queue(username: str, code: str) -> None:
     """Take a queue from a user."""
-    try:
-        service.remove_queue(db.session(), _user(username), code)
-    except IntakeError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
+    with unit_of_work():
+        try:
+            service.remove_queue(db.session(), _user(username), code)
+        except IntakeError as error:
+            raise click.ClickException(error.message) from None
     click.echo(f"{username} no longer works queue {code}.")
 
 
@@ -196,10 +197,10 @@ def remove_queue(username: str, code: str) -> None:
 @click.option("--new", "issue_new", is_flag=True, help="Issue a new token (printed last).")
 def revoke_tokens(username: str, issue_new: bool) -> None:
     """Revoke every API token of a user (optionally issue a new one)."""
-    user = _user(username)
-    count = service.revoke_tokens(db.session(), user)
-    token = service.issue_api_token(db.session(), user, name="reissued") if issue_new else None
-    db.session.commit()
+    with unit_of_work():
+        user = _user(username)
+        count = service.revoke_tokens(db.session(), user)
+        token = service.issue_api_token(db.session(), user, name="reissued") if issue_new else None
     click.echo(f"Revoked {count} token(s) of {username}.")
     if token:
         click.echo(token)

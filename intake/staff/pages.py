@@ -43,6 +43,7 @@ from intake.staff.forms import (
     PasswordChangeForm,
     TotpChangeForm,
 )
+from intake.unit_of_work import keep_on_error
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +141,9 @@ def login_submit() -> Response:
             db.session(), form.username.data or "", form.password.data or "", client=login_client()
         )
     except service.AuthenticationError:
-        db.session.commit()  # keep the failure count
+        keep_on_error()  # the failure count and any lock-out
         return _page("staff/login.html", 401, form=form, failed=LOGIN_FAILED)
     token = service.start_session(db.session(), user)
-    db.session.commit()
     response = redirect(url_for("staff_auth.code", next=form.next.data or ""))
     set_session_cookie(response, token)
     return response
@@ -158,7 +158,6 @@ def _pending_session() -> StaffSession | None:
 def code() -> Response:
     """The second-factor page."""
     if _pending_session() is None:
-        db.session.commit()
         return redirect(url_for("staff_auth.login"))
     return _page("staff/code.html", form=CodeForm(next=request.args.get("next", "")))
 
@@ -169,7 +168,6 @@ def code_submit() -> Response:
     """Check the TOTP code; on success, the session is upgraded under a new id."""
     row = _pending_session()
     if row is None:
-        db.session.commit()
         return redirect(url_for("staff_auth.login"))
     form = CodeForm()
     if not form.validate_on_submit():
@@ -179,17 +177,16 @@ def code_submit() -> Response:
             db.session(), get_keyring(), row.user, form.code.data or "", client=login_client()
         )
     except service.AccountLockedError as locked:
-        db.session.commit()
+        keep_on_error()  # the failure count and the lock-out
         return _page("staff/code.html", 401, form=form, failed=_locked_message(locked.until))
     except service.TotpReusedError:
-        db.session.commit()
+        keep_on_error()
         return _page("staff/code.html", 401, form=form, failed=CODE_REUSED)
     except service.AuthenticationError:
-        db.session.commit()
+        keep_on_error()
         return _page("staff/code.html", 401, form=form, failed=CODE_WRONG)
     token = service.complete_second_factor(db.session(), row)
     user_id, role = row.user_id, row.user.role
-    db.session.commit()
     log.info("user %s logged in", user_id)
     response = redirect(_safe_next(form.next.data, role))
     set_session_cookie(response, token)
@@ -202,7 +199,6 @@ def logout() -> Response:
     form = LogoutForm()
     if form.validate_on_submit():
         service.end_session(db.session(), request.cookies.get(SESSION_COOKIE, ""))
-        db.session.commit()
     response = redirect(url_for("staff_auth.login"))
     clear_session_cookie(response)
     return response
@@ -246,9 +242,7 @@ def enrol_submit(token: str) -> Response:
             db.session(), get_keyring(), enrolment, form.password.data or "", form.code.data or ""
         )
     except IntakeError as error:
-        db.session.rollback()
         return _enrol_page(enrolment.user, form, 400, error.message)
-    db.session.commit()
     flash("Your account is ready: log in with your username, password and a code.", "notice")
     return redirect(url_for("staff_auth.login"))
 
@@ -321,12 +315,10 @@ def change_password() -> Response:
             keep_session=request.cookies.get(SESSION_COOKIE, ""),
         )
     except service.AuthenticationError:
-        db.session.commit()  # keep the failure count
+        keep_on_error()  # the failure count
         return _account_page(form, 401, FAILED)
     except IntakeError as error:
-        db.session.rollback()
         return _account_page(form, 400, error.message)
-    db.session.commit()
     flash("Your password is changed; your other sessions are logged out.", "notice")
     return redirect(url_for("staff_account_pages.account"))
 
@@ -371,11 +363,9 @@ def totp_submit() -> Response:
             keep_session=request.cookies.get(SESSION_COOKIE, ""),
         )
     except service.AuthenticationError:
-        db.session.commit()
+        keep_on_error()  # the failure count
         return _totp_page(form, 401, FAILED)
     except IntakeError as error:
-        db.session.rollback()
         return _totp_page(form, 400, error.message)
-    db.session.commit()
     flash("Your authenticator entry is changed; the old one no longer works.", "notice")
     return redirect(url_for("staff_account_pages.account"))

@@ -156,16 +156,13 @@ def submit() -> Response:
             db.session(), get_keyring(), submission, default_region=get_settings().default_region
         )
     except service.IdempotencyConflictError:
-        db.session.rollback()
         # This page was sent before with other content (back, edit, send): nothing is replayed.
         # A fresh form id, so sending what is on the page now makes a new tip.
         form.submission_id.data = secrets.token_urlsafe(24)
         return _form_page(form, 409, dropped, already_sent=True)
     except InvalidInputError as error:
-        db.session.rollback()
         _field_errors(form, error)
         return _form_page(form, 400, dropped)
-    db.session.commit()
     return _no_store(
         render_template(
             "submissions/submitted.html",
@@ -249,6 +246,7 @@ def _render_status(
     reply_form: ReplyForm | None = None,
     notice: str | None = None,
     draft: str | None = None,
+    http_status: int = 200,
 ) -> Response:
     status = service.tip_status(get_keyring(), tip)
     rewards = tipster_rewards(db.session(), get_keyring(), tip)
@@ -268,7 +266,8 @@ def _render_status(
             reply_form=reply_form,
             notice=notice,
             has_contact=tip.reporter_id is not None,
-        )
+        ),
+        http_status,
     )
 
 
@@ -301,11 +300,9 @@ def reply() -> Response:
                 db.session(), keyring, tip, form.body.data or "", channel="web", images=images
             )
         except InvalidInputError as error:
-            db.session.rollback()
             form.photo.errors = _translated(list((error.fields or {}).get("photo", [])))
             form.body.errors = _translated(list((error.fields or {}).get("body", [])))
-            return _render_status(tip, form.receipt.data or "", reply_form=form)
-        db.session.commit()
+            return _render_status(tip, form.receipt.data or "", reply_form=form, http_status=400)
     return _render_status(tip, form.receipt.data or "", notice="sent")
 
 

@@ -125,7 +125,6 @@ class Tips(MethodView):
         created = service.submit_tip(
             db.session(), get_keyring(), submission, default_region=get_settings().default_region
         )
-        db.session.commit()
         return submission_payload(created)
 
 
@@ -150,5 +149,4 @@ def add_followup(data: dict[str, Any], tip_number: str) -> Any:
     """Add information to a tip, or answer a detective's question."""
     tip = find_tip_for_client(tip_number, data["receipt"])
     message = service.add_followup(db.session(), get_keyring(), tip, data["body"], channel="web")
-    db.session.commit()
     return {"tip_number": tip.tip_number, "status": "added", "created_at": message.created_at}
