@@ -152,6 +152,8 @@ def test_unsure_when_the_margin_is_small() -> None:
 
 URGENCY_SCORED_SETS = [*SCORED_SETS, *(HERE / f"urgency_blind_{n}.jsonl" for n in (5, 6, 7))]
 BLIND_8 = HERE / "blind_8.jsonl"
+BLIND_9 = HERE / "blind_9.jsonl"
+BLIND_10 = HERE / "blind_10.jsonl"
 
 
 def test_residents_training_set_shape() -> None:
@@ -166,7 +168,9 @@ def test_residents_training_set_shape() -> None:
         assert not normalised & {_normalised(t.text) for t in load_labelled(other)}
 
 
-@pytest.mark.parametrize("path", [*URGENCY_SCORED_SETS, BLIND_8], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*URGENCY_SCORED_SETS, BLIND_8, BLIND_9, BLIND_10], ids=lambda p: p.name
+)
 def test_residents_training_set_shares_no_text_with_a_scored_set(path: Path) -> None:
     training = [_words(t.text) for t in load_labelled(RESIDENTS_TRAINING_PATH)]
     for tip in load_labelled(path):
