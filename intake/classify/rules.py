@@ -50,6 +50,7 @@ from intake.classify.urgency_rules import (
     URGENCY_NORMAL,
     URGENCY_POSSIBLE,
     _urgency,
+    imminent_emergency,
     urgency_signals,
 )
 
@@ -71,6 +72,7 @@ __all__ = [
     "URGENCY_LEVELS",
     "URGENCY_NORMAL",
     "URGENCY_POSSIBLE",
+    "VETO_PROBABILITY",
     "BlendParams",
     "Classification",
     "LexiconError",
@@ -109,15 +111,19 @@ class Classification:
 # and the tip is a possible emergency (alerted as urgent, "check now" for staff).
 EMERGENCY_PROBABILITY = 0.85
 POSSIBLE_PROBABILITY = 0.5
+# Under this P the model vetoes the frames' emergency (unless the frames saw an imminent threat).
+VETO_PROBABILITY = 0.05
 
 
-def _learnt_urgency(analysis: _Analysis, features: set[str]) -> tuple[float, tuple[str, ...]]:
-    """The learnt model's calibrated P(emergency) and the words that pushed it up."""
+def _learnt_urgency(
+    analysis: _Analysis, features: set[str]
+) -> tuple[float | None, tuple[str, ...]]:
+    """The learnt model's calibrated P(emergency) (None: silent) and the words that pushed it up."""
     scorer = urgency_model.default_urgency_model()
     signals = urgency_signals(analysis)
     if "r:danger" not in signals and "r:denied" in signals:
         # The only danger is denied ("he doesn't have a gun"): the n-grams cannot see negation.
-        return 0.0, ()
+        return None, ()
     probability = scorer.probability(itertools.chain(features, signals))
     if probability < POSSIBLE_PROBABILITY:
         return probability, ()
@@ -136,9 +142,19 @@ def _learnt_urgency(analysis: _Analysis, features: set[str]) -> tuple[float, tup
 def _with_learnt_urgency(
     analysis: _Analysis, features: set[str], urgency: str, evidence: tuple[str, ...]
 ) -> tuple[str, tuple[str, ...], float]:
-    """The rules' urgency, raised by the learnt model (never lowered), and its probability."""
-    probability, learnt = _learnt_urgency(analysis, features)
+    """The rules' urgency, raised by the learnt model, and its probability.
+
+    The model lowers a rules emergency only when it is nearly sure there is none (P under
+    VETO_PROBABILITY: a past, habitual, hypothetical or resolved event the frames read as now),
+    and never one the frames made of an imminent threat, which the model learns poorly.
+    """
+    found, learnt = _learnt_urgency(analysis, features)
+    if found is None:
+        return urgency, evidence, 0.0
+    probability = found
     if urgency == URGENCY_EMERGENCY:
+        if probability < VETO_PROBABILITY and not imminent_emergency(analysis):
+            return URGENCY_HIGH, evidence, probability
         return urgency, evidence, probability
     if probability >= EMERGENCY_PROBABILITY:
         return URGENCY_EMERGENCY, learnt or evidence, probability

@@ -70,6 +70,24 @@ def _urgency(
     return URGENCY_NORMAL, ()
 
 
+# The frames that make an emergency of what is about to happen (a threat for tonight, a weapon
+# brought to school tomorrow) rather than of what is happening now.
+_IMMINENT_FRAMES = frozenset({"soon", "coming", "future", "want", "school", "bring"})
+
+
+def imminent_emergency(analysis: _Analysis) -> bool:
+    """Whether a window of the tip is an emergency by an imminent frame (threat, "tonight")."""
+    by_sentence = _sentence_cues(analysis)
+    sentences = sorted(by_sentence)
+    windows = [by_sentence[s] for s in sentences]
+    windows += [
+        _merge(by_sentence[a], by_sentence[b])
+        for a, b in itertools.pairwise(sentences)
+        if b == a + 1
+    ]
+    return any(not _IMMINENT_FRAMES.isdisjoint(_emergency_cues(cues)) for cues in windows)
+
+
 def _sentence_cues(analysis: _Analysis) -> dict[int, dict[str, list[_Hit]]]:
     """Urgency cues per sentence, cancelling phrases applied; computed once per analysis."""
     if analysis.cues is not None:

@@ -103,6 +103,9 @@ BLIND_4 = Path(__file__).parent / "blind_4.jsonl"
 URGENCY_BLIND_5 = Path(__file__).parent / "urgency_blind_5.jsonl"
 URGENCY_BLIND_6 = Path(__file__).parent / "urgency_blind_6.jsonl"
 URGENCY_BLIND_7 = Path(__file__).parent / "urgency_blind_7.jsonl"
+BLIND_8 = Path(__file__).parent / "blind_8.jsonl"
+BLIND_9 = Path(__file__).parent / "blind_9.jsonl"
+BLIND_10 = Path(__file__).parent / "blind_10.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
@@ -115,6 +118,9 @@ def test_labelled_sets_share_no_text() -> None:
         URGENCY_BLIND_5,
         URGENCY_BLIND_6,
         URGENCY_BLIND_7,
+        BLIND_8,
+        BLIND_9,
+        BLIND_10,
     ]
     texts = [{t.text.casefold() for t in load_labelled(path)} for path in sets]
     for i, first in enumerate(texts):
@@ -177,19 +183,17 @@ def test_urgency_blind_6_every_emergency() -> None:
 
 def test_urgency_blind_7_floor() -> None:
     # Written after the learnt urgency model, committed, then scored once: rules alone 21/40,
-    # rules OR model 29/40 (72.5%), false alarms 5/60 (8.3%; rules alone 4/60). The ceiling on
-    # false alarms sits at the measurement, above the 5% requirement, which this set says is
-    # not met on new tips (README); the recall floor sits a little under the measurement.
+    # rules OR model 29/40 (72.5%), false alarms 5/60 (8.3%; rules alone 4/60). Since then
+    # (README): 37/40 with the calibrated model; the model's veto of frames emergencies it is
+    # sure are none took false alarms to 1/60, the third batch of residents' tips left 2/60.
+    # Floors a few points under those measurements.
     tips = load_labelled(URGENCY_BLIND_7)
     assert len(tips) == 100
     assert sum(t.urgency == "emergency" for t in tips) == 40
     assert sum(t.language == "es" for t in tips) >= 40
     report = evaluate(URGENCY_BLIND_7)
-    assert report.emergency_recall >= 0.70, report.missed_emergencies
-    assert report.false_alarm_rate <= 0.09
-
-
-BLIND_8 = Path(__file__).parent / "blind_8.jsonl"
+    assert report.emergency_recall >= 0.88, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.06
 
 
 def test_blind_8_floor() -> None:
@@ -197,21 +201,19 @@ def test_blind_8_floor() -> None:
     # non-emergencies), committed before the classifier ran on it, scored once before the
     # calibrated model (alerting recall 49/75, false alarms 12/216, top-1 or second 71.5%) and
     # once after (62/75 = 82.7%, 15/216 = 6.9%, 75.9%). Its misses were then read (the set is
-    # spent) and more training tips written; now 69/75, 13/216, 76.6%. The floors sit at the
-    # blind after measurement; the targets (95%, 5%, 85%) are not met (bench/README_classify.md).
+    # spent) and more training tips written: 69/75, 13/216, 76.6%; with the model's veto and
+    # the third batch of residents' tips 69/75 (92.0%), 12/216 (5.6%), 79.4%. Floors a few
+    # points under; the targets (95%, 5%, 85%) are not met (bench/README_classify.md).
     tips = load_labelled(BLIND_8)
     assert len(tips) == 291
     assert sum(t.urgency == "emergency" for t in tips) == 75
     assert sum(t.language == "es" for t in tips) == 143
     assert sum(t.category_alt is not None for t in tips) >= 100
     report = evaluate(BLIND_8)
-    assert report.emergency_recall >= 0.82, report.missed_emergencies
-    assert report.false_alarm_rate <= 0.07
-    assert report.accuracy_or_alt >= 0.75
+    assert report.emergency_recall >= 0.89, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.075
+    assert report.accuracy_or_alt >= 0.76
     assert report.accuracy_or_alt > report.accuracy
-
-
-BLIND_9 = Path(__file__).parent / "blind_9.jsonl"
 
 
 def test_blind_9_floor() -> None:
@@ -219,11 +221,34 @@ def test_blind_9_floor() -> None:
     # any classifier ran on it, never trained on. Scored on the original classifier (alerting
     # recall 34/54, false alarms 10/87), on the calibrated model (44/54, 11/87) and after the
     # second batch of residents' training tips (48/54 = 88.9%, 11/87 = 12.6%, top-1 or second
-    # 72.3%). Floors at that last measurement; the 5% false-alarm target is far from met.
+    # 72.3%); then with the model's veto (7/87) and the third batch of residents' tips: 48/54
+    # (88.9%), 9/87 (10.3%), 74.5%. Floors a few points under; the 5% false-alarm target is far
+    # from met.
     tips = load_labelled(BLIND_9)
     assert len(tips) == 141
     assert sum(t.urgency == "emergency" for t in tips) == 54
     report = evaluate(BLIND_9)
-    assert report.emergency_recall >= 0.88, report.missed_emergencies
-    assert report.false_alarm_rate <= 0.13
+    assert report.emergency_recall >= 0.85, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.12
     assert report.accuracy_or_alt >= 0.72
+
+
+def test_blind_10_floor() -> None:
+    # 320 tips in residents' voices (160 Spanish, 90 emergencies, 91 with an acceptable second
+    # category), written by others on wt-blind10 and committed before any classifier ran on it.
+    # Its final version (19c3298, the Spanish tips rewritten) scored once on the classifier as
+    # it stood (main 9bb5147): alerting recall 76/90 (84.4%; en 39/45, es 37/45), false alarms
+    # 16/230 (7.0%; en 12/115, es 4/115), top-1 or second 76.6%. The veto and the third batch
+    # of residents' tips were both decided before it appeared; with them: 81/90 (90.0%), 15/230
+    # (6.5%), 77.8%. A development set from then on (its misses were read). Floors a few
+    # points under.
+    tips = load_labelled(BLIND_10)
+    assert len(tips) == 320
+    assert sum(t.language == "es" for t in tips) == 160
+    assert sum(t.urgency == "emergency" for t in tips) == 90
+    report = evaluate(BLIND_10)
+    assert report.emergency_recall >= 0.87, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.08
+    assert report.accuracy_or_alt >= 0.75
+    assert report.language_accuracy("en") >= 0.72
+    assert report.language_accuracy("es") >= 0.62

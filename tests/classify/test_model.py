@@ -152,6 +152,8 @@ def test_unsure_when_the_margin_is_small() -> None:
 
 URGENCY_SCORED_SETS = [*SCORED_SETS, *(HERE / f"urgency_blind_{n}.jsonl" for n in (5, 6, 7))]
 BLIND_8 = HERE / "blind_8.jsonl"
+BLIND_9 = HERE / "blind_9.jsonl"
+BLIND_10 = HERE / "blind_10.jsonl"
 
 
 def test_residents_training_set_shape() -> None:
@@ -166,7 +168,9 @@ def test_residents_training_set_shape() -> None:
         assert not normalised & {_normalised(t.text) for t in load_labelled(other)}
 
 
-@pytest.mark.parametrize("path", [*URGENCY_SCORED_SETS, BLIND_8], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*URGENCY_SCORED_SETS, BLIND_8, BLIND_9, BLIND_10], ids=lambda p: p.name
+)
 def test_residents_training_set_shares_no_text_with_a_scored_set(path: Path) -> None:
     training = [_words(t.text) for t in load_labelled(RESIDENTS_TRAINING_PATH)]
     for tip in load_labelled(path):
@@ -306,7 +310,7 @@ def test_urgency_model_probabilities_are_calibrated() -> None:
     assert scorer.calibrated(-50.0) < 0.01 < 0.99 < scorer.calibrated(50.0)
 
 
-def test_learnt_model_never_removes_a_rules_emergency(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_silent_model_never_removes_a_rules_emergency(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "he is stabbing my brother right now on Geneva ave"
     assert _classify(text, None, use_urgency_model=True).urgency == "emergency"
     # A model that never fires (thresholds above any probability) leaves the rules' emergency.
@@ -322,3 +326,23 @@ def test_learnt_model_keeps_high_and_normal_when_it_does_not_fire() -> None:
         == _classify(text, None, use_urgency_model=False).urgency
         != "emergency"
     )
+
+
+def test_model_vetoes_a_frames_emergency_it_is_sure_is_none() -> None:
+    # A hypothetical the frames read as someone held now: the model is nearly sure it is not.
+    text = "what if somebody was being held in a basement, how would police know"
+    assert _classify(text, None, use_urgency_model=False).urgency == "emergency"
+    result = classify_text(text)
+    assert result.urgency_probability < rules.VETO_PROBABILITY
+    assert result.urgency == "high"
+
+
+def test_veto_spares_imminent_threats(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a veto above any probability, a now-frame emergency falls to high, but a threat for
+    # tonight (the model learns those poorly) stays an emergency.
+    monkeypatch.setattr(rules, "VETO_PROBABILITY", 2.0)
+    assert classify_text("he is stabbing my brother right now on Geneva ave").urgency == "high"
+    threat = "mi vecino dice que esta noche va a balacear la fiesta, ya tiene el rifle en la troca"
+    assert _classify(threat, None, use_urgency_model=False).urgency == "emergency"
+    assert classify_text(threat).urgency == "emergency"
+    assert assess_urgency(threat, "es")[0] == "emergency"
