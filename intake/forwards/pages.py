@@ -80,10 +80,8 @@ def forward_submit() -> Response:
             default_region=get_settings().default_region,
         )
     except IntakeError as error:
-        db.session.rollback()
-        flash_error(error)
+        flash_error(error)  # a 400: the request's unit of work rolls back
         return staff_page("staff/forward.html", 400, form=form)
-    db.session.commit()
     created = forward.tip
     flash(f"Tip {created.tip_number} created in queue {created.queue_code}.", "notice")
     # The receipt exists only now (stored as a digest): it is shown on this one answer, never in

@@ -70,7 +70,6 @@ def create_forward(data: dict[str, Any]) -> Any:
         ),
         default_region=get_settings().default_region,
     )
-    db.session.commit()
     created = forward.tip
     return {
         "tip_number": created.tip_number,
