@@ -35,12 +35,7 @@ from typing import Any
 from flask import Flask, Response, got_request_exception, request
 from sqlalchemy.orm import Session
 
-from intake.audit.service import (
-    discard_pending_events,
-    has_pending_events,
-    pending_events,
-    restore_pending_events,
-)
+from intake.audit.service import discard_pending_events, has_pending_events, savepoint
 from intake.extensions import db
 
 log = logging.getLogger(__name__)
@@ -85,15 +80,10 @@ def unit_of_work(session: Session | None = None) -> Iterator[Session]:
 def attempt(session: Session | None = None) -> Iterator[Session]:
     """A savepoint: what the block wrote is undone when it raises (and the error goes on)."""
     session = session if session is not None else db.session()
-    recorded = pending_events(session)
-    try:
-        with session.begin_nested():
-            yield session
-    except BaseException:
-        # Audit events wait in the session until the commit, outside the savepoint: those
-        # recorded before the attempt stay, those recorded inside it go.
-        restore_pending_events(session, recorded)
-        raise
+    # Audit events wait in the session until the commit, outside the savepoint: its rollback
+    # drops those recorded inside it and keeps those recorded before (intake.audit.service).
+    with savepoint(session):
+        yield session
 
 
 def keep_on_error() -> None:

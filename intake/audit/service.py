@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 
 from intake.audit.rules import (
     ANCHOR_FIELDS,
@@ -41,6 +41,8 @@ def _lock_chain(session: Session) -> None:
 
 
 _PENDING = "intake.audit_pending"
+# Savepoints open in the transaction, and how many events were pending when each began.
+_MARKS = "intake.audit_savepoints"
 # Built once, in Core: the chain's head is read and the events inserted at every commit, on the
 # session's connection (the ORM's execution layer would cost more than the statements).
 _TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
@@ -98,16 +100,10 @@ def event_canonical(event: Any) -> str:
 
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
-    """A savepoint whose rollback (on any exception, re-raised) also drops the events recorded
-    inside it: they are held until commit, out of the savepoint's reach, so a step that fails
-    alone leaves no audit event claiming it happened."""
-    mark = len(session.info.get(_PENDING, []))
-    try:
-        with session.begin_nested():
-            yield
-    except BaseException:
-        del session.info.get(_PENDING, [])[mark:]
-        raise
+    """A savepoint (re-raising whatever the block raised): its rollback drops the events recorded
+    inside it and keeps the others (see :func:`install_chain_hooks`)."""
+    with session.begin_nested():
+        yield
 
 
 def _append_pending(session: Session) -> None:
@@ -139,6 +135,29 @@ def _append_pending(session: Session) -> None:
 
 def _forget_pending(session: Session, *_: Any) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_MARKS, None)
+
+
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    """At a savepoint's start, remember how many events were recorded before it."""
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(_PENDING, []))
+
+
+def _end_transaction(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint's mark stays until its rollback reads it (this event comes first) or the
+    # transaction ends.
+    if not transaction.nested and transaction.parent is None:
+        session.info.pop(_MARKS, None)
+
+
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    """A savepoint's rollback drops the events recorded inside it; the transaction's, all."""
+    mark = session.info.get(_MARKS, {}).pop(previous, None) if previous.nested else None
+    if mark is None:
+        _forget_pending(session)
+    else:
+        del session.info.get(_PENDING, [])[mark:]
 
 
 def has_pending_events(session: Session) -> bool:
@@ -151,19 +170,6 @@ def discard_pending_events(session: Session) -> None:
     _forget_pending(session)
 
 
-def pending_events(session: Session) -> list[AuditEvent]:
-    """A copy of the events ``session`` holds for its next commit, in the order recorded."""
-    return list(session.info.get(_PENDING, []))
-
-
-def restore_pending_events(session: Session, events: list[AuditEvent]) -> None:
-    """Hold exactly ``events`` for the next commit (a savepoint's rollback forgets them all)."""
-    if events:
-        session.info[_PENDING] = list(events)
-    else:
-        _forget_pending(session)
-
-
 def install_chain_hooks() -> None:
     """Make every session chain its recorded events at commit and forget them on rollback.
 
@@ -172,7 +178,10 @@ def install_chain_hooks() -> None:
     """
     if not sa_event.contains(Session, "before_commit", _append_pending):
         sa_event.listen(Session, "before_commit", _append_pending)
-        sa_event.listen(Session, "after_rollback", _forget_pending)
+        # Every rollback, a savepoint's included ("after_rollback" would not say which one).
+        sa_event.listen(Session, "after_soft_rollback", _after_rollback)
+        sa_event.listen(Session, "after_transaction_create", _mark_savepoint)
+        sa_event.listen(Session, "after_transaction_end", _end_transaction)
 
 
 @dataclass(frozen=True)

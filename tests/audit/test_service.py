@@ -200,3 +200,52 @@ def test_a_tip_and_its_audit_event_are_written_in_one_flush(session, keyring) ->
     event = session.scalars(select(AuditEvent).where(AuditEvent.tip_id == created.tip_id)).one()
     assert event.action == "tip.submitted"
     assert verify_chain(session) is None
+
+
+def _actions(session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_a_savepoints_rollback_drops_only_the_events_recorded_inside_it(session) -> None:
+    """A refused step (one tip of a bulk action, one message of a webhook batch) must not take
+    the audit events of the steps before and after it along: the audit log would lose them."""
+    from intake.audit.service import savepoint
+
+    record_event(session, "before", actor_kind="system")
+    for name, fails in (("first", False), ("refused", True), ("third", False)):
+        try:
+            with savepoint(session):
+                record_event(session, name, actor_kind="system")
+                if fails:
+                    raise ValueError(name)
+        except ValueError:
+            pass
+    with savepoint(session):  # nested savepoints: the inner one's rollback keeps the outer's
+        record_event(session, "outer", actor_kind="system")
+        try:
+            with savepoint(session):
+                record_event(session, "inner", actor_kind="system")
+                raise ValueError
+        except ValueError:
+            pass
+    record_event(session, "after", actor_kind="system")
+    session.commit()
+    assert _actions(session) == ["before", "first", "third", "outer", "after"]
+    assert verify_chain(session) is None
+
+
+def test_a_plain_begin_nested_in_a_channel_batch_keeps_the_others_events(session) -> None:
+    record_event(session, "kept", actor_kind="system")
+    try:
+        with session.begin_nested():
+            record_event(session, "dropped", actor_kind="system")
+            raise ValueError
+    except ValueError:
+        pass
+    session.commit()
+    assert _actions(session) == ["kept"]
+    record_event(session, "gone", actor_kind="system")
+    session.rollback()  # the transaction's rollback drops all its events
+    record_event(session, "next", actor_kind="system")
+    session.commit()
+    assert _actions(session) == ["kept", "next"]
