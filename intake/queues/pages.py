@@ -37,6 +37,7 @@ from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SORTS, age_words
 from intake.queues.views import related_of
 from intake.related import service as related
+from intake.related.views import ClusterForm
 from intake.replies import service as replies
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
@@ -441,11 +442,19 @@ def tip(tip_number: str) -> Response:
             reply_form.reply_body.data = replies.get_canned(db.session(), chosen).body
         except IntakeError:
             flash("That canned reply is no longer offered.", "error")
+    tip_row = service.find_tip(db.session(), user, tip_number)
     return _page(
         "staff/tip.html",
         canned=canned,
         related=related_tips,
         link_form=LinkForm(),
+        # Acting on a confirmed cluster at once (the related section shows it when there is one).
+        cluster_form=ClusterForm() if user.role != "prosecutor" else None,
+        cluster_workers=[u.username for u in service.queue_workers(db.session(), tip_row.queue)],
+        cluster_queues=[
+            (q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
+        ],
+        cluster_dispositions=DISPOSITIONS,
         tip=detail,
         urgent_alert=open_alert(db.session(), service.find_tip(db.session(), user, tip_number)),
         ack_form=AcknowledgeForm(),

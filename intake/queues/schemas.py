@@ -301,20 +301,26 @@ class AuditPageSchema(Schema):
     next_before = fields.Integer(allow_none=True)
 
 
-class BulkActionSchema(Schema):
-    """One action for many tips: ``claim``, ``assign`` (with ``assignee``), ``reroute`` (with
-    ``queue`` and ``reason``) or ``close`` (with ``disposition``)."""
+class ClusterActionSchema(Schema):
+    """One action for every tip of a confirmed cluster: ``claim``, ``assign`` (with
+    ``assignee``), ``reroute`` (with ``queue`` and ``reason``) or ``close`` (with
+    ``disposition``)."""
+
+    action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
+    assignee = fields.String(validate=validate.Length(1, 80))
+    queue = fields.String(validate=validate.Length(1, 32))
+    reason = fields.String(validate=validate.Length(1, 300))
+    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
+
+
+class BulkActionSchema(ClusterActionSchema):
+    """The same action for the tips named (at most 200)."""
 
     tip_numbers = fields.List(
         fields.String(validate=validate.Length(1, 20)),
         required=True,
         validate=validate.Length(1, BULK_MAX),
     )
-    action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
-    assignee = fields.String(validate=validate.Length(1, 80))
-    queue = fields.String(validate=validate.Length(1, 32))
-    reason = fields.String(validate=validate.Length(1, 300))
-    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
 
 
 class BulkOutcomeSchema(Schema):

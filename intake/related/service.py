@@ -246,3 +246,37 @@ def decide_link(
             details={"other_tip": partner.tip_number},
         )
     return link
+
+
+def cluster_numbers(session: Session, user: User, tip_number: str) -> list[str]:
+    """The tip and every tip of its confirmed cluster that ``user`` may see, newest first
+    (NotFoundError for a tip the user may not see; InvalidInputError when it has no cluster)."""
+    tip = queues.find_tip(session, user, tip_number)
+    members = cluster_of(session, tip.id)
+    visible = [q.id for q in queues.visible_queues(session, user)]
+    others = (
+        session.execute(
+            select(Tip.tip_number)
+            .where(Tip.id.in_(members), Tip.queue_id.in_(visible))
+            .order_by(Tip.created_at.desc())
+        )
+        .scalars()
+        .all()
+        if members
+        else []
+    )
+    if not others:
+        raise InvalidInputError(
+            fields={"tip_number": ["This tip has no confirmed related tip in your queues."]}
+        )
+    return [tip.tip_number, *others[: queues.BULK_MAX - 1]]
+
+
+def cluster_change(
+    session: Session, keyring: Keyring, user: User, tip_number: str, change: queues.BulkAction
+) -> list[queues.BulkOutcome]:
+    """Claim, assign, re-route or close a tip and its confirmed cluster together: the bulk action
+    on those tips (same rules, audited per tip, per-tip results)."""
+    return queues.bulk_change(
+        session, keyring, user, cluster_numbers(session, user, tip_number), change
+    )

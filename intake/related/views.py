@@ -1,4 +1,5 @@
-"""Staff API and page of the surge view (tips since a public appeal, grouped)."""
+"""Staff API and pages of related tips as a whole: the surge view (tips since a public appeal,
+grouped) and actions on a confirmed cluster (claim, assign, re-route or close it together)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,25 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint as PageBlueprint
-from flask import Flask, request
+from flask import Flask, flash, redirect, request, url_for
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from intake.api import Blueprint
-from intake.errors import InvalidInputError
-from intake.extensions import db, get_settings
+from intake.errors import IntakeError, InvalidInputError
+from intake.extensions import db, get_keyring, get_settings
 from intake.localtime import local_instant
 from intake.models import Category, utcnow
+from intake.queues import service as queues
+from intake.queues.rules import DISPOSITIONS
+from intake.queues.schemas import BulkResultSchema, ClusterActionSchema
 from intake.related.schemas import SurgeQuerySchema, SurgeSchema
+from intake.related.service import cluster_change
 from intake.related.surge import SURGE_MAX_TIPS, surge
 from intake.staff.access import current_user
-from intake.staff.rendering import staff_page
+from intake.staff.rendering import flash_error, staff_page
 
 SURGE_ROLES = ("detective", "supervisor", "oversight")
 DEFAULT_HOURS = 24
@@ -29,6 +37,68 @@ bp = Blueprint(
     description="The surge view: tips since a time, grouped by cluster and by photo.",
 )
 page_bp = PageBlueprint("surge_pages", __name__, url_prefix="/staff/surge")
+cluster_page_bp = PageBlueprint("cluster_pages", __name__, url_prefix="/staff/tips")
+CLUSTER_ROLES = ("detective", "supervisor", "oversight")
+CLUSTER_DONE = {"claim": "Claimed", "assign": "Assigned", "reroute": "Moved", "close": "Closed"}
+
+
+class ClusterForm(FlaskForm):
+    """One action for a tip and its confirmed cluster (targets are checked by the service)."""
+
+    action = SelectField("Action", choices=list(queues.BULK_ACTIONS), validate_choice=True)
+    assignee = StringField("Assign to (username)", validators=[Optional(), Length(max=80)])
+    queue = StringField("Move to queue (code)", validators=[Optional(), Length(max=32)])
+    reason = StringField("Reason for the move", validators=[Optional(), Length(max=300)])
+    disposition = SelectField("Disposition", choices=["", *DISPOSITIONS], validate_choice=True)
+
+
+def _outcome_summary(outcomes: list[queues.BulkOutcome]) -> dict[str, Any]:
+    done = sum(o.is_done for o in outcomes)
+    return {"results": outcomes, "done": done, "refused": len(outcomes) - done}
+
+
+@bp.route("/tips/<tip_number>/cluster", methods=["POST"])
+@bp.arguments(ClusterActionSchema)
+@bp.response(200, BulkResultSchema)
+def cluster_api(data: dict[str, Any], tip_number: str) -> Any:
+    """Claim, assign, re-route or close a tip and every tip of its confirmed cluster you may see:
+    the bulk action on those tips (same access, audited per tip, per-tip results)."""
+    outcomes = cluster_change(
+        db.session(), get_keyring(), current_user(), tip_number, queues.BulkAction(**data)
+    )
+    return _outcome_summary(outcomes)
+
+
+@cluster_page_bp.post("/<tip_number>/cluster")
+def cluster_page(tip_number: str) -> Response:
+    """The same from the tip page; says what was done and what was refused."""
+    form = ClusterForm()
+    back = redirect(url_for("staff_pages.tip", tip_number=tip_number) + "#related")
+    if not form.validate_on_submit():
+        flash("Choose an action for the whole incident.", "error")
+        return back
+    action = form.action.data or ""
+    change = queues.BulkAction(
+        action=action,
+        assignee=(form.assignee.data or "").strip() or None if action == "assign" else None,
+        queue=(form.queue.data or "").strip() or None if action == "reroute" else None,
+        reason=form.reason.data if action == "reroute" else None,
+        disposition=(form.disposition.data or None) if action == "close" else None,
+    )
+    try:
+        outcomes = cluster_change(db.session(), get_keyring(), current_user(), tip_number, change)
+    except IntakeError as error:
+        flash_error(error)
+        return back
+    done = [o for o in outcomes if o.is_done]
+    refused = [o for o in outcomes if not o.is_done]
+    flash(f"{CLUSTER_DONE[action]} {len(done)} tip{'s' if len(done) != 1 else ''}.", "notice")
+    if refused:
+        reasons = "; ".join(f"{o.tip_number}: {o.message}" for o in refused[:20])
+        flash(f"{len(refused)} not changed: {reasons}.", "error")
+    if action == "reroute" and any(o.tip_number == tip_number and o.is_done for o in outcomes):
+        return redirect(url_for("staff_pages.home"))  # the tip may now be in a hidden queue
+    return back
 
 
 def _category(value: str | None) -> str | None:
@@ -80,9 +150,11 @@ def surge_page() -> Response:
 
 
 def register_surge(app: Flask) -> None:
-    """The surge API and page, for the roles that work tips (queue visibility applies)."""
+    """The surge and cluster API and pages, for the roles that work tips (queue visibility
+    applies to every tip)."""
     from intake import access
     from intake.staff.access import staff_rule
 
     access.register_api(app, bp, staff_rule(SURGE_ROLES))
     access.register(app, page_bp, staff_rule(SURGE_ROLES))
+    access.register(app, cluster_page_bp, staff_rule(CLUSTER_ROLES))
