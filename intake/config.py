@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,122 @@ def _int(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number") from None
+
+
+TWILIO_API = "https://api.twilio.com"
+
+
+def _text(providers: Mapping[str, str], name: str) -> str:
+    return (providers.get(name) or "").strip()
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """SMS and WhatsApp through Twilio (``TWILIO_*``)."""
+
+    account_sid: str = ""
+    auth_token: str = ""
+    from_number: str = ""
+    messaging_service_sid: str = ""
+    api_base_url: str = ""  # "" for the real Twilio API
+    whatsapp_from: str = ""  # the WhatsApp sender when a tipster's own is not known
+    # Approved WhatsApp templates (Content SIDs, HX...) inviting a tipster to write back.
+    whatsapp_template_en: str = ""
+    whatsapp_template_es: str = ""
+
+    @classmethod
+    def from_providers(cls, providers: Mapping[str, str]) -> TwilioSettings:
+        return cls(
+            account_sid=_text(providers, "TWILIO_ACCOUNT_SID"),
+            auth_token=_text(providers, "TWILIO_AUTH_TOKEN"),
+            from_number=_text(providers, "TWILIO_FROM"),
+            messaging_service_sid=_text(providers, "TWILIO_MESSAGING_SERVICE_SID"),
+            api_base_url=_text(providers, "TWILIO_API_BASE_URL").rstrip("/"),
+            whatsapp_from=_text(providers, "TWILIO_WHATSAPP_FROM"),
+            whatsapp_template_en=_text(providers, "TWILIO_WHATSAPP_TEMPLATE_EN"),
+            whatsapp_template_es=_text(providers, "TWILIO_WHATSAPP_TEMPLATE_ES"),
+        )
+
+    @property
+    def can_send(self) -> bool:
+        """True when replies can be sent: credentials and a sender (number or service)."""
+        has_sender = bool(self.from_number or self.messaging_service_sid)
+        return bool(self.account_sid and self.auth_token and has_sender)
+
+    def api_url(self, url: str) -> str:
+        """``url`` with https://api.twilio.com replaced by the stand-in base URL, if one is set."""
+        if self.api_base_url and url.startswith(TWILIO_API):
+            return self.api_base_url + url[len(TWILIO_API) :]
+        return url
+
+
+@dataclass(frozen=True)
+class MetaSettings:
+    """Messenger, Instagram and the WhatsApp Cloud API (``META_*``)."""
+
+    app_secret: str = ""
+    verify_token: str = ""
+    page_access_token: str = ""
+    graph_base_url: str = "https://graph.facebook.com"  # or a stand-in for tests and staging
+    graph_api_version: str = "v23.0"
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: str = ""
+    whatsapp_template_en: str = ""  # approved template names inviting a tipster to write
+    whatsapp_template_es: str = ""
+
+    @classmethod
+    def from_providers(cls, providers: Mapping[str, str]) -> MetaSettings:
+        return cls(
+            app_secret=_text(providers, "META_APP_SECRET"),
+            verify_token=_text(providers, "META_VERIFY_TOKEN"),
+            page_access_token=_text(providers, "META_PAGE_ACCESS_TOKEN"),
+            graph_base_url=(_text(providers, "META_GRAPH_BASE_URL") or cls.graph_base_url).rstrip(
+                "/"
+            ),
+            graph_api_version=_text(providers, "META_GRAPH_API_VERSION") or cls.graph_api_version,
+            whatsapp_phone_number_id=_text(providers, "META_WHATSAPP_PHONE_NUMBER_ID"),
+            whatsapp_access_token=_text(providers, "META_WHATSAPP_ACCESS_TOKEN"),
+            whatsapp_template_en=_text(providers, "META_WHATSAPP_TEMPLATE_EN"),
+            whatsapp_template_es=_text(providers, "META_WHATSAPP_TEMPLATE_ES"),
+        )
+
+
+@dataclass(frozen=True)
+class XSettings:
+    """X direct messages (``X_*``)."""
+
+    consumer_secret: str = ""
+    bearer_token: str = ""
+    user_id: str = ""
+    api_base_url: str = "https://api.x.com"  # or a stand-in for tests and staging
+
+    @classmethod
+    def from_providers(cls, providers: Mapping[str, str]) -> XSettings:
+        return cls(
+            consumer_secret=_text(providers, "X_CONSUMER_SECRET"),
+            bearer_token=_text(providers, "X_BEARER_TOKEN"),
+            user_id=_text(providers, "X_USER_ID"),
+            api_base_url=(_text(providers, "X_API_BASE_URL") or cls.api_base_url).rstrip("/"),
+        )
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Where staff notices go (``NOTIFY_*``): a webhook and a mail relay."""
+
+    webhook_url: str = ""
+    smtp_url: str = ""
+    email_from: str = ""
+    email_to: str = ""
+
+    @classmethod
+    def from_providers(cls, providers: Mapping[str, str]) -> NotifySettings:
+        return cls(
+            webhook_url=_text(providers, "NOTIFY_WEBHOOK_URL"),
+            smtp_url=_text(providers, "NOTIFY_SMTP_URL"),
+            email_from=_text(providers, "NOTIFY_EMAIL_FROM"),
+            email_to=_text(providers, "NOTIFY_EMAIL_TO"),
+        )
 
 
 @dataclass(frozen=True)
@@ -79,7 +196,24 @@ class Settings:
     urgent_ack_seconds: int = 300
     # Public statistics show no count below this (docs/stats.md).
     stats_min_count: int = 10
+    # The provider variables as read (PROVIDER_SETTINGS); code reads the typed views below.
     providers: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def twilio(self) -> TwilioSettings:
+        return TwilioSettings.from_providers(self.providers)
+
+    @cached_property
+    def meta(self) -> MetaSettings:
+        return MetaSettings.from_providers(self.providers)
+
+    @cached_property
+    def x(self) -> XSettings:
+        return XSettings.from_providers(self.providers)
+
+    @cached_property
+    def notify(self) -> NotifySettings:
+        return NotifySettings.from_providers(self.providers)
 
     @property
     def is_production(self) -> bool:
@@ -290,14 +424,10 @@ NOTIFY_ROUTE_SETTINGS = (
 )
 
 
-def has_notification_route(providers: Mapping[str, str]) -> bool:
+def has_notification_route(settings: Settings) -> bool:
     """True when some notification can be sent: a webhook, a mail relay, or Twilio SMS."""
-    twilio = bool(
-        providers.get("TWILIO_ACCOUNT_SID")
-        and providers.get("TWILIO_AUTH_TOKEN")
-        and (providers.get("TWILIO_FROM") or providers.get("TWILIO_MESSAGING_SERVICE_SID"))
-    )
-    return bool(providers.get("NOTIFY_WEBHOOK_URL") or providers.get("NOTIFY_SMTP_URL") or twilio)
+    notify = settings.notify
+    return bool(notify.webhook_url or notify.smtp_url or settings.twilio.can_send)
 
 
 def _complete(settings: Settings) -> Settings:
@@ -334,7 +464,7 @@ def _complete(settings: Settings) -> Settings:
             missing.append("PUBLIC_BASE_URL (an https:// address)")
         if not settings.session_cookie_secure:
             missing.append("SESSION_COOKIE_SECURE=true (cookies over HTTPS only)")
-        if not has_notification_route(settings.providers):
+        if not has_notification_route(settings):
             # Urgent tips would reach nobody: an emergency must never wait in silence.
             missing.append("a notification route: " + " or ".join(NOTIFY_ROUTE_SETTINGS))
         if missing:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app, request
 from flask_babel import Babel
@@ -15,6 +14,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from limits import RateLimitItem
 
+from intake.config import Settings
 from intake.crypto import Keyring, keyed_digest
 from intake.errors import RateLimitedError, UnavailableError
 from intake.models.base import Base
@@ -95,6 +95,7 @@ def get_keyring() -> Keyring:
     return keyring
 
 
-def get_settings() -> Any:
+def get_settings() -> Settings:
     """The application's frozen settings."""
-    return current_app.extensions["intake.settings"]
+    settings: Settings = current_app.extensions["intake.settings"]
+    return settings

@@ -209,3 +209,36 @@ def test_the_sqlite_database_file_is_owner_only(make_app, tmp_path) -> None:
     database = tmp_path / "intake.db"
     make_app(database_url=f"sqlite:///{database}")
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
+
+
+def test_provider_settings_are_typed_views_of_the_variables(tmp_path) -> None:
+    settings = load_settings(
+        {
+            "INTAKE_INSTANCE_PATH": str(tmp_path),
+            "TWILIO_ACCOUNT_SID": " AC123 ",
+            "TWILIO_AUTH_TOKEN": "token",
+            "TWILIO_MESSAGING_SERVICE_SID": "MG1",
+            "TWILIO_API_BASE_URL": "http://127.0.0.1:9/",
+            "META_APP_SECRET": "s3cret",
+            "META_WHATSAPP_TEMPLATE_ES": "invitacion:es_MX",
+            "X_USER_ID": "42",
+            "NOTIFY_SMTP_URL": "smtp://127.0.0.1:25",
+        }
+    )
+    assert settings.twilio.account_sid == "AC123"  # stripped
+    assert settings.twilio.can_send  # a messaging service is a sender too
+    assert settings.twilio.api_url("https://api.twilio.com/2010-04-01/x") == (
+        "http://127.0.0.1:9/2010-04-01/x"
+    )
+    assert settings.meta.app_secret == "s3cret"
+    assert settings.meta.graph_base_url == "https://graph.facebook.com"  # the default
+    assert settings.meta.whatsapp_template_es == "invitacion:es_MX"
+    assert settings.x.user_id == "42" and settings.x.api_base_url == "https://api.x.com"
+    assert settings.notify.smtp_url == "smtp://127.0.0.1:25" and settings.notify.webhook_url == ""
+    # Overrides (tests) of the raw variables give the typed views too; nothing is shared.
+    other = load_settings(
+        {"INTAKE_INSTANCE_PATH": str(tmp_path)},
+        overrides={"providers": {"X_API_BASE_URL": "http://127.0.0.1:8/"}},
+    )
+    assert other.x.api_base_url == "http://127.0.0.1:8" and other.twilio.account_sid == ""
+    assert not other.twilio.can_send

@@ -24,7 +24,7 @@ from intake.channels.fetch import (
     basic_auth,
     twilio_policy,
 )
-from intake.channels.twilio_sender import TwilioAccount
+from intake.config import TwilioSettings
 from webhooks.base import MediaRef
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class FetchedMedia:
 
 
 def fetch_media(
-    account: TwilioAccount,
+    account: TwilioSettings,
     refs: Sequence[MediaRef],
     *,
     max_bytes: int = MAX_MEDIA_BYTES,
@@ -77,7 +77,7 @@ def fetch_media(
 
 def _fetch_one(
     fetcher: Fetcher,
-    account: TwilioAccount,
+    account: TwilioSettings,
     ref: MediaRef,
     max_bytes: int,
     budget: FetchBudget,
@@ -106,7 +106,7 @@ def _fetch_one(
 
 
 def delete_media(
-    account: TwilioAccount,
+    account: TwilioSettings,
     fetched: Sequence[FetchedMedia],
     *,
     budget: FetchBudget | None = None,

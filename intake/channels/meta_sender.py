@@ -18,9 +18,9 @@ from intake.channels.social_media import (
     ProviderUnreachableError,
     graph_api_version,
     graph_base_url,
-    provider_setting,
     send_prepared,
 )
+from intake.config import Settings
 from intake.crypto import Keyring
 from intake.extensions import get_settings
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
@@ -106,13 +106,13 @@ def send_meta_reply(session: Session, keyring: Keyring, row: OutboxMessage) -> S
     if row.channel not in META_CHANNELS:
         raise SendError(f"not a Meta channel: {row.channel}", permanent=True)
     if row.channel == "whatsapp":
-        sender_id = provider_setting(settings, "META_WHATSAPP_PHONE_NUMBER_ID")
-        token = provider_setting(settings, "META_WHATSAPP_ACCESS_TOKEN")
+        sender_id = settings.meta.whatsapp_phone_number_id
+        token = settings.meta.whatsapp_access_token
         missing = "META_WHATSAPP_PHONE_NUMBER_ID and META_WHATSAPP_ACCESS_TOKEN"
     else:
         # "me" is the page (or its Instagram account) the page access token belongs to.
         sender_id = "me"
-        token = provider_setting(settings, "META_PAGE_ACCESS_TOKEN")
+        token = settings.meta.page_access_token
         missing = "META_PAGE_ACCESS_TOKEN"
     if not sender_id or not token:
         raise SendError(f"{missing} not configured")
@@ -168,13 +168,13 @@ def _last_heard(session: Session, tip: Tip) -> datetime:
     return max(tip.last_tipster_activity_at, reporter.last_seen_at)
 
 
-def template_for(settings: Any, language: str) -> tuple[str, str] | None:
+def template_for(settings: Settings, language: str) -> tuple[str, str] | None:
     """The approved template (name, language code) inviting a tipster to write back, in their
     language (English when Spanish has none); ``NAME`` or ``NAME:CODE`` in the settings."""
-    options = [("META_WHATSAPP_TEMPLATE_ES", "es")] if language == "es" else []
-    options.append(("META_WHATSAPP_TEMPLATE_EN", "en"))
-    for name, default_code in options:
-        value = provider_setting(settings, name).strip()
+    meta = settings.meta
+    options = [(meta.whatsapp_template_es, "es")] if language == "es" else []
+    options.append((meta.whatsapp_template_en, "en"))
+    for value, default_code in options:
         if value:
             template, _, code = value.partition(":")
             return template.strip(), code.strip() or default_code

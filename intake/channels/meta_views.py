@@ -12,7 +12,6 @@ import logging
 
 from flask import Blueprint, Response, jsonify, request
 
-from intake.channels.social_media import provider_setting
 from intake.channels.social_service import prefetch_media, process_batch
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
@@ -28,7 +27,7 @@ bp = Blueprint("meta_webhook", __name__)
 @bp.get("/webhooks/meta")
 def verify_subscription() -> Response:
     """Echo ``hub.challenge`` when Meta subscribes with our verify token."""
-    token = provider_setting(get_settings(), "META_VERIFY_TOKEN")
+    token = get_settings().meta.verify_token
     try:
         challenge = meta.verify_subscription(request.args, token)
     except SignatureError:
@@ -47,7 +46,7 @@ def receive_events() -> tuple[Response, int]:
     settings = get_settings()
     try:
         meta.verify_signature(
-            provider_setting(settings, "META_APP_SECRET"),
+            settings.meta.app_secret,
             raw_body,
             request.headers.get(meta.SIGNATURE_HEADER),
         )

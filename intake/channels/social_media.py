@@ -26,14 +26,12 @@ from intake.channels.fetch import (
     meta_policy,
     x_policy,
 )
+from intake.config import Settings
 from webhooks import meta, x
 from webhooks.base import InboundMessage, MediaRef, PreparedRequest
 
 log = logging.getLogger(__name__)
 
-GRAPH_BASE_URL = "https://graph.facebook.com"
-X_API_BASE_URL = "https://api.x.com"
-GRAPH_API_VERSION = "v23.0"
 # Short: the webhook waits for these while the platform waits for our 200.
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 10.0
@@ -53,25 +51,19 @@ class MediaFetchError(Exception):
     """A piece of media could not be fetched or is not a photo we keep."""
 
 
-def provider_setting(settings: Any, name: str, default: str = "") -> str:
-    """A provider setting (``settings.providers``), stripped, or ``default`` when unset."""
-    value = settings.providers.get(name, "") or ""
-    return value.strip() or default
-
-
-def graph_base_url(settings: Any) -> str:
+def graph_base_url(settings: Settings) -> str:
     """Where the Graph API lives: Meta's, or a stand-in for tests and staging."""
-    return provider_setting(settings, "META_GRAPH_BASE_URL", GRAPH_BASE_URL).rstrip("/")
+    return settings.meta.graph_base_url
 
 
-def graph_api_version(settings: Any) -> str:
+def graph_api_version(settings: Settings) -> str:
     """The Graph API version the requests name."""
-    return provider_setting(settings, "META_GRAPH_API_VERSION", GRAPH_API_VERSION)
+    return settings.meta.graph_api_version
 
 
-def x_api_base_url(settings: Any) -> str:
+def x_api_base_url(settings: Settings) -> str:
     """Where the X API lives: X's, or a stand-in for tests and staging."""
-    return provider_setting(settings, "X_API_BASE_URL", X_API_BASE_URL).rstrip("/")
+    return settings.x.api_base_url
 
 
 def send_prepared(prepared: PreparedRequest, *, stream: bool = False) -> requests.Response:
@@ -105,7 +97,7 @@ def new_budget() -> FetchBudget:
 
 def fetch_images(
     message: InboundMessage,
-    settings: Any,
+    settings: Settings,
     *,
     budget: FetchBudget | None = None,
     resolver: Resolver | None = None,
@@ -138,7 +130,11 @@ def fetch_images(
 
 
 def _download(
-    fetcher: Fetcher, message: InboundMessage, ref: MediaRef, settings: Any, budget: FetchBudget
+    fetcher: Fetcher,
+    message: InboundMessage,
+    ref: MediaRef,
+    settings: Settings,
+    budget: FetchBudget,
 ) -> bytes:
     limit = int(settings.max_upload_bytes)
     if message.provider == meta.PROVIDER and ref.provider_media_id and not ref.url:
@@ -146,16 +142,16 @@ def _download(
     if message.provider == meta.PROVIDER:
         # Messenger and Instagram hand out a signed CDN URL: no token is sent with it.
         return _image(fetcher.get(ref.url, budget=budget, max_bytes=limit))
-    token = provider_setting(settings, "X_BEARER_TOKEN")
+    token = settings.x.bearer_token
     if not token:
         raise MediaFetchError("X_BEARER_TOKEN is not set")
     return _image(fetcher.get(ref.url, budget=budget, max_bytes=limit, credential=bearer(token)))
 
 
 def _download_whatsapp(
-    fetcher: Fetcher, media_id: str, settings: Any, limit: int, budget: FetchBudget
+    fetcher: Fetcher, media_id: str, settings: Settings, limit: int, budget: FetchBudget
 ) -> bytes:
-    token = provider_setting(settings, "META_WHATSAPP_ACCESS_TOKEN")
+    token = settings.meta.whatsapp_access_token
     if not token:
         raise MediaFetchError("META_WHATSAPP_ACCESS_TOKEN is not set")
     lookup = meta.media_request(

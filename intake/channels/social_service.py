@@ -15,7 +15,6 @@ import logging
 import traceback
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -28,6 +27,7 @@ from intake.channels.fetch import FetchBudget
 from intake.channels.inbound import incoming_text, plan_media, sender_of
 from intake.channels.meta_sender import AWAITING_TIPSTER, OUTSIDE_WINDOW
 from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
+from intake.config import Settings
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import Message, OutboxMessage, Tip
@@ -118,7 +118,7 @@ def register_social_senders(app: Flask) -> None:
 
 
 def prefetch_media(
-    session: Session, keyring: Keyring, settings: Any, messages: list[InboundMessage]
+    session: Session, keyring: Keyring, settings: Settings, messages: list[InboundMessage]
 ) -> dict[int, FetchedMedia]:
     """The photos of every new message of a delivery, by position, fetched with no transaction
     open (one download allowance for the delivery: the platform waits for our answer).
@@ -149,7 +149,7 @@ def prefetch_media(
 def process_message(
     session: Session,
     keyring: Keyring,
-    settings: Any,
+    settings: Settings,
     message: InboundMessage,
     budget: FetchBudget | None = None,
     fetched: FetchedMedia | None = None,
@@ -228,7 +228,7 @@ def release_held_replies(session: Session, keyring: Keyring, message: InboundMes
 
 
 def _adopt_whatsapp_identity(
-    session: Session, keyring: Keyring, settings: Any, message: InboundMessage
+    session: Session, keyring: Keyring, settings: Settings, message: InboundMessage
 ) -> None:
     """A WhatsApp reporter known by phone (wa_id) moves to the business-scoped id (BSUID) the
     first time a message carries both: one person stays one reporter, and their thread holds."""
@@ -245,7 +245,7 @@ def _adopt_whatsapp_identity(
 
 
 def apply_identity_change(
-    session: Session, keyring: Keyring, settings: Any, change: tuple[str, str, str | None]
+    session: Session, keyring: Keyring, settings: Settings, change: tuple[str, str, str | None]
 ) -> bool:
     """WhatsApp's ``user_changed_number``: the reporter keyed on the old number (when not
     already keyed on the BSUID) moves to the new one. True when a reporter moved."""
@@ -277,7 +277,7 @@ def _answer_text(outcome: conversation.Outcome) -> str:
 def _queue_answer(
     session: Session,
     keyring: Keyring,
-    settings: Any,
+    settings: Settings,
     message: InboundMessage,
     outcome: conversation.Outcome,
     tip: Tip | None,
@@ -426,7 +426,7 @@ def _where(exc: BaseException) -> str:
 def _store_one(
     session: Session,
     keyring: Keyring,
-    settings: Any,
+    settings: Settings,
     message: InboundMessage,
     report: BatchReport,
     budget: FetchBudget,
@@ -465,7 +465,7 @@ def _store_one(
 def process_batch(
     session: Session,
     keyring: Keyring,
-    settings: Any,
+    settings: Settings,
     messages: list[InboundMessage],
     statuses: list[StatusUpdate] = (),  # type: ignore[assignment]
     fetched: dict[int, FetchedMedia] | None = None,

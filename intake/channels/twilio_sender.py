@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from twilio.rest import Client
 
 from intake import crypto
 from intake.channels.conversation import provider_key
+from intake.config import TwilioSettings
 from intake.crypto import Keyring
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.worker import SendError, SendResult, register_sender
@@ -40,7 +40,6 @@ PROVIDER = "twilio"
 # Twilio answers 20009 to a DELETE of a message it has not finished processing.
 DELETE_CHANNEL = "twilio-delete"
 DELETE_DELAY = timedelta(minutes=2)
-TWILIO_API = "https://api.twilio.com"
 STATUS_PATH = "/webhooks/twilio/status"
 SEND_TIMEOUT_SECONDS = 10.0
 # Twilio error codes: the recipient opted out (texted STOP) / retrying cannot help.
@@ -53,54 +52,13 @@ PERMANENT_CODES = frozenset({21211, 21212, 21214, 21408, 21610, 21612, 21614, 30
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-@dataclass(frozen=True)
-class TwilioAccount:
-    """Twilio credentials and addresses from the provider settings."""
-
-    account_sid: str
-    auth_token: str
-    from_number: str
-    messaging_service_sid: str
-    api_base_url: str  # "" for the real Twilio API
-    whatsapp_from: str = ""  # the WhatsApp sender when a tipster's own is not known
-    # Approved WhatsApp templates (Content SIDs, HX...) inviting a tipster to write back.
-    whatsapp_template_en: str = ""
-    whatsapp_template_es: str = ""
-
-    @property
-    def can_send(self) -> bool:
-        """True when replies can be sent: credentials and a sender (number or service)."""
-        has_sender = bool(self.from_number or self.messaging_service_sid)
-        return bool(self.account_sid and self.auth_token and has_sender)
-
-    def api_url(self, url: str) -> str:
-        """``url`` with https://api.twilio.com replaced by the stand-in base URL, if one is set."""
-        if self.api_base_url and url.startswith(TWILIO_API):
-            return self.api_base_url.rstrip("/") + url[len(TWILIO_API) :]
-        return url
-
-
-def twilio_account(providers: Mapping[str, str]) -> TwilioAccount:
-    """The Twilio account configured in ``settings.providers``."""
-    return TwilioAccount(
-        account_sid=providers.get("TWILIO_ACCOUNT_SID", ""),
-        auth_token=providers.get("TWILIO_AUTH_TOKEN", ""),
-        from_number=providers.get("TWILIO_FROM", ""),
-        messaging_service_sid=providers.get("TWILIO_MESSAGING_SERVICE_SID", ""),
-        api_base_url=providers.get("TWILIO_API_BASE_URL", "").rstrip("/"),
-        whatsapp_from=providers.get("TWILIO_WHATSAPP_FROM", ""),
-        whatsapp_template_en=providers.get("TWILIO_WHATSAPP_TEMPLATE_EN", ""),
-        whatsapp_template_es=providers.get("TWILIO_WHATSAPP_TEMPLATE_ES", ""),
-    )
-
-
 class StandInHttpClient(TwilioHttpClient):
     """Twilio's HTTP client, pointed at TWILIO_API_BASE_URL (a stand-in) when it is set.
 
     Its request log is quieted: the library logs each request's URL and headers at INFO.
     """
 
-    def __init__(self, account: TwilioAccount, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+    def __init__(self, account: TwilioSettings, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
         super().__init__(timeout=timeout, logger=log)
         self._account = account
 
@@ -124,7 +82,7 @@ def _destination(identity: Mapping[str, str]) -> str | None:
     return identity.get("phone")
 
 
-def _route(account: TwilioAccount, identity: Mapping[str, str], to: str) -> dict[str, Any]:
+def _route(account: TwilioSettings, identity: Mapping[str, str], to: str) -> dict[str, Any]:
     """The ``to`` and sender of a reply: back on the address the tipster used. A WhatsApp
     tipster is answered on WhatsApp (from the sender they wrote to), never by SMS."""
     if identity.get("kind") != "whatsapp":
@@ -152,7 +110,7 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
     """Send one outbox reply by SMS; SendError (permanent when retrying cannot help)."""
     from intake.extensions import get_settings
 
-    account = twilio_account(get_settings().providers)
+    account = get_settings().twilio
     reporter = session.get(Reporter, row.reporter_id) if row.reporter_id else None
     message = session.get(Message, row.message_id) if row.message_id else None
     if reporter is None or message is None:
@@ -206,7 +164,7 @@ def _invite_and_hold(
     session: Session,
     keyring: Keyring,
     client: Client,
-    account: TwilioAccount,
+    account: TwilioSettings,
     route: dict[str, Any],
     tip: Tip,
 ) -> SendResult:
@@ -265,7 +223,7 @@ def delete_message(session: Session, keyring: Keyring, row: OutboxMessage) -> Se
         sid = crypto.open_value(keyring, sealed, _sid_aad(row.id))
     except crypto.CryptoError:
         raise SendError("the sealed message id cannot be opened", permanent=True) from None
-    account = twilio_account(get_settings().providers)
+    account = get_settings().twilio
     if not (account.account_sid and account.auth_token):
         raise SendError("Twilio is not configured (account, token)")
     client = Client(account.account_sid, account.auth_token, http_client=StandInHttpClient(account))

@@ -23,10 +23,9 @@ from intake.channels.social_service import release_held_replies
 from intake.channels.twilio_sender import (
     OPTED_OUT,
     PROVIDER,
-    TwilioAccount,
     enqueue_deletion,
-    twilio_account,
 )
+from intake.config import TwilioSettings
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.models import Message, Reporter, Tip
@@ -65,7 +64,7 @@ def _twiml(text: str | None) -> Response:
     return Response(body, status=200, content_type=content_type)
 
 
-def _verified_form(account: TwilioAccount) -> None:
+def _verified_form(account: TwilioSettings) -> None:
     """Refuse the request (403) unless Twilio signed exactly this URL and form."""
     settings = get_settings()
     url = twilio_sms.signed_url(settings.public_base_url, request.path, request.query_string)
@@ -105,7 +104,7 @@ def _over_sender_limit(inbound: InboundMessage, region: str) -> bool:
 def inbound_sms() -> Response:
     """An inbound SMS/MMS: a new tip or a follow-up, answered with TwiML."""
     settings = get_settings()
-    account = twilio_account(settings.providers)
+    account = settings.twilio
     _verified_form(account)
     try:
         inbound = twilio_sms.parse_message(request.form)
@@ -174,7 +173,7 @@ def inbound_sms() -> Response:
 @bp.post("/status")
 def delivery_status() -> Response:
     """A delivery status callback for a reply we sent: updates the message's delivery status."""
-    account = twilio_account(get_settings().providers)
+    account = get_settings().twilio
     _verified_form(account)
     try:
         update = twilio_sms.parse_status(request.form)

@@ -19,8 +19,8 @@ from intake.channels.twilio_sender import (
     RETRYABLE_STATUSES,
     StandInHttpClient,
     enqueue_deletion,
-    twilio_account,
 )
+from intake.config import TwilioSettings
 from intake.crypto import Keyring
 from intake.models import OutboxMessage, Reporter, Tip
 from intake.notify.service import send_email
@@ -59,13 +59,12 @@ def send_web_notice(session: Session, keyring: Keyring, row: OutboxMessage) -> S
         raise SendError("the tipster no longer wants notices", permanent=True)
     identity = read_identity(keyring, reporter)
     text = notice_text(tip.language)
-    providers: dict[str, str] = get_settings().providers
+    settings = get_settings()
     by = (row.payload or {}).get("by")
     if by == "sms" and identity.get("phone"):
-        return _by_sms(session, keyring, providers, identity["phone"], text["text"])
+        return _by_sms(session, keyring, settings.twilio, identity["phone"], text["text"])
     if by == "email" and identity.get("email"):
-        smtp_url = providers.get("NOTIFY_SMTP_URL", "")
-        sender = providers.get("NOTIFY_EMAIL_FROM", "")
+        smtp_url, sender = settings.notify.smtp_url, settings.notify.email_from
         if not smtp_url or not sender:
             raise SendError("NOTIFY_SMTP_URL and NOTIFY_EMAIL_FROM are needed for email notices")
         send_email(smtp_url, sender, [identity["email"]], text["subject"], text["text"])
@@ -74,9 +73,8 @@ def send_web_notice(session: Session, keyring: Keyring, row: OutboxMessage) -> S
 
 
 def _by_sms(
-    session: Session, keyring: Keyring, providers: dict[str, str], to: str, body: str
+    session: Session, keyring: Keyring, account: TwilioSettings, to: str, body: str
 ) -> SendResult:
-    account = twilio_account(providers)
     if not account.can_send:
         raise SendError("Twilio is not configured (account, token, TWILIO_FROM)")
     params: dict[str, Any] = {"to": to, "body": body}

@@ -11,7 +11,6 @@ from intake.channels.conversation import provider_key
 from intake.channels.meta_sender import recipient_of, reply_text
 from intake.channels.social_media import (
     ProviderUnreachableError,
-    provider_setting,
     send_prepared,
     x_api_base_url,
 )
@@ -35,7 +34,7 @@ def register_x_sender(app: Flask) -> None:
 def send_x_reply(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
     """Deliver one outbox row to an X tipster as a direct message."""
     settings = get_settings()
-    token = provider_setting(settings, "X_BEARER_TOKEN")
+    token = settings.x.bearer_token
     if not token:
         raise SendError("X_BEARER_TOKEN not configured")
     text = reply_text(session, keyring, row)

@@ -10,7 +10,6 @@ import logging
 
 from flask import Blueprint, Response, jsonify, request
 
-from intake.channels.social_media import provider_setting
 from intake.channels.social_service import prefetch_media, process_batch
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
@@ -26,7 +25,7 @@ bp = Blueprint("x_webhook", __name__)
 @bp.get("/webhooks/x")
 def answer_crc() -> Response:
     """Answer X's challenge-response check with the HMAC of ``crc_token``."""
-    secret = provider_setting(get_settings(), "X_CONSUMER_SECRET")
+    secret = get_settings().x.consumer_secret
     try:
         answer = x.crc_response(secret, request.args.get("crc_token", ""))
     except SignatureError:
@@ -46,7 +45,7 @@ def receive_events() -> tuple[Response, int]:
     settings = get_settings()
     try:
         x.verify_signature(
-            provider_setting(settings, "X_CONSUMER_SECRET"),
+            settings.x.consumer_secret,
             raw_body,
             request.headers.get(x.SIGNATURE_HEADER),
         )
@@ -54,7 +53,7 @@ def receive_events() -> tuple[Response, int]:
         log.warning("x delivery refused: signature missing or wrong")
         raise ForbiddenError("The request is not signed by X.") from None
     try:
-        batch = x.parse_events(raw_body, own_user_id=provider_setting(settings, "X_USER_ID"))
+        batch = x.parse_events(raw_body, own_user_id=settings.x.user_id)
     except PayloadError:
         log.warning("x delivery refused: not a JSON object")
         raise InvalidInputError("The body is not an X webhook event.") from None

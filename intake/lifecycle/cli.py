@@ -106,9 +106,8 @@ def keys_retire(key_id: str, keyring_file: Path | None, as_of: datetime | None) 
     from intake.crypto import write_keyring_file
 
     now = _as_of(as_of)
-    path = keyring_file or (
-        Path(get_settings().keyring_file) if get_settings().keyring_file else None
-    )
+    configured = get_settings().keyring_file
+    path = keyring_file or (Path(configured) if configured else None)
     if path is None:
         raise click.ClickException(
             "The keyring is not in a file: give --file, or remove the key from INTAKE_KEYRING."

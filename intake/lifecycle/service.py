@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake.audit.service import record_event
+from intake.config import Settings
 from intake.crypto import KEK_PURPOSES, Keyring
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.lifecycle.rules import (
@@ -75,7 +76,7 @@ DAILY_EVERY = timedelta(hours=24)
 _UNSENT = ("pending", "failed")
 
 
-def policy_of(settings: Any) -> Policy:
+def policy_of(settings: Settings) -> Policy:
     """The retention policy from the service's settings."""
     return Policy(
         identity_days=settings.retention_identity_days,
@@ -440,7 +441,7 @@ _CHECK_EVERY = 600.0
 _next_check = 0.0
 
 
-def run_daily_retention(session: Session, settings: Any, now: datetime | None = None) -> bool:
+def run_daily_retention(session: Session, settings: Settings, now: datetime | None = None) -> bool:
     """The worker's hook: run retention when its last run is a day old; never raises.
 
     Called every worker cycle; without ``now`` it looks at the database once per

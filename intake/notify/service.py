@@ -11,8 +11,8 @@ anything about the tipster. Two kinds: an emergency tip (``tip.emergency``) and 
 reveal (``identity.revealed``: who revealed which tip, sent to the revealer's fellow
 supervisors). A payload's ``audience`` is the role told: supervisors, or for the oversight queue
 the oversight users alone, by email only (the webhook and ``NOTIFY_EMAIL_TO`` are the
-supervisors' and would tell them of a complaint about a colleague). Settings (strings in
-``settings.providers``):
+supervisors' and would tell them of a complaint about a colleague). Settings
+(``settings.notify``, from these variables):
 
 - ``NOTIFY_SMTP_URL`` ``smtp://host:port`` (``smtp+starttls://`` to upgrade, ``smtps://`` for TLS;
   ``user:password@`` if the relay wants a login), ``NOTIFY_EMAIL_FROM``; recipients are the email
@@ -33,6 +33,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.config import NotifySettings, Settings
 from intake.crypto import Keyring
 from intake.models import OutboxMessage, User
 from intake.outbound.worker import SendError, SendResult, register_sender
@@ -51,8 +52,9 @@ EMERGENCY_EVENT = "tip.emergency"
 REVEAL_EVENT = "identity.revealed"
 
 
-def _settings() -> Any:
-    return current_app.extensions["intake.settings"]
+def _settings() -> Settings:
+    settings: Settings = current_app.extensions["intake.settings"]
+    return settings
 
 
 def audience(payload: dict[str, Any]) -> str:
@@ -146,12 +148,12 @@ def post_webhook(url: str, body: dict[str, Any]) -> None:
         raise SendError(f"webhook answered {response.status_code}")
 
 
-def route_channels(providers: dict[str, str], for_audience: str = "") -> list[str]:
+def route_channels(notify: NotifySettings, for_audience: str = "") -> list[str]:
     """The outbox channel of every configured notification route for ``for_audience``."""
     channels = []
-    if providers.get("NOTIFY_SMTP_URL"):
+    if notify.smtp_url:
         channels.append(EMAIL_CHANNEL)
-    if providers.get("NOTIFY_WEBHOOK_URL") and for_audience != OVERSIGHT_AUDIENCE:
+    if notify.webhook_url and for_audience != OVERSIGHT_AUDIENCE:
         channels.append(WEBHOOK_CHANNEL)
     return channels
 
@@ -160,14 +162,13 @@ def alert_channels(for_audience: str = "") -> list[str]:
     """Channels for a new alert: one per configured route, else the route-less ``supervisors``."""
     if not has_app_context():
         return [CHANNEL]  # the worker splits it by the routes it knows
-    return route_channels(_settings().providers, for_audience) or [CHANNEL]
+    return route_channels(_settings().notify, for_audience) or [CHANNEL]
 
 
 def send_supervisor_email(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
     """Email one notification to the supervisors on duty (channel ``notify_email``)."""
     settings = _settings()
-    providers = settings.providers
-    smtp_url = providers.get("NOTIFY_SMTP_URL")
+    smtp_url = settings.notify.smtp_url
     if not smtp_url:
         raise SendError("NOTIFY_SMTP_URL is not set", permanent=True)
     payload = row.payload or {}
@@ -176,13 +177,13 @@ def send_supervisor_email(session: Session, keyring: Keyring, row: OutboxMessage
     exclude = payload.get("exclude_user_id")
     to = recipients(
         session,
-        providers.get("NOTIFY_EMAIL_TO"),
+        settings.notify.email_to or None,
         role=role,
         exclude_user_id=exclude if isinstance(exclude, int) else None,
     )
     if not to:
         raise SendError(f"no other {role} on duty has an email address", permanent=True)
-    sender = providers.get("NOTIFY_EMAIL_FROM") or "intake@localhost"
+    sender = settings.notify.email_from or "intake@localhost"
     send_email(smtp_url, sender, to, subject, text)
     log.info("outbox %s emailed %s users of role %s", row.id, len(to), role)
     return SendResult(provider_message_id=None, status="sent")
@@ -191,7 +192,7 @@ def send_supervisor_email(session: Session, keyring: Keyring, row: OutboxMessage
 def send_supervisor_webhook(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
     """POST one notification to the configured webhook (channel ``notify_webhook``)."""
     settings = _settings()
-    webhook_url = settings.providers.get("NOTIFY_WEBHOOK_URL")
+    webhook_url = settings.notify.webhook_url
     if not webhook_url:
         raise SendError("NOTIFY_WEBHOOK_URL is not set", permanent=True)
     payload = row.payload or {}
@@ -217,7 +218,7 @@ def send_supervisor_notification(
     session: Session, keyring: Keyring, row: OutboxMessage
 ) -> SendResult:
     """Split a route-less ``supervisors`` row into one row per configured route."""
-    channels = route_channels(_settings().providers, audience(row.payload or {}))
+    channels = route_channels(_settings().notify, audience(row.payload or {}))
     if not channels:
         raise SendError(NO_ROUTE, permanent=True)
     session.add_all(

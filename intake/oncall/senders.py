@@ -85,11 +85,11 @@ def send_oncall_email(session: Session, keyring: Keyring, row: OutboxMessage) ->
     if address is None:
         return SendResult(status="skipped")
     settings = _settings()
-    smtp_url = settings.providers.get("NOTIFY_SMTP_URL")
+    smtp_url = settings.notify.smtp_url
     if not smtp_url:
         raise SendError("NOTIFY_SMTP_URL is not set", permanent=True)
     subject, text, _ = compose(row.payload or {}, settings.public_base_url)
-    sender = settings.providers.get("NOTIFY_EMAIL_FROM") or "intake@localhost"
+    sender = settings.notify.email_from or "intake@localhost"
     send_email(smtp_url, sender, [address], subject, text)
     log.info("outbox %s on-call notice emailed", row.id)
     return SendResult(status="sent")
@@ -97,13 +97,13 @@ def send_oncall_email(session: Session, keyring: Keyring, row: OutboxMessage) ->
 
 def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
     """Text the notice to the person's work phone through the tip line's Twilio account."""
-    from intake.channels.twilio_sender import StandInHttpClient, twilio_account
+    from intake.channels.twilio_sender import StandInHttpClient
 
     number = _route(session, keyring, row, "sms")
     if number is None:
         return SendResult(status="skipped")
     settings = _settings()
-    account = twilio_account(settings.providers)
+    account = settings.twilio
     if not account.can_send:
         raise SendError("Twilio is not configured (account, token, TWILIO_FROM)")
     _, text, _ = compose(row.payload or {}, settings.public_base_url)

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake.audit.service import record_event
+from intake.config import Settings
 from intake.crypto import Keyring
 from intake.errors import ConflictError, InvalidInputError, NotFoundError
 from intake.models import (
@@ -562,7 +562,7 @@ def alert_health(session: Session, *, now: datetime | None = None) -> dict[str, 
 
 def sweep_hook(session: Session, keyring: Keyring) -> int:
     """The outbox worker's per-cycle hook: escalate what is due under this app's settings."""
-    settings: Any = current_app.extensions["intake.settings"]
+    settings: Settings = current_app.extensions["intake.settings"]
     return escalate_due(session, ack_seconds=settings.urgent_ack_seconds)
 
 

@@ -78,7 +78,7 @@ def send_assignee_notice(session: Session, keyring: Keyring, row: OutboxMessage)
     """Email the assignee that their tipster answered (channel ``notify_assignee``)."""
     del keyring  # content-free: nothing to decrypt
     settings = get_settings()
-    smtp_url = settings.providers.get("NOTIFY_SMTP_URL")
+    smtp_url = settings.notify.smtp_url
     if not smtp_url:
         raise SendError("NOTIFY_SMTP_URL is not set", permanent=True)
     payload = row.payload or {}
@@ -87,7 +87,7 @@ def send_assignee_notice(session: Session, keyring: Keyring, row: OutboxMessage)
     if user is None or not user.is_active or not user.email:
         raise SendError("the assignee has no active account with an email", permanent=True)
     subject, text = compose_answered(payload, settings.public_base_url)
-    sender = settings.providers.get("NOTIFY_EMAIL_FROM") or "intake@localhost"
+    sender = settings.notify.email_from or "intake@localhost"
     send_email(smtp_url, sender, [user.email], subject, text)
     log.info("outbox %s told the assignee (user %s)", row.id, user.id)
     return SendResult(provider_message_id=None, status="sent")

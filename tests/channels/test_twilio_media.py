@@ -122,14 +122,13 @@ def test_video_is_not_downloaded(sms_app, sms_client, twilio_stub) -> None:
 
 def test_media_over_the_size_cap_is_refused(sms_app, twilio_stub) -> None:
     from intake.channels.media import fetch_media
-    from intake.channels.twilio_sender import twilio_account
     from webhooks.base import MediaRef
 
     url = twilio_stub.media_url("0007", jpeg_with_gps(size=(400, 400)))
     with sms_app.app_context():
         from intake.extensions import get_settings
 
-        account = twilio_account(get_settings().providers)
+        account = get_settings().twilio
     [result] = fetch_media(account, [MediaRef(url, "image/jpeg", "ME0007")], max_bytes=1000)
 
     assert result.image is None and result.error == "larger than the size cap"
