@@ -43,6 +43,7 @@ from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
 from intake.staff.forms import LogoutForm
 from intake.submissions.rules import normalise_tip_number
+from intake.unit_of_work import attempt
 from intake.workspace.service import moved_away
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
@@ -389,10 +390,9 @@ def bulk(code: str) -> Response:
         disposition=(form.disposition.data or None) if action == "close" else None,
     )
     try:
-        outcomes = service.bulk_change(db.session(), get_keyring(), user, numbers, change)
-        db.session.commit()
+        with attempt():
+            outcomes = service.bulk_change(db.session(), get_keyring(), user, numbers, change)
     except IntakeError as error:
-        db.session.rollback()
         _flash_error(error)
         return back
     done = [o for o in outcomes if o.is_done]
@@ -421,7 +421,6 @@ def tip(tip_number: str) -> Response:
             raise
         return _page("staff/moved.html", 404, tip_number=tip_number, moved_to=moved)
     related_tips = related_of(detail)
-    db.session.commit()
     category_form = CategoryForm(category=detail.category)
     category_form.category.choices = [
         SelectChoice(c)
@@ -496,7 +495,6 @@ def case_summary(tip_number: str) -> Response:
     detail = service.case_summary(
         db.session(), get_keyring(), current_user(), tip_number, with_notes=with_notes
     )
-    db.session.commit()
     response = _page("staff/summary.html", tip=detail, with_notes=with_notes, now=utcnow())
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -507,22 +505,20 @@ def claim(tip_number: str) -> Response:
     """Take the tip."""
     if ClaimForm().validate_on_submit():
         try:
-            service.claim_tip(db.session(), current_user(), tip_number)
-            db.session.commit()
+            with attempt():
+                service.claim_tip(db.session(), current_user(), tip_number)
             flash("You have claimed this tip.", "notice")
         except IntakeError as error:
-            db.session.rollback()
             _flash_error(error)
     return _back(tip_number)
 
 
 def _apply(tip_number: str, change: service.TipChange, done: str) -> None:
     try:
-        service.update_tip(db.session(), get_keyring(), current_user(), tip_number, change)
-        db.session.commit()
+        with attempt():
+            service.update_tip(db.session(), get_keyring(), current_user(), tip_number, change)
         flash(done, "notice")
     except IntakeError as error:
-        db.session.rollback()
         _flash_error(error)
 
 
@@ -581,13 +577,16 @@ def add_note(tip_number: str) -> Response:
     form = NoteForm()
     if form.validate_on_submit():
         try:
-            service.add_note(
-                db.session(), get_keyring(), current_user(), tip_number, form.note_body.data or ""
-            )
-            db.session.commit()
+            with attempt():
+                service.add_note(
+                    db.session(),
+                    get_keyring(),
+                    current_user(),
+                    tip_number,
+                    form.note_body.data or "",
+                )
             flash("Internal note added (not sent to the tipster).", "notice")
         except IntakeError as error:
-            db.session.rollback()
             _flash_error(error)
     else:
         flash("Write a note.", "error")
@@ -617,11 +616,10 @@ def add_reply(tip_number: str) -> Response:
             edit_form=edit,
         )
     try:
-        service.send_reply(db.session(), get_keyring(), user, tip_number, text)
-        db.session.commit()
+        with attempt():
+            service.send_reply(db.session(), get_keyring(), user, tip_number, text)
         flash("Reply sent to the tipster.", "notice")
     except IntakeError as error:
-        db.session.rollback()
         _flash_error(error)
     return _back(tip_number)
 
@@ -632,14 +630,14 @@ def decide_link(tip_number: str) -> Response:
     form = LinkForm()
     if form.validate_on_submit():
         try:
-            related.decide_link(
-                db.session(),
-                current_user(),
-                tip_number,
-                form.other.data or "",
-                form.decision.data or "",
-            )
-            db.session.commit()
+            with attempt():
+                related.decide_link(
+                    db.session(),
+                    current_user(),
+                    tip_number,
+                    form.other.data or "",
+                    form.decision.data or "",
+                )
             flash(
                 "Linked as the same incident."
                 if form.decision.data == "confirmed"
@@ -647,7 +645,6 @@ def decide_link(tip_number: str) -> Response:
                 "notice",
             )
         except IntakeError as error:
-            db.session.rollback()
             _flash_error(error)
     return _back(tip_number)
 
@@ -670,13 +667,9 @@ def reveal(tip_number: str) -> Response:
             limit=get_settings().reveal_limit,
             client=login_client(),
         )
-        db.session.commit()
-    except (service.RevealSecondFactorError, service.RevealLimitError) as error:
-        db.session.commit()  # the refusal and the failed code are kept
-        _flash_error(error)
-        return _back(tip_number)
     except IntakeError as error:
-        db.session.rollback()
+        # A refusal (a wrong code, the hourly limit) is recorded and kept: the redirect commits
+        # it. Any other refusal comes from the checks made before anything is written.
         _flash_error(error)
         return _back(tip_number)
     return _page("staff/revealed.html", revealed=revealed)
@@ -688,7 +681,6 @@ def attachment(tip_number: str, attachment_id: str) -> Response:
     row, data = service.download_attachment(
         db.session(), get_keyring(), current_user(), tip_number, attachment_id
     )
-    db.session.commit()
     response = Response(data, mimetype=row.content_type)
     response.headers["Content-Disposition"] = "attachment"
     response.headers["Cache-Control"] = "no-store"
@@ -727,7 +719,6 @@ def audit() -> Response:
     except NotFoundError:
         flash("No tip has this number.", "error")
         page = service.list_audit(db.session(), user, before=before, view=view, **filters)
-    db.session.commit()
     # The links that page on or flip the opened-tips switch keep every other filter.
     keep = {
         "tip": tip_number or None,

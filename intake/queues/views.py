@@ -40,6 +40,7 @@ from intake.queues.schemas import (
 from intake.related import service as related
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope, staff_rule
+from intake.unit_of_work import keep_on_error
 
 bp = Blueprint(
     "staff_api", __name__, url_prefix="/api/v1/staff", description="The detective workspace."
@@ -157,7 +158,6 @@ def bulk_action(data: dict[str, Any]) -> Any:
         data.pop("tip_numbers"),
         service.BulkAction(**data),
     )
-    db.session.commit()
     done = sum(o.is_done for o in outcomes)
     return {"results": outcomes, "done": done, "refused": len(outcomes) - done}
 
@@ -169,7 +169,6 @@ def get_tip(tip_number: str) -> Any:
     detail = service.view_tip(db.session(), get_keyring(), current_user(), tip_number)
     payload = detail_payload(detail)
     payload["related"] = related_of(detail)
-    db.session.commit()
     return payload
 
 
@@ -182,7 +181,6 @@ def decide_link(data: dict[str, Any], tip_number: str) -> Any:
     related.decide_link(db.session(), user, tip_number, data["tip_number"], data["decision"])
     detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
     found = related_of(detail)
-    db.session.commit()
     return found
 
 
@@ -232,7 +230,6 @@ def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
             db.session(), get_keyring(), current_user(), tip_number, service.TipChange(**data)
         )
     state = _state(tip)
-    db.session.commit()
     return state
 
 
@@ -242,7 +239,6 @@ def claim_tip(tip_number: str) -> Any:
     """Take the tip: the caller becomes its assignee."""
     tip = service.claim_tip(db.session(), current_user(), tip_number)
     state = _state(tip)
-    db.session.commit()
     return state
 
 
@@ -253,7 +249,6 @@ def add_note(data: dict[str, Any], tip_number: str) -> Any:
     """An internal note; the tipster never sees it."""
     note = service.add_note(db.session(), get_keyring(), current_user(), tip_number, data["body"])
     state = _state(note.tip)
-    db.session.commit()
     return state
 
 
@@ -270,7 +265,6 @@ def add_reply(data: dict[str, Any], tip_number: str) -> Any:
         "channel": message.channel,
         "delivery_status": message.delivery_status,
     }
-    db.session.commit()
     return payload
 
 
@@ -281,7 +275,6 @@ def download_attachment(tip_number: str, attachment_id: str) -> Any:
     attachment, data = service.download_attachment(
         db.session(), get_keyring(), current_user(), tip_number, attachment_id
     )
-    db.session.commit()
     response = Response(data, mimetype=attachment.content_type)
     response.headers["Content-Disposition"] = "attachment"
     response.headers["Cache-Control"] = "no-store"
@@ -307,9 +300,8 @@ def reveal(data: dict[str, Any], tip_number: str) -> Any:
             client=login_client(),
         )
     except service.RevealRefused:
-        db.session.commit()  # the refusal and the failed code are kept
+        keep_on_error()  # the refusal and the failed code are kept
         raise
-    db.session.commit()
     response = {
         "tip_number": revealed.tip_number,
         "channel": revealed.channel,
@@ -333,7 +325,6 @@ def list_audit(args: dict[str, Any]) -> Any:
         limit=args["limit"],
         view=args["view"],
     )
-    db.session.commit()
     items = []
     for entry in page.items:
         item = asdict(entry)
