@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, insert, literal_column, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from bench import queue_bench
 from intake import crypto
@@ -86,7 +87,35 @@ def _token_rows(
             }
 
 
+@contextmanager
+def _indexes_built_after(engine: Engine) -> Iterator[None]:
+    """Load with the secondary indexes (and, on PostgreSQL, the primary key and the foreign key)
+    dropped, and build them once at the end: far faster than maintaining them row by row, and
+    the indexes end up the same."""
+    table = SearchToken.__table__
+    is_postgres = engine.dialect.name == "postgresql"
+    constraints = [table.primary_key, *table.foreign_key_constraints] if is_postgres else []
+    with engine.begin() as connection:
+        for index in table.indexes:
+            connection.execute(DropIndex(index))
+        for constraint in reversed(constraints):
+            connection.execute(DropConstraint(constraint))
+    yield
+    with engine.begin() as connection:
+        if is_postgres:
+            connection.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
+        for constraint in constraints:
+            connection.execute(AddConstraint(constraint))
+        for index in table.indexes:
+            connection.execute(CreateIndex(index))
+
+
 def _insert_tokens(engine: Engine, rows: Iterator[dict[str, Any]]) -> int:
+    with _indexes_built_after(engine):
+        return _insert_token_rows(engine, rows)
+
+
+def _insert_token_rows(engine: Engine, rows: Iterator[dict[str, Any]]) -> int:
     count = 0
     if engine.dialect.name == "postgresql":
         raw = engine.raw_connection()
