@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, str] = {
     "tip.link_confirmed": "Tips linked as the same incident",
     "tip.link_rejected": "Suggested link rejected",
     "attachment.downloaded": "Photo downloaded",
+    "attachment.viewed": "Photo viewed",
     "identity.revealed": "Tipster's contact revealed",
     "identity.reveal_refused": "Reveal refused",
     "audit.exported": "Audit log read",
@@ -53,7 +54,7 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 #: Hidden from the log by default: every opening of a tip is recorded, and would bury the rest.
-NOISY_ACTIONS = ("tip.viewed",)
+NOISY_ACTIONS = ("tip.viewed", "attachment.viewed")
 
 #: Details whose values are code words ("in_progress"): shown spaced ("in progress").
 _WORD_VALUED = frozenset({"status", "from", "to", "channel", "decision", "level", "kind"})

@@ -454,6 +454,7 @@ def tip(tip_number: str) -> Response:
             (q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
         ],
         cluster_dispositions=DISPOSITIONS,
+        inline_types=INLINE_TYPES,
         tip=detail,
         urgent_alert=open_alert(db.session(), service.find_tip(db.session(), user, tip_number)),
         ack_form=AcknowledgeForm(),
@@ -673,6 +674,29 @@ def reveal(tip_number: str) -> Response:
         _flash_error(error)
         return _back(tip_number)
     return _page("staff/revealed.html", revealed=revealed)
+
+
+@bp.get("/tips/<tip_number>/attachments/<attachment_id>/view")
+def attachment_view(tip_number: str, attachment_id: str) -> Response:
+    """A photo shown on the tip page: the same access check as the download, audited as viewed,
+    never cached. Only images are shown inline (every kept photo is re-encoded by Pillow)."""
+    row, data = service.download_attachment(
+        db.session(),
+        get_keyring(),
+        current_user(),
+        tip_number,
+        attachment_id,
+        action="attachment.viewed",
+    )
+    if row.content_type not in INLINE_TYPES:
+        raise NotFoundError("This attachment is not a photo.")
+    response = Response(data, mimetype=row.content_type)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
 
 @bp.get("/tips/<tip_number>/attachments/<attachment_id>")

@@ -885,9 +885,15 @@ def _detail(
 
 
 def download_attachment(
-    session: Session, keyring: Keyring, user: User, tip_number: str, attachment_id: str
+    session: Session,
+    keyring: Keyring,
+    user: User,
+    tip_number: str,
+    attachment_id: str,
+    *,
+    action: str = "attachment.downloaded",
 ) -> tuple[Attachment, bytes]:
-    """An attachment's decrypted bytes; the download is audited."""
+    """An attachment's decrypted bytes; the download (or the view, ``action``) is audited."""
     tip = find_tip(session, user, tip_number)
     try:
         wanted = uuid.UUID(attachment_id)
@@ -899,7 +905,7 @@ def download_attachment(
     data = read_attachment(keyring, attachment)
     record_event(
         session,
-        "attachment.downloaded",
+        action,
         actor_kind="user",
         actor_user_id=user.id,
         tip_id=tip.id,
