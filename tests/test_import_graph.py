@@ -30,8 +30,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
         # The access registry, the error handlers and the staff guard.
         "intake.access intake.api intake.errors intake.extensions intake.staff.access"
         " intake.staff.service",
-        # The staff pages and API of queues, and the on-call pages that render with them.
-        "intake.oncall.pages intake.queues.pages intake.queues.views",
     )
 )
 

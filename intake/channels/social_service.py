@@ -31,6 +31,7 @@ from intake.config import Settings
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
 from intake.models import Message, OutboxMessage, Tip
+from intake.outbound.rows import enqueue
 from intake.outbound.service import apply_delivery_status, enqueue_reply, requeue_as_invitation
 from intake.routing.service import route_tip
 from intake.submissions.service import Sender, ensure_reporter, find_reporter, rekey_reporter
@@ -312,10 +313,8 @@ def _queue_answer(
     payload = {"text": text}
     if outcome.kind == conversation.STOP:
         payload["notice"] = "opt_out"  # the one message an opted-out tipster still gets
-    session.add(
-        OutboxMessage(
-            kind="reply", channel=message.channel, reporter_id=reporter.id, payload=payload
-        )
+    enqueue(
+        session, kind="reply", channel=message.channel, reporter_id=reporter.id, payload=payload
     )
     session.flush()
     return True

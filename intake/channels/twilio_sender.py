@@ -29,6 +29,7 @@ from intake.channels.conversation import provider_key
 from intake.config import TwilioSettings
 from intake.crypto import Keyring
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
+from intake.outbound.rows import enqueue
 from intake.outbound.worker import SendError, SendResult, register_sender
 from intake.submissions.service import read_identity
 
@@ -200,13 +201,9 @@ def _sid_aad(row_id: int) -> bytes:
 
 def enqueue_deletion(session: Session, keyring: Keyring, message_sid: str) -> OutboxMessage:
     """Queue the deletion of a message from Twilio; its SID is kept sealed until then. Flushes."""
-    row = OutboxMessage(
-        kind="delete",
-        channel=DELETE_CHANNEL,
-        payload={},
-        next_attempt_at=utcnow() + DELETE_DELAY,
+    row = enqueue(
+        session, kind="delete", channel=DELETE_CHANNEL, not_before=utcnow() + DELETE_DELAY
     )
-    session.add(row)
     session.flush()  # the sealed SID is bound to the row's id
     row.payload = {"sid": crypto.seal_value(keyring, "identity", message_sid, _sid_aad(row.id))}
     return row

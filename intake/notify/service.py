@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from intake.config import NotifySettings, Settings
 from intake.crypto import Keyring
 from intake.models import OutboxMessage, User
+from intake.outbound.rows import enqueue
 from intake.outbound.worker import SendError, SendResult, register_sender
 
 log = logging.getLogger(__name__)
@@ -221,16 +222,15 @@ def send_supervisor_notification(
     channels = route_channels(_settings().notify, audience(row.payload or {}))
     if not channels:
         raise SendError(NO_ROUTE, permanent=True)
-    session.add_all(
-        OutboxMessage(
+    for channel in channels:
+        enqueue(
+            session,
             kind=row.kind,
             channel=channel,
             priority=row.priority,
             tip_id=row.tip_id,
-            payload=dict(row.payload or {}),
+            payload=row.payload,
         )
-        for channel in channels
-    )
     log.info("outbox %s split into %s notification routes", row.id, len(channels))
     return SendResult(provider_message_id=None, status="sent")
 

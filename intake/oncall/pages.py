@@ -15,8 +15,8 @@ from intake.extensions import db
 from intake.models import Queue, User
 from intake.oncall import service
 from intake.oncall.rules import TIERS, age_text, urgency_label
-from intake.queues.pages import _flash_error, _page
 from intake.staff.access import current_user
+from intake.staff.rendering import flash_error, staff_page
 from intake.unit_of_work import attempt
 
 board_bp = Blueprint("oncall_pages", __name__, url_prefix="/staff")
@@ -43,7 +43,7 @@ def urgent_board() -> Response:
     (a script, or a meta refresh without scripts) unless ``?refresh=off``."""
     entries = service.board(db.session(), current_user())
     is_refreshing = request.args.get("refresh") != "off"
-    response = _page(
+    response = staff_page(
         "staff/urgent.html",
         entries=entries,
         refresh_seconds=BOARD_REFRESH_SECONDS if is_refreshing else 0,
@@ -65,7 +65,7 @@ def acknowledge(tip_number: str) -> Response:
                 service.acknowledge(db.session(), current_user(), tip_number)
             flash("Acknowledged: the escalation has stopped.", "notice")
         except IntakeError as error:
-            _flash_error(error)
+            flash_error(error)
     return redirect(url_for("staff_pages.tip", tip_number=tip_number))
 
 
@@ -84,7 +84,7 @@ def roster() -> Response:
     by_queue: dict[str, dict[int, list[service.RosterEntry]]] = {}
     for entry in entries:
         by_queue.setdefault(entry.queue, {}).setdefault(entry.tier, []).append(entry)
-    return _page(
+    return staff_page(
         "staff/oncall.html", queues=queues, by_queue=by_queue, tiers=TIERS, form=TierForm()
     )
 
@@ -108,5 +108,5 @@ def set_roster() -> Response:
                     service.clear_roster(db.session(), code, tier, actor=user)
             flash(f"Roster of {code}, tier {tier}, saved.", "notice")
         except IntakeError as error:
-            _flash_error(error)
+            flash_error(error)
     return redirect(url_for("oncall_roster_pages.roster"))

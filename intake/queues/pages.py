@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     flash,
-    make_response,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -33,15 +31,16 @@ from intake.errors import IntakeError, NotFoundError
 from intake.extensions import db, get_keyring, get_settings
 from intake.models import Category, Queue, utcnow
 from intake.models.tip import CHANNELS, STATUSES, URGENCIES
+from intake.oncall.pages import AcknowledgeForm
+from intake.oncall.service import open_alert
 from intake.queues import service
 from intake.queues.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, SORTS, age_words
-from intake.queues.views import related_of
 from intake.related import service as related
 from intake.related.views import ClusterForm
 from intake.replies import service as replies
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
-from intake.staff.forms import LogoutForm
+from intake.staff.rendering import flash_error, staff_page
 from intake.submissions.rules import normalise_tip_number
 from intake.unit_of_work import attempt
 from intake.workspace.service import moved_away
@@ -156,33 +155,10 @@ class RevealForm(FlaskForm):
     )
 
 
-def _page(template: str, status: int = 200, **context: Any) -> Response:
-    user = current_user()
-    # Rows show a category's name, not its code (a page lists at most a few dozen categories).
-    labels = service.category_labels(db.session())
-    response = make_response(
-        render_template(
-            template, user=user, logout_form=LogoutForm(), category_labels=labels, **context
-        ),
-        status,
-    )
-    # Tip content must not stay in a shared desktop's cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.app_template_filter("age")
 def _age(value: datetime) -> str:
     """How long ago, short ("12 min", "3 h", "2 d"): the exact local time goes in a title."""
     return age_words(value, utcnow())
-
-
-def _flash_error(error: IntakeError) -> None:
-    parts = [error.message]
-    for name, messages in (error.fields or {}).items():
-        if isinstance(messages, list):
-            parts.extend(f"{name}: {m}" for m in messages if isinstance(m, str))
-    flash(" ".join(parts), "error")
 
 
 def _back(tip_number: str) -> Response:
@@ -221,7 +197,7 @@ def home() -> Response:
     emergencies, more_emergencies = _open_of_urgency(user, "emergency", URGENT_SHOWN_MAX)
     possible, more_possible = _open_of_urgency(user, "possible_emergency", URGENT_SHOWN_MAX)
     high, more_high = _open_of_urgency(user, "high", HIGH_SHOWN)
-    return _page(
+    return staff_page(
         "staff/home.html",
         queues=service.queue_summaries(db.session(), user),
         urgent=emergencies + possible + high,
@@ -268,7 +244,7 @@ def search() -> Response:
         except IntakeError as failure:
             messages = [m for ms in (failure.fields or {}).values() for m in ms]
             error = messages[0] if messages else failure.message
-    return _page("staff/search.html", q=text, found=found, search_error=error)
+    return staff_page("staff/search.html", q=text, found=found, search_error=error)
 
 
 #: The query parameters of the queue page's filters (kept by its sort and page links).
@@ -331,7 +307,7 @@ def queue(code: str) -> Response:
         return url_for("staff_pages.queue", code=code, **kept, sort=wanted, **more)
 
     categories = list(db.session.scalars(select(Category.code).order_by(Category.sort_order)))
-    return _page(
+    return staff_page(
         "staff/queue.html",
         queue=current,
         page=page,
@@ -393,7 +369,7 @@ def bulk(code: str) -> Response:
         with attempt():
             outcomes = service.bulk_change(db.session(), get_keyring(), user, numbers, change)
     except IntakeError as error:
-        _flash_error(error)
+        flash_error(error)
         return back
     done = [o for o in outcomes if o.is_done]
     refused = [o for o in outcomes if not o.is_done]
@@ -419,8 +395,8 @@ def tip(tip_number: str) -> Response:
         moved = moved_away(db.session(), user, tip_number)
         if moved is None:
             raise
-        return _page("staff/moved.html", 404, tip_number=tip_number, moved_to=moved)
-    related_tips = related_of(detail)
+        return staff_page("staff/moved.html", 404, tip_number=tip_number, moved_to=moved)
+    related_tips = related.related_of(db.session(), get_keyring(), user, detail)
     category_form = CategoryForm(category=detail.category)
     category_form.category.choices = [
         SelectChoice(c)
@@ -430,9 +406,6 @@ def tip(tip_number: str) -> Response:
     reroute_form.queue.choices = [
         SelectChoice(q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
     ]
-    from intake.oncall.pages import AcknowledgeForm
-    from intake.oncall.service import open_alert
-
     canned = replies.list_canned(db.session(), language=detail.language)
     reply_form = ReplyForm()
     chosen = request.args.get("canned", type=int)
@@ -442,7 +415,7 @@ def tip(tip_number: str) -> Response:
         except IntakeError:
             flash("That canned reply is no longer offered.", "error")
     tip_row = service.find_tip(db.session(), user, tip_number)
-    return _page(
+    return staff_page(
         "staff/tip.html",
         canned=canned,
         related=related_tips,
@@ -496,7 +469,7 @@ def case_summary(tip_number: str) -> Response:
     detail = service.case_summary(
         db.session(), get_keyring(), current_user(), tip_number, with_notes=with_notes
     )
-    response = _page("staff/summary.html", tip=detail, with_notes=with_notes, now=utcnow())
+    response = staff_page("staff/summary.html", tip=detail, with_notes=with_notes, now=utcnow())
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -510,7 +483,7 @@ def claim(tip_number: str) -> Response:
                 service.claim_tip(db.session(), current_user(), tip_number)
             flash("You have claimed this tip.", "notice")
         except IntakeError as error:
-            _flash_error(error)
+            flash_error(error)
     return _back(tip_number)
 
 
@@ -520,7 +493,7 @@ def _apply(tip_number: str, change: service.TipChange, done: str) -> None:
             service.update_tip(db.session(), get_keyring(), current_user(), tip_number, change)
         flash(done, "notice")
     except IntakeError as error:
-        _flash_error(error)
+        flash_error(error)
 
 
 @bp.post("/tips/<tip_number>/status")
@@ -588,7 +561,7 @@ def add_note(tip_number: str) -> Response:
                 )
             flash("Internal note added (not sent to the tipster).", "notice")
         except IntakeError as error:
-            _flash_error(error)
+            flash_error(error)
     else:
         flash("Write a note.", "error")
     return _back(tip_number)
@@ -608,7 +581,7 @@ def add_reply(tip_number: str) -> Response:
         found = service.find_tip(db.session(), user, tip_number)
         confirm = ReplyForm(formdata=None, reply_body=text, confirmed="yes")
         edit = ReplyForm(formdata=None, reply_body=text)
-        return _page(
+        return staff_page(
             "staff/reply_confirm.html",
             tip_number=found.tip_number,
             language=found.language,
@@ -621,7 +594,7 @@ def add_reply(tip_number: str) -> Response:
             service.send_reply(db.session(), get_keyring(), user, tip_number, text)
         flash("Reply sent to the tipster.", "notice")
     except IntakeError as error:
-        _flash_error(error)
+        flash_error(error)
     return _back(tip_number)
 
 
@@ -646,7 +619,7 @@ def decide_link(tip_number: str) -> Response:
                 "notice",
             )
         except IntakeError as error:
-            _flash_error(error)
+            flash_error(error)
     return _back(tip_number)
 
 
@@ -671,9 +644,9 @@ def reveal(tip_number: str) -> Response:
     except IntakeError as error:
         # A refusal (a wrong code, the hourly limit) is recorded and kept: the redirect commits
         # it. Any other refusal comes from the checks made before anything is written.
-        _flash_error(error)
+        flash_error(error)
         return _back(tip_number)
-    return _page("staff/revealed.html", revealed=revealed)
+    return staff_page("staff/revealed.html", revealed=revealed)
 
 
 @bp.get("/tips/<tip_number>/attachments/<attachment_id>/view")
@@ -753,7 +726,7 @@ def audit() -> Response:
         "to": day_to or None,
         "views": "1" if show_views else None,
     }
-    return _page(
+    return staff_page(
         "staff/audit.html",
         page=page,
         rows=_collapse_restricted(page.items),

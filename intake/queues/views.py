@@ -168,7 +168,7 @@ def get_tip(tip_number: str) -> Any:
     """A tip: narrative, location, category and evidence, thread, notes, attachments, history."""
     detail = service.view_tip(db.session(), get_keyring(), current_user(), tip_number)
     payload = detail_payload(detail)
-    payload["related"] = related_of(detail)
+    payload["related"] = related.related_of(db.session(), get_keyring(), current_user(), detail)
     return payload
 
 
@@ -180,16 +180,8 @@ def decide_link(data: dict[str, Any], tip_number: str) -> Any:
     user = current_user()
     related.decide_link(db.session(), user, tip_number, data["tip_number"], data["decision"])
     detail = service.view_tip(db.session(), get_keyring(), user, tip_number)
-    found = related_of(detail)
+    found = related.related_of(db.session(), get_keyring(), current_user(), detail)
     return found
-
-
-def related_of(detail: service.TipDetail) -> list[related.RelatedTip]:
-    """The related tips of a viewed tip, from the text the viewer is reading anyway."""
-    tip = service.find_tip(db.session(), current_user(), detail.tip_number)
-    texts = [detail.narrative, detail.location_text or ""]
-    texts += [m.body for m in detail.messages if m.direction == "inbound"]
-    return related.related_tips(db.session(), get_keyring(), current_user(), tip, texts)
 
 
 def _state(tip: Any) -> dict[str, Any]:

@@ -280,3 +280,13 @@ def cluster_change(
     return queues.bulk_change(
         session, keyring, user, cluster_numbers(session, user, tip_number), change
     )
+
+
+def related_of(
+    session: Session, keyring: Keyring, user: User, detail: queues.TipDetail
+) -> list[RelatedTip]:
+    """The related tips of a viewed tip, from the text the viewer is reading anyway."""
+    tip = queues.find_tip(session, user, detail.tip_number)
+    texts = [detail.narrative, detail.location_text or ""]
+    texts += [m.body for m in detail.messages if m.direction == "inbound"]
+    return related_tips(session, keyring, user, tip, texts)

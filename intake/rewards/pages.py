@@ -17,6 +17,7 @@ from intake.rewards import service
 from intake.rewards.rules import AMOUNT_MAX_CENTS, REASON_MAX
 from intake.staff.access import current_user
 from intake.staff.forms import LogoutForm
+from intake.staff.rendering import flash_error
 from intake.unit_of_work import attempt
 
 bp = Blueprint("staff_rewards_pages", __name__, url_prefix="/staff/rewards")
@@ -44,14 +45,6 @@ class PayForm(FlaskForm):
     """The claim code the collector shows."""
 
     claim_code = StringField("Claim code", validators=[DataRequired(), Length(max=40)])
-
-
-def _flash_error(error: IntakeError) -> None:
-    parts = [error.message]
-    for name, messages in (error.fields or {}).items():
-        if isinstance(messages, list):
-            parts.extend(f"{name}: {m}" for m in messages if isinstance(m, str))
-    flash(" ".join(parts), "error")
 
 
 @bp.get("/")
@@ -97,7 +90,7 @@ def propose() -> Response:
             )
         flash("Reward proposed. A second supervisor must approve it.", "notice")
     except IntakeError as error:
-        _flash_error(error)
+        flash_error(error)
     return _back()
 
 
@@ -118,7 +111,7 @@ def decide(reward_id: str) -> Response:
             )
         flash("Reward decided.", "notice")
     except IntakeError as error:
-        _flash_error(error)
+        flash_error(error)
     return _back()
 
 
@@ -136,5 +129,5 @@ def pay() -> Response:
             )
         flash(f"Paid: ${reward.amount_cents / 100:,.2f} on tip {reward.tip.tip_number}.", "notice")
     except IntakeError as error:
-        _flash_error(error)
+        flash_error(error)
     return _back()

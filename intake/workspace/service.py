@@ -18,6 +18,7 @@ from intake.crypto import Keyring
 from intake.extensions import get_settings
 from intake.models import AuditEvent, OutboxMessage, Tip, TipAwaiting, User
 from intake.notify.service import send_email
+from intake.outbound.rows import enqueue
 from intake.outbound.worker import SendError, SendResult, register_sender
 from intake.queues.rules import OVERSIGHT_QUEUE_KIND
 from intake.submissions.rules import normalise_tip_number
@@ -35,18 +36,17 @@ def mark_tipster_wrote(session: Session, tip: Tip, at: datetime) -> None:
         return
     session.add(TipAwaiting(tip_id=tip.id, since=at))
     if tip.assignee_id is not None:
-        session.add(
-            OutboxMessage(
-                kind="notification",
-                channel=ASSIGNEE_CHANNEL,
-                tip=tip,
-                payload={
-                    "event": ANSWERED_EVENT,
-                    "tip_number": tip.tip_number,
-                    "queue": tip.queue.code,
-                    "user_id": tip.assignee_id,
-                },
-            )
+        enqueue(
+            session,
+            kind="notification",
+            channel=ASSIGNEE_CHANNEL,
+            tip=tip,
+            payload={
+                "event": ANSWERED_EVENT,
+                "tip_number": tip.tip_number,
+                "queue": tip.queue.code,
+                "user_id": tip.assignee_id,
+            },
         )
 
 
