@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, tuple_
+from sqlalchemy import and_, delete, func, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from intake.crypto import Keyring, search_token
@@ -250,24 +250,34 @@ def _capped_count(session: Session, token: bytes) -> int:
     return session.scalar(select(func.count()).select_from(capped.subquery())) or 0
 
 
+def matched_fields_statement(tokens: list[bytes], tip_ids: list[uuid.UUID]) -> Any:
+    """The fields each hit holds the words in: the hits' tip rows (primary key), each joined to
+    its token rows by the whole primary-key prefix (token, tip_created_at, tip_id) of
+    ``search_token``, so every hit costs one index probe per word, however common the word."""
+    return (
+        select(Tip.id, SearchToken.field)
+        .select_from(Tip)
+        .join(
+            SearchToken,
+            and_(
+                SearchToken.token.in_(tokens),
+                SearchToken.tip_created_at == Tip.created_at,
+                SearchToken.tip_id == Tip.id,
+            ),
+        )
+        .where(Tip.id.in_(tip_ids))
+    )
+
+
 def _matched_fields(
     session: Session, tokens: list[bytes], rows: list[Any]
 ) -> dict[uuid.UUID, list[str]]:
     if not rows:
         return {}
-    wanted = {row.id for row in rows}
-    times = sorted({row.created_at for row in rows})
     fields: dict[uuid.UUID, set[str]] = {}
-    # One probe of the primary key (token, tip_created_at, tip_id, field) per token and hit,
-    # read from the index alone. Through ``ix_search_token_tip_id`` every token row of every
-    # hit would be read from the table (a dozen random reads per hit at a million tips).
-    for token in tokens:
-        statement = select(SearchToken.tip_id, SearchToken.field).where(
-            SearchToken.token == token, SearchToken.tip_created_at.in_(times)
-        )
-        for tip_id, field in session.execute(statement):
-            if tip_id in wanted:
-                fields.setdefault(tip_id, set()).add(field)
+    statement = matched_fields_statement(tokens, [row.id for row in rows])
+    for tip_id, field in session.execute(statement):
+        fields.setdefault(tip_id, set()).add(field)
     return {tip_id: sorted(names) for tip_id, names in fields.items()}
 
 
