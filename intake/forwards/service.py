@@ -133,10 +133,10 @@ def forward_post(
     assert tip is not None  # just flushed by submit_tip
     link_same_source(session, user, tip, earlier)
     log.info(
-        "tip %s forwarded by user %s, forwarded before as tip %s",
-        created.tip_number,
+        "tip id %s forwarded by user %s, forwarded before as tip id %s",
+        created.tip_id,
         user.id,
-        earlier.tip_number,
+        earlier.id,
     )
     return Forward(created, earlier.tip_number, source_reason(tip))
 

@@ -537,7 +537,7 @@ def _snippets(session: Session, keyring: Keyring, ids: list[uuid.UUID]) -> dict[
             snippets[tip.id] = snippet_of(tip.narrative(keyring))
         except CryptoError:
             # One unreadable tip (its key shredded or retired) must not take the queue down.
-            log.warning("tip %s: narrative unreadable for the listing", tip.tip_number)
+            log.warning("tip id %s: narrative unreadable for the listing", tip.id)
             snippets[tip.id] = ""
     return snippets
 
