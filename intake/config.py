@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 ENVIRONMENTS = ("development", "production", "testing")
 
@@ -40,14 +40,42 @@ def _int(value: str, name: str) -> int:
 TWILIO_API = "https://api.twilio.com"
 
 
-def _text(providers: Mapping[str, str], name: str) -> str:
-    return (providers.get(name) or "").strip()
+class _ProviderSettings:
+    """A provider's settings: field ``name`` is read from ``PREFIX_NAME``, or from the variable
+    ``VARIABLES`` names for it."""
+
+    PREFIX: ClassVar[str] = ""
+    VARIABLES: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Field name -> environment variable, in field order."""
+        return {
+            spec.name: cls.VARIABLES.get(spec.name, f"{cls.PREFIX}_{spec.name.upper()}")
+            for spec in fields(cls)  # type: ignore[arg-type]
+        }
+
+
+def _from_providers(cls: type[_S], providers: Mapping[str, str]) -> _S:
+    """A provider's settings from its variables, stripped; an empty one keeps the field's
+    default; URLs lose a trailing slash."""
+    values = {}
+    for name, variable in cls.variables().items():
+        value = (providers.get(variable) or "").strip()
+        if value:
+            values[name] = value.rstrip("/") if name.endswith("_url") else value
+    return cls(**values)
+
+
+_S = TypeVar("_S", bound=_ProviderSettings)
 
 
 @dataclass(frozen=True)
-class TwilioSettings:
+class TwilioSettings(_ProviderSettings):
     """SMS and WhatsApp through Twilio (``TWILIO_*``)."""
 
+    PREFIX: ClassVar[str] = "TWILIO"
+    VARIABLES: ClassVar[dict[str, str]] = {"from_number": "TWILIO_FROM"}
     account_sid: str = ""
     auth_token: str = ""
     from_number: str = ""
@@ -57,19 +85,6 @@ class TwilioSettings:
     # Approved WhatsApp templates (Content SIDs, HX...) inviting a tipster to write back.
     whatsapp_template_en: str = ""
     whatsapp_template_es: str = ""
-
-    @classmethod
-    def from_providers(cls, providers: Mapping[str, str]) -> TwilioSettings:
-        return cls(
-            account_sid=_text(providers, "TWILIO_ACCOUNT_SID"),
-            auth_token=_text(providers, "TWILIO_AUTH_TOKEN"),
-            from_number=_text(providers, "TWILIO_FROM"),
-            messaging_service_sid=_text(providers, "TWILIO_MESSAGING_SERVICE_SID"),
-            api_base_url=_text(providers, "TWILIO_API_BASE_URL").rstrip("/"),
-            whatsapp_from=_text(providers, "TWILIO_WHATSAPP_FROM"),
-            whatsapp_template_en=_text(providers, "TWILIO_WHATSAPP_TEMPLATE_EN"),
-            whatsapp_template_es=_text(providers, "TWILIO_WHATSAPP_TEMPLATE_ES"),
-        )
 
     @property
     def can_send(self) -> bool:
@@ -85,9 +100,10 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True)
-class MetaSettings:
+class MetaSettings(_ProviderSettings):
     """Messenger, Instagram and the WhatsApp Cloud API (``META_*``)."""
 
+    PREFIX: ClassVar[str] = "META"
     app_secret: str = ""
     verify_token: str = ""
     page_access_token: str = ""
@@ -98,59 +114,27 @@ class MetaSettings:
     whatsapp_template_en: str = ""  # approved template names inviting a tipster to write
     whatsapp_template_es: str = ""
 
-    @classmethod
-    def from_providers(cls, providers: Mapping[str, str]) -> MetaSettings:
-        return cls(
-            app_secret=_text(providers, "META_APP_SECRET"),
-            verify_token=_text(providers, "META_VERIFY_TOKEN"),
-            page_access_token=_text(providers, "META_PAGE_ACCESS_TOKEN"),
-            graph_base_url=(_text(providers, "META_GRAPH_BASE_URL") or cls.graph_base_url).rstrip(
-                "/"
-            ),
-            graph_api_version=_text(providers, "META_GRAPH_API_VERSION") or cls.graph_api_version,
-            whatsapp_phone_number_id=_text(providers, "META_WHATSAPP_PHONE_NUMBER_ID"),
-            whatsapp_access_token=_text(providers, "META_WHATSAPP_ACCESS_TOKEN"),
-            whatsapp_template_en=_text(providers, "META_WHATSAPP_TEMPLATE_EN"),
-            whatsapp_template_es=_text(providers, "META_WHATSAPP_TEMPLATE_ES"),
-        )
-
 
 @dataclass(frozen=True)
-class XSettings:
+class XSettings(_ProviderSettings):
     """X direct messages (``X_*``)."""
 
+    PREFIX: ClassVar[str] = "X"
     consumer_secret: str = ""
     bearer_token: str = ""
     user_id: str = ""
     api_base_url: str = "https://api.x.com"  # or a stand-in for tests and staging
 
-    @classmethod
-    def from_providers(cls, providers: Mapping[str, str]) -> XSettings:
-        return cls(
-            consumer_secret=_text(providers, "X_CONSUMER_SECRET"),
-            bearer_token=_text(providers, "X_BEARER_TOKEN"),
-            user_id=_text(providers, "X_USER_ID"),
-            api_base_url=(_text(providers, "X_API_BASE_URL") or cls.api_base_url).rstrip("/"),
-        )
-
 
 @dataclass(frozen=True)
-class NotifySettings:
+class NotifySettings(_ProviderSettings):
     """Where staff notices go (``NOTIFY_*``): a webhook and a mail relay."""
 
+    PREFIX: ClassVar[str] = "NOTIFY"
     webhook_url: str = ""
     smtp_url: str = ""
     email_from: str = ""
     email_to: str = ""
-
-    @classmethod
-    def from_providers(cls, providers: Mapping[str, str]) -> NotifySettings:
-        return cls(
-            webhook_url=_text(providers, "NOTIFY_WEBHOOK_URL"),
-            smtp_url=_text(providers, "NOTIFY_SMTP_URL"),
-            email_from=_text(providers, "NOTIFY_EMAIL_FROM"),
-            email_to=_text(providers, "NOTIFY_EMAIL_TO"),
-        )
 
 
 @dataclass(frozen=True)
@@ -201,19 +185,19 @@ class Settings:
 
     @cached_property
     def twilio(self) -> TwilioSettings:
-        return TwilioSettings.from_providers(self.providers)
+        return _from_providers(TwilioSettings, self.providers)
 
     @cached_property
     def meta(self) -> MetaSettings:
-        return MetaSettings.from_providers(self.providers)
+        return _from_providers(MetaSettings, self.providers)
 
     @cached_property
     def x(self) -> XSettings:
-        return XSettings.from_providers(self.providers)
+        return _from_providers(XSettings, self.providers)
 
     @cached_property
     def notify(self) -> NotifySettings:
-        return NotifySettings.from_providers(self.providers)
+        return _from_providers(NotifySettings, self.providers)
 
     @property
     def is_production(self) -> bool:
@@ -221,34 +205,12 @@ class Settings:
         return self.env == "production"
 
 
-# Provider settings are plain strings consumed by the channel packages; listed here so the README
-# and the production check have one source.
-PROVIDER_SETTINGS = (
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_FROM",
-    "TWILIO_MESSAGING_SERVICE_SID",
-    "TWILIO_WHATSAPP_FROM",
-    "TWILIO_WHATSAPP_TEMPLATE_EN",
-    "TWILIO_WHATSAPP_TEMPLATE_ES",
-    "TWILIO_API_BASE_URL",
-    "META_APP_SECRET",
-    "META_VERIFY_TOKEN",
-    "META_PAGE_ACCESS_TOKEN",
-    "META_GRAPH_BASE_URL",
-    "META_GRAPH_API_VERSION",
-    "META_WHATSAPP_PHONE_NUMBER_ID",
-    "META_WHATSAPP_ACCESS_TOKEN",
-    "META_WHATSAPP_TEMPLATE_EN",
-    "META_WHATSAPP_TEMPLATE_ES",
-    "X_CONSUMER_SECRET",
-    "X_BEARER_TOKEN",
-    "X_USER_ID",
-    "X_API_BASE_URL",
-    "NOTIFY_WEBHOOK_URL",
-    "NOTIFY_SMTP_URL",
-    "NOTIFY_EMAIL_FROM",
-    "NOTIFY_EMAIL_TO",
+# Every provider variable, from the typed provider settings above: one list for the README and
+# for reading the environment.
+PROVIDER_SETTINGS = tuple(
+    variable
+    for provider in (TwilioSettings, MetaSettings, XSettings, NotifySettings)
+    for variable in provider.variables().values()
 )
 
 
