@@ -40,7 +40,7 @@ from intake.related.views import ClusterForm
 from intake.replies import service as replies
 from intake.search.service import search_tips
 from intake.staff.access import current_user, login_client, requires_scope
-from intake.staff.rendering import flash_error, staff_page
+from intake.staff.rendering import flash_error, flash_outcomes, staff_page
 from intake.submissions.rules import normalise_tip_number
 from intake.unit_of_work import attempt
 from intake.workspace.service import moved_away
@@ -371,18 +371,8 @@ def bulk(code: str) -> Response:
     except IntakeError as error:
         flash_error(error)
         return back
-    done = [o for o in outcomes if o.is_done]
-    refused = [o for o in outcomes if not o.is_done]
-    flash(f"{BULK_DONE[action]} {len(done)} tip{'s' if len(done) != 1 else ''}.", "notice")
-    if refused:
-        # Our own words for each refusal; a tip of another queue reads as no such tip.
-        reasons = "; ".join(f"{o.tip_number}: {o.message}" for o in refused[:20])
-        more = f" and {len(refused) - 20} more" if len(refused) > 20 else ""
-        flash(f"{len(refused)} not changed: {reasons}{more}.", "error")
+    flash_outcomes(service.BULK_DONE[action], outcomes)
     return back
-
-
-BULK_DONE = {"claim": "Claimed", "assign": "Assigned", "reroute": "Moved", "close": "Closed"}
 
 
 @bp.get("/tips/<tip_number>")

@@ -1136,6 +1136,8 @@ def assign_tip(session: Session, user: User, tip_number: str, assignee: str) -> 
 #: The most tips one bulk action changes (a page holds at most PAGE_MAX).
 BULK_MAX = 200
 BULK_ACTIONS = ("claim", "assign", "reroute", "close")
+# What a page says was done, per action.
+BULK_DONE = {"claim": "Claimed", "assign": "Assigned", "reroute": "Moved", "close": "Closed"}
 
 
 @dataclass(frozen=True)
@@ -1228,6 +1230,12 @@ def bulk_change(
         len(outcomes) - done,
     )
     return outcomes
+
+
+def bulk_summary(outcomes: list[BulkOutcome]) -> dict[str, Any]:
+    """A bulk action's answer: per-tip outcomes and the totals."""
+    done = sum(o.is_done for o in outcomes)
+    return {"results": outcomes, "done": done, "refused": len(outcomes) - done}
 
 
 def add_note(session: Session, keyring: Keyring, user: User, tip_number: str, body: str) -> Note:

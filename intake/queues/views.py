@@ -158,8 +158,7 @@ def bulk_action(data: dict[str, Any]) -> Any:
         data.pop("tip_numbers"),
         service.BulkAction(**data),
     )
-    done = sum(o.is_done for o in outcomes)
-    return {"results": outcomes, "done": done, "refused": len(outcomes) - done}
+    return service.bulk_summary(outcomes)
 
 
 @bp.route("/tips/<tip_number>", methods=["GET"])

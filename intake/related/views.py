@@ -25,7 +25,8 @@ from intake.related.schemas import SurgeQuerySchema, SurgeSchema
 from intake.related.service import cluster_change
 from intake.related.surge import SURGE_MAX_TIPS, surge
 from intake.staff.access import current_user
-from intake.staff.rendering import flash_error, staff_page
+from intake.staff.rendering import flash_error, flash_outcomes, staff_page
+from intake.unit_of_work import attempt
 
 SURGE_ROLES = ("detective", "supervisor", "oversight")
 DEFAULT_HOURS = 24
@@ -39,7 +40,6 @@ bp = Blueprint(
 page_bp = PageBlueprint("surge_pages", __name__, url_prefix="/staff/surge")
 cluster_page_bp = PageBlueprint("cluster_pages", __name__, url_prefix="/staff/tips")
 CLUSTER_ROLES = ("detective", "supervisor", "oversight")
-CLUSTER_DONE = {"claim": "Claimed", "assign": "Assigned", "reroute": "Moved", "close": "Closed"}
 
 
 class ClusterForm(FlaskForm):
@@ -52,11 +52,6 @@ class ClusterForm(FlaskForm):
     disposition = SelectField("Disposition", choices=["", *DISPOSITIONS], validate_choice=True)
 
 
-def _outcome_summary(outcomes: list[queues.BulkOutcome]) -> dict[str, Any]:
-    done = sum(o.is_done for o in outcomes)
-    return {"results": outcomes, "done": done, "refused": len(outcomes) - done}
-
-
 @bp.route("/tips/<tip_number>/cluster", methods=["POST"])
 @bp.arguments(ClusterActionSchema)
 @bp.response(200, BulkResultSchema)
@@ -66,7 +61,7 @@ def cluster_api(data: dict[str, Any], tip_number: str) -> Any:
     outcomes = cluster_change(
         db.session(), get_keyring(), current_user(), tip_number, queues.BulkAction(**data)
     )
-    return _outcome_summary(outcomes)
+    return queues.bulk_summary(outcomes)
 
 
 @cluster_page_bp.post("/<tip_number>/cluster")
@@ -86,16 +81,14 @@ def cluster_page(tip_number: str) -> Response:
         disposition=(form.disposition.data or None) if action == "close" else None,
     )
     try:
-        outcomes = cluster_change(db.session(), get_keyring(), current_user(), tip_number, change)
+        with attempt():
+            outcomes = cluster_change(
+                db.session(), get_keyring(), current_user(), tip_number, change
+            )
     except IntakeError as error:
         flash_error(error)
         return back
-    done = [o for o in outcomes if o.is_done]
-    refused = [o for o in outcomes if not o.is_done]
-    flash(f"{CLUSTER_DONE[action]} {len(done)} tip{'s' if len(done) != 1 else ''}.", "notice")
-    if refused:
-        reasons = "; ".join(f"{o.tip_number}: {o.message}" for o in refused[:20])
-        flash(f"{len(refused)} not changed: {reasons}.", "error")
+    flash_outcomes(queues.BULK_DONE[action], outcomes)
     if action == "reroute" and any(o.tip_number == tip_number and o.is_done for o in outcomes):
         return redirect(url_for("staff_pages.home"))  # the tip may now be in a hidden queue
     return back

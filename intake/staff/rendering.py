@@ -36,6 +36,18 @@ def staff_page(template: str, status: int = 200, **context: Any) -> Response:
     return response
 
 
+def flash_outcomes(done_word: str, outcomes: list[Any]) -> None:
+    """Say how many tips a bulk action changed, and why any was refused (in our own words; a
+    tip of another queue reads as no such tip)."""
+    done = [o for o in outcomes if o.is_done]
+    refused = [o for o in outcomes if not o.is_done]
+    flash(f"{done_word} {len(done)} tip{'s' if len(done) != 1 else ''}.", "notice")
+    if refused:
+        reasons = "; ".join(f"{o.tip_number}: {o.message}" for o in refused[:20])
+        more = f" and {len(refused) - 20} more" if len(refused) > 20 else ""
+        flash(f"{len(refused)} not changed: {reasons}{more}.", "error")
+
+
 def flash_error(error: IntakeError) -> None:
     """Flash a service's refusal in our own words: its message and the fields' messages."""
     parts = [error.message]
