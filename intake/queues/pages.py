@@ -393,9 +393,8 @@ def tip(tip_number: str) -> Response:
         for c in db.session.scalars(select(Category.code).order_by(Category.sort_order))
     ]
     reroute_form = RerouteForm(queue=detail.queue)
-    reroute_form.queue.choices = [
-        SelectChoice(q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
-    ]
+    all_queues = list(db.session.scalars(select(Queue).order_by(Queue.code)))
+    reroute_form.queue.choices = [SelectChoice(q.code, q.name) for q in all_queues]
     canned = replies.list_canned(db.session(), language=detail.language)
     reply_form = ReplyForm()
     chosen = request.args.get("canned", type=int)
@@ -405,21 +404,23 @@ def tip(tip_number: str) -> Response:
         except IntakeError:
             flash("That canned reply is no longer offered.", "error")
     tip_row = service.find_tip(db.session(), user, tip_number)
+    # The cluster form's choices are read only when the tip has a confirmed cluster to act on.
+    has_cluster = any(r.is_confirmed for r in related_tips) and user.role != "prosecutor"
     return staff_page(
         "staff/tip.html",
         canned=canned,
         related=related_tips,
         link_form=LinkForm(),
         # Acting on a confirmed cluster at once (the related section shows it when there is one).
-        cluster_form=ClusterForm() if user.role != "prosecutor" else None,
-        cluster_workers=[u.username for u in service.queue_workers(db.session(), tip_row.queue)],
-        cluster_queues=[
-            (q.code, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.code))
-        ],
+        cluster_form=ClusterForm() if has_cluster else None,
+        cluster_workers=[u.username for u in service.queue_workers(db.session(), tip_row.queue)]
+        if has_cluster
+        else [],
+        cluster_queues=[(q.code, q.name) for q in all_queues] if has_cluster else [],
         cluster_dispositions=DISPOSITIONS,
         inline_types=INLINE_TYPES,
         tip=detail,
-        urgent_alert=open_alert(db.session(), service.find_tip(db.session(), user, tip_number)),
+        urgent_alert=open_alert(db.session(), tip_row),
         ack_form=AcknowledgeForm(),
         urgency_form=UrgencyForm(urgency=detail.urgency),
         is_supervisor=service.supervises(user),
