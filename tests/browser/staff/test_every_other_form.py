@@ -13,21 +13,13 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from intake.models import LegalHold, PriorityChoice, PriorityResponse, Reward, Tip
+from intake.models import LegalHold, PriorityChoice, PriorityResponse, Reward
 from intake.submissions.service import Contact
+from tests.browser.staff.test_every_staff_form import _tip
 from tests.browser.staff.test_staff_pages import _login
 from tests.staff.factories import N1_POINT, make_tip, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords")]
-
-
-def _fresh(session, number: str) -> Tip:
-    """The tip read afresh (the test's session keeps what it loaded earlier)."""
-    tip = session.scalar(
-        select(Tip).where(Tip.tip_number == number).execution_options(populate_existing=True)
-    )
-    assert tip is not None
-    return tip
 
 
 def _status_page(browser, base: str, created):
@@ -72,14 +64,14 @@ def test_a_tipster_forgets_their_contact_details(live_server, page, session, key
         narrative="Venden droga en la esquina todas las noches.",
         contact=Contact(phone="+16175550142"),
     )
-    assert _fresh(session, created.tip_number).reporter_id is not None
+    assert _tip(session, created.tip_number).reporter_id is not None
     session.commit()
     tipster = _status_page(page.context.browser, live_server, created)
     tipster.click("#forget")
     tipster.click("#confirm-forget")
     assert tipster.locator("#forget").count() == 0
     tipster.context.close()
-    reporter = _fresh(session, created.tip_number).reporter_id
+    reporter = _tip(session, created.tip_number).reporter_id
     session.commit()
     assert reporter is None
 
@@ -108,7 +100,7 @@ def test_supervisors_hold_export_and_pay_a_reward_with_every_field(
     held = session.scalar(
         select(func.count())
         .select_from(LegalHold)
-        .where(LegalHold.tip_id == _fresh(session, created.tip_number).id)
+        .where(LegalHold.tip_id == _tip(session, created.tip_number).id)
     )
     session.commit()
     assert held == 1
