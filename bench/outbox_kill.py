@@ -127,9 +127,10 @@ def serve_stub(delay: float, trap_at: int) -> Iterator[Stub]:
 def queue_replies(app: Flask, count: int) -> list[str]:
     """``count`` SMS tips, each with a detective's reply in the outbox; returns the bodies."""
     from intake.extensions import db, get_keyring
+    from intake.identity.service import Sender
     from intake.models import Message, Tip
     from intake.outbound.service import enqueue_reply
-    from intake.submissions.service import Sender, TipSubmission, submit_tip
+    from intake.submissions.service import TipSubmission, submit_tip
 
     bodies = [f"Reply {i}: which corner, and at what time?" for i in range(count)]
     with app.app_context():

@@ -96,7 +96,7 @@ def instrument(sections: Sections) -> None:
     sections.wrap(service, "_validate", "validate")
     sections.wrap(service, "classify_tip", "classify")
     sections.wrap(service, "route_tip", "route (gazetteer, districts, queue)")
-    sections.wrap(service, "_resolve_reporter", "reporter")
+    sections.wrap(service, "resolve_reporter", "reporter")
     sections.wrap(service, "raise_alert", "on-call alert (urgent tips)")
     sections.wrap(service, "enqueue_supervisor_alert", "supervisor alert (urgent tips)")
     sections.wrap(service, "record_event", "audit record")

@@ -138,9 +138,9 @@ def register_blueprints(app: Flask) -> None:
     from intake.ops.views import bp as ops_bp
     from intake.priorities.pages import bp as priorities_pages_bp
     from intake.queues.rules import SUPERVISING_ROLES
-    from intake.queues.views import register_staff
     from intake.rewards.views import register_rewards
     from intake.staff.access import staff_rule
+    from intake.staff.pages import register_staff
     from intake.stats.pages import bp as stats_pages_bp
     from intake.stats.views import bp as stats_api_bp
     from intake.submissions.pages import bp as public_pages_bp

@@ -14,13 +14,16 @@ import fcntl
 import os
 import sqlite3
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Table, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from intake.extensions import db
+from intake.models import Base
 
 
 class LockingConnection(sqlite3.Connection):
@@ -180,3 +183,31 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+
+
+def insert_unless_present(session: Session, row: Base) -> bool:
+    """INSERT ``row`` unless a unique key already holds it (then nothing is written): False.
+
+    ON CONFLICT DO NOTHING gives the race-safety of a savepoint around a plain INSERT without its
+    two extra statements: on PostgreSQL a concurrent insert of the same key waits for the other
+    transaction and then does nothing; on SQLite whole transactions are serialised anyway.
+    """
+    mapper = inspect(type(row))
+    values: dict[str, Any] = {}
+    for attr in mapper.column_attrs:
+        value = row.__dict__.get(attr.key)
+        if value is not None:  # unset: the column default applies, as the ORM would do
+            values[attr.columns[0].name] = value
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING tells whether a row was written (the driver's rowcount may be -1 here).
+    table = cast(Table, mapper.local_table)
+    statement = insert(table).values(values).on_conflict_do_nothing()
+    written = session.execute(statement.returning(*table.primary_key.columns)).first()
+    return written is not None
+
+
+def adopt(session: Session, row: Base) -> None:
+    """Make a row just written by :func:`insert_unless_present` persistent in the session."""
+    make_transient_to_detached(row)
+    session.add(row)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from intake import crypto
 from intake.audit.service import record_event, verify_chain
 from intake.crypto import DecryptionError, Keyring, KeyringError, KeyShreddedError
+from intake.identity.service import Contact, read_identity
 from intake.models import AuditEvent, Reporter, Tip
 from intake.models.tip import cell_of
-from intake.submissions.service import Contact, read_identity
 from tests.factories import make_tip
 
 

@@ -31,18 +31,16 @@ from sqlalchemy.orm import Session
 from intake import crypto
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
+from intake.identity.service import FoundReporter, Sender, find_reporter
 from intake.models import ALERTING_URGENCIES, InboundEvent, Message, Reporter, Tip, utcnow
 from intake.submissions.rules import find_tip_number
 from intake.submissions.service import (
     DuplicateEventError,
-    FoundReporter,
-    Sender,
     TipSubmission,
     _claim_event,
     add_followup,
     create_tip,
     find_event,
-    find_reporter,
 )
 from webhooks.twilio_sms import keyword
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.channels.conversation import PLACEHOLDERS, IncomingText
-from intake.submissions.service import NARRATIVE_MAX, Sender
+from intake.identity.service import Sender
+from intake.submissions.service import NARRATIVE_MAX
 from webhooks.base import InboundMessage, MediaRef
 
 # Media kinds that are not content: answered like an empty message when alone.

@@ -23,9 +23,9 @@ from intake.channels.social_media import (
 from intake.config import Settings
 from intake.crypto import Keyring
 from intake.extensions import get_settings
+from intake.identity.service import read_identity
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.worker import SendError, SendResult, register_sender
-from intake.submissions.service import read_identity
 from webhooks import meta
 
 log = logging.getLogger(__name__)

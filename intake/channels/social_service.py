@@ -30,11 +30,11 @@ from intake.channels.social_media import FetchedMedia, fetch_images, new_budget
 from intake.config import Settings
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
+from intake.identity.service import Sender, ensure_reporter, find_reporter, rekey_reporter
 from intake.models import Message, OutboxMessage, Tip
 from intake.outbound.rows import enqueue
 from intake.outbound.service import apply_delivery_status, enqueue_reply, requeue_as_invitation
 from intake.routing.service import route_tip
-from intake.submissions.service import Sender, ensure_reporter, find_reporter, rekey_reporter
 from webhooks.base import InboundMessage, StatusUpdate
 
 log = logging.getLogger(__name__)

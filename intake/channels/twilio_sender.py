@@ -28,10 +28,10 @@ from intake import crypto
 from intake.channels.conversation import provider_key
 from intake.config import TwilioSettings
 from intake.crypto import Keyring
+from intake.identity.service import read_identity
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.rows import enqueue
 from intake.outbound.worker import SendError, SendResult, register_sender
-from intake.submissions.service import read_identity
 
 log = logging.getLogger(__name__)
 

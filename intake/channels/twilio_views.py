@@ -28,9 +28,9 @@ from intake.channels.twilio_sender import (
 from intake.config import TwilioSettings
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings, limiter
+from intake.identity.service import address_index, normalise_phone
 from intake.models import Message, Reporter, Tip
 from intake.outbound.service import apply_delivery_status, record_answered_reply
-from intake.submissions.service import address_index, normalise_phone
 from intake.unit_of_work import after_commit, end_read
 from webhooks import twilio_sms
 from webhooks.base import InboundMessage, PayloadError, SignatureError

@@ -22,11 +22,11 @@ from intake.channels.twilio_sender import (
 )
 from intake.config import TwilioSettings
 from intake.crypto import Keyring
+from intake.identity.service import read_identity
 from intake.models import OutboxMessage, Reporter, Tip
 from intake.notify.service import send_email
 from intake.outbound.service import WEB_NOTICE_CHANNEL
 from intake.outbound.worker import SendError, SendResult, register_sender
-from intake.submissions.service import read_identity
 
 NOTICE: dict[str, dict[str, str]] = {
     "en": {

@@ -26,10 +26,11 @@ from intake.forwards.rules import (
     normalise_source_url,
     status_word,
 )
+from intake.identity.service import Sender
 from intake.models import Tip, User, utcnow
 from intake.queues.rules import Cursor, decode_cursor, encode_cursor
 from intake.related.service import link_same_source, source_reason
-from intake.submissions.service import Sender, SubmittedTip, TipSubmission, submit_tip
+from intake.submissions.service import SubmittedTip, TipSubmission, submit_tip
 
 log = logging.getLogger(__name__)
 

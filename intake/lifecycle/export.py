@@ -90,7 +90,7 @@ def _tombstone(session: Session, tip: Tip) -> dict[str, Any]:
 
 
 def _known_identity(keyring: Keyring, tip: Tip) -> tuple[str, ...]:
-    from intake.submissions.service import read_identity
+    from intake.identity.service import read_identity
 
     if tip.reporter is None or tip.reporter.wrapped_key is None:
         return ()
@@ -145,7 +145,7 @@ def prosecutor_copy(
     include_identity: bool = False,
 ) -> dict[str, Any]:
     """The prosecutor's copy: the tip's content and history, with a reason (audited)."""
-    from intake.submissions.service import read_identity
+    from intake.identity.service import read_identity
 
     reason = (reason or "").strip()
     if not REASON_MIN <= len(reason) <= REASON_MAX:

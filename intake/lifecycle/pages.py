@@ -141,7 +141,8 @@ def _staff_page(html: str, status: int = 200) -> Response:
 @staff_bp.route("/tips/<tip_number>/export", methods=["GET", "POST"])
 def export_tip(tip_number: str) -> Response:
     """Supervisors: download a records-request copy or a prosecutor's copy (audited)."""
-    from intake.queues.service import find_tip, supervises
+    from intake.queues.service import supervises
+    from intake.tips.service import find_tip
 
     user = current_user()
     if not supervises(user):

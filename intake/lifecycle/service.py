@@ -477,7 +477,8 @@ def set_legal_hold(
     session: Session, user: User, tip_number: str, *, hold: bool, reason: str
 ) -> Tip:
     """Put a tip on legal hold, or release it (supervisors, with a reason; audited)."""
-    from intake.queues.service import find_tip, supervises
+    from intake.queues.service import supervises
+    from intake.tips.service import find_tip
 
     if not supervises(user):
         raise ForbiddenError("Only a supervisor can put a tip on legal hold or release it.")

@@ -412,7 +412,7 @@ def acknowledge(
     session: Session, user: User, tip_number: str, *, now: datetime | None = None
 ) -> UrgentAlert:
     """Acknowledge a tip's urgent alert: the chain stops; audited. Repeating it changes nothing."""
-    from intake.queues.service import find_tip
+    from intake.tips.service import find_tip
 
     tip = find_tip(session, user, tip_number)
     alert = session.scalar(

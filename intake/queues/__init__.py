@@ -1,1 +1,1 @@
-"""The detective workspace: queues, the tip workflow, notes, replies, reveal, audit."""
+"""The detective workspace's queues: who sees which, the listing, the queue summaries."""

@@ -30,6 +30,7 @@ from intake.related.rules import (
     metres_between,
     neighbour_cells,
 )
+from intake.tips import service as tips_service
 
 MAX_RELATED = 25
 MAX_CLUSTER = 200
@@ -223,8 +224,8 @@ def decide_link(
     """Record that two tips the user may see are the same incident, or not (audited)."""
     if decision not in LINK_DECISIONS:
         raise InvalidInputError(fields={"decision": ["Say confirmed or rejected."]})
-    tip = queues.find_tip(session, user, tip_number)
-    other = queues.find_tip(session, user, other_number)
+    tip = tips_service.find_tip(session, user, tip_number)
+    other = tips_service.find_tip(session, user, other_number)
     if tip.id == other.id:
         raise InvalidInputError(fields={"tip_number": ["A tip is not related to itself."]})
     low, high = _pair(tip.id, other.id)
@@ -251,7 +252,7 @@ def decide_link(
 def cluster_numbers(session: Session, user: User, tip_number: str) -> list[str]:
     """The tip and every tip of its confirmed cluster that ``user`` may see, newest first
     (NotFoundError for a tip the user may not see; InvalidInputError when it has no cluster)."""
-    tip = queues.find_tip(session, user, tip_number)
+    tip = tips_service.find_tip(session, user, tip_number)
     members = cluster_of(session, tip.id)
     visible = [q.id for q in queues.visible_queues(session, user)]
     others = (
@@ -269,24 +270,24 @@ def cluster_numbers(session: Session, user: User, tip_number: str) -> list[str]:
         raise InvalidInputError(
             fields={"tip_number": ["This tip has no confirmed related tip in your queues."]}
         )
-    return [tip.tip_number, *others[: queues.BULK_MAX - 1]]
+    return [tip.tip_number, *others[: tips_service.BULK_MAX - 1]]
 
 
 def cluster_change(
-    session: Session, keyring: Keyring, user: User, tip_number: str, change: queues.BulkAction
-) -> list[queues.BulkOutcome]:
+    session: Session, keyring: Keyring, user: User, tip_number: str, change: tips_service.BulkAction
+) -> list[tips_service.BulkOutcome]:
     """Claim, assign, re-route or close a tip and its confirmed cluster together: the bulk action
     on those tips (same rules, audited per tip, per-tip results)."""
-    return queues.bulk_change(
+    return tips_service.bulk_change(
         session, keyring, user, cluster_numbers(session, user, tip_number), change
     )
 
 
 def related_of(
-    session: Session, keyring: Keyring, user: User, detail: queues.TipDetail
+    session: Session, keyring: Keyring, user: User, detail: tips_service.TipDetail
 ) -> list[RelatedTip]:
     """The related tips of a viewed tip, from the text the viewer is reading anyway."""
-    tip = queues.find_tip(session, user, detail.tip_number)
+    tip = tips_service.find_tip(session, user, detail.tip_number)
     texts = [detail.narrative, detail.location_text or ""]
     texts += [m.body for m in detail.messages if m.direction == "inbound"]
     return related_tips(session, keyring, user, tip, texts)

@@ -18,14 +18,14 @@ from intake.errors import IntakeError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
 from intake.localtime import local_instant
 from intake.models import Category, utcnow
-from intake.queues import service as queues
-from intake.queues.rules import DISPOSITIONS
-from intake.queues.schemas import BulkResultSchema, ClusterActionSchema
 from intake.related.schemas import SurgeQuerySchema, SurgeSchema
 from intake.related.service import cluster_change
 from intake.related.surge import SURGE_MAX_TIPS, surge
 from intake.staff.access import current_user
 from intake.staff.rendering import flash_error, flash_outcomes, staff_page
+from intake.tips import service as tips_service
+from intake.tips.rules import DISPOSITIONS
+from intake.tips.schemas import BulkResultSchema, ClusterActionSchema
 from intake.unit_of_work import attempt
 
 SURGE_ROLES = ("detective", "supervisor", "oversight")
@@ -45,7 +45,7 @@ CLUSTER_ROLES = ("detective", "supervisor", "oversight")
 class ClusterForm(FlaskForm):
     """One action for a tip and its confirmed cluster (targets are checked by the service)."""
 
-    action = SelectField("Action", choices=list(queues.BULK_ACTIONS), validate_choice=True)
+    action = SelectField("Action", choices=list(tips_service.BULK_ACTIONS), validate_choice=True)
     assignee = StringField("Assign to (username)", validators=[Optional(), Length(max=80)])
     queue = StringField("Move to queue (code)", validators=[Optional(), Length(max=32)])
     reason = StringField("Reason for the move", validators=[Optional(), Length(max=300)])
@@ -59,9 +59,9 @@ def cluster_api(data: dict[str, Any], tip_number: str) -> Any:
     """Claim, assign, re-route or close a tip and every tip of its confirmed cluster you may see:
     the bulk action on those tips (same access, audited per tip, per-tip results)."""
     outcomes = cluster_change(
-        db.session(), get_keyring(), current_user(), tip_number, queues.BulkAction(**data)
+        db.session(), get_keyring(), current_user(), tip_number, tips_service.BulkAction(**data)
     )
-    return queues.bulk_summary(outcomes)
+    return tips_service.bulk_summary(outcomes)
 
 
 @cluster_page_bp.post("/<tip_number>/cluster")
@@ -73,7 +73,7 @@ def cluster_page(tip_number: str) -> Response:
         flash("Choose an action for the whole incident.", "error")
         return back
     action = form.action.data or ""
-    change = queues.BulkAction(
+    change = tips_service.BulkAction(
         action=action,
         assignee=(form.assignee.data or "").strip() or None if action == "assign" else None,
         queue=(form.queue.data or "").strip() or None if action == "reroute" else None,
@@ -88,7 +88,7 @@ def cluster_page(tip_number: str) -> Response:
     except IntakeError as error:
         flash_error(error)
         return back
-    flash_outcomes(queues.BULK_DONE[action], outcomes)
+    flash_outcomes(tips_service.BULK_DONE[action], outcomes)
     if action == "reroute" and any(o.tip_number == tip_number and o.is_done for o in outcomes):
         return redirect(url_for("staff_pages.home"))  # the tip may now be in a hidden queue
     return back

@@ -11,11 +11,11 @@ from wtforms.validators import DataRequired, Length
 
 from intake.errors import IntakeError
 from intake.extensions import db
-from intake.queues.rules import REPLY_MAX
 from intake.replies import service
 from intake.replies.service import TITLE_MAX
 from intake.staff.access import current_user
 from intake.staff.forms import LogoutForm
+from intake.tips.rules import REPLY_MAX
 from intake.unit_of_work import attempt
 
 bp = Blueprint("staff_canned_pages", __name__, url_prefix="/staff/canned")

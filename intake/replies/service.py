@@ -9,7 +9,7 @@ from intake.audit.service import record_event
 from intake.errors import InvalidInputError, NotFoundError
 from intake.models import CannedReply, User
 from intake.models.canned import CANNED_LANGUAGES
-from intake.queues.rules import REPLY_MAX
+from intake.tips.rules import REPLY_MAX
 
 TITLE_MAX = 120
 

@@ -1,7 +1,7 @@
 """Rewards: one supervisor proposes, a second approves or declines, staff pay against the code.
 
 Each step is audited (amounts and ids, never the reason or the code). The tip is found through
-:func:`intake.queues.service.find_tip`, so a reward is only ever handled by staff who may see the
+:func:`intake.tips.service.find_tip`, so a reward is only ever handled by staff who may see the
 tip. The claim code is sealed under the tip's key (the tipster reads it again on /check) and kept
 as a keyed digest (staff find the reward from the code shown to them); the row records who
 marked it paid, never who collected it.
@@ -24,9 +24,10 @@ from intake.crypto import Keyring
 from intake.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from intake.models import Message, Reward, Tip, User, utcnow
 from intake.outbound.service import PULL_CHANNELS, enqueue_reply
-from intake.queues.service import find_tip, supervises, visible_queues
+from intake.queues.service import supervises, visible_queues
 from intake.rewards.rules import check_amount, check_reason, check_second_person
 from intake.submissions.rules import new_receipt, normalise_receipt
+from intake.tips.service import find_tip
 
 log = logging.getLogger(__name__)
 CLAIM_LABEL = "reward-claim"

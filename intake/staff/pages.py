@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     make_response,
@@ -369,3 +370,49 @@ def totp_submit() -> Response:
         return _totp_page(form, 400, error.message)
     flash("Your authenticator entry is changed; the old one no longer works.", "notice")
     return redirect(url_for("staff_account_pages.account"))
+
+
+def register_staff(app: Flask) -> None:
+    """Register the staff API and pages, each blueprint with its access rule.
+
+    Queues, tips and the reveal page put their routes on the workspace's shared blueprints
+    (:mod:`intake.staff.blueprints`): their modules (the ``noqa: F401`` imports, imported for
+    that alone) are imported here first, so that every route is on a blueprint before it is
+    registered.
+    """
+    from intake import access
+    from intake.audit.pages import bp as audit_pages_bp
+    from intake.audit.views import bp as audit_bp
+    from intake.identity import pages as _reveal_page  # noqa: F401
+    from intake.identity.views import bp as reveal_bp
+    from intake.models.staff import ROLES
+    from intake.queues import pages as _queue_pages  # noqa: F401
+    from intake.queues import views as _queue_api  # noqa: F401
+    from intake.queues.rules import SUPERVISING_ROLES, WORKSPACE_ROLES
+    from intake.replies.pages import bp as canned_pages_bp
+    from intake.staff import display
+    from intake.staff.access import staff_rule
+    from intake.staff.blueprints import api_bp, pages_bp
+    from intake.tips import pages as _tip_pages  # noqa: F401
+    from intake.tips import views as _tip_api  # noqa: F401
+
+    # Tipster text on every staff page shows bidi and other invisible controls as [U+XXXX].
+    display.install(app)
+
+    access.register_api(app, api_bp, staff_rule(WORKSPACE_ROLES))
+    access.register_api(app, audit_bp, staff_rule(SUPERVISING_ROLES))
+    access.register_api(app, reveal_bp, staff_rule(SUPERVISING_ROLES))
+    # Login pages are for people not yet authenticated; they are rate-limited.
+    access.register(app, bp, access.PUBLIC)
+    access.register(app, pages_bp, staff_rule(WORKSPACE_ROLES))
+    access.register(app, audit_pages_bp, staff_rule(SUPERVISING_ROLES))
+    access.register(app, canned_pages_bp, staff_rule(SUPERVISING_ROLES))
+    # Every role has an account page; it is where administrators land.
+    access.register(app, account_bp, staff_rule(ROLES))
+    if app.extensions["intake.keyring"].audit_key_is_derived:
+        # An older keyring still links the audit chain (under a key derived from its receipt
+        # key); a key of its own can be replaced without touching receipts.
+        logging.getLogger("intake").warning(
+            "keyring has no audit key: using one derived from the receipt key; "
+            "add one with `flask intake keys generate --add FILE`"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, make_response, render_template
+from flask import flash, make_response, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -55,3 +55,8 @@ def flash_error(error: IntakeError) -> None:
         if isinstance(messages, list):
             parts.extend(f"{name}: {m}" for m in messages if isinstance(m, str))
     flash(" ".join(parts), "error")
+
+
+def back_to_tip(tip_number: str) -> Response:
+    """Back to the tip's page (after one of its forms)."""
+    return redirect(url_for("staff_pages.tip", tip_number=tip_number))

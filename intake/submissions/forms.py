@@ -25,7 +25,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from intake.errors import InvalidInputError
-from intake.submissions.service import LOCATION_TEXT_MAX, NARRATIVE_MAX, normalise_phone
+from intake.identity.service import normalise_phone
+from intake.submissions.service import LOCATION_TEXT_MAX, NARRATIVE_MAX
 
 MAX_PHOTOS = 5
 NARRATIVE_MAX_TEXT = f"{NARRATIVE_MAX:,}"

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from intake.crypto import keyed_digest
 from intake.errors import IntakeError, InvalidInputError, NotFoundError, handle_http_exception
 from intake.extensions import client_key, db, get_keyring, get_settings, limiter
+from intake.identity.service import Contact
 from intake.models import ALERTING_URGENCIES, Tip
 from intake.rewards.service import tipster_rewards
 from intake.submissions import service
@@ -133,7 +134,7 @@ def submit() -> Response:
         occurred_at = form.occurred_at.data.replace(tzinfo=zone).astimezone(UTC)
     lat = float(form.lat.data) if form.lat.data and form.lon.data else None
     lon = float(form.lon.data) if form.lat.data and form.lon.data else None
-    contact = service.Contact(
+    contact = Contact(
         phone=form.contact_phone.data or None,
         email=form.contact_email.data or None,
         name=form.contact_name.data or None,

@@ -15,12 +15,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-import phonenumbers
-from sqlalchemy import Table, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from intake import crypto
 from intake.attachments.rules import AttachmentError, PixelBudget
@@ -28,17 +25,16 @@ from intake.attachments.service import attach_image
 from intake.audit.service import record_event
 from intake.classify.service import classify_tip, reassess_urgency
 from intake.crypto import Keyring
+from intake.database import insert_unless_present
 from intake.errors import ConflictError, InvalidInputError, NotFoundError
-from intake.models import (
-    ALERTING_URGENCIES,
-    URGENCY_RANK,
-    Base,
-    InboundEvent,
-    Message,
-    Reporter,
-    Tip,
-    utcnow,
+from intake.identity.service import (
+    Contact,
+    FoundReporter,
+    Sender,
+    refresh_reporter,
+    resolve_reporter,
 )
+from intake.models import ALERTING_URGENCIES, URGENCY_RANK, InboundEvent, Message, Tip, utcnow
 from intake.oncall.service import raise_alert
 from intake.outbound.service import alert_reason, enqueue_supervisor_alert
 from intake.routing.service import route_tip
@@ -84,32 +80,6 @@ class DuplicateEventError(Exception):
 
 
 @dataclass(frozen=True)
-class Contact:
-    """A way to reach a web or API tipster, volunteered by them."""
-
-    phone: str | None = None
-    email: str | None = None
-    name: str | None = None
-    # "sms" or "email": tell me (content-free) when a detective writes. Needs that contact.
-    notify_by: str | None = None
-
-
-# Sender kinds whose address is a phone number (normalised to E.164 before indexing). A number
-# on WhatsApp (through Twilio) is its own identity: replies must go back on WhatsApp.
-PHONE_KINDS = frozenset({"phone", "whatsapp"})
-
-
-@dataclass(frozen=True)
-class Sender:
-    """A channel identity (phone number, platform id, handle)."""
-
-    kind: str  # "phone", "whatsapp", "psid", "igsid", "wa_id", "bsuid", "x_user_id", "handle"
-    address: str
-    handle: str | None = None
-    via: str | None = None  # our address the message came to (a Twilio WhatsApp sender)
-
-
-@dataclass(frozen=True)
 class TipSubmission:
     """Everything a channel knows about a new tip."""
 
@@ -137,14 +107,6 @@ class TipSubmission:
 
 
 @dataclass(frozen=True)
-class FoundReporter:
-    """A caller's own lookup of the submission's sender (:func:`find_reporter`) in this
-    transaction, so the pipeline does not look again; ``reporter`` None: nobody yet."""
-
-    reporter: Reporter | None
-
-
-@dataclass(frozen=True)
 class SubmittedTip:
     """What the tipster is told: the tip number and, once only, the receipt."""
 
@@ -156,252 +118,6 @@ class SubmittedTip:
     urgency: str
     language: str
     queue_code: str
-
-
-# --- identities ---------------------------------------------------------------------------------
-
-
-def normalise_phone(raw: str, default_region: str = "US") -> str:
-    """E.164 form of a phone number, or InvalidInputError."""
-    try:
-        number = phonenumbers.parse(raw, default_region)
-    except phonenumbers.NumberParseException:
-        raise InvalidInputError(
-            fields={"contact": {"phone": ["Not a valid phone number."]}}
-        ) from None
-    if not phonenumbers.is_possible_number(number):
-        raise InvalidInputError(fields={"contact": {"phone": ["Not a valid phone number."]}})
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _identity_of(
-    submission: TipSubmission, default_region: str
-) -> tuple[dict[str, str], str | None]:
-    """The identity document to seal and the blind-index input, if any.
-
-    Only a channel identity (a sender the provider vouches for: the number a text came from, the
-    account a DM came from) gets a blind index and is threaded. A contact typed into the web form
-    or the API proves nothing about who typed it: it is kept exactly as given, with its own tip,
-    and never looked up, so a stranger quoting someone's phone number can neither change that
-    person's identity nor join their tips.
-    """
-    identity: dict[str, str] = {}
-    index_input: str | None = None
-    if submission.sender is not None:
-        sender = submission.sender
-        address = (
-            normalise_phone(sender.address, default_region)
-            if sender.kind in PHONE_KINDS
-            else sender.address
-        )
-        identity = {"kind": sender.kind, "address": address}
-        if sender.handle:
-            identity["handle"] = sender.handle
-        if sender.via:
-            identity["via"] = sender.via  # replies leave from where the tipster wrote to
-        index_input = f"{sender.kind}:{address}"
-    elif submission.contact is not None:
-        contact = submission.contact
-        if contact.phone:
-            identity["phone"] = normalise_phone(contact.phone, default_region)
-        if contact.email:
-            identity["email"] = contact.email.strip()
-        if contact.name:
-            identity["name"] = contact.name.strip()
-    return identity, index_input
-
-
-def address_index(keyring: Keyring, channel: str, index_input: str) -> str:
-    """Blind index of a normalised address on a channel."""
-    return crypto.blind_index(keyring, channel, index_input)
-
-
-def find_reporter(
-    session: Session, keyring: Keyring, channel: str, sender: Sender, default_region: str = "US"
-) -> Reporter | None:
-    """The reporter behind a channel identity, found by blind index."""
-    address = (
-        normalise_phone(sender.address, default_region)
-        if sender.kind in PHONE_KINDS
-        else sender.address
-    )
-    digest = address_index(keyring, channel, f"{sender.kind}:{address}")
-    return session.scalar(
-        select(Reporter).where(Reporter.channel == channel, Reporter.address_index == digest)
-    )
-
-
-def _insert_unless_present(session: Session, row: Base) -> bool:
-    """INSERT ``row`` unless a unique key already holds it (then nothing is written): False.
-
-    ON CONFLICT DO NOTHING gives the race-safety of a savepoint around a plain INSERT without its
-    two extra statements: on PostgreSQL a concurrent insert of the same key waits for the other
-    transaction and then does nothing; on SQLite whole transactions are serialised anyway.
-    """
-    mapper = inspect(type(row))
-    values: dict[str, Any] = {}
-    for attr in mapper.column_attrs:
-        value = row.__dict__.get(attr.key)
-        if value is not None:  # unset: the column default applies, as the ORM would do
-            values[attr.columns[0].name] = value
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # RETURNING tells whether a row was written (the driver's rowcount may be -1 here).
-    table = cast(Table, mapper.local_table)
-    statement = insert(table).values(values).on_conflict_do_nothing()
-    written = session.execute(statement.returning(*table.primary_key.columns)).first()
-    return written is not None
-
-
-def _adopt(session: Session, row: Base) -> None:
-    """Make a row just written by :func:`_insert_unless_present` persistent in the session."""
-    make_transient_to_detached(row)
-    session.add(row)
-
-
-@dataclass
-class _ResolvedReporter:
-    reporter: Reporter | None
-    is_new: bool
-    identity: dict[str, str]
-
-
-def _resolve_reporter(
-    session: Session,
-    keyring: Keyring,
-    submission: TipSubmission,
-    language: str,
-    default_region: str,
-    now: datetime,
-    found: FoundReporter | None,
-) -> _ResolvedReporter:
-    """Find or create the sender's reporter; a found one is changed only by _refresh_reporter."""
-    identity, index_input = _identity_of(submission, default_region)
-    if not identity:
-        return _ResolvedReporter(None, False, identity)
-    digest = address_index(keyring, submission.channel, index_input) if index_input else None
-    reporter = found.reporter if found is not None else None
-    if found is None and digest is not None:
-        reporter = _reporter_by_index(session, submission.channel, digest)
-    if reporter is not None and reporter.wrapped_key is not None:
-        return _ResolvedReporter(reporter, False, identity)
-    reporter, is_new = _new_reporter(
-        session, keyring, submission.channel, digest, identity, language, now
-    )
-    return _ResolvedReporter(reporter, is_new, identity)
-
-
-def _refresh_reporter(
-    keyring: Keyring, resolved: _ResolvedReporter, language: str, now: datetime
-) -> None:
-    """Bring a known reporter up to date, writing only what changed (an UPDATE that rewrites
-    the same identity under a new nonce costs a statement and says nothing new)."""
-    reporter = resolved.reporter
-    if reporter is None or resolved.is_new:
-        return
-    known = read_identity(keyring, reporter)
-    merged = {**known, **resolved.identity}
-    if merged != known:
-        reporter.address_ct = reporter.seal_text(
-            keyring, "reporter", "address", reporter.id, json.dumps(merged, sort_keys=True)
-        )
-    if reporter.language != language:
-        reporter.language = language
-    reporter.last_seen_at = now
-
-
-def _reporter_by_index(session: Session, channel: str, digest: str) -> Reporter | None:
-    return session.scalar(
-        select(Reporter).where(Reporter.channel == channel, Reporter.address_index == digest)
-    )
-
-
-def _new_reporter(
-    session: Session,
-    keyring: Keyring,
-    channel: str,
-    digest: str | None,
-    identity: dict[str, str],
-    language: str,
-    now: datetime,
-) -> tuple[Reporter | None, bool]:
-    """A new reporter (True), or the one a concurrent request has just created for the same
-    address (False; None if that one is crypto-shredded: the tip stands without a reporter)."""
-    reporter = Reporter(
-        channel=channel,
-        address_index=digest,
-        language=language,
-        is_opted_out=False,
-        created_at=now,
-        last_seen_at=now,
-    )
-    reporter.create_data_key(keyring)
-    reporter.address_ct = reporter.seal_text(
-        keyring, "reporter", "address", reporter.id, json.dumps(identity, sort_keys=True)
-    )
-    if digest is None:
-        session.add(reporter)  # nothing unique to race on
-        return reporter, True
-    if _insert_unless_present(session, reporter):
-        _adopt(session, reporter)
-        return reporter, True
-    # Lost a race with another text from the same new address: that reporter is this sender.
-    existing = _reporter_by_index(session, channel, digest)
-    if existing is None or existing.wrapped_key is None:
-        return None, False
-    return existing, False
-
-
-def ensure_reporter(
-    session: Session,
-    keyring: Keyring,
-    channel: str,
-    sender: Sender,
-    *,
-    language: str,
-    default_region: str = "US",
-) -> Reporter | None:
-    """The sender's reporter, created (identity sealed, no tip) when a channel must answer
-    someone who has sent no tip yet (HELP, STOP, a sticker); None if it is crypto-shredded."""
-    submission = TipSubmission(channel=channel, narrative="", sender=sender)
-    resolved = _resolve_reporter(
-        session, keyring, submission, language, default_region, utcnow(), None
-    )
-    return resolved.reporter
-
-
-def rekey_reporter(
-    session: Session,
-    keyring: Keyring,
-    reporter: Reporter,
-    sender: Sender,
-    *,
-    default_region: str = "US",
-) -> bool:
-    """Move a reporter to a new channel identity of the same person (a WhatsApp user now known
-    by their business-scoped id, or on a new number); False when that identity already has a
-    reporter of its own, which is then left alone (two reporters are merged by no one)."""
-    identity, index_input = _identity_of(
-        TipSubmission(channel=reporter.channel, narrative="", sender=sender), default_region
-    )
-    assert index_input is not None
-    digest = address_index(keyring, reporter.channel, index_input)
-    if _reporter_by_index(session, reporter.channel, digest) is not None:
-        return False
-    known = read_identity(keyring, reporter)
-    merged = {**known, **identity}
-    reporter.address_index = digest
-    reporter.address_ct = reporter.seal_text(
-        keyring, "reporter", "address", reporter.id, json.dumps(merged, sort_keys=True)
-    )
-    session.flush()
-    return True
-
-
-def read_identity(keyring: Keyring, reporter: Reporter) -> dict[str, str]:
-    """The decrypted identity of a reporter. Only the outbox and a supervisor's reveal call it."""
-    text = reporter.open_text(keyring, "reporter", "address", reporter.id, reporter.address_ct)
-    return json.loads(text) if text else {}
 
 
 # --- idempotency --------------------------------------------------------------------------------
@@ -503,7 +219,7 @@ def _claim_event(
         request_digest=request_digest,
         received_at=utcnow(),
     )
-    return _insert_unless_present(session, event)
+    return insert_unless_present(session, event)
 
 
 def find_event(session: Session, provider: str, event_key: str) -> InboundEvent | None:
@@ -614,8 +330,16 @@ def create_tip(
         point_kind=submission.point_kind,
     )
     now = utcnow()
-    resolved = _resolve_reporter(
-        session, keyring, submission, language, default_region, now, found_reporter
+    resolved = resolve_reporter(
+        session,
+        keyring,
+        submission.channel,
+        submission.sender,
+        submission.contact,
+        language=language,
+        default_region=default_region,
+        now=now,
+        found=found_reporter,
     )
     reporter = resolved.reporter
     if reporter is not None and resolved.is_new and submission.contact is not None:
@@ -689,7 +413,7 @@ def create_tip(
             existing = find_event(session, *event_ref)
             assert existing is not None
             return _replay(session, keyring, existing, submission)
-    _refresh_reporter(keyring, resolved, language, now)
+    refresh_reporter(keyring, resolved, language, now)
     index_text(session, keyring, tip, "narrative", submission.narrative)
     index_text(session, keyring, tip, "location", submission.location_text)
     budget = PixelBudget()  # one for all the photos of this submission

@@ -21,6 +21,7 @@ from intake.extensions import (
     limiter,
     require_strict,
 )
+from intake.identity.service import Contact
 from intake.models import ALERTING_URGENCIES, Tip
 from intake.rewards.service import tipster_rewards
 from intake.submissions import service
@@ -119,7 +120,7 @@ class Tips(MethodView):
             lat=location.get("lat"),
             lon=location.get("lon"),
             occurred_at=data.get("occurred_at"),
-            contact=service.Contact(**contact) if any(contact.values()) else None,
+            contact=Contact(**contact) if any(contact.values()) else None,
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         created = service.submit_tip(

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from intake.channels import conversation
+from intake.identity.service import Sender
 from intake.models import Message, Tip, utcnow
-from intake.submissions.service import Sender
 
 WINDOW = timedelta(hours=24)
 PSID = "6234987162349871"

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from intake.channels.social_service import provider_key
 from intake.extensions import db, get_keyring
+from intake.identity.service import read_identity
 from intake.models import Message, OutboxMessage, Tip
-from intake.submissions.service import read_identity
 from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     META_VERIFY_TOKEN,
     build_app,

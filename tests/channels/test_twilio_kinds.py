@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from intake.crypto import Keyring
 from intake.extensions import db
+from intake.identity.service import read_identity
 from intake.models import Tip
-from intake.submissions.service import read_identity
 from tests.channels.conftest import (
     ACCOUNT_SID,
     SMS_PATH,

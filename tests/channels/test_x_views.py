@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from intake.extensions import db, get_keyring
+from intake.identity.service import read_identity
 from intake.models import Tip
-from intake.submissions.service import read_identity
 from tests.channels.social_stub import (  # noqa: F401 - build_app, social_app, stub are fixtures
     X_CONSUMER_SECRET,
     X_USER_ID,

@@ -15,10 +15,10 @@ from sqlalchemy.engine import make_url
 
 from intake.crypto import CryptoError, generate_keyring_document, write_keyring_file
 from intake.extensions import db
+from intake.identity.service import Contact, read_identity
 from intake.lifecycle import service
 from intake.lifecycle.rules import Policy
 from intake.models import Reporter, Tip, utcnow
-from intake.submissions.service import Contact, read_identity
 from tests.lifecycle.helpers import NAME, NARRATIVE, PHONE, close
 from tests.privacy_scan import find_in_sqlite_files
 from tests.staff.factories import make_tip

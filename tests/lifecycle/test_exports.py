@@ -9,9 +9,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from intake.identity.service import Contact
 from intake.lifecycle.export import redact
 from intake.models import AuditEvent, LegalHold
-from intake.submissions.service import Contact
 from tests.lifecycle.helpers import NAME, PHONE, tip_by_number
 from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import make_tip, make_user

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
+from intake.identity.service import Contact
 from intake.models import AuditEvent, Reporter, Tip
-from intake.submissions.service import Contact
 from tests.channels.conftest import post_signed, reply_of, sms_form
 from tests.lifecycle.helpers import NAME, NARRATIVE, PHONE, tip_by_number
 from tests.privacy_scan import find_in_database

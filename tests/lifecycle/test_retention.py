@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from intake import crypto
 from intake.crypto import CryptoError
+from intake.identity.service import Contact, Sender
 from intake.lifecycle import service
 from intake.lifecycle.rules import Policy
 from intake.models import AuditEvent, Message, Reporter, SearchToken, Tip
-from intake.submissions.service import Contact, Sender, add_followup
+from intake.submissions.service import add_followup
 from tests.lifecycle.helpers import NAME, NARRATIVE, NOW, PHONE, close, tip_by_number
 from tests.privacy_scan import find_in_database
 from tests.staff.factories import bearer, make_tip, make_user, totp_now

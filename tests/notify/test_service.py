@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select, update
 
 from intake.extensions import db
+from intake.identity.service import Contact
 from intake.models import OutboxMessage, User, utcnow
 from intake.models.delivery import PRIORITY_URGENT
 from intake.outbound.worker import drain_once
-from intake.submissions.service import Contact
 from tests.staff.factories import N1_POINT, bearer, make_tip, make_user, totp_now
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")

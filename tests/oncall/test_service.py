@@ -20,7 +20,7 @@ from intake.models import (
     UrgentAlert,
 )
 from intake.oncall import service
-from intake.queues import service as queues
+from intake.tips import service as tips_service
 from tests.staff.factories import N1_POINT, bearer, make_tip, make_user
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -204,11 +204,19 @@ def test_corrections_are_kept_and_urgency_corrections_start_or_end_the_chain(
 ):
     created = make_tip(session, keyring, N1_POINT)
     assert created.urgency == "normal"
-    queues.update_tip(
-        session, keyring, people.det.user, created.tip_number, queues.TipChange(category="weapons")
+    tips_service.update_tip(
+        session,
+        keyring,
+        people.det.user,
+        created.tip_number,
+        tips_service.TipChange(category="weapons"),
     )
-    queues.update_tip(
-        session, keyring, people.det.user, created.tip_number, queues.TipChange(urgency="emergency")
+    tips_service.update_tip(
+        session,
+        keyring,
+        people.det.user,
+        created.tip_number,
+        tips_service.TipChange(urgency="emergency"),
     )
     session.commit()
     corrections = session.scalars(select(TipCorrection).order_by(TipCorrection.id)).all()
@@ -220,8 +228,12 @@ def test_corrections_are_kept_and_urgency_corrections_start_or_end_the_chain(
     alert = _alert(session, created.tip_number)
     assert alert.acknowledged_at is None
 
-    queues.update_tip(
-        session, keyring, people.sup.user, created.tip_number, queues.TipChange(urgency="high")
+    tips_service.update_tip(
+        session,
+        keyring,
+        people.sup.user,
+        created.tip_number,
+        tips_service.TipChange(urgency="high"),
     )
     session.commit()
     session.refresh(alert)

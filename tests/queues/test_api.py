@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, update
 
 from intake.audit.service import verify_chain
+from intake.identity.service import Contact, Sender
 from intake.models import AuditEvent, OutboxMessage, Reporter, Tip, User
-from intake.submissions.service import Contact, Sender
 from tests.factories import jpeg_with_gps
 from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user, totp_now
 

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from intake.audit.labels import ACTION_LABELS, action_label, detail_words
 from intake.models import AuditEvent
 from intake.models.link import LINK_DECISIONS
-from intake.queues import service
+from intake.tips import service as tips_service
 from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import make_tip, make_user
 
@@ -26,12 +26,12 @@ ACTION_SHAPE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 
 def _recorded_actions() -> set[str]:
     """Every audit action the source records: constants passed to ``record_event`` (directly or
-    through a module constant), the reward service's ``_audit``, queued ``(action, details)``
-    pairs, and the link decisions' f-string."""
+    through a module constant, its own or imported), the reward service's ``_audit``, queued
+    ``(action, details)`` pairs, and the link decisions' f-string."""
     found: set[str] = set()
-    for path in INTAKE.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        constants = {
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in INTAKE.rglob("*.py")}
+    own = {
+        ".".join(path.relative_to(INTAKE.parent).with_suffix("").parts): {
             target.id: node.value.value
             for node in tree.body
             if isinstance(node, ast.Assign)
@@ -40,6 +40,16 @@ def _recorded_actions() -> set[str]:
             for target in node.targets
             if isinstance(target, ast.Name)
         }
+        for path, tree in trees.items()
+    }
+    for path, tree in trees.items():
+        # A module constant, or one imported from another module of intake (a rules module).
+        constants = dict(own[".".join(path.relative_to(INTAKE.parent).with_suffix("").parts)])
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module in own:
+                for alias in node.names:
+                    if alias.name in own[node.module]:
+                        constants[alias.asname or alias.name] = own[node.module][alias.name]
 
         def value_of(expr: ast.expr, constants: dict[str, str] = constants) -> str | None:
             if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
@@ -103,7 +113,7 @@ def test_the_page_filters_and_hides_openings_by_default(own_app, session, keyrin
     old = make_tip(session, keyring)
     new = make_tip(session, keyring, narrative="Someone sells stolen bikes at the market.")
     _set_time(session, old.tip_id, datetime(2026, 3, 1, 15, 0, tzinfo=UTC))
-    service.view_tip(session, keyring, other.user, new.tip_number)
+    tips_service.view_tip(session, keyring, other.user, new.tip_number)
     session.commit()
     client = _signed_in(web, session, supervisor)
 

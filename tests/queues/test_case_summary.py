@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from intake.identity.service import Contact
 from intake.models import AuditEvent, Tip
-from intake.submissions.service import Contact
 from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from intake.submissions.service import Contact, Sender
+from intake.identity.service import Contact, Sender
 from tests.privacy_scan import find_in_database, find_in_sqlite_files, find_in_text
 from tests.staff.factories import N1_POINT, bearer, make_tip, make_user
 

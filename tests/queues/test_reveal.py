@@ -10,9 +10,9 @@ import pyotp
 import pytest
 from sqlalchemy import select, update
 
+from intake.identity.service import Contact
 from intake.models import AuditEvent, LoginFailure, OutboxMessage, User
 from intake.staff import service as staff_service
-from intake.submissions.service import Contact
 from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import N1_POINT, bearer, make_tip, make_user, totp_now
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from intake.identity.service import Sender
 from intake.models import AuditEvent, Message, OutboxMessage, Reward, Tip
 from intake.rewards import service
-from intake.submissions.service import Sender
 from tests.staff.factories import N1_POINT, bearer, make_tip, make_user
 from tests.stats.conftest import last_complete_month
 from tests.submissions.test_pages import csrf_token

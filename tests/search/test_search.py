@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from intake.crypto import search_token
 from intake.models import SearchToken, Tip
-from intake.queues import service as queues
 from intake.submissions.service import add_followup
+from intake.tips import service as tips_service
 from tests.queues.test_oversight import COMPLAINT
 from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user
 
@@ -85,10 +85,14 @@ def test_follow_ups_notes_and_replies_are_searchable_in_their_transaction(
     tip = session.scalar(select(Tip).where(Tip.tip_number == created.tip_number))
     add_followup(session, keyring, tip, "The van is a Ford Transit.", channel="api")
     session.commit()
-    queues.add_note(session, keyring, team.n1.user, created.tip_number, "matches case 2026-4411")
+    tips_service.add_note(
+        session, keyring, team.n1.user, created.tip_number, "matches case 2026-4411"
+    )
     session.rollback()  # a note that is not committed leaves no token behind
     assert _numbers(client, team.n1, "2026-4411") == []
-    queues.add_note(session, keyring, team.n1.user, created.tip_number, "matches case 2026-4411")
+    tips_service.add_note(
+        session, keyring, team.n1.user, created.tip_number, "matches case 2026-4411"
+    )
     session.commit()
     body = client.get(SEARCH, query_string={"q": "transit"}, headers=bearer(team.n1)).get_json()
     assert body["items"][0]["matched"] == ["followup"]
@@ -137,7 +141,9 @@ def test_the_index_holds_no_plaintext_and_uses_the_search_key(session, keyring, 
 
 def test_reindex_rebuilds_tokens_from_the_sealed_text(app, client, session, keyring, team):
     created = make_tip(session, keyring, N1_POINT, narrative="Blue kayak taken from the dock.")
-    queues.add_note(session, keyring, team.n1.user, created.tip_number, "Harbour cam 12 saw it")
+    tips_service.add_note(
+        session, keyring, team.n1.user, created.tip_number, "Harbour cam 12 saw it"
+    )
     session.commit()
     before = sorted((r.token, r.field) for r in session.scalars(select(SearchToken)))
     session.execute(SearchToken.__table__.delete())

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from intake.identity.service import Contact, Sender
 from intake.models import Tip
 from intake.staff.display import show_invisible
-from intake.submissions.service import Contact, Sender, add_followup
+from intake.submissions.service import add_followup
 from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import N1_POINT, bearer, make_tip, make_user, totp_now
 

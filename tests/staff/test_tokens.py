@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from intake.identity.service import Contact
 from intake.models import ApiToken, utcnow
 from intake.staff import service as staff_service
-from intake.submissions.service import Contact
 from tests.staff.factories import N1_POINT, make_tip, make_user, totp_now
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from intake.identity.service import read_identity
 from intake.models import Tip
-from intake.submissions.service import read_identity
 from tests.factories import jpeg_with_gps
 
 pytestmark = pytest.mark.browser

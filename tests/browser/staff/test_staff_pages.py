@@ -9,8 +9,8 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from intake.identity.service import Contact
 from intake.models import AuditEvent, Tip
-from intake.submissions.service import Contact
 from tests.staff.factories import H2_POINT, N1_POINT, make_tip, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords")]

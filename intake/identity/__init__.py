@@ -1,0 +1,1 @@
+"""Reporters and their identities: normalise, index, find, resolve, read, reveal."""

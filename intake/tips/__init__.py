@@ -1,0 +1,1 @@
+"""One tip in the detective workspace: its page, workflow, notes, replies and attachments."""
