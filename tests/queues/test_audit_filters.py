@@ -14,7 +14,7 @@ from sqlalchemy import update
 from intake.audit.labels import ACTION_LABELS, action_label, detail_words
 from intake.models import AuditEvent
 from intake.models.link import LINK_DECISIONS
-from intake.tips import service as tips_service
+from intake.tips import service
 from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import make_tip, make_user
 
@@ -113,7 +113,7 @@ def test_the_page_filters_and_hides_openings_by_default(own_app, session, keyrin
     old = make_tip(session, keyring)
     new = make_tip(session, keyring, narrative="Someone sells stolen bikes at the market.")
     _set_time(session, old.tip_id, datetime(2026, 3, 1, 15, 0, tzinfo=UTC))
-    tips_service.view_tip(session, keyring, other.user, new.tip_number)
+    service.view_tip(session, keyring, other.user, new.tip_number)
     session.commit()
     client = _signed_in(web, session, supervisor)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from intake.audit.service import verify_chain
 from intake.models import AuditEvent, Tip, User
-from intake.tips import service as tips_service
+from intake.tips import service
 from tests.queues.test_audit_page import _signed_in
 from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user
 
@@ -113,21 +113,17 @@ def test_a_refused_tip_leaves_no_change_and_no_audit_event(session, keyring):
     sup = make_user(session, keyring, "sup", "supervisor")
     good = make_tip(session, keyring, N1_POINT).tip_number
     bad = make_tip(session, keyring, N1_POINT).tip_number
-    tips_service.update_tip(
-        session,
-        keyring,
-        sup.user,
-        bad,
-        tips_service.TipChange(status="closed", disposition="unfounded"),
+    service.update_tip(
+        session, keyring, sup.user, bad, service.TipChange(status="closed", disposition="unfounded")
     )
     session.commit()
     before = session.scalar(select(func.count()).select_from(AuditEvent))
-    outcomes = tips_service.bulk_change(
+    outcomes = service.bulk_change(
         session,
         keyring,
         sup.user,
         [good, bad],
-        tips_service.BulkAction("close", disposition="duplicate"),
+        service.BulkAction("close", disposition="duplicate"),
     )
     session.commit()
     assert [o.is_done for o in outcomes] == [True, False] and outcomes[1].code == "conflict"
