@@ -13,8 +13,8 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from intake.identity.service import Contact
 from intake.models import LegalHold, PriorityChoice, PriorityResponse, Reward
-from intake.submissions.service import Contact
 from tests.browser.staff.test_every_staff_form import _tip
 from tests.browser.staff.test_staff_pages import _login
 from tests.staff.factories import N1_POINT, make_tip, make_user
