@@ -1473,7 +1473,8 @@ def list_audit(
     (the page hides every opening of a tip unless asked).
 
     An event about a tip in a queue the viewer may not see (oversight's, for a supervisor)
-    keeps its place and time but nothing else, so the chain shows no gap and reveals nothing.
+    keeps its place and time but nothing else, so the chain shows no gap and reveals nothing;
+    under an ``actor`` or ``action`` filter it is left out (its place would name either).
     """
     if not supervises(user):
         raise ForbiddenError()
@@ -1546,6 +1547,10 @@ def list_audit(
         return isinstance(named, str) and named in hidden_numbers
 
     shown = [e for e in events if not restricted(e)]
+    if actor or action:
+        # Under a staff-member or action filter a placeholder would say who acted, or what was
+        # done, outside the viewer's queues (oversight's reveals): filtered pages show none.
+        events = shown
     shown_seqs = {e.seq for e in shown}
     names = _usernames(session, (e.actor_user_id for e in shown))
     items = [
