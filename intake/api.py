@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
@@ -132,6 +133,26 @@ class IntakeParser(FlaskParser):
         self, error: Any, req: Any, *args: Any, **kwargs: Any
     ) -> NoReturn:
         raise InvalidInputError("The request body is not valid JSON.")
+
+    def _raw_load_json(self, req: Any) -> Any:
+        """The body as JSON, refusing what ``json`` reads but nothing here can hold.
+
+        Nesting past the interpreter's recursion limit (RecursionError), an integer longer than
+        Python converts (ValueError) and a lone surrogate escape such as ``"\\ud800"`` (a string
+        UTF-8 cannot encode, so sealing it fails) are invalid JSON, not a 500.
+        """
+        try:
+            data = super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # webargs' own handling: an empty body is missing, the rest invalid
+        except (RecursionError, ValueError):
+            raise InvalidInputError("The request body is not valid JSON.") from None
+        try:
+            if data is not ma.missing:
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInputError("The request body is not valid JSON.") from None
+        return data
 
 
 class Blueprint(flask_smorest.Blueprint):
