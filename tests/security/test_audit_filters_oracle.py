@@ -27,7 +27,9 @@ def revealed_complaint(client, session, keyring):
     conduct = make_tip(session, keyring, N1_POINT, narrative=COMPLAINT, channel="web")
     assert conduct.queue_code == "oversight"
     headers = bearer(ia)
-    assert client.get(f"/api/v1/staff/tips/{conduct.tip_number}", headers=headers).status_code == 200
+    assert (
+        client.get(f"/api/v1/staff/tips/{conduct.tip_number}", headers=headers).status_code == 200
+    )
     revealed = client.post(
         f"/api/v1/staff/tips/{conduct.tip_number}/reveal",
         json={"reason": "Complainant interview", "totp": totp_now(ia)},
