@@ -743,6 +743,36 @@ def _usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
 
 
+# The detail of a link event naming the other tip (intake.related records it on both tips).
+LINKED_TIP = "other_tip"
+
+
+def _hidden_tip_numbers(session: Session, viewer: User, events: Iterable[AuditEvent]) -> set[str]:
+    """The tip numbers the events name (an audit export's ``tip``, a link's other tip) that are
+    in a queue ``viewer`` may not see."""
+    named = {
+        value
+        for event in events
+        for key in ("tip", LINKED_TIP)
+        if isinstance(value := (event.details or {}).get(key), str)
+    }
+    hidden_queues = hidden_queue_ids(session, viewer) if named else []
+    if not hidden_queues:
+        return set()
+    return set(
+        session.scalars(
+            select(Tip.tip_number).where(Tip.tip_number.in_(named), Tip.queue_id.in_(hidden_queues))
+        )
+    )
+
+
+def _names_hidden(details: dict[str, Any], hidden: set[str]) -> bool:
+    return any(
+        isinstance(value := details.get(key), str) and value in hidden
+        for key in ("tip", LINKED_TIP)
+    )
+
+
 def tip_history(session: Session, tip: Tip, *, viewer: User) -> list[HistoryEntry]:
     """The tip's audit events, oldest first (reveal reasons only for supervisors)."""
     events = list(
@@ -751,9 +781,12 @@ def tip_history(session: Session, tip: Tip, *, viewer: User) -> list[HistoryEntr
         )
     )
     names = _usernames(session, (e.actor_user_id for e in events))
+    hidden = _hidden_tip_numbers(session, viewer, events)
     entries = []
     for event in events:
         details = dict(event.details or {})
+        if _names_hidden(details, hidden):
+            continue  # a link to a tip the viewer may not see: not even that it exists
         if event.action in REVEAL_ACTIONS and not supervises(viewer):
             details = {}
         entries.append(
@@ -1525,26 +1558,15 @@ def list_audit(
         if tip_ids
         else {}
     )
-    # An event may name a tip in its details (an audit export of one tip): look those up too.
-    named_numbers = {
-        named for e in events if isinstance(named := (e.details or {}).get("tip"), str)
-    }
-    hidden_numbers = set(
-        session.scalars(
-            select(Tip.tip_number).where(
-                Tip.tip_number.in_(named_numbers), Tip.queue_id.in_(hidden_queues)
-            )
-        )
-        if named_numbers and hidden_queues
-        else ()
-    )
+    # An event may name a tip in its details (an audit export of one tip, a link's other tip):
+    # look those up too.
+    hidden_numbers = _hidden_tip_numbers(session, user, events)
 
     def restricted(event: AuditEvent) -> bool:
         tip = tips.get(event.tip_id) if event.tip_id is not None else None
         if tip is not None and tip.queue_id in hidden_queues:
             return True
-        named = (event.details or {}).get("tip")
-        return isinstance(named, str) and named in hidden_numbers
+        return _names_hidden(event.details or {}, hidden_numbers)
 
     shown = [e for e in events if not restricted(e)]
     if actor or action:
