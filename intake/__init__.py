@@ -195,7 +195,9 @@ def register_senders(app: Flask) -> None:
 def register_security(app: Flask, settings: Settings) -> None:
     """Size limits before reading, and strict headers on every response."""
     from intake.api import BASE64_UPLOADS
-    from intake.errors import PayloadTooLargeError
+    from intake.errors import InvalidInputError, PayloadTooLargeError
+
+    FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
     @app.before_request
     def _refuse_oversized() -> None:
@@ -215,6 +217,19 @@ def register_security(app: Flask, settings: Settings) -> None:
         if request.content_length is not None and request.content_length > limit:
             raise PayloadTooLargeError()
         request.max_content_length = limit
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # No value anyone types holds a NUL, and PostgreSQL's text cannot: refused before a
+        # query (the login name, a filter) makes the driver raise. Webhooks keep the provider's
+        # form as signed; their text is sealed.
+        if request.path.startswith("/webhooks/"):
+            return
+        fields = [*request.args.items(multi=True)]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES:
+            fields += request.form.items(multi=True)
+        if any("\0" in key or "\0" in value for key, value in fields):
+            raise InvalidInputError("Text must not contain NUL characters.")
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
@@ -26,6 +27,10 @@ LIMIT_REQUEST_FIELD_SIZE = 8190
 # a larger number in a query makes the driver raise (OverflowError on SQLite, "integer out of
 # range" on PostgreSQL) instead of the input being refused.
 MAX_INTEGER = 2**31 - 1
+
+# A NUL as json.dumps writes it: ``\u0000`` after an even number of backslashes (an odd number
+# is a backslash written out, followed by the text "u0000").
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 # The attribute marking an API view whose JSON may carry base64 images (the larger body limit).
 BASE64_UPLOADS = "intake_accepts_base64_uploads"
@@ -139,7 +144,8 @@ class IntakeParser(FlaskParser):
 
         Nesting past the interpreter's recursion limit (RecursionError), an integer longer than
         Python converts (ValueError) and a lone surrogate escape such as ``"\\ud800"`` (a string
-        UTF-8 cannot encode, so sealing it fails) are invalid JSON, not a 500.
+        UTF-8 cannot encode, so sealing it fails) are invalid JSON, not a 500; a NUL character
+        anywhere is refused too.
         """
         try:
             data = super()._raw_load_json(req)
@@ -147,11 +153,16 @@ class IntakeParser(FlaskParser):
             raise  # webargs' own handling: an empty body is missing, the rest invalid
         except (RecursionError, ValueError):
             raise InvalidInputError("The request body is not valid JSON.") from None
+        if data is ma.missing:
+            return data
         try:
-            if data is not ma.missing:
-                json.dumps(data, ensure_ascii=False).encode("utf-8")
+            text = json.dumps(data, ensure_ascii=False)
+            text.encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidInputError("The request body is not valid JSON.") from None
+        if _ESCAPED_NUL.search(text):
+            # PostgreSQL's text cannot hold it, and no one types it (see intake._refuse_nul).
+            raise InvalidInputError("Text must not contain NUL characters.")
         return data
 
 
