@@ -234,7 +234,8 @@ def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
     elif filters.status:
         clauses.append(Tip.status == filters.status)
     if filters.category:
-        clauses.append(Tip.category_code == filters.category)
+        # A NUL (which PostgreSQL's text cannot hold) names no category: nothing matches.
+        clauses.append(Tip.category_code == filters.category.replace("\0", "\ufffd"))
     if filters.channel:
         clauses.append(Tip.channel == filters.channel)
     if filters.created_from is not None:
@@ -1074,7 +1075,10 @@ def update_tip(
         reason = (change.reason or "").strip()
         if not reason:
             raise InvalidInputError(fields={"reason": ["Say why the tip moves."]})
-        target = session.scalar(select(Queue).where(Queue.code == change.queue))
+        code = change.queue or ""
+        target = (
+            session.scalar(select(Queue).where(Queue.code == code)) if "\0" not in code else None
+        )
         if target is None:
             raise InvalidInputError(fields={"queue": ["Unknown queue."]})
         moved: dict[str, Any] = {"from": tip.queue.code, "to": target.code, "reason": reason[:300]}
@@ -1139,7 +1143,11 @@ def assign_tip(session: Session, user: User, tip_number: str, assignee: str) -> 
     tip = find_tip(session, user, tip_number)
     if tip.status == "closed":
         raise ConflictError("This tip is closed.")
-    person = session.scalar(select(User).where(User.username == assignee, User.is_active))
+    person = (
+        session.scalar(select(User).where(User.username == assignee, User.is_active))
+        if "\0" not in assignee
+        else None
+    )
     if person is None or person.role not in WORKSPACE_ROLES or not _may_see(person, tip.queue):
         raise InvalidInputError(fields={"assignee": ["This person does not work this queue."]})
     previous, old_status = tip.assignee_id, tip.status
@@ -1530,7 +1538,11 @@ def list_audit(
             inside = select(Tip.id).where(Tip.queue_id.in_(visible_ids))
             query = query.where(AuditEvent.tip_id.in_(inside.scalar_subquery()))
     if actor:
-        actor_id = session.scalar(select(User.id).where(User.username == actor))
+        actor_id = (
+            session.scalar(select(User.id).where(User.username == actor))
+            if "\0" not in actor  # no username holds a NUL (nor can PostgreSQL's text)
+            else None
+        )
         query = query.where(AuditEvent.actor_user_id == (actor_id if actor_id is not None else -1))
     if action:
         query = query.where(AuditEvent.action == action)
