@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
@@ -25,6 +27,10 @@ LIMIT_REQUEST_FIELD_SIZE = 8190
 # a larger number in a query makes the driver raise (OverflowError on SQLite, "integer out of
 # range" on PostgreSQL) instead of the input being refused.
 MAX_INTEGER = 2**31 - 1
+
+# A NUL as json.dumps writes it: ``\u0000`` after an even number of backslashes (an odd number
+# is a backslash written out, followed by the text "u0000").
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 # The attribute marking an API view whose JSON may carry base64 images (the larger body limit).
 BASE64_UPLOADS = "intake_accepts_base64_uploads"
@@ -132,6 +138,32 @@ class IntakeParser(FlaskParser):
         self, error: Any, req: Any, *args: Any, **kwargs: Any
     ) -> NoReturn:
         raise InvalidInputError("The request body is not valid JSON.")
+
+    def _raw_load_json(self, req: Any) -> Any:
+        """The body as JSON, refusing what ``json`` reads but nothing here can hold.
+
+        Nesting past the interpreter's recursion limit (RecursionError), an integer longer than
+        Python converts (ValueError) and a lone surrogate escape such as ``"\\ud800"`` (a string
+        UTF-8 cannot encode, so sealing it fails) are invalid JSON, not a 500; a NUL character
+        anywhere is refused too.
+        """
+        try:
+            data = super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # webargs' own handling: an empty body is missing, the rest invalid
+        except (RecursionError, ValueError):
+            raise InvalidInputError("The request body is not valid JSON.") from None
+        if data is ma.missing:
+            return data
+        try:
+            text = json.dumps(data, ensure_ascii=False)
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInputError("The request body is not valid JSON.") from None
+        if _ESCAPED_NUL.search(text):
+            # PostgreSQL's text cannot hold it, and no one types it (see intake._refuse_nul).
+            raise InvalidInputError("Text must not contain NUL characters.")
+        return data
 
 
 class Blueprint(flask_smorest.Blueprint):

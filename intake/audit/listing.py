@@ -18,7 +18,14 @@ from intake.audit.service import record_event
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.identity.rules import REVEAL_ACTIONS
 from intake.models import AuditEvent, Tip, User
-from intake.queues.service import hidden_queue_ids, sees_every_queue, supervises, visible_queues
+from intake.queues.service import (
+    hidden_queue_ids,
+    hidden_tip_numbers,
+    names_hidden,
+    sees_every_queue,
+    supervises,
+    visible_queues,
+)
 from intake.submissions.rules import normalise_tip_number
 from intake.tips.service import HistoryEntry, find_tip, usernames
 
@@ -59,7 +66,8 @@ def list_audit(
     (the page hides every opening of a tip unless asked).
 
     An event about a tip in a queue the viewer may not see (oversight's, for a supervisor)
-    keeps its place and time but nothing else, so the chain shows no gap and reveals nothing.
+    keeps its place and time but nothing else, so the chain shows no gap and reveals nothing;
+    under an ``actor`` or ``action`` filter it is left out (its place would name either).
     """
     if not supervises(user):
         raise ForbiddenError()
@@ -82,7 +90,11 @@ def list_audit(
             inside = select(Tip.id).where(Tip.queue_id.in_(visible_ids))
             query = query.where(AuditEvent.tip_id.in_(inside.scalar_subquery()))
     if actor:
-        actor_id = session.scalar(select(User.id).where(User.username == actor))
+        actor_id = (
+            session.scalar(select(User.id).where(User.username == actor))
+            if "\0" not in actor  # no username holds a NUL (nor can PostgreSQL's text)
+            else None
+        )
         query = query.where(AuditEvent.actor_user_id == (actor_id if actor_id is not None else -1))
     if action:
         query = query.where(AuditEvent.action == action)
@@ -110,28 +122,21 @@ def list_audit(
         if tip_ids
         else {}
     )
-    # An event may name a tip in its details (an audit export of one tip): look those up too.
-    named_numbers = {
-        named for e in events if isinstance(named := (e.details or {}).get("tip"), str)
-    }
-    hidden_numbers = set(
-        session.scalars(
-            select(Tip.tip_number).where(
-                Tip.tip_number.in_(named_numbers), Tip.queue_id.in_(hidden_queues)
-            )
-        )
-        if named_numbers and hidden_queues
-        else ()
-    )
+    # An event may name a tip in its details (an audit export of one tip, a link's other tip):
+    # look those up too.
+    hidden_numbers = hidden_tip_numbers(session, user, events)
 
     def restricted(event: AuditEvent) -> bool:
         tip = tips.get(event.tip_id) if event.tip_id is not None else None
         if tip is not None and tip.queue_id in hidden_queues:
             return True
-        named = (event.details or {}).get("tip")
-        return isinstance(named, str) and named in hidden_numbers
+        return names_hidden(event.details or {}, hidden_numbers)
 
     shown = [e for e in events if not restricted(e)]
+    if actor or action:
+        # Under a staff-member or action filter a placeholder would say who acted, or what was
+        # done, outside the viewer's queues (oversight's reveals): filtered pages show none.
+        events = shown
     shown_seqs = {e.seq for e in shown}
     names = usernames(session, (e.actor_user_id for e in shown))
     items = [

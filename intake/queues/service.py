@@ -27,7 +27,16 @@ from sqlalchemy.orm import Session
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
 from intake.crypto import CryptoError, Keyring
 from intake.errors import InvalidInputError, NotFoundError
-from intake.models import URGENCY_RANK, Category, District, Queue, Tip, TipAwaiting, User
+from intake.models import (
+    URGENCY_RANK,
+    AuditEvent,
+    Category,
+    District,
+    Queue,
+    Tip,
+    TipAwaiting,
+    User,
+)
 from intake.queues.rules import (
     OVERSIGHT,
     OVERSIGHT_QUEUE_KIND,
@@ -103,6 +112,37 @@ def hidden_queue_ids(session: Session, user: User) -> list[int]:
     """Ids of the queues the user may not see (the complement of :func:`visible_queues`)."""
     visible = {q.id for q in visible_queues(session, user)}
     return [qid for qid in session.scalars(select(Queue.id)) if qid not in visible]
+
+
+# The detail of a link event naming the other tip (intake.related records it on both tips).
+LINKED_TIP = "other_tip"
+
+
+def hidden_tip_numbers(session: Session, viewer: User, events: Iterable[AuditEvent]) -> set[str]:
+    """The tip numbers the events name (an audit export's ``tip``, a link's other tip) that are
+    in a queue ``viewer`` may not see."""
+    named = {
+        value
+        for event in events
+        for key in ("tip", LINKED_TIP)
+        if isinstance(value := (event.details or {}).get(key), str)
+    }
+    hidden_queues = hidden_queue_ids(session, viewer) if named else []
+    if not hidden_queues:
+        return set()
+    return set(
+        session.scalars(
+            select(Tip.tip_number).where(Tip.tip_number.in_(named), Tip.queue_id.in_(hidden_queues))
+        )
+    )
+
+
+def names_hidden(details: dict[str, Any], hidden: set[str]) -> bool:
+    """Whether an event's details name one of the ``hidden`` tip numbers."""
+    return any(
+        isinstance(value := details.get(key), str) and value in hidden
+        for key in ("tip", LINKED_TIP)
+    )
 
 
 def queue_workers(session: Session, queue: Queue) -> list[User]:
@@ -187,7 +227,8 @@ def _filter_clauses(filters: TipFilters) -> list[ColumnElement[bool]]:
     elif filters.status:
         clauses.append(Tip.status == filters.status)
     if filters.category:
-        clauses.append(Tip.category_code == filters.category)
+        # A NUL (which PostgreSQL's text cannot hold) names no category: nothing matches.
+        clauses.append(Tip.category_code == filters.category.replace("\0", "\ufffd"))
     if filters.channel:
         clauses.append(Tip.channel == filters.channel)
     if filters.created_from is not None:

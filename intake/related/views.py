@@ -97,7 +97,8 @@ def cluster_page(tip_number: str) -> Response:
 def _category(value: str | None) -> str | None:
     if not value:
         return None
-    if db.session.get(Category, value) is None:
+    # A NUL names no category (and PostgreSQL's text cannot hold it: no look-up).
+    if "\0" in value or db.session.get(Category, value) is None:
         raise InvalidInputError(fields={"category": ["Unknown category."]})
     return value
 

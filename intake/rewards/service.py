@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from intake import crypto
@@ -162,10 +162,17 @@ def pay_reward(session: Session, keyring: Keyring, user: User, claim_code: str) 
         raise NotFoundError("No reward has this claim code.")
     if reward.status != "approved":
         raise ConflictError("This reward has been paid already.")
-    reward.status = "paid"
-    reward.paid_by_id = user.id
-    reward.paid_at = utcnow()
-    session.flush()
+    # Only if it is still approved in the database: two cashiers entering the same code at once
+    # both read "approved", and only the first may pay.
+    paid = session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id, Reward.status == "approved")
+        .values(status="paid", paid_by_id=user.id, paid_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(paid, "rowcount", 0) != 1:
+        raise ConflictError("This reward has been paid already.")
+    session.expire(reward, ["status", "paid_by_id", "paid_at"])
     _audit(session, "reward.paid", user, reward)
     log.info("reward %s paid", reward.id.hex)
     return reward

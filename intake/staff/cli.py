@@ -1,4 +1,9 @@
-"""`flask intake users ...`: staff accounts. Each command is one transaction."""
+"""`flask intake users ...`: staff accounts. Each command is one transaction.
+
+Every change of who may see or do what (an account, its role and queues, tokens, enrolment
+links, lock-outs, disabling) is an audit event of the console (``actor_kind`` "system"), named by
+username, in the same transaction: the chain says who was given access, and when.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from intake.audit.service import record_event
 from intake.errors import IntakeError
 from intake.extensions import db, get_keyring, get_settings
 from intake.models import User
@@ -26,6 +32,11 @@ users_cli = AppGroup(
 # (one way, so no feature CLI imports intake.cli).
 intake_cli = AppGroup("intake")
 intake_cli.add_command(users_cli)
+
+
+def _audit(session: Any, action: str, user: User, **details: Any) -> None:
+    """An account change in the audit chain (never a secret: no token, link or password)."""
+    record_event(session, action, details={"user": user.username, **details})
 
 
 def _user(username: str) -> User:
@@ -94,12 +105,16 @@ def create(
             user = service.create_account(
                 session, get_keyring(), username, role, queues=queues, email=email
             )
+            _audit(session, "user.created", user, role=role, queues=list(queues))
             enrolment = service.issue_enrolment(session, get_keyring(), user)
+            _audit(session, "user.enrolment_issued", user)
             token = (
                 service.issue_api_token(session, user, name="created", scope=scope, days=days)
                 if with_token
                 else None
             )
+            if token:
+                _audit(session, "user.token_issued", user, scope=scope, days=days)
         except IntakeError as error:
             raise click.ClickException(error.message) from None
     click.echo(f"Created {role} {username} (queues: {', '.join(queues) or 'none'}).")
@@ -128,7 +143,9 @@ def list_users() -> None:
 def unlock(username: str) -> None:
     """Lift every lock-out of a user (all clients) and forget their failed logins."""
     with unit_of_work():
-        count = service.unlock(db.session(), _user(username))
+        user = _user(username)
+        count = service.unlock(db.session(), user)
+        _audit(db.session(), "user.unlocked", user, count=count)
     click.echo(f"Unlocked {username} ({count} client(s) were locked out).")
 
 
@@ -139,6 +156,7 @@ def reset(username: str) -> None:
     with unit_of_work():
         user = _user(username)
         token = service.issue_enrolment(db.session(), get_keyring(), user)
+        _audit(db.session(), "user.enrolment_issued", user)
     _echo_enrolment(username, token)
 
 
@@ -154,6 +172,7 @@ def token(username: str, label: str, scope: str, days: int) -> None:
             issued = service.issue_api_token(db.session(), user, name=label, scope=scope, days=days)
         except IntakeError as error:
             raise click.ClickException(error.message) from None
+        _audit(db.session(), "user.token_issued", user, scope=scope, days=days)
     _echo_token(issued, scope, days)
 
 
@@ -162,7 +181,9 @@ def token(username: str, label: str, scope: str, days: int) -> None:
 def disable(username: str) -> None:
     """Disable a user: no login, tokens revoked, sessions ended."""
     with unit_of_work():
-        service.disable_user(db.session(), _user(username))
+        user = _user(username)
+        service.disable_user(db.session(), user)
+        _audit(db.session(), "user.disabled", user)
     click.echo(f"Disabled {username}.")
 
 
@@ -172,10 +193,12 @@ def disable(username: str) -> None:
 def add_queue(username: str, code: str) -> None:
     """Give a user a queue."""
     with unit_of_work():
+        user = _user(username)
         try:
-            service.add_queue(db.session(), _user(username), code)
+            service.add_queue(db.session(), user, code)
         except IntakeError as error:
             raise click.ClickException(error.message) from None
+        _audit(db.session(), "user.queue_added", user, queue=code)
     click.echo(f"{username} now works queue {code}.")
 
 
@@ -185,10 +208,12 @@ def add_queue(username: str, code: str) -> None:
 def remove_queue(username: str, code: str) -> None:
     """Take a queue from a user."""
     with unit_of_work():
+        user = _user(username)
         try:
-            service.remove_queue(db.session(), _user(username), code)
+            service.remove_queue(db.session(), user, code)
         except IntakeError as error:
             raise click.ClickException(error.message) from None
+        _audit(db.session(), "user.queue_removed", user, queue=code)
     click.echo(f"{username} no longer works queue {code}.")
 
 
@@ -200,7 +225,16 @@ def revoke_tokens(username: str, issue_new: bool) -> None:
     with unit_of_work():
         user = _user(username)
         count = service.revoke_tokens(db.session(), user)
+        _audit(db.session(), "user.tokens_revoked", user, count=count)
         token = service.issue_api_token(db.session(), user, name="reissued") if issue_new else None
+        if token:
+            _audit(
+                db.session(),
+                "user.token_issued",
+                user,
+                scope=service.DEFAULT_TOKEN_SCOPE,
+                days=service.DEFAULT_TOKEN_DAYS,
+            )
     click.echo(f"Revoked {count} token(s) of {username}.")
     if token:
         click.echo(token)

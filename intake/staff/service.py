@@ -481,7 +481,9 @@ def check_password(session: Session, username: str, password: str, *, client: st
     ``client`` is a keyed digest of the caller's address: failures are counted, and lock out,
     per account and client.
     """
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    # No username holds a NUL (PostgreSQL's text cannot): such a name is simply unknown.
+    name = username.strip()
+    user = None if "\0" in name else session.scalar(select(User).where(User.username == name))
     ok = _verify_password(user.password_hash if user is not None else None, password)
     if user is None or not user.is_active:
         raise AuthenticationError()

@@ -47,7 +47,13 @@ from intake.models import (
 )
 from intake.outbound.service import enqueue_reply
 from intake.queues.rules import WORKSPACE_ROLES
-from intake.queues.service import may_see, supervises, visible_queues
+from intake.queues.service import (
+    hidden_tip_numbers,
+    may_see,
+    names_hidden,
+    supervises,
+    visible_queues,
+)
 from intake.search.index import index_text, move_tokens
 from intake.submissions.rules import normalise_tip_number
 from intake.tips.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, TransitionError, check_transition
@@ -172,9 +178,12 @@ def tip_history(session: Session, tip: Tip, *, viewer: User) -> list[HistoryEntr
         )
     )
     names = usernames(session, (e.actor_user_id for e in events))
+    hidden = hidden_tip_numbers(session, viewer, events)
     entries = []
     for event in events:
         details = dict(event.details or {})
+        if names_hidden(details, hidden):
+            continue  # a link to a tip the viewer may not see: not even that it exists
         if event.action in REVEAL_ACTIONS and not supervises(viewer):
             details = {}
         entries.append(
@@ -462,7 +471,10 @@ def update_tip(
         reason = (change.reason or "").strip()
         if not reason:
             raise InvalidInputError(fields={"reason": ["Say why the tip moves."]})
-        target = session.scalar(select(Queue).where(Queue.code == change.queue))
+        code = change.queue or ""
+        target = (
+            session.scalar(select(Queue).where(Queue.code == code)) if "\0" not in code else None
+        )
         if target is None:
             raise InvalidInputError(fields={"queue": ["Unknown queue."]})
         moved: dict[str, Any] = {"from": tip.queue.code, "to": target.code, "reason": reason[:300]}
@@ -527,7 +539,11 @@ def assign_tip(session: Session, user: User, tip_number: str, assignee: str) -> 
     tip = find_tip(session, user, tip_number)
     if tip.status == "closed":
         raise ConflictError("This tip is closed.")
-    person = session.scalar(select(User).where(User.username == assignee, User.is_active))
+    person = (
+        session.scalar(select(User).where(User.username == assignee, User.is_active))
+        if "\0" not in assignee
+        else None
+    )
     if person is None or person.role not in WORKSPACE_ROLES or not may_see(person, tip.queue):
         raise InvalidInputError(fields={"assignee": ["This person does not work this queue."]})
     previous, old_status = tip.assignee_id, tip.status

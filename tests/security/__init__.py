@@ -1,0 +1,1 @@
+"""Attacks against both promises, each a test that failed before its fix."""
