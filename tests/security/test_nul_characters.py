@@ -37,7 +37,7 @@ def test_staff_pages_match_a_nul_to_nothing(own_app, session, keyring):
 
 def test_a_reroute_or_assignment_naming_a_nul_is_refused_as_unknown(session, keyring):
     from intake.errors import InvalidInputError
-    from intake.queues import service
+    from intake.tips import service
 
     sup = make_user(session, keyring, "sup", "supervisor")
     tip = make_tip(session, keyring, N1_POINT).tip_number
