@@ -88,6 +88,7 @@ def instrument(sections: Sections) -> None:
 
     from intake import crypto
     from intake.models import Tip
+    from intake.models.sealed import SealedBySecretValue, SealedValue
     from intake.submissions import service
     from intake.submissions.schemas import TipCreatedSchema, TipCreateSchema
 
@@ -103,6 +104,8 @@ def instrument(sections: Sections) -> None:
     for method in ("create_data_key", "set_point", "set_routing_reason", "set_evidence"):
         sections.wrap(Tip, method, "data key and seals")
     sections.wrap(Tip, "seal_text", "data key and seals")
+    sections.wrap(SealedValue, "seal", "data key and seals")
+    sections.wrap(SealedBySecretValue, "seal", "data key and seals")
     sections.wrap(crypto, "receipt_digest", "receipt digest")
     sections.wrap(service, "new_tip_number", "tip number and receipt")
     sections.wrap(service, "new_receipt", "tip number and receipt")

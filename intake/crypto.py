@@ -7,7 +7,8 @@
   its row. Deleting the wrapped key crypto-shreds everything sealed under it.
 - Every ciphertext's associated data names its table, column and row, so a ciphertext copied into
   another row or column fails to open.
-- Blind indexes and receipt digests are HMAC-SHA256 under their own keys.
+- Blind indexes and receipt digests are HMAC-SHA256 under their own keys; every digest Intake
+  computes (tokens, provider message keys, rate-limit keys, checksums) is made here.
 - The audit chain is linked with HMAC-SHA256 under the audit key; each event names the key id
   that linked it, so an audit key can be replaced while older events still verify.
 """
@@ -315,6 +316,22 @@ def forward_source_digest(keyring: Keyring, kind: str, normalised: str) -> bytes
     label = b"intake|forward-source-key|v1"
     key = hmac.new(keyring.active("blind_index").material, label, hashlib.sha256).digest()
     return hmac.new(key, f"{kind}:{normalised}".encode(), hashlib.sha256).digest()
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex of a random token (API token, session id, enrolment link), stored instead of it.
+
+    Unkeyed on purpose: the token is random and long, so no guess reaches it; a keyed digest is
+    for values that can be guessed (addresses, codes, client addresses).
+    """
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sha256_hex(data: bytes) -> str:
+    """Unkeyed SHA-256 hex: checksums of content (attachments, images), the links of audit
+    events written before keyed links, stable arbitrary orders. Never of a value that a guess
+    could find (a phone number, a code): those take :func:`keyed_digest`."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def keyed_digest(keyring: Keyring, label: str, value: str) -> str:

@@ -8,12 +8,13 @@ Python's warning filters say.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from intake import crypto
 
 # A 48-megapixel phone photo fits; a decompression bomb does not.
 MAX_PIXELS = 60_000_000
@@ -123,4 +124,4 @@ def strip_image(data: bytes, budget: PixelBudget | None = None) -> CleanImage:
     ) as exc:
         raise AttachmentError(f"not a readable image ({type(exc).__name__})") from None
     cleaned = buffer.getvalue()
-    return CleanImage(cleaned, OUTPUT_FORMATS[fmt], hashlib.sha256(cleaned).hexdigest())
+    return CleanImage(cleaned, OUTPUT_FORMATS[fmt], crypto.sha256_hex(cleaned))

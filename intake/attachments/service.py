@@ -35,8 +35,8 @@ def attach_image(
         size_bytes=len(clean.data),
         sha256=clean.sha256,
     )
-    attachment.data_ct = tip.seal_bytes(keyring, "attachment", "data", attachment.id, clean.data)
     tip.attachments.append(attachment)
+    attachment.data.seal(keyring, clean.data)
     session.add(attachment)
     try:
         photo = photo_word(clean.data)
@@ -49,6 +49,4 @@ def attach_image(
 
 def read_attachment(keyring: Keyring, attachment: Attachment) -> bytes:
     """The decrypted bytes of an attachment."""
-    return attachment.tip.open_bytes(
-        keyring, "attachment", "data", attachment.id, attachment.data_ct
-    )
+    return attachment.data.read(keyring)

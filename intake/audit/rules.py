@@ -8,7 +8,6 @@ Events written before keyed links existed carry a plain SHA-256 link and no key 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from datetime import datetime
@@ -50,7 +49,7 @@ def canonical_event(
 
 def legacy_event_hash(*, prev_hash: str, canonical: str) -> str:
     """The unkeyed SHA-256 link of events written before keyed links (verification only)."""
-    return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+    return crypto.sha256_hex(f"{prev_hash}|{canonical}".encode())
 
 
 def event_hash(key: Key, *, prev_hash: str, canonical: str) -> str:

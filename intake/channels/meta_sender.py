@@ -70,7 +70,7 @@ def reply_text(session: Session, keyring: Keyring, row: OutboxMessage) -> str:
     if row.message_id is not None:
         message = session.get(Message, row.message_id)
         if message is not None:
-            return message.body(keyring)
+            return message.body.read(keyring)
     text = (row.payload or {}).get("text")
     if not isinstance(text, str) or not text.strip():
         raise SendError("outbox row has no text", permanent=True)

@@ -339,7 +339,7 @@ def _place_tip(session: Session, keyring: Keyring, tip: Tip, lat: float, lon: fl
     tip.set_point(keyring, route.lat, route.lon)
     tip.location_source = route.location_source
     tip.district_id, tip.queue_id = route.district_id, route.queue_id
-    tip.set_routing_reason(keyring, route.reason)
+    tip.routing_reason.seal(keyring, route.reason)
     session.flush()
     session.expire(tip, ["queue"])  # the relationship still holds the old queue object
     record_event(
@@ -354,7 +354,7 @@ def _place_tip(session: Session, keyring: Keyring, tip: Tip, lat: float, lon: fl
 def queue_reply(session: Session, keyring: Keyring, tip: Tip, text: str) -> OutboxMessage | None:
     """Add an outbound message to the tip's thread and queue it to the tipster."""
     message = Message(tip=tip, direction="outbound", channel=tip.channel)
-    message.seal_body(keyring, text)
+    message.body.seal(keyring, text)
     session.add(message)
     session.flush()
     return enqueue_reply(session, tip, message)

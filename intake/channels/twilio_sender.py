@@ -128,7 +128,7 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
         raise SendError("the tipster left no phone number", permanent=True)
 
     route = _route(account, identity, to)
-    params: dict[str, Any] = {**route, "body": message.body(keyring)}
+    params: dict[str, Any] = {**route, "body": message.body.read(keyring)}
     params["status_callback"] = _status_callback_url()
     client = Client(account.account_sid, account.auth_token, http_client=StandInHttpClient(account))
     is_whatsapp = identity.get("kind") == "whatsapp"
@@ -195,17 +195,13 @@ def _invite_and_hold(
     return SendResult(provider_message_id=None, status=AWAITING_TIPSTER)
 
 
-def _sid_aad(row_id: int) -> bytes:
-    return crypto.aad_for("outbox_message", "payload.sid", row_id)
-
-
 def enqueue_deletion(session: Session, keyring: Keyring, message_sid: str) -> OutboxMessage:
     """Queue the deletion of a message from Twilio; its SID is kept sealed until then. Flushes."""
     row = enqueue(
         session, kind="delete", channel=DELETE_CHANNEL, not_before=utcnow() + DELETE_DELAY
     )
     session.flush()  # the sealed SID is bound to the row's id
-    row.payload = {"sid": crypto.seal_value(keyring, "identity", message_sid, _sid_aad(row.id))}
+    row.payload_sid.seal(keyring, message_sid)
     return row
 
 
@@ -213,13 +209,12 @@ def delete_message(session: Session, keyring: Keyring, row: OutboxMessage) -> Se
     """Delete one message from Twilio (an outbox ``twilio-delete`` row), then forget its SID."""
     from intake.extensions import get_settings
 
-    sealed = (row.payload or {}).get("sid")
-    if not isinstance(sealed, str):
-        raise SendError("no message to delete", permanent=True)
     try:
-        sid = crypto.open_value(keyring, sealed, _sid_aad(row.id))
+        sid = row.payload_sid.read(keyring)
     except crypto.CryptoError:
         raise SendError("the sealed message id cannot be opened", permanent=True) from None
+    if sid is None:
+        raise SendError("no message to delete", permanent=True)
     account = get_settings().twilio
     if not (account.account_sid and account.auth_token):
         raise SendError("Twilio is not configured (account, token)")

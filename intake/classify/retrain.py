@@ -17,7 +17,6 @@ The classifier reads its models through ``model.default_model()`` and
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -45,7 +44,7 @@ from intake.classify.train import (
     URGENCY_TRAINING_PATHS,
     urgency_documents,
 )
-from intake.crypto import Keyring
+from intake.crypto import Keyring, sha256_hex
 from intake.models import Tip, TipCorrection, utcnow
 from intake.oncall.rules import is_urgent
 
@@ -134,14 +133,14 @@ def corrected_tips(session: Session, keyring: Keyring) -> list[LabelledTip]:
     """
     corrected = select(TipCorrection.tip_id).distinct()
     tips = session.scalars(select(Tip).where(Tip.id.in_(corrected)))
-    # Ordered by a digest of the id: a stable, arbitrary order for the held-out split.
+    # Ordered by a digest of the id: a stable, arbitrary order for the held-out split (the hex
+    # digests sort as the bytes would).
     ordered = sorted(
-        (t for t in tips if t.wrapped_key is not None),
-        key=lambda t: hashlib.sha256(t.id.bytes).digest(),
+        (t for t in tips if t.wrapped_key is not None), key=lambda t: sha256_hex(t.id.bytes)
     )
     return [
         LabelledTip(
-            text=tip.narrative(keyring),
+            text=tip.narrative.read(keyring),
             language=tip.language,
             category=tip.category_code,
             urgency=URGENCY_EMERGENCY if is_urgent(tip.urgency) else tip.urgency,

@@ -222,8 +222,8 @@ def digest_forwards_batch(
     for tip in tips:
         if tip.wrapped_key is None:
             continue
-        url = tip.open_text(keyring, "tip", "source_url", tip.id, tip.source_url_ct)
-        tip.source_digest = source_digest(keyring, url, tip.narrative(keyring))
+        url = tip.source_url.read(keyring)
+        tip.source_digest = source_digest(keyring, url, tip.narrative.read(keyring))
         done += tip.source_digest is not None
     session.flush()
     return done, tips[-1].id

@@ -15,8 +15,9 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from intake import crypto
-from intake.crypto import CryptoError, Keyring
+from intake.crypto import Keyring
 from intake.models import Reporter, Tip
+from intake.models.sealed import KeyOwner
 
 
 @dataclass
@@ -56,16 +57,6 @@ def copy_url(file_or_url: str) -> str:
     return f"sqlite:///file:{path}?mode=ro&uri=true"
 
 
-def _opens(keyring: Keyring, table: str, row_id: object, kek_id: str, wrapped: bytes) -> bool:
-    try:
-        crypto.unwrap_data_key(
-            keyring, kek_id, bytes(wrapped), crypto.aad_for(table, "wrapped_key", row_id)
-        )
-    except CryptoError:
-        return False
-    return True
-
-
 def check_copy(url: str, keyring: Keyring, live: Session) -> BackupReport:
     """Try every wrapped data key of the copy at ``url`` with ``keyring``; compare with ``live``."""
     shredded_reporters = set(
@@ -77,10 +68,12 @@ def check_copy(url: str, keyring: Keyring, live: Session) -> BackupReport:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            for table, counts, shredded in (
-                ("reporter", report.reporters, shredded_reporters),
-                ("tip", report.tips, shredded_tips),
-            ):
+            owners: tuple[tuple[type[KeyOwner], OwnerCounts, set[uuid.UUID]], ...] = (
+                (Reporter, report.reporters, shredded_reporters),
+                (Tip, report.tips, shredded_tips),
+            )
+            for model, counts, shredded in owners:
+                table = model.__tablename__
                 rows = connection.execute(
                     text(
                         f"SELECT id, kek_id, wrapped_key FROM {table} "  # noqa: S608 - fixed names
@@ -93,7 +86,7 @@ def check_copy(url: str, keyring: Keyring, live: Session) -> BackupReport:
                         report.unknown_key_ids.add(str(kek_id))
                         continue
                     ident = row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(str(row_id))
-                    if _opens(keyring, table, ident, kek_id, wrapped):
+                    if model.stored_key_opens(keyring, ident, kek_id, wrapped):
                         counts.openable += 1
                         counts.resurrectable += ident in shredded
     finally:

@@ -108,12 +108,12 @@ def records_copy(
         "generated_at": _iso(utcnow()),
         **_tombstone(session, tip),
         "occurred_on": tip.occurred_at.date().isoformat() if tip.occurred_at else None,
-        "narrative": redact(tip.narrative(keyring), known),
+        "narrative": redact(tip.narrative.read(keyring), known),
         "messages": [
             {
                 "direction": m.direction,
                 "created_at": _iso(m.created_at),
-                "body": redact(m.body(keyring), known),
+                "body": redact(m.body.read(keyring), known),
             }
             for m in tip.messages
         ],
@@ -153,7 +153,7 @@ def prosecutor_copy(
             fields={"reason": [f"Say why ({REASON_MIN} to {REASON_MAX} characters)."]}
         )
     tip = _find(session, tip_number)
-    point = tip.point(keyring)
+    point = tip.point.read(keyring)
     notes = list(
         session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.created_at))
     )
@@ -163,21 +163,19 @@ def prosecutor_copy(
         "reason": reason,
         **_tombstone(session, tip),
         "occurred_at": _iso(tip.occurred_at),
-        "narrative": tip.narrative(keyring),
-        "location_text": tip.location_text(keyring),
+        "narrative": tip.narrative.read(keyring),
+        "location_text": tip.location_text.read(keyring),
         "point": list(point) if point else None,
-        "routing_reason": tip.routing_reason(keyring),
+        "routing_reason": tip.routing_reason.read(keyring),
         "messages": [
-            {"direction": m.direction, "created_at": _iso(m.created_at), "body": m.body(keyring)}
+            {
+                "direction": m.direction,
+                "created_at": _iso(m.created_at),
+                "body": m.body.read(keyring),
+            }
             for m in tip.messages
         ],
-        "notes": [
-            {
-                "created_at": _iso(n.created_at),
-                "body": tip.open_text(keyring, "note", "body", n.id, n.body_ct) or "",
-            }
-            for n in notes
-        ],
+        "notes": [{"created_at": _iso(n.created_at), "body": n.body.read(keyring)} for n in notes],
         "attachments": [
             {"content_type": a.content_type, "size_bytes": a.size_bytes, "sha256": a.sha256}
             for a in tip.attachments

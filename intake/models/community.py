@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.sealed import OPTIONAL_TEXT, TEXT, Sealed
 from intake.models.tip import Tip
 
 REWARD_STATUSES = ("proposed", "approved", "declined", "paid")
@@ -72,3 +73,6 @@ class Reward(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     tip: Mapped[Tip] = relationship()
+
+    reason = Sealed(TEXT, under="tip")
+    claim_code = Sealed(OPTIONAL_TEXT, under="tip")

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, utcnow
+from intake.models.sealed import SealedBySecret, SealedEntry
 
 if TYPE_CHECKING:
     from intake.models.tip import Message, Tip
@@ -36,6 +37,9 @@ class InboundEvent(Base):
 
     # Declared so the unit of work inserts the tip before rows that refer to it.
     tip: Mapped[Tip | None] = relationship()
+
+    # Bound to the event key, which exists before the row is written.
+    replay = SealedBySecret(row="event_key", storage="replay_ct")
 
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead", "cancelled")
@@ -74,3 +78,6 @@ class OutboxMessage(Base):
     # Declared so the unit of work inserts the tip and message before the row that names them.
     tip: Mapped[Tip | None] = relationship()
     message: Mapped[Message | None] = relationship()
+
+    # A Twilio message id waiting to be deleted at Twilio (``twilio-delete`` rows).
+    payload_sid = SealedEntry(storage="payload", entry="sid", purpose="identity")

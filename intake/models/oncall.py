@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.geography import Queue
+from intake.models.sealed import TEXT, Sealed
 from intake.models.staff import User
 from intake.models.tip import Tip
 
@@ -54,6 +55,9 @@ class NotifyRoute(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+    # Under the user's data key, bound to the user's id (the row's key).
+    target = Sealed(TEXT, under="user", row="user_id")
 
 
 class UrgentAlert(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.models.base import Base, UTCDateTime, utcnow
-from intake.models.sealed import KeyOwner
+from intake.models.sealed import IDENTITY, KeyOwner, Sealed
 
 
 class Reporter(KeyOwner, Base):
@@ -30,6 +30,7 @@ class Reporter(KeyOwner, Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     address_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    address = Sealed(IDENTITY)
     address_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     is_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.geography import Queue
-from intake.models.sealed import KeyOwner
+from intake.models.sealed import OPTIONAL_TEXT, KeyOwner, Sealed
 
 # ``oversight`` (internal affairs, civilian board) alone sees the oversight queue; ``prosecutor``
 # (community prosecutors) sees the prosecutor queue and aggregates for its districts.
@@ -33,6 +33,7 @@ class User(KeyOwner, Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_secret = Sealed(OPTIONAL_TEXT)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 from collections.abc import Iterable
@@ -24,10 +23,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intake.crypto import Keyring
 from intake.models.base import Base, UTCDateTime, utcnow
 from intake.models.geography import District, Queue
 from intake.models.reporter import Reporter
-from intake.models.sealed import KeyOwner
+from intake.models.sealed import (
+    BYTES,
+    EVIDENCE,
+    OPTIONAL_TEXT,
+    POINT,
+    TEXT,
+    KeyOwner,
+    Sealed,
+    Text,
+)
 
 CHANNELS = ("web", "api", "sms", "messenger", "instagram", "whatsapp", "x", "forward")
 STATUSES = ("new", "triaged", "assigned", "investigating", "closed")
@@ -123,62 +132,37 @@ class Tip(KeyOwner, Base):
         back_populates="tip", order_by="Attachment.created_at", cascade="all, delete-orphan"
     )
 
-    def narrative(self, keyring: Any) -> str:
-        """The decrypted narrative."""
-        return self.open_text(keyring, "tip", "narrative", self.id, self.narrative_ct) or ""
-
-    def location_text(self, keyring: Any) -> str | None:
-        """The decrypted location text, if any."""
-        return self.open_text(keyring, "tip", "location_text", self.id, self.location_text_ct)
+    narrative = Sealed(TEXT)
+    location_text = Sealed(OPTIONAL_TEXT)
+    # Written through set_point, which keeps the coarse cell with it.
+    point = Sealed(POINT)
+    routing_reason = Sealed(Text(max_chars=300))
+    evidence = Sealed(EVIDENCE)
+    source_url = Sealed(OPTIONAL_TEXT)
 
     @property
     def has_point(self) -> bool:
         """Whether the tip has a point (readable without the key)."""
-        return self.point_ct is not None
+        return self.point.is_set
 
-    def point(self, keyring: Any) -> tuple[float, float] | None:
-        """The decrypted (lat, lon), if any."""
-        text = self.open_text(keyring, "tip", "point", self.id, self.point_ct)
-        if text is None:
-            return None
-        lat, lon = json.loads(text)
-        return float(lat), float(lon)
-
-    def set_point(self, keyring: Any, lat: float | None, lon: float | None) -> None:
+    def set_point(self, keyring: Keyring, lat: float | None, lon: float | None) -> None:
         """Seal the point and keep its coarse cell; both None clears them."""
         if lat is None or lon is None:
             self.point_ct, self.cell = None, None
             return
-        self.point_ct = self.seal_text(keyring, "tip", "point", self.id, json.dumps([lat, lon]))
+        self.point.seal(keyring, (lat, lon))
         self.cell = cell_of(lat, lon)
 
-    def routing_reason(self, keyring: Any) -> str:
-        """The decrypted routing reason."""
-        return (
-            self.open_text(keyring, "tip", "routing_reason", self.id, self.routing_reason_ct) or ""
-        )
-
-    def set_routing_reason(self, keyring: Any, reason: str) -> None:
+    # Until the callers in queues and submissions seal through the columns themselves.
+    def set_routing_reason(self, keyring: Keyring, reason: str) -> None:
         """Seal the routing reason (at most 300 characters)."""
-        self.routing_reason_ct = self.seal_text(
-            keyring, "tip", "routing_reason", self.id, reason[:300]
-        )
-
-    def evidence(self, keyring: Any) -> dict[str, list[str]]:
-        """The decrypted classifier evidence: {"category": [...], "urgency": [...]}."""
-        text = self.open_text(keyring, "tip", "evidence", self.id, self.evidence_ct)
-        found = json.loads(text) if text else {}
-        return {
-            "category": list(found.get("category", [])),
-            "urgency": list(found.get("urgency", [])),
-        }
+        self.routing_reason.seal(keyring, reason)
 
     def set_evidence(
-        self, keyring: Any, *, category: Iterable[str], urgency: Iterable[str]
+        self, keyring: Keyring, *, category: Iterable[str], urgency: Iterable[str]
     ) -> None:
         """Seal the classifier evidence."""
-        document = json.dumps({"category": list(category), "urgency": list(urgency)})
-        self.evidence_ct = self.seal_text(keyring, "tip", "evidence", self.id, document)
+        self.evidence.seal(keyring, {"category": list(category), "urgency": list(urgency)})
 
 
 # 0.01 degree: about 1.1 km north-south, and 1.1 km x cos(latitude) east-west (0.8 km at 42°).
@@ -212,13 +196,12 @@ class Message(Base):
 
     tip: Mapped[Tip] = relationship(back_populates="messages")
 
-    def seal_body(self, keyring: Any, body: str) -> None:
-        """Encrypt the body under the tip's data key, bound to this message."""
-        self.body_ct = self.tip.seal_text(keyring, "message", "body", self.id, body) or b""
+    body = Sealed(TEXT, under="tip")
 
-    def body(self, keyring: Any) -> str:
-        """The decrypted body."""
-        return self.tip.open_text(keyring, "message", "body", self.id, self.body_ct) or ""
+    # Until the callers in queues and submissions seal through the column itself.
+    def seal_body(self, keyring: Keyring, body: str) -> None:
+        """Encrypt the body under the tip's data key, bound to this message."""
+        self.body.seal(keyring, body)
 
 
 class Note(Base):
@@ -233,6 +216,8 @@ class Note(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tip: Mapped[Tip] = relationship()
+
+    body = Sealed(TEXT, under="tip")
 
 
 class Attachment(Base):
@@ -250,3 +235,5 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tip: Mapped[Tip] = relationship(back_populates="attachments")
+
+    data = Sealed(BYTES, under="tip")

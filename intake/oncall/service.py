@@ -208,9 +208,9 @@ def set_notify_route(
     value = _check_target(kind, target, region=region, production=production)
     if user.wrapped_key is None:
         user.create_data_key(keyring)
-    route = session.get(NotifyRoute, user.id) or NotifyRoute(user_id=user.id)
+    route = session.get(NotifyRoute, user.id) or NotifyRoute(user_id=user.id, user=user)
     route.kind = kind
-    route.target_ct = user.seal_text(keyring, "notify_route", "target", user.id, value) or b""
+    route.target.seal(keyring, value)
     route.updated_at = utcnow()
     session.add(route)
     session.flush()
@@ -221,10 +221,7 @@ def set_notify_route(
 
 def route_target(keyring: Keyring, route: NotifyRoute) -> str:
     """The decrypted address of a route (only at send time)."""
-    return (
-        route.user.open_text(keyring, "notify_route", "target", route.user_id, route.target_ct)
-        or ""
-    )
+    return route.target.read(keyring)
 
 
 # --- raising, escalating, acknowledging ---------------------------------------------------------

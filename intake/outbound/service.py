@@ -99,7 +99,7 @@ def record_answered_reply(session: Session, keyring: Keyring, tip: Tip, text: st
     """Put an answer already sent in the webhook's own response (TwiML) in the tip's thread, as
     the DM channels' queued acknowledgements are: the detective reads what the tipster was told."""
     message = Message(tip=tip, direction="outbound", channel=tip.channel, delivery_status="sent")
-    message.seal_body(keyring, text)
+    message.body.seal(keyring, text)
     session.add(message)
     return message
 

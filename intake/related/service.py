@@ -194,7 +194,7 @@ def _nearby(
 ) -> None:
     """Tips of the same category within 250 m and 48 h (the coarse cell narrows the search; the
     sealed points decide)."""
-    point = tip.point(keyring)
+    point = tip.point.read(keyring)
     if point is None or tip.cell is None:
         return
     window = timedelta(hours=NEARBY_HOURS)
@@ -210,7 +210,7 @@ def _nearby(
         .limit(MAX_RELATED * 4)
     )
     for other in candidates:
-        there = other.point(keyring)
+        there = other.point.read(keyring)
         if there is not None and metres_between(point, there) <= NEARBY_METRES:
             metres = round(metres_between(point, there) / 10) * 10
             why.setdefault(other.id, []).append(

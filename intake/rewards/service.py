@@ -66,13 +66,14 @@ def propose_reward(
         raise ConflictError("This tip already has a reward proposed or approved.")
     reward = Reward(
         id=uuid.uuid4(),
+        tip=tip,
         tip_id=tip.id,
         amount_cents=amount_cents,
         status="proposed",
         proposed_by_id=user.id,
         proposed_at=utcnow(),
     )
-    reward.reason_ct = tip.seal_text(keyring, "reward", "reason", reward.id, reason) or b""
+    reward.reason.seal(keyring, reason)
     session.add(reward)
     session.flush()
     _audit(session, "reward.proposed", user, reward)
@@ -117,7 +118,7 @@ def _notify_tipster(session: Session, keyring: Keyring, reward: Reward, user: Us
         delivery_status="pending",
         created_at=utcnow(),
     )
-    message.seal_body(keyring, body)
+    message.body.seal(keyring, body)
     session.add(message)
     session.flush()
     enqueue_reply(session, tip, message)
@@ -141,7 +142,7 @@ def decide_reward(
         return reward
     code = new_receipt()
     reward.status = "approved"
-    reward.claim_code_ct = reward.tip.seal_text(keyring, "reward", "claim_code", reward.id, code)
+    reward.claim_code.seal(keyring, code)
     reward.claim_digest = crypto.keyed_digest(keyring, CLAIM_LABEL, code.replace("-", ""))
     session.flush()
     _notify_tipster(session, keyring, reward, user)
@@ -208,7 +209,7 @@ def list_rewards(session: Session, keyring: Keyring, user: User) -> list[StaffRe
             r.id,
             r.tip.tip_number,
             r.amount_cents,
-            r.tip.open_text(keyring, "reward", "reason", r.id, r.reason_ct) or "",
+            r.reason.read(keyring),
             r.status,
             r.proposed_by_id,
             r.proposed_at,
@@ -237,9 +238,7 @@ def tipster_rewards(session: Session, keyring: Keyring, tip: Tip) -> list[Tipste
         TipsterReward(
             r.status,
             r.amount_cents,
-            tip.open_text(keyring, "reward", "claim_code", r.id, r.claim_code_ct)
-            if r.status == "approved"
-            else None,
+            r.claim_code.read(keyring) if r.status == "approved" else None,
         )
         for r in rows
     ]

@@ -33,19 +33,13 @@ RARITY_CAP = 2000
 def reindex_tip(session: Session, keyring: Keyring, tip: Tip) -> None:
     """Rebuild a tip's tokens from its sealed text (a new search key, or tips from before)."""
     session.execute(delete(SearchToken).where(SearchToken.tip_id == tip.id))
-    index_text(session, keyring, tip, "narrative", tip.narrative(keyring))
-    index_text(session, keyring, tip, "location", tip.location_text(keyring))
+    index_text(session, keyring, tip, "narrative", tip.narrative.read(keyring))
+    index_text(session, keyring, tip, "location", tip.location_text.read(keyring))
     for message in tip.messages:
         field = "followup" if message.direction == "inbound" else "reply"
-        index_text(session, keyring, tip, field, message.body(keyring))
+        index_text(session, keyring, tip, field, message.body.read(keyring))
     for note in session.scalars(select(Note).where(Note.tip_id == tip.id)):
-        index_text(
-            session,
-            keyring,
-            tip,
-            "note",
-            tip.open_text(keyring, "note", "body", note.id, note.body_ct),
-        )
+        index_text(session, keyring, tip, "note", note.body.read(keyring))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ brute-forced), TOTP secrets sealed under the user's own data key, clients as key
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -26,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from intake.crypto import Keyring
+from intake.crypto import Keyring, token_digest
 from intake.errors import ConflictError, InvalidInputError, NotFoundError
 from intake.models import ApiToken, Enrolment, LoginFailure, Queue, StaffSession, User, utcnow
 from intake.models.staff import ROLES, TOKEN_SCOPES
@@ -88,11 +87,6 @@ class NewUser:
     api_token: str
 
 
-def digest(secret: str) -> str:
-    """SHA-256 hex of a random token (API token or session id)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def new_password() -> str:
     """A random initial password."""
     return secrets.token_urlsafe(15)
@@ -140,14 +134,14 @@ def set_totp_secret(keyring: Keyring, user: User, secret: str) -> None:
     """Seal a TOTP secret under the user's data key."""
     if user.wrapped_key is None:
         user.create_data_key(keyring)
-    user.totp_secret_ct = user.seal_text(keyring, "user", "totp_secret", user.id, secret)
+    user.totp_secret.seal(keyring, secret)
 
 
 def totp_secret(keyring: Keyring, user: User) -> str | None:
     """The user's decrypted TOTP secret."""
     if user.totp_secret_ct is None or user.wrapped_key is None:
         return None
-    return user.open_text(keyring, "user", "totp_secret", user.id, user.totp_secret_ct)
+    return user.totp_secret.read(keyring)
 
 
 def totp_uri(username: str, secret: str) -> str:
@@ -243,7 +237,7 @@ def issue_api_token(
     session.add(
         ApiToken(
             user_id=user.id,
-            token_digest=digest(token),
+            token_digest=token_digest(token),
             name=name[:80],
             scope=scope,
             created_at=now,
@@ -266,7 +260,7 @@ def revoke_tokens(session: Session, user: User) -> int:
 
 def end_sessions(session: Session, user: User, *, keep: str = "") -> None:
     """Log the user out everywhere (except the session whose cookie is ``keep``)."""
-    kept = digest(keep) if keep else None
+    kept = token_digest(keep) if keep else None
     for row in session.scalars(select(StaffSession).where(StaffSession.user_id == user.id)):
         if row.id_digest != kept:
             session.delete(row)
@@ -303,7 +297,7 @@ def issue_enrolment(session: Session, keyring: Keyring, user: User) -> str:
     now = utcnow()
     session.add(
         Enrolment(
-            token_digest=digest(token),
+            token_digest=token_digest(token),
             user_id=user.id,
             created_at=now,
             expires_at=now + ENROLMENT_LIFETIME,
@@ -317,7 +311,7 @@ def find_enrolment(session: Session, token: str) -> Enrolment | None:
     """The live enrolment for a link token, or None (expired, used, or the user disabled)."""
     if not token or len(token) > 100:
         return None
-    row = session.get(Enrolment, digest(token))
+    row = session.get(Enrolment, token_digest(token))
     if row is None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row
@@ -362,7 +356,7 @@ def find_token(session: Session, token: str) -> ApiToken | None:
     """The unrevoked token row of an active user for a bearer token, expired or not, or None."""
     if not token or len(token) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_digest == digest(token)))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_digest == token_digest(token)))
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
     if row.expires_at > utcnow():
@@ -624,7 +618,7 @@ def start_session(session: Session, user: User) -> str:
     now = utcnow()
     session.add(
         StaffSession(
-            id_digest=digest(token),
+            id_digest=token_digest(token),
             user_id=user.id,
             is_second_factor_done=False,
             created_at=now,
@@ -639,7 +633,7 @@ def find_session(session: Session, token: str) -> StaffSession | None:
     """The live session for a cookie value, or None (expired and idle ones are removed)."""
     if not token:
         return None
-    row = session.get(StaffSession, digest(token))
+    row = session.get(StaffSession, token_digest(token))
     if row is None:
         return None
     now = utcnow()
@@ -657,7 +651,7 @@ def complete_second_factor(session: Session, row: StaffSession) -> str:
     now = utcnow()
     session.add(
         StaffSession(
-            id_digest=digest(token),
+            id_digest=token_digest(token),
             user_id=row.user_id,
             is_second_factor_done=True,
             created_at=now,
@@ -671,6 +665,6 @@ def complete_second_factor(session: Session, row: StaffSession) -> str:
 
 def end_session(session: Session, token: str) -> None:
     """Log out one session."""
-    row = session.get(StaffSession, digest(token)) if token else None
+    row = session.get(StaffSession, token_digest(token)) if token else None
     if row is not None:
         session.delete(row)

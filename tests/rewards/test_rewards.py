@@ -124,9 +124,7 @@ def test_an_sms_tipster_is_told_there_is_news_without_the_code(session, keyring,
     message = session.get(Message, outbox[0].message_id)
     body = message.body(keyring)
     assert body == "There is news on your tip. Check it with your tip number and secret code."
-    code = session.scalar(select(Reward)).tip.open_text(
-        keyring, "reward", "claim_code", reward.id, reward.claim_code_ct
-    )
+    code = session.scalar(select(Reward)).claim_code.read(keyring)
     assert code not in body and "250" not in body
 
 
@@ -163,9 +161,7 @@ def test_reward_totals_appear_in_the_public_statistics(client, session, keyring,
             session, keyring, first.user, created.tip_number, 10000, "Led to an arrest"
         )
         service.decide_reward(session, keyring, second.user, reward.id, approve=True)
-        code = reward.tip.open_text(
-            keyring, "reward", "claim_code", reward.id, reward.claim_code_ct
-        )
+        code = reward.claim_code.read(keyring)
         service.pay_reward(session, keyring, first.user, code)
         when = last_complete_month()
         reward.decided_at, reward.paid_at = when, when + timedelta(hours=1)
