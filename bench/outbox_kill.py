@@ -145,7 +145,7 @@ def queue_replies(app: Flask, count: int) -> list[str]:
             tip = session.get(Tip, created.tip_id)
             assert tip is not None
             message = Message(tip=tip, direction="outbound", channel="sms")
-            message.seal_body(keyring, body)
+            message.body.seal(keyring, body)
             session.add(message)
             session.flush()
             enqueue_reply(session, tip, message)

@@ -56,7 +56,7 @@ def test_ciphertext_swapped_between_tips_does_not_open(session, keyring) -> None
     tip_b = session.get(Tip, second.tip_id)
     tip_b.narrative_ct = tip_a.narrative_ct
     with pytest.raises(DecryptionError):
-        tip_b.narrative(keyring)
+        tip_b.narrative.read(keyring)
 
 
 def test_identity_and_content_use_different_key_encryption_keys(session, keyring) -> None:
@@ -75,7 +75,7 @@ def test_shredding_a_tip_key_makes_its_content_unreadable(session, keyring) -> N
     session.expire_all()
     tip = session.get(Tip, created.tip_id)
     with pytest.raises(KeyShreddedError):
-        tip.narrative(keyring)
+        tip.narrative.read(keyring)
 
 
 def test_blind_index_is_deterministic_and_keyed() -> None:
@@ -115,7 +115,7 @@ def test_rotation_rewraps_data_keys_and_old_data_still_opens(
     with rotated.app_context():
         tip = db.session.get(Tip, created.tip_id)
         assert tip.kek_id == new_keyring.active("content").key_id
-        assert tip.narrative(new_keyring) == "old words"
+        assert tip.narrative.read(new_keyring) == "old words"
         reporter = db.session.scalar(select(Reporter))
         assert reporter.kek_id == new_keyring.active("identity").key_id
         assert read_identity(new_keyring, reporter) == {"email": "someone@example.org"}
@@ -175,9 +175,9 @@ def test_point_routing_reason_and_evidence_are_sealed_to_their_tip(session, keyr
     first = make_tip(session, keyring, narrative="first", lat=44.03127, lon=-70.16485)
     second = make_tip(session, keyring, narrative="second", lat=44.07, lon=-70.18)
     tip_a, tip_b = session.get(Tip, first.tip_id), session.get(Tip, second.tip_id)
-    assert tip_a.point(keyring) == (44.03127, -70.16485)
+    assert tip_a.point.read(keyring) == (44.03127, -70.16485)
     assert tip_a.cell == "44.03,-70.17"
-    assert tip_a.routing_reason(keyring) and set(tip_a.evidence(keyring)) == {
+    assert tip_a.routing_reason.read(keyring) and set(tip_a.evidence.read(keyring)) == {
         "category",
         "urgency",
     }

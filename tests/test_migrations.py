@@ -422,10 +422,10 @@ def test_the_upgrade_seals_existing_points_reasons_and_evidence_and_downgrade_op
 
         upgrade()
         tip = db.session.get(Tip, kept)
-        assert tip.point(keyring) == (44.03127, -70.16485)
+        assert tip.point.read(keyring) == (44.03127, -70.16485)
         assert tip.cell == "44.03,-70.17"
-        assert tip.routing_reason(keyring) == "Place 'Harbor Market' is in district H2."
-        assert tip.evidence(keyring) == {"category": ["kill her"], "urgency": ["tonight"]}
+        assert tip.routing_reason.read(keyring) == "Place 'Harbor Market' is in district H2."
+        assert tip.evidence.read(keyring) == {"category": ["kill her"], "urgency": ["tonight"]}
         gone = db.session.get(Tip, shredded)
         assert (gone.point_ct, gone.routing_reason_ct, gone.cell) == (None, None, "44.03,-70.17")
         assert find_in_database(db.session(), ["44.03127", "Harbor Market", "kill her"]) == []
@@ -478,7 +478,7 @@ def test_raw_twilio_sids_become_digests_and_are_queued_for_deletion(empty_app, m
         db.session.add(InboundEvent(provider="twilio", event_key=inbound, tip_id=tip.id))
         for sid, direction in ((followup, "inbound"), (outbound, "outbound")):
             message = Message(tip=tip, direction=direction, channel="sms")
-            message.seal_body(keyring, "text")
+            message.body.seal(keyring, "text")
             message.provider, message.provider_message_id = "twilio", sid
             db.session.add(message)
         db.session.add(OutboxMessage(kind="reply", channel="sms", provider_message_id=outbound))

@@ -60,12 +60,12 @@ def tips(app: Flask) -> list[dict[str, Any]]:
                 "channel": tip.channel,
                 "language": tip.language,
                 "urgency": tip.urgency,
-                "narrative": tip.narrative(keyring),
+                "narrative": tip.narrative.read(keyring),
                 "queue": tip.queue.code,
-                "point": tip.point(keyring),
+                "point": tip.point.read(keyring),
                 "location_source": tip.location_source,
                 "identity": read_identity(keyring, tip.reporter) if tip.reporter else {},
-                "thread": [(m.direction, m.body(keyring)) for m in tip.messages],
+                "thread": [(m.direction, m.body.read(keyring)) for m in tip.messages],
             }
             for tip in rows
         ]
@@ -357,7 +357,7 @@ def test_whatsapp_statuses_update_the_messages_we_sent(
         tip = db.session.scalars(select(Tip)).one()
         for status in (delivered, failed):
             message = Message(tip=tip, direction="outbound", channel="whatsapp")
-            message.seal_body(keyring, "A detective's question")
+            message.body.seal(keyring, "A detective's question")
             message.provider = "meta"
             message.provider_message_id = provider_key(keyring, "meta", status["id"])
             message.delivery_status = "sent"

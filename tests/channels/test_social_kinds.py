@@ -57,7 +57,7 @@ def answers(app: Flask) -> list[str]:
         texts = []
         for row in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)):
             if row.message_id is not None:
-                texts.append(db.session.get(Message, row.message_id).body(keyring))
+                texts.append(db.session.get(Message, row.message_id).body.read(keyring))
             elif row.payload and row.payload.get("text"):
                 texts.append(row.payload["text"])
         db.session.remove()
@@ -68,7 +68,9 @@ def narratives(app: Flask) -> list[str]:
     """Every tip's narrative, oldest first."""
     with app.app_context():
         keyring = get_keyring()
-        found = [t.narrative(keyring) for t in db.session.scalars(select(Tip).order_by(Tip.id))]
+        found = [
+            t.narrative.read(keyring) for t in db.session.scalars(select(Tip).order_by(Tip.id))
+        ]
         db.session.remove()
     return found
 
@@ -192,7 +194,7 @@ def inbound_bodies(app: Flask) -> list[str]:
     with app.app_context():
         keyring = get_keyring()
         rows = db.session.scalars(select(Message).where(Message.direction == "inbound"))
-        found = sorted(row.body(keyring) for row in rows)
+        found = sorted(row.body.read(keyring) for row in rows)
         db.session.remove()
     return found
 

@@ -66,8 +66,8 @@ def stored(app: Flask) -> list[dict[str, Any]]:
         for tip in db.session.scalars(select(Tip).order_by(Tip.created_at)):
             listed.append(
                 {
-                    "narrative": tip.narrative(keyring),
-                    "thread": [(m.direction, m.body(keyring)) for m in tip.messages],
+                    "narrative": tip.narrative.read(keyring),
+                    "thread": [(m.direction, m.body.read(keyring)) for m in tip.messages],
                     "attachments": [
                         (a.content_type, a.message_id, read_attachment(keyring, a))
                         for a in db.session.scalars(
@@ -172,7 +172,7 @@ def test_a_photo_alone_that_cannot_be_kept_leaves_a_placeholder_and_an_answer(
     assert tip["narrative"] == "[photo, could not be kept: ask the tipster to describe it]"
     with meta_app.app_context():
         [message] = db.session.scalars(select(Message).where(Message.direction == "outbound"))
-        answer = message.body(get_keyring())
+        answer = message.body.read(get_keyring())
     # No words to tell the language by: the answer is in English and Spanish.
     assert "please describe it" in answer and "descríbala" in answer
 

@@ -77,7 +77,7 @@ def detective_reply(app: Flask, text: str) -> None:
     with app.app_context():
         tip = db.session.scalars(select(Tip)).one()
         message = Message(tip=tip, direction="outbound", channel=tip.channel)
-        message.seal_body(get_keyring(), text)
+        message.body.seal(get_keyring(), text)
         db.session.add(message)
         db.session.flush()
         enqueue_reply(db.session, tip, message)

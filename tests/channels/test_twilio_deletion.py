@@ -152,7 +152,7 @@ def test_a_reply_is_stored_as_a_digest_and_deleted_from_twilio(
     with sms_app.app_context():
         tip = db.session.scalars(select(Tip)).one()
         message = Message(tip=tip, direction="outbound", channel="sms")
-        message.seal_body(keyring, "Which house on Elm Street?")
+        message.body.seal(keyring, "Which house on Elm Street?")
         db.session.add(message)
         db.session.flush()
         enqueue_reply(db.session, tip, message)

@@ -58,7 +58,9 @@ def counts(app: Flask) -> dict[str, int]:
 def narratives(app: Flask, keyring: Keyring) -> list[str]:
     """Every tip's narrative, oldest first."""
     with app.app_context():
-        found = [t.narrative(keyring) for t in db.session.scalars(select(Tip).order_by(Tip.id))]
+        found = [
+            t.narrative.read(keyring) for t in db.session.scalars(select(Tip).order_by(Tip.id))
+        ]
         db.session.remove()
     return found
 
@@ -68,7 +70,7 @@ def thread(app: Flask, keyring: Keyring) -> list[tuple[str, str]]:
     with app.app_context():
         tip = db.session.scalar(select(Tip))
         assert tip is not None
-        found = [(m.direction, m.body(keyring)) for m in tip.messages]
+        found = [(m.direction, m.body.read(keyring)) for m in tip.messages]
         db.session.remove()
     return found
 
@@ -291,7 +293,7 @@ def test_a_whatsapp_location_with_impossible_coordinates_is_not_a_point(
     assert reply is not None and "could not read your message" in reply
     with sms_app.app_context():
         tip = db.session.scalar(select(Tip))
-        assert tip is not None and tip.point(keyring) is None
+        assert tip is not None and tip.point.read(keyring) is None
 
 
 # --- duplicated, replayed, malformed, oversized, forged ------------------------------------

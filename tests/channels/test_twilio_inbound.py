@@ -183,7 +183,7 @@ def test_a_followup_within_the_window_joins_the_tip(sms_app, sms_client, keyring
     with sms_app.app_context():
         [message] = db.session.scalars(select(Message).where(Message.direction == "inbound")).all()
         assert message.tip_id == tip.id
-        assert message.body(keyring) == "The seller wears a red cap."
+        assert message.body.read(keyring) == "The seller wears a red cap."
 
 
 def test_a_text_after_the_window_starts_a_new_tip(sms_app, sms_client) -> None:
@@ -301,7 +301,7 @@ def test_yes_from_a_tipster_not_opted_out_is_an_answer(sms_app, sms_client, keyr
     assert reply == f"Added to tip {tip.tip_number}. Thank you."
     with sms_app.app_context():
         inbound = db.session.scalar(select(Message).where(Message.direction == "inbound"))
-        assert inbound.body(keyring) == "Yes"
+        assert inbound.body.read(keyring) == "Yes"
 
 
 def test_stop_from_an_unknown_number_stores_nothing(sms_app, sms_client) -> None:
@@ -456,7 +456,7 @@ def test_the_sms_acknowledgements_are_in_the_thread_like_dm_ones(sms_app, sms_cl
 
     with sms_app.app_context():
         thread = [
-            (m.direction, m.body(keyring), m.delivery_status)
+            (m.direction, m.body.read(keyring), m.delivery_status)
             for m in db.session.scalars(select(Message).order_by(Message.created_at, Message.id))
         ]
     # The detective reads what the tipster was told, as on Messenger, Instagram and WhatsApp.

@@ -64,9 +64,9 @@ def only_tip(app: Flask, keyring: Keyring) -> dict[str, object]:
         tip = db.session.scalar(select(Tip))
         assert tip is not None
         return {
-            "narrative": tip.narrative(keyring),
+            "narrative": tip.narrative.read(keyring),
             "language": tip.language,
-            "point": tip.point(keyring),
+            "point": tip.point.read(keyring),
             "identity": read_identity(keyring, tip.reporter),
         }
 

@@ -40,7 +40,7 @@ def detective_asks(app: Flask, keyring: Keyring, body: str = QUESTION) -> str:
         tip = db.session.scalar(select(Tip))
         assert tip is not None
         message = Message(tip=tip, direction="outbound", channel=tip.channel)
-        message.seal_body(keyring, body)
+        message.body.seal(keyring, body)
         db.session.add(message)
         db.session.flush()
         enqueue_reply(db.session, tip, message)

@@ -47,7 +47,7 @@ def test_no_phone_number_or_text_is_stored_or_logged_in_clear(
         assert tip is not None
         tip_number = tip.tip_number
         message = Message(tip=tip, direction="outbound", channel="sms")
-        message.seal_body(keyring, QUESTION)
+        message.body.seal(keyring, QUESTION)
         db.session.add(message)
         db.session.flush()
         enqueue_reply(db.session, tip, message)

@@ -27,7 +27,7 @@ def detective_writes(app: Flask, keyring: Keyring, number: str) -> None:
         tip = db.session.scalar(select(Tip).where(Tip.tip_number == number))
         assert tip is not None
         message = Message(tip=tip, direction="outbound", channel=tip.channel)
-        message.seal_body(keyring, QUESTION)
+        message.body.seal(keyring, QUESTION)
         db.session.add(message)
         db.session.flush()
         enqueue_reply(db.session, tip, message)

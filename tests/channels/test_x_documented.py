@@ -97,7 +97,7 @@ def only_tip_point(app: Flask) -> tuple[float, float] | None:
     """The point of the only tip."""
     with app.app_context():
         [tip] = db.session.scalars(select(Tip)).all()
-        point = tip.point(get_keyring())
+        point = tip.point.read(get_keyring())
         db.session.remove()
     return point
 

@@ -60,9 +60,9 @@ def tips(app: Flask) -> list[dict[str, Any]]:
             {
                 "tip_number": tip.tip_number,
                 "channel": tip.channel,
-                "narrative": tip.narrative(keyring),
+                "narrative": tip.narrative.read(keyring),
                 "identity": read_identity(keyring, tip.reporter) if tip.reporter else {},
-                "thread": [(m.direction, m.body(keyring)) for m in tip.messages],
+                "thread": [(m.direction, m.body.read(keyring)) for m in tip.messages],
             }
             for tip in db.session.scalars(select(Tip).order_by(Tip.created_at))
         ]

@@ -131,7 +131,7 @@ def test_a_backup_restored_after_the_epoch_key_is_destroyed_opens_no_identity(
                     read_identity(keyring, reporter)
             for tip in db.session.scalars(select(Tip)):
                 with pytest.raises(CryptoError):
-                    tip.narrative(keyring)
+                    tip.narrative.read(keyring)
             db.session.remove()
     finally:
         _drop_restored(copy)

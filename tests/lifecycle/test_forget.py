@@ -65,7 +65,7 @@ def test_forget_on_the_status_page_asks_then_deletes_the_contact(client, session
     reporter = session.get(Reporter, reporter_id)
     assert reporter.wrapped_key is None and reporter.address_ct is None
     tip = tip_by_number(session, created.tip_number)
-    assert tip.reporter_id is None and tip.narrative(keyring) == NARRATIVE
+    assert tip.reporter_id is None and tip.narrative.read(keyring) == NARRATIVE
     actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.tip_id == tip.id)))
     assert "lifecycle.forget_requested" in actions and "lifecycle.identity_shredded" in actions
     assert find_in_database(session, [PHONE, NAME]) == []
@@ -133,7 +133,7 @@ def test_texting_forget_deletes_the_number(sms_app, sms_client, word, expected) 
     assert answer is not None and expected in answer
     with sms_app.app_context():
         tip = db.session.scalar(select(Tip))
-        assert tip.reporter_id is None and tip.narrative(sms_app.extensions["intake.keyring"])
+        assert tip.reporter_id is None and tip.narrative.read(sms_app.extensions["intake.keyring"])
         reporter = db.session.scalar(select(Reporter))
         assert reporter.wrapped_key is None and reporter.address_index is None
         events = db.session.execute(select(AuditEvent.action, AuditEvent.details)).all()

@@ -56,7 +56,7 @@ def test_31_days_after_closing_no_supervisor_can_reveal_the_identity(client, ses
     assert tip.reporter_id is None and tip.source_url_ct is None
     assert reporter.wrapped_key is None and reporter.address_ct is None
     assert reporter.address_index is None and reporter.language is None
-    assert tip.narrative(keyring) == NARRATIVE  # the detectives keep the tip
+    assert tip.narrative.read(keyring) == NARRATIVE  # the detectives keep the tip
     session.commit()
     detail = client.get(f"/api/v1/staff/tips/{number}", headers=bearer(sup))
     assert detail.json["has_contact"] is False and detail.json["narrative"] == NARRATIVE
@@ -186,7 +186,7 @@ def test_a_held_tip_keeps_everything_until_released(client, session, keyring):
 
     assert service.run_retention(session, POLICY, NOW) == service.RetentionCounts()
     tip = tip_by_number(session, number)
-    assert tip.narrative(keyring) == NARRATIVE and tip.reporter_id is not None
+    assert tip.narrative.read(keyring) == NARRATIVE and tip.reporter_id is not None
     session.commit()
     assert PHONE in _reveal(client, sup, number).get_data(as_text=True)
     assert client.get(url, headers=bearer(sup)).json["legal_hold"] is True

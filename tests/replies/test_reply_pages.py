@@ -61,7 +61,7 @@ def test_a_reply_is_only_sent_from_the_confirmation_page(own_app, session, keyri
     assert sent.status_code == 302
     tip = session.scalar(select(Tip).where(Tip.tip_number == created.tip_number))
     outbound = session.scalars(select(Message).where(Message.tip_id == tip.id)).all()
-    assert [m.body(keyring) for m in outbound if m.direction == "outbound"] == [text]
+    assert [m.body.read(keyring) for m in outbound if m.direction == "outbound"] == [text]
 
 
 def test_a_note_never_reaches_the_tipster(own_app, session, keyring):

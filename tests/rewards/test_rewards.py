@@ -122,7 +122,7 @@ def test_an_sms_tipster_is_told_there_is_news_without_the_code(session, keyring,
     outbox = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).all()
     assert len(outbox) == 1
     message = session.get(Message, outbox[0].message_id)
-    body = message.body(keyring)
+    body = message.body.read(keyring)
     assert body == "There is news on your tip. Check it with your tip number and secret code."
     code = session.scalar(select(Reward)).claim_code.read(keyring)
     assert code not in body and "250" not in body

@@ -36,7 +36,7 @@ def test_submit_returns_tip_number_and_receipt_and_routes_by_place(
     tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
     assert tip.channel == "api"
     assert tip.queue.code == "H2"
-    assert "Harbor Market" in tip.routing_reason(keyring)
+    assert "Harbor Market" in tip.routing_reason.read(keyring)
     assert _count(session, AuditEvent) == 1
 
 
@@ -58,7 +58,7 @@ def test_tip_without_location_goes_to_triage_with_a_reason(client, session, keyr
     body = submit(client, narrative="Someone sells heroin from a grey van most nights").get_json()
     tip = session.scalar(select(Tip).where(Tip.tip_number == body["tip_number"]))
     assert tip.queue.code == "triage"
-    assert "no usable location" in tip.routing_reason(keyring).lower()
+    assert "no usable location" in tip.routing_reason.read(keyring).lower()
 
 
 def test_emergency_tells_the_tipster_to_call_911_in_their_language(client, session) -> None:

@@ -157,7 +157,7 @@ def test_check_back_read_reply_and_answer(client, session, keyring) -> None:
 
     tip = session.scalar(select(Tip).where(Tip.tip_number == number))
     question = Message(tip=tip, direction="outbound", channel="web", delivery_status="available")
-    question.seal_body(keyring, "Which mailbox, the blue one?")
+    question.body.seal(keyring, "Which mailbox, the blue one?")
     session.add(question)
     session.commit()
 

@@ -268,7 +268,7 @@ def test_status_page_times_are_in_the_city_time_zone(client, session, keyring) -
     number, receipt = _number_and_receipt(post_tip(client, open_form(client)).get_data(True))
     tip = session.scalar(select(Tip).where(Tip.tip_number == number))
     question = Message(tip=tip, direction="outbound", channel="web", delivery_status="available")
-    question.seal_body(keyring, "Was it the blue van?")
+    question.body.seal(keyring, "Was it the blue van?")
     question.created_at = datetime(2026, 7, 4, 2, 30, tzinfo=UTC)
     session.add(question)
     session.commit()

@@ -69,7 +69,7 @@ def _stored(session: Session, created: dict[str, Any]) -> Stored:
     stored = Stored(
         queue=tip.queue.code,
         district=tip.district.code if tip.district else None,
-        routing_reason=tip.routing_reason(get_keyring()),
+        routing_reason=tip.routing_reason.read(get_keyring()),
         location_source=tip.location_source,
         language=tip.language,
         urgency=tip.urgency,
