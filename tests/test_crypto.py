@@ -183,7 +183,7 @@ def test_point_routing_reason_and_evidence_are_sealed_to_their_tip(session, keyr
     }
     for column in ("point_ct", "routing_reason_ct", "evidence_ct"):
         setattr(tip_b, column, getattr(tip_a, column))
-    for read in (tip_b.point, tip_b.routing_reason, tip_b.evidence):
+    for read in (tip_b.point.read, tip_b.routing_reason.read, tip_b.evidence.read):
         with pytest.raises(DecryptionError):
             read(keyring)
 
