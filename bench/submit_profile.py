@@ -101,9 +101,8 @@ def instrument(sections: Sections) -> None:
     sections.wrap(service, "raise_alert", "on-call alert (urgent tips)")
     sections.wrap(service, "enqueue_supervisor_alert", "supervisor alert (urgent tips)")
     sections.wrap(service, "record_event", "audit record")
-    for method in ("create_data_key", "set_point", "set_routing_reason", "set_evidence"):
+    for method in ("create_data_key", "set_point"):
         sections.wrap(Tip, method, "data key and seals")
-    sections.wrap(Tip, "seal_text", "data key and seals")
     sections.wrap(SealedValue, "seal", "data key and seals")
     sections.wrap(SealedBySecretValue, "seal", "data key and seals")
     sections.wrap(crypto, "receipt_digest", "receipt digest")

@@ -156,7 +156,7 @@ def reveal_identity(
     )
     enqueue_reveal_notice(session, tip, revealed_by=user, audience=_audience(tip.queue))
     log.warning("identity of tip %s revealed by user %s", tip.tip_number, user.id)
-    source_url = tip.open_text(keyring, "tip", "source_url", tip.id, tip.source_url_ct)
+    source_url = tip.source_url.read(keyring)
     return Revealed(
         tip.tip_number, tip.reporter.channel if tip.reporter else None, identity, source_url
     )

@@ -9,7 +9,6 @@ transaction.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -171,9 +170,7 @@ def refresh_reporter(
     known = read_identity(keyring, reporter)
     merged = {**known, **resolved.identity}
     if merged != known:
-        reporter.address_ct = reporter.seal_text(
-            keyring, "reporter", "address", reporter.id, json.dumps(merged, sort_keys=True)
-        )
+        reporter.address.seal(keyring, merged)
     if reporter.language != language:
         reporter.language = language
     reporter.last_seen_at = now
@@ -205,9 +202,7 @@ def _new_reporter(
         last_seen_at=now,
     )
     reporter.create_data_key(keyring)
-    reporter.address_ct = reporter.seal_text(
-        keyring, "reporter", "address", reporter.id, json.dumps(identity, sort_keys=True)
-    )
+    reporter.address.seal(keyring, identity)
     if digest is None:
         session.add(reporter)  # nothing unique to race on
         return reporter, True
@@ -265,14 +260,11 @@ def rekey_reporter(
     known = read_identity(keyring, reporter)
     merged = {**known, **identity}
     reporter.address_index = digest
-    reporter.address_ct = reporter.seal_text(
-        keyring, "reporter", "address", reporter.id, json.dumps(merged, sort_keys=True)
-    )
+    reporter.address.seal(keyring, merged)
     session.flush()
     return True
 
 
 def read_identity(keyring: Keyring, reporter: Reporter) -> dict[str, str]:
     """The decrypted identity of a reporter. Only the outbox and a supervisor's reveal call it."""
-    text = reporter.open_text(keyring, "reporter", "address", reporter.id, reporter.address_ct)
-    return json.loads(text) if text else {}
+    return reporter.address.read(keyring)

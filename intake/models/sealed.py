@@ -99,28 +99,6 @@ class KeyOwner:
         self.kek_id = None
         self.__dict__.pop("_intake_aead", None)
 
-    # Until every caller reads and writes through a Sealed column (queues and submissions are
-    # being moved into packages of their own): the associated data spelled by hand.
-    def seal_text(
-        self, keyring: Keyring, table: str, column: str, row_id: object, value: str | None
-    ) -> bytes | None:
-        """Encrypt ``value`` under this row's data key, bound to ``table.column`` of ``row_id``."""
-        if value is None:
-            return None
-        return crypto.seal(
-            self.aead(keyring), value.encode(), crypto.aad_for(table, column, row_id)
-        )
-
-    def open_text(
-        self, keyring: Keyring, table: str, column: str, row_id: object, blob: bytes | None
-    ) -> str | None:
-        """Decrypt what :meth:`seal_text` produced (an emptied, shredded field reads as None)."""
-        if not blob:
-            return None
-        return crypto.unseal(
-            self.aead(keyring), blob, crypto.aad_for(table, column, row_id)
-        ).decode()
-
 
 # --- what a sealed column holds -----------------------------------------------------------------
 
@@ -357,11 +335,6 @@ class SealedValue(Generic[T]):
         if plaintext is not None:
             blob = crypto.seal(self._key_owner().aead(keyring), plaintext, self.associated_data)
         setattr(self._row, self._field.storage, blob)
-
-    # Until the callers in queues and submissions read through .read(): ``tip.narrative(k)``.
-    def __call__(self, keyring: Keyring) -> T:
-        """The same as :meth:`read`."""
-        return self.read(keyring)
 
 
 class SealedBySecret(SealedField):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -153,17 +152,6 @@ class Tip(KeyOwner, Base):
         self.point.seal(keyring, (lat, lon))
         self.cell = cell_of(lat, lon)
 
-    # Until the callers in queues and submissions seal through the columns themselves.
-    def set_routing_reason(self, keyring: Keyring, reason: str) -> None:
-        """Seal the routing reason (at most 300 characters)."""
-        self.routing_reason.seal(keyring, reason)
-
-    def set_evidence(
-        self, keyring: Keyring, *, category: Iterable[str], urgency: Iterable[str]
-    ) -> None:
-        """Seal the classifier evidence."""
-        self.evidence.seal(keyring, {"category": list(category), "urgency": list(urgency)})
-
 
 # 0.01 degree: about 1.1 km north-south, and 1.1 km x cos(latitude) east-west (0.8 km at 42°).
 CELL_DEGREES = 0.01
@@ -197,11 +185,6 @@ class Message(Base):
     tip: Mapped[Tip] = relationship(back_populates="messages")
 
     body = Sealed(TEXT, under="tip")
-
-    # Until the callers in queues and submissions seal through the column itself.
-    def seal_body(self, keyring: Keyring, body: str) -> None:
-        """Encrypt the body under the tip's data key, bound to this message."""
-        self.body.seal(keyring, body)
 
 
 class Note(Base):

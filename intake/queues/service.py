@@ -528,7 +528,7 @@ def _snippets(session: Session, keyring: Keyring, ids: list[uuid.UUID]) -> dict[
     snippets = {}
     for tip in session.scalars(select(Tip).where(Tip.id.in_(ids))):
         try:
-            snippets[tip.id] = snippet_of(tip.narrative(keyring))
+            snippets[tip.id] = snippet_of(tip.narrative.read(keyring))
         except CryptoError:
             # One unreadable tip (its key shredded or retired) must not take the queue down.
             log.warning("tip id %s: narrative unreadable for the listing", tip.id)

@@ -7,7 +7,6 @@ task or command that calls them owns the transaction.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -155,7 +154,7 @@ def request_digest(keyring: Keyring, event_key: str, submission: TipSubmission) 
         "point_kind": submission.point_kind,
         "occurred_at": submission.occurred_at.isoformat() if submission.occurred_at else None,
         "contact": [contact.phone, contact.email, contact.name] if contact else None,
-        "images": [hashlib.sha256(image).hexdigest() for image in submission.images],
+        "images": [crypto.sha256_hex(image) for image in submission.images],
     }
     if contact is not None and contact.notify_by:
         # Only when chosen: digests of requests stored before the choice existed stay valid.
@@ -181,11 +180,8 @@ def _replay(
     if tip is None:
         raise DuplicateEventError(None)
     receipt = None
-    if event.replay_ct is not None and submission.idempotency_key:
-        key = crypto.derive_sealing_key(keyring, submission.idempotency_key)
-        receipt = crypto.unseal(
-            key, event.replay_ct, crypto.aad_for("inbound_event", "replay", event.event_key)
-        ).decode()
+    if submission.idempotency_key:
+        receipt = event.replay.read(keyring, submission.idempotency_key)
     if receipt is None:
         raise DuplicateEventError(tip.id)
     return tip, SubmittedTip(
@@ -200,25 +196,32 @@ def _replay(
     )
 
 
+@dataclass(frozen=True)
+class _ClientReplay:
+    """What lets a web or API client get its receipt back, and only for the same request."""
+
+    keyring: Keyring
+    idempotency_key: str
+    receipt: str
+    request_digest: str
+
+
 def _claim_event(
     session: Session,
     provider: str,
     event_key: str,
     *,
     tip_id: uuid.UUID | None = None,
-    replay_ct: bytes | None = None,
-    request_digest: str | None = None,
+    replay: _ClientReplay | None = None,
 ) -> bool:
     """Insert the idempotency record (with its tip, which must be written already); False if
     another request already holds it (after waiting for that request's transaction to end)."""
     event = InboundEvent(
-        provider=provider,
-        event_key=event_key,
-        tip_id=tip_id,
-        replay_ct=replay_ct,
-        request_digest=request_digest,
-        received_at=utcnow(),
+        provider=provider, event_key=event_key, tip_id=tip_id, received_at=utcnow()
     )
+    if replay is not None:
+        event.replay.seal(replay.keyring, replay.idempotency_key, replay.receipt)
+        event.request_digest = replay.request_digest
     return insert_unless_present(session, event)
 
 
@@ -378,32 +381,25 @@ def create_tip(
     )
     tip.create_data_key(keyring)
     tip.set_point(keyring, route.lat, route.lon)
-    tip.set_routing_reason(keyring, route.reason)
-    tip.set_evidence(
-        keyring, category=classification.evidence, urgency=classification.urgency_evidence
+    tip.routing_reason.seal(keyring, route.reason)
+    tip.evidence.seal(
+        keyring,
+        {
+            "category": list(classification.evidence),
+            "urgency": list(classification.urgency_evidence),
+        },
     )
-    tip.narrative_ct = (
-        tip.seal_text(keyring, "tip", "narrative", tip.id, submission.narrative) or b""
-    )
-    tip.location_text_ct = tip.seal_text(
-        keyring, "tip", "location_text", tip.id, submission.location_text or None
-    )
-    tip.source_url_ct = tip.seal_text(
-        keyring, "tip", "source_url", tip.id, submission.source_url or None
-    )
+    tip.narrative.seal(keyring, submission.narrative)
+    tip.location_text.seal(keyring, submission.location_text or None)
+    tip.source_url.seal(keyring, submission.source_url or None)
     session.add(tip)
     if event_ref is not None:
-        replay_ct = digest = None
+        replay = None
         if submission.idempotency_key and event_ref[0] in ("web", "api"):
-            key = crypto.derive_sealing_key(keyring, submission.idempotency_key)
-            replay_ct = crypto.seal(
-                key, receipt.encode(), crypto.aad_for("inbound_event", "replay", event_ref[1])
-            )
             digest = request_digest(keyring, event_ref[1], submission)
+            replay = _ClientReplay(keyring, submission.idempotency_key, receipt, digest)
         session.flush()  # the event row refers to the tip row
-        if not _claim_event(
-            session, *event_ref, tip_id=tip.id, replay_ct=replay_ct, request_digest=digest
-        ):
+        if not _claim_event(session, *event_ref, tip_id=tip.id, replay=replay):
             # A concurrent request with the same event committed first: take this tip back
             # (nothing else is written yet) and answer as for a redelivery.
             session.delete(tip)
@@ -506,7 +502,7 @@ class TipStatus:
 def tip_status(keyring: Keyring, tip: Tip) -> TipStatus:
     """The tipster's view of a tip: public status and the thread, nothing internal."""
     messages = tuple(
-        ThreadMessage(m.direction, m.body(keyring), m.created_at)
+        ThreadMessage(m.direction, m.body.read(keyring), m.created_at)
         for m in tip.messages
         if m.direction in ("inbound", "outbound")
     )
@@ -557,7 +553,7 @@ def add_followup(
         provider_message_id=provider_message_id,
         delivery_status="received",
     )
-    message.seal_body(keyring, body)
+    message.body.seal(keyring, body)
     session.add(message)
     index_text(session, keyring, tip, "followup", body)
     budget = PixelBudget()  # one for all the photos of this message
@@ -578,10 +574,9 @@ def add_followup(
     escalated = URGENCY_RANK[urgency] < tip.urgency_rank
     if escalated:
         tip.urgency, tip.urgency_rank = urgency, URGENCY_RANK[urgency]
-        found = tip.evidence(keyring)
-        tip.set_evidence(
-            keyring, category=found["category"], urgency=sorted({*found["urgency"], *evidence})
-        )
+        found = tip.evidence.read(keyring)
+        found["urgency"] = sorted({*found["urgency"], *evidence})
+        tip.evidence.seal(keyring, found)
         if urgency in ALERTING_URGENCIES:
             reason = alert_reason(urgency, followup=True)
             enqueue_supervisor_alert(session, tip, reason=reason)

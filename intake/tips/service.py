@@ -242,7 +242,7 @@ def _detail(
             *(n.author_user_id for n in notes),
         ],
     )
-    point, evidence = tip.point(keyring), tip.evidence(keyring)
+    point, evidence = tip.point.read(keyring), tip.evidence.read(keyring)
     return TipDetail(
         rms_case_number=tip.rms_case_number,
         tip_number=tip.tip_number,
@@ -253,7 +253,7 @@ def _detail(
         queue=tip.queue.code,
         queue_name=tip.queue.name,
         district=tip.district.code if tip.district is not None else None,
-        routing_reason=tip.routing_reason(keyring),
+        routing_reason=tip.routing_reason.read(keyring),
         category=tip.category_code,
         category_confidence=tip.category_confidence,
         category_evidence=evidence["category"],
@@ -261,8 +261,8 @@ def _detail(
         is_classifier_unsure=tip.is_classifier_unsure,
         urgency=tip.urgency,
         urgency_evidence=evidence["urgency"],
-        narrative=tip.narrative(keyring),
-        location_text=tip.location_text(keyring),
+        narrative=tip.narrative.read(keyring),
+        location_text=tip.location_text.read(keyring),
         lat=point[0] if point else None,
         lon=point[1] if point else None,
         location_source=tip.location_source,
@@ -284,7 +284,7 @@ def _detail(
                 direction=m.direction,
                 channel=m.channel,
                 created_at=m.created_at,
-                body=m.body(keyring),
+                body=m.body.read(keyring),
                 delivery_status=m.delivery_status,
                 delivery_error=m.delivery_error,
                 author=names.get(m.author_user_id) if m.author_user_id else None,
@@ -295,7 +295,7 @@ def _detail(
             NoteEntry(
                 author=names.get(n.author_user_id) if n.author_user_id else None,
                 created_at=n.created_at,
-                body=tip.open_text(keyring, "note", "body", n.id, n.body_ct) or "",
+                body=n.body.read(keyring),
             )
             for n in notes
         ],
@@ -484,7 +484,7 @@ def update_tip(
         events.append(("tip.rerouted", moved))
         tip.queue = target
         move_tokens(session, tip, target.id)
-        tip.set_routing_reason(keyring, f"moved by a supervisor: {reason}")
+        tip.routing_reason.seal(keyring, f"moved by a supervisor: {reason}")
         # The old queue's detective may not work the new queue: the tip waits to be claimed.
         if tip.status in ("assigned", "investigating"):
             events.append(("tip.status_changed", {"from": tip.status, "to": "triaged"}))
@@ -683,8 +683,8 @@ def add_note(session: Session, keyring: Keyring, user: User, tip_number: str, bo
         raise InvalidInputError(
             fields={"body": [f"Write a note of at most {NOTE_MAX} characters."]}
         )
-    note = Note(tip_id=tip.id, author_user_id=user.id, created_at=utcnow())
-    note.body_ct = tip.seal_text(keyring, "note", "body", note.id, body) or b""
+    note = Note(tip=tip, tip_id=tip.id, author_user_id=user.id, created_at=utcnow())
+    note.body.seal(keyring, body)
     session.add(note)
     session.flush()
     index_text(session, keyring, tip, "note", body)
@@ -713,7 +713,7 @@ def send_reply(
         delivery_status="pending",
         created_at=now,
     )
-    message.seal_body(keyring, body)
+    message.body.seal(keyring, body)
     session.add(message)
     session.flush()
     index_text(session, keyring, tip, "reply", body)

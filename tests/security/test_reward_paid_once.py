@@ -27,7 +27,7 @@ def test_a_claim_code_paid_meanwhile_is_not_paid_again(session, keyring):
     )
     service.decide_reward(session, keyring, second.user, reward.id, approve=True)
     session.commit()
-    code = reward.tip.open_text(keyring, "reward", "claim_code", reward.id, reward.claim_code_ct)
+    code = reward.claim_code.read(keyring)
     assert reward.status == "approved"  # what both cashiers' requests read
     # The other cashier's request pays it and commits first.
     session.execute(
@@ -51,7 +51,7 @@ def test_an_approved_code_is_still_paid(session, keyring):
     )
     service.decide_reward(session, keyring, second.user, reward.id, approve=True)
     session.commit()
-    code = reward.tip.open_text(keyring, "reward", "claim_code", reward.id, reward.claim_code_ct)
+    code = reward.claim_code.read(keyring)
     paid = service.pay_reward(session, keyring, first.user, code)
     assert (paid.status, paid.paid_by_id) == ("paid", first.user.id)
     with pytest.raises(ConflictError):
