@@ -31,7 +31,7 @@ translations: $(VENV)/.runtime
 
 messages: $(VENV)/.runtime
 	mkdir -p instance
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o instance/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _text:1c,2 -o instance/messages.pot .
 	$(BIN)/pybabel update -i instance/messages.pot -d intake/translations --no-fuzzy-matching
 
 run: $(VENV)/.runtime translations

@@ -179,14 +179,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_senders(app: Flask) -> None:
     """The outbox's senders: one per channel, and the supervisors' notifications."""
-    from intake.channels import register_senders as register_sms_sender
-    from intake.channels.social_service import register_social_senders
+    from intake.channels import register_senders as register_channel_senders
     from intake.notify.service import register_notify_sender
     from intake.oncall.senders import register_oncall_senders
     from intake.workspace.service import register_assignee_sender
 
-    register_sms_sender(app)
-    register_social_senders(app)
+    register_channel_senders(app)
     register_notify_sender()
     register_oncall_senders()
     register_assignee_sender()

@@ -1,7 +1,7 @@
 """One writer per table: only ``submissions`` constructs tips and inbound events, only
-``submissions`` and ``identity`` reporters; only ``outbound`` constructs outbox rows and sets
-delivery statuses (issue: one inbound path, one writer). A source walk, in the style of the
-import-direction test."""
+``submissions`` and ``identity`` reporters, only ``identity`` opts a tipster out or in; only
+``outbound`` constructs outbox rows and sets delivery statuses (issue: one inbound path, one
+writer). A source walk, in the style of the import-direction test."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ CONSTRUCTORS = {
     "InboundEvent": ("submissions",),
     "OutboxMessage": ("outbound",),
 }
-#: Attribute -> the package that alone may assign it.
-ASSIGNED = {"delivery_status": "outbound", "delivery_error": "outbound"}
+#: Attribute -> the package that alone may assign it (an opt-out: identity.set_opted_out).
+ASSIGNED = {
+    "delivery_status": "outbound",
+    "delivery_error": "outbound",
+    "is_opted_out": "identity",
+}
 
 
 def _package(path: Path) -> str:
@@ -65,8 +69,9 @@ def test_the_walk_sees_constructions_and_assignments() -> None:
         "models.Tip(narrative_ct=b'')\n"
         "message.delivery_status = 'read'\n"
         "a.b, message.delivery_error = 1, 'x'\n"
+        "reporter.is_opted_out = True\n"
     )
-    assert len(_offences(ast.parse(source), "channels")) == 4
+    assert len(_offences(ast.parse(source), "channels")) == 5
     assert (
         _offences(ast.parse("OutboxMessage(kind='x')\nm.delivery_status = 's'"), "outbound") == []
     )

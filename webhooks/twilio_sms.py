@@ -167,8 +167,10 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
                 kind="sticker" if sticker else "",
             )
         )
-    # WhatsApp's quick-reply buttons post ButtonText (the Body repeats it on most accounts).
-    text = form.get("Body") or form.get("ButtonText") or ""
+    # The tipster's words: what they typed, or the label of what they tapped. A quick-reply
+    # button posts ButtonText (and ButtonPayload, our own id), a list-picker reply ListTitle
+    # (and ListId, our own id); the Body repeats the label on most accounts. Ids are not kept.
+    text = form.get("Body") or form.get("ButtonText") or form.get("ListTitle") or ""
     unreadable: tuple[str, ...] = ()
     if not text and not media and location is None and not shared:
         # WhatsApp types Twilio passes without content (MessageType "unknown", a reaction...)

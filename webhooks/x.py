@@ -205,12 +205,16 @@ def _collect_encrypted_chat(
 ) -> None:
     """An X Chat message: a person wrote, but only ciphertext arrived.
 
-    Without the conversation key nothing of it can be read. When X names the sender beside the
-    ciphertext, the message becomes a placeholder (kept, and answered asking for a regular DM);
-    without a sender there is nobody to thread or answer, and it is counted as ignored.
+    X documents the payload as the message event's envelope in clear (``id``, the message id;
+    ``sender_id``; ``conversation_id``; ``created_at_msec``) beside ``encoded_event``, the
+    ciphertext, and a delivery's ``event_uuid`` beside it; the message id deduplicates (a
+    message redelivered under a new ``event_uuid`` is the same message). Without the
+    conversation key nothing of it can be read: with a sender it becomes a placeholder (kept,
+    and answered asking for a regular DM); without one there is nobody to thread or answer, and
+    it is counted as ignored.
     """
-    sender = as_id(payload.get("sender_id")) or as_id(as_dict(payload.get("sender")).get("id"))
-    event_id = as_id(payload.get("event_id")) or as_id(envelope.get("event_uuid"))
+    sender = as_id(payload.get("sender_id"))
+    event_id = as_id(payload.get("id")) or as_id(envelope.get("event_uuid"))
     if sender is None or event_id is None or sender in own_ids:
         collector.ignore(_RECEIVED_CHAT_EVENT)
         return

@@ -11,8 +11,12 @@ For each inbound text the rules decide, in this order:
    recent open tip, unless they sent NEW since that activity;
 5. anything else is a new tip through :func:`intake.submissions.service.submit_tip`.
 
+Steps 2 and 5 (new tip or follow-up, keyword, nothing) are decided by :func:`decide`, a pure
+function of the text and what came with it; :func:`handle_incoming` reads what the decision
+needs and writes it through ``submissions`` (tips, reporters, inbound events, opt-outs).
 Everything flushes, nothing commits: the webhook request owns the transaction. The caller sends
-``Outcome.reply`` back on the channel (``None``: send nothing, for instance after STOP).
+``Outcome.reply`` back on the channel (``None``: send nothing, for instance after an SMS STOP),
+worded for its context (:mod:`intake.channels.texts`: ``sms`` or ``dm``).
 
 "NEW" is remembered without a column of its own: every stored text sets the reporter's
 ``last_seen_at`` to exactly the tip's ``last_tipster_activity_at``, and NEW moves it later, so
@@ -22,6 +26,7 @@ Everything flushes, nothing commits: the webhook request owns the transaction. T
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -29,9 +34,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake import crypto
+from intake.channels.texts import SMS, compose, has_text
+from intake.channels.texts import reply_text as reply_text  # the SMS wording, by kind (bench)
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError
-from intake.identity.service import FoundReporter, Sender, find_reporter
+from intake.identity.service import (
+    FoundReporter,
+    Sender,
+    find_reporter,
+    mark_reporter_seen,
+    set_opted_out,
+)
 from intake.models import ALERTING_URGENCIES, InboundEvent, Message, Reporter, Tip, utcnow
 from intake.submissions.rules import find_tip_number
 from intake.submissions.service import (
@@ -54,6 +67,8 @@ START = "start"
 HELP = "help"
 NEW = "new"
 EMPTY = "empty"
+# What :func:`decide` answers for a message to keep: a new tip or a follow-up, by its thread.
+TIP = "tip"
 # --- FORGET (the data lifecycle): the sender's contact details are deleted now. --------------
 FORGET = "forget"
 FORGET_LATER = "forget_later"
@@ -65,71 +80,6 @@ _SPANISH_KEYWORDS = frozenset(
     {"alto", "parar", "ayuda", "nuevo", "olvidar", "olvidame", "olvídame"}
 )
 _KEYWORD_TRIM = " \t\r\n.!¡¿?"
-
-# Tipster-facing SMS/DM texts. Short: every 160 characters (70 with accents) is one more segment.
-REPLIES: dict[str, dict[str, str]] = {
-    "en": {
-        "emergency": "If anyone is in danger right now, call 911 at once. ",
-        NEW_TIP: (
-            "Tip {tip_number} received. Your phone number is protected: it is encrypted and no "
-            "officer ever sees it. Your tip goes to the unit for that area; a detective may text "
-            "you a question here. Reply NEW for a separate tip, STOP to end texts."
-        ),
-        FOLLOWUP: "Added to tip {tip_number}. Thank you.",
-        HELP: (
-            "Anonymous tip line. Text what you know; your number is encrypted and never shown "
-            "to officers. Reply NEW for a new tip, STOP to end texts. In danger now? Call 911."
-        ),
-        START: "You will get texts from the tip line again. Reply STOP to end them.",
-        NEW: "OK: your next text starts a new tip with its own number.",
-        EMPTY: "Text us what you know. If anyone is in danger now, call 911.",
-        "photo_failed": " We could not read your photo; please describe it in a text.",
-        FORGET: (
-            "Done: your number is deleted from the tip line for good. Your tips stay with the "
-            "detectives, who can no longer text you. A new text starts a new tip."
-        ),
-        FORGET_LATER: (
-            "The law requires us to keep one of your tips for now; your number will be deleted "
-            "as soon as that ends. Nobody sees it without a recorded reason."
-        ),
-        "media_failed": " We could not keep your photo, video or file; please describe it in a "
-        "text.",
-        "voice_failed": " We cannot keep voice messages; please write what you wanted to say.",
-        "unsupported": " We could not read your message; please write it as text.",
-        "encrypted": " We cannot read encrypted chats; please send it as a regular message.",
-    },
-    "es": {
-        "emergency": "Si alguien está en peligro ahora mismo, llame al 911 de inmediato. ",
-        NEW_TIP: (
-            "Recibimos su denuncia {tip_number}. Su número está protegido: se guarda cifrado y "
-            "ningún agente lo ve. La denuncia va a la unidad de esa zona; un detective puede "
-            "escribirle aquí. Responda NUEVO para otra denuncia, ALTO para no recibir más."
-        ),
-        FOLLOWUP: "Añadido a la denuncia {tip_number}. Gracias.",
-        HELP: (
-            "Línea de denuncias anónimas. Escriba lo que sabe; su número se guarda cifrado y "
-            "ningún agente lo ve. Responda NUEVO para otra denuncia, ALTO para no recibir más. "
-            "¿Peligro ahora? Llame al 911."
-        ),
-        START: "Volverá a recibir mensajes de la línea de denuncias. Responda ALTO para dejarlos.",
-        NEW: "De acuerdo: su próximo mensaje será una denuncia nueva con su propio número.",
-        EMPTY: "Escríbanos lo que sabe. Si alguien está en peligro ahora, llame al 911.",
-        "photo_failed": " No pudimos leer su foto; descríbala en un mensaje.",
-        FORGET: (
-            "Listo: su número se borró para siempre de la línea de denuncias. Sus denuncias "
-            "siguen con los detectives, que ya no pueden escribirle. Un mensaje nuevo inicia "
-            "otra denuncia."
-        ),
-        FORGET_LATER: (
-            "La ley nos obliga a guardar una de sus denuncias por ahora; su número se borrará "
-            "en cuanto termine. Nadie lo ve sin un motivo registrado."
-        ),
-        "media_failed": " No pudimos guardar su foto, video o archivo; descríbalo en un mensaje.",
-        "voice_failed": " No podemos guardar mensajes de voz; escriba lo que quería decir.",
-        "unsupported": " No pudimos leer su mensaje; escríbalo como texto.",
-        "encrypted": " No podemos leer chats cifrados; envíelo como mensaje normal.",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -208,10 +158,12 @@ class Outcome:
     is_bilingual: bool = False
 
 
-def reply_text(kind: str, language: str, *, tip_number: str | None = None) -> str:
-    """A tipster-facing text in English or Spanish (English for any other language)."""
-    texts = REPLIES.get(language, REPLIES["en"])
-    return texts[kind].format(tip_number=tip_number or "")
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def tells_language_by(text: str) -> bool:
+    """True when a text has words of the sender's beyond links (a language can be told)."""
+    return bool(_LINK.sub(" ", text).strip())
 
 
 def _language_of_keyword(text: str) -> str | None:
@@ -219,30 +171,61 @@ def _language_of_keyword(text: str) -> str | None:
     return "es" if folded in _SPANISH_KEYWORDS else None
 
 
-def _tip_reply(
-    kind: str,
-    tip: Tip,
-    *,
-    opted_out: bool,
-    images_failed: int = 0,
-    notices: tuple[str, ...] = (),
-    bilingual: bool = False,
-) -> str | None:
-    if opted_out:
+def answer_text(outcome: Outcome, context: str = SMS, *, opted_out: bool = False) -> str | None:
+    """What to send back for an outcome, worded for ``context`` (None: send nothing).
+
+    An opted-out tipster is sent nothing, but for a DM STOP: no platform confirms it, so the
+    confirmation is the one message they still get. An SMS STOP has no text (the carrier
+    confirms it).
+    """
+    if opted_out and not (outcome.kind == STOP and context != SMS):
         return None
-    languages = ("en", "es") if bilingual else (tip.language,)
-    texts = []
-    for language in languages:
-        text = reply_text(kind, language, tip_number=tip.tip_number)
-        if tip.urgency in ALERTING_URGENCIES:
-            # Danger first: on a small screen the first words may be all that is read.
-            text = reply_text("emergency", language) + text
-        if notices:
-            text += "".join(reply_text(notice, language) for notice in notices)
-        elif images_failed:
-            text += reply_text("photo_failed", language)
-        texts.append(text)
-    return "\n\n".join(texts)
+    if not has_text(outcome.kind, context):
+        return None
+    tip_kinds = outcome.kind in (NEW_TIP, FOLLOWUP)
+    return compose(
+        outcome.kind,
+        ("en", "es") if outcome.is_bilingual else (outcome.language or "en",),
+        context,
+        tip_number=outcome.tip_number,
+        is_emergency=outcome.is_emergency and tip_kinds,
+        notices=outcome.notices if tip_kinds else (),
+    )
+
+
+def _answered(outcome: Outcome, context: str, opted_out: bool) -> Outcome:
+    return replace(outcome, reply=answer_text(outcome, context, opted_out=opted_out))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one message: FORGET, a keyword (STOP, START, HELP, NEW), EMPTY (nothing
+    to keep: ask for words) or TIP (keep it: a new tip or a follow-up, by its thread)."""
+
+    kind: str
+    language: str | None = None  # told by a Spanish keyword ("ALTO", "AYUDA", "OLVIDAR")
+
+
+def decide(
+    text: str, *, has_images: bool, has_notes: bool, is_greeting: bool, opted_out: bool
+) -> Decision:
+    """The rules' decision for one message, before threading: a pure function of its text,
+    whether photos or notes came with it, whether it opened a chat without content, and
+    whether the sender is opted out."""
+    folded = _folded(text)
+    if folded in _FORGET_WORDS:
+        return Decision(FORGET, "es" if folded in _FORGET_SPANISH else None)
+    has_words = bool(text.strip())
+    word = keyword(text)
+    if word == START and not opted_out:
+        word = None  # "yes" / "start" from someone not opted out is an ordinary answer
+    if word is None and is_greeting and not (has_words or has_notes):
+        word = HELP  # a chat opened without a word: tell them what this line is
+    if word is not None:
+        return Decision(word, _language_of_keyword(text))
+    if not has_words and not has_images and not has_notes:
+        return Decision(EMPTY)  # an empty text, a sticker
+    return Decision(TIP)
 
 
 def provider_key(keyring: Keyring, provider: str, provider_message_id: str) -> str:
@@ -272,6 +255,7 @@ def replay_outcome(
     *,
     default_region: str = "US",
     event: InboundEvent | None = None,
+    context: str = SMS,
 ) -> Outcome:
     """The answer to a redelivered event (``event``: its record, if already loaded): the same
     kind of reply, nothing written."""
@@ -285,10 +269,10 @@ def replay_outcome(
         word = keyword(incoming.text)
         language = language or "en"
         if word in (HELP, NEW, START) and not opted_out:
-            return Outcome(word, reply_text(word, language), language, is_replay=True)
+            return _answered(Outcome(word, None, language, is_replay=True), context, False)
         if word is None and not incoming.text.strip() and not opted_out:
             # An empty text or a sticker asked for words: the same answer again.
-            return Outcome(EMPTY, reply_text(EMPTY, language), language, is_replay=True)
+            return _answered(Outcome(EMPTY, None, language, is_replay=True), context, False)
         return Outcome(word or EMPTY, None, language, is_replay=True)
     is_followup = (
         session.scalar(
@@ -299,15 +283,15 @@ def replay_outcome(
         )
         is not None
     )
-    kind = FOLLOWUP if is_followup else NEW_TIP
-    return Outcome(
-        kind,
-        _tip_reply(kind, tip, opted_out=opted_out),
+    outcome = Outcome(
+        FOLLOWUP if is_followup else NEW_TIP,
+        None,
         tip.language,
         tip.tip_number,
         is_emergency=tip.urgency in ALERTING_URGENCIES,
         is_replay=True,
     )
+    return _answered(outcome, context, opted_out)
 
 
 def _apply_keyword(
@@ -315,19 +299,17 @@ def _apply_keyword(
 ) -> Outcome:
     if word == STOP:
         if reporter is not None:
-            reporter.is_opted_out = True
-        # The provider confirms STOP itself and refuses anything we send afterwards.
-        log.info("opt-out recorded known_sender=%s", reporter is not None)
+            set_opted_out(reporter, True)
+        else:
+            log.info("opt-out from an unknown sender: nothing to record")
         return Outcome(STOP, None, language)
     if word == START:
         assert reporter is not None
-        reporter.is_opted_out = False
-        log.info("opt-in recorded")
-        return Outcome(START, reply_text(START, language), language)
-    opted_out = reporter is not None and reporter.is_opted_out
+        set_opted_out(reporter, False)
+        return Outcome(START, None, language)
     if word == NEW and reporter is not None:
-        reporter.last_seen_at = now
-    return Outcome(word, None if opted_out else reply_text(word, language), language)
+        mark_reporter_seen(reporter, now)  # later than the last activity: "start a new tip"
+    return Outcome(word, None, language)
 
 
 def _folded(text: str) -> str:
@@ -335,22 +317,15 @@ def _folded(text: str) -> str:
 
 
 def _forget(
-    session: Session,
-    reporter: Reporter | None,
-    language: str,
-    opted_out: bool,
-    channel: str,
-    now: datetime,
+    session: Session, reporter: Reporter | None, language: str, channel: str, now: datetime
 ) -> Outcome:
     """FORGET / OLVIDAR: shred the sender's identity now (intake.lifecycle); the tips stay."""
     from intake.lifecycle.service import FORGET_LATER as DEFERRED
     from intake.lifecycle.service import forget_reporter
 
     done = forget_reporter(session, reporter, via=channel, now=now)
-    kind = FORGET_LATER if done == DEFERRED else FORGET
     log.info("forget request handled outcome=%s", done)
-    # The answer goes back on this webhook's own response (TwiML): no address is needed.
-    return Outcome(kind, None if opted_out else reply_text(kind, language), language)
+    return Outcome(FORGET_LATER if done == DEFERRED else FORGET, None, language)
 
 
 def _quoted_tip(session: Session, reporter: Reporter, provider: str, replied_to: str) -> Tip | None:
@@ -516,9 +491,11 @@ def handle_incoming(
     window: timedelta,
     default_region: str = "US",
     now: datetime | None = None,
+    context: str = SMS,
 ) -> Outcome:
     """Apply the conversation rules to one inbound text; flushes, the caller commits.
 
+    ``context`` words the reply (``sms`` or ``dm``, see :mod:`intake.channels.texts`).
     Raises InvalidInputError when the sender's address is unusable or the text too long.
     """
     now = now or utcnow()
@@ -526,44 +503,52 @@ def handle_incoming(
     # The one lookup of this event in the request; the pipeline is told it was not there.
     seen = find_event(session, incoming.provider, event_key)
     if seen is not None:
-        return replay_outcome(session, keyring, incoming, default_region=default_region, event=seen)
+        return replay_outcome(
+            session, keyring, incoming, default_region=default_region, event=seen, context=context
+        )
     found = find_reporter(session, keyring, incoming.channel, incoming.sender, default_region)
     # A crypto-shredded reporter has no identity left: nothing to thread with.
     reporter = found if found is not None and found.wrapped_key is not None else None
     opted_out = reporter is not None and reporter.is_opted_out
-    language = _language_of_keyword(incoming.text) or (
-        reporter.language if reporter and reporter.language else "en"
+    decision = decide(
+        incoming.text,
+        has_images=bool(incoming.images),
+        has_notes=bool(incoming.notes),
+        is_greeting=incoming.is_greeting,
+        opted_out=opted_out,
     )
+    language = decision.language or (reporter.language if reporter and reporter.language else "en")
 
-    if _folded(incoming.text) in _FORGET_WORDS:
-        if not _claim_event(session, incoming.provider, event_key):
-            return replay_outcome(session, keyring, incoming, default_region=default_region)
-        if _folded(incoming.text) in _FORGET_SPANISH:
-            language = "es"
-        return _forget(session, reporter, language, opted_out, incoming.channel, now)
+    def replayed() -> Outcome:
+        return replay_outcome(
+            session, keyring, incoming, default_region=default_region, context=context
+        )
 
     has_words = bool(incoming.text.strip())
-    word = keyword(incoming.text)
-    if word == START and not opted_out:
-        word = None  # "yes" / "start" from someone not opted out is an ordinary answer
-    if word is None and incoming.is_greeting and not (has_words or incoming.notes):
-        word = HELP  # a chat opened without a word: tell them what this line is
-    if word is not None:
+    # A bare link (X puts one in the text of every DM with media) is kept, but it is no word
+    # of the tipster's to tell their language by.
+    tells_language = tells_language_by(incoming.text)
+    if decision.kind == FORGET:
         if not _claim_event(session, incoming.provider, event_key):
-            return replay_outcome(session, keyring, incoming, default_region=default_region)
-        outcome = _apply_keyword(session, word, reporter, language, now)
-        if word == HELP and not has_words and reporter is None and outcome.reply:
-            # Nothing tells this newcomer's language: answer in both.
-            both = reply_text(HELP, "en") + "\n\n" + reply_text(HELP, "es")
-            outcome = replace(outcome, reply=both, is_bilingual=True)
-        return outcome
-
-    if not has_words and not incoming.images and not incoming.notes:
+            return replayed()
+        # The answer goes back on this webhook's own response: no address is needed.
+        outcome = _forget(session, reporter, language, incoming.channel, now)
+        return _answered(outcome, context, opted_out)
+    if decision.kind not in (TIP, EMPTY):
+        if not _claim_event(session, incoming.provider, event_key):
+            return replayed()
+        outcome = _apply_keyword(session, decision.kind, reporter, language, now)
+        # Nothing tells a newcomer's language by a HELP without words: answer in both.
+        bilingual = decision.kind == HELP and not has_words and reporter is None
+        # START has just lifted the opt-out: its confirmation is the first message sent again.
+        silenced = opted_out and decision.kind != START
+        return _answered(replace(outcome, is_bilingual=bilingual), context, silenced)
+    if decision.kind == EMPTY:
         # Nothing to keep (an empty text, a sticker): ask for words, once per event (a
         # redelivered sticker is not asked about twice).
         if not _claim_event(session, incoming.provider, event_key):
-            return replay_outcome(session, keyring, incoming, default_region=default_region)
-        return Outcome(EMPTY, None if opted_out else reply_text(EMPTY, language), language)
+            return replayed()
+        return _answered(Outcome(EMPTY, None, language), context, opted_out)
 
     # The tipster's words, then what the detective should know about the rest.
     narrative = "\n".join(part for part in (incoming.text.strip(), *incoming.notes) if part)
@@ -576,11 +561,11 @@ def handle_incoming(
     )
     if tip is not None:
         if not _claim_event(session, incoming.provider, event_key, tip_id=tip.id):
-            return replay_outcome(session, keyring, incoming, default_region=default_region)
+            return replayed()
         assert reporter is not None
         # Written before the follow-up's audit event, which must stay last (see record_event).
         # See the module docstring: last_seen_at equal to the activity means "no NEW since".
-        reporter.last_seen_at = now
+        mark_reporter_seen(reporter, now)
         _, images_stored = _add_followup(session, keyring, tip, stored, now)
         kind = FOLLOWUP
     else:
@@ -589,7 +574,7 @@ def handle_incoming(
             narrative=narrative,
             # A message without words (a photo, a voice note, a contact card) has none to
             # tell the language by: the notes are the detective's English.
-            language=None if has_words else (reporter.language if reporter else "en"),
+            language=None if tells_language else (reporter.language if reporter else "en"),
             lat=incoming.location[0] if incoming.location else None,
             lon=incoming.location[1] if incoming.location else None,
             point_kind="shared",
@@ -604,7 +589,7 @@ def handle_incoming(
                 session, keyring, submission, default_region, FoundReporter(found)
             )
         except DuplicateEventError:
-            return replay_outcome(session, keyring, incoming, default_region=default_region)
+            return replayed()
         kind = NEW_TIP
     images_failed = incoming.images_failed + len(incoming.images) - images_stored
     log.info(
@@ -615,22 +600,14 @@ def handle_incoming(
         images_stored,
         images_failed,
     )
-    notices = unkept_notices(incoming.unkept, images_failed)
-    bilingual = not has_words and reporter is None
-    return Outcome(
+    outcome = Outcome(
         kind,
-        _tip_reply(
-            kind,
-            tip,
-            opted_out=opted_out,
-            images_failed=images_failed,
-            notices=notices,
-            bilingual=bilingual,
-        ),
+        None,
         tip.language,
         tip.tip_number,
         is_emergency=tip.urgency in ALERTING_URGENCIES,
         images_stored=images_stored,
-        notices=notices,
-        is_bilingual=bilingual,
+        notices=unkept_notices(incoming.unkept, images_failed),
+        is_bilingual=not tells_language and reporter is None,
     )
+    return _answered(outcome, context, opted_out)

@@ -185,7 +185,7 @@ def _invite_and_hold(
     session: Session, keyring: Keyring, tip: Tip, address: str, phone_number_id: str, token: str
 ) -> SendResult:
     """Send the content-free template inviting the tipster to write; the reply waits for them
-    (released by :func:`intake.channels.social_service.release_held_replies`)."""
+    (released by :func:`intake.channels.inbound.release_held_replies`)."""
     settings = get_settings()
     template = template_for(settings, tip.language)
     if template is None:

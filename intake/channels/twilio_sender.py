@@ -28,7 +28,7 @@ from intake import crypto
 from intake.channels.conversation import provider_key
 from intake.config import TwilioSettings
 from intake.crypto import Keyring
-from intake.identity.service import read_identity
+from intake.identity.service import read_identity, set_opted_out
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.rows import enqueue
 from intake.outbound.worker import SendError, SendResult, register_sender
@@ -145,7 +145,7 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
         if code == WHATSAPP_OUTSIDE_WINDOW and tip is not None:
             return _invite_and_hold(session, keyring, client, account, route, tip)
         if code == OPTED_OUT:
-            reporter.is_opted_out = True
+            set_opted_out(reporter, True)
         permanent = code in PERMANENT_CODES or (
             status not in RETRYABLE_STATUSES and 400 <= status < 500
         )

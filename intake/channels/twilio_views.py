@@ -10,28 +10,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
 
 from flask import Blueprint, Response, request
 from limits import parse
-from sqlalchemy import select
 
-from intake.channels import conversation, media
-from intake.channels.conversation import provider_key
-from intake.channels.inbound import incoming_text, plan_media
-from intake.channels.social_service import release_held_replies
-from intake.channels.twilio_sender import (
-    OPTED_OUT,
-    PROVIDER,
-    enqueue_deletion,
-)
+from intake.channels import media
+from intake.channels.inbound import apply_status, prefetch, receive
+from intake.channels.twilio_sender import enqueue_deletion
 from intake.config import TwilioSettings
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.identity.service import address_index, normalise_phone
-from intake.models import Message, Reporter, Tip
-from intake.outbound.service import apply_delivery_status, record_answered_reply
-from intake.unit_of_work import after_commit, end_read
+from intake.unit_of_work import after_commit
 from webhooks import twilio_sms
 from webhooks.base import InboundMessage, PayloadError, SignatureError
 
@@ -102,7 +92,7 @@ def _over_sender_limit(inbound: InboundMessage, region: str) -> bool:
 
 @bp.post("/sms")
 def inbound_sms() -> Response:
-    """An inbound SMS/MMS: a new tip or a follow-up, answered with TwiML."""
+    """An inbound SMS/MMS or WhatsApp message: a new tip or a follow-up, answered with TwiML."""
     settings = get_settings()
     account = settings.twilio
     _verified_form(account)
@@ -117,57 +107,20 @@ def inbound_sms() -> Response:
         # Not stored, but still at Twilio with its From and Body: delete it there too.
         enqueue_deletion(session, keyring, inbound.event_id)
         return _twiml(None)
-
-    # The SID is stored (and deduplicated) only as a keyed digest: in clear it finds the message,
-    # with the tipster's number and words, in the Twilio account.
-    event_key = provider_key(keyring, inbound.provider, inbound.event_id)
-    fetched: list[media.FetchedMedia] = []
-    # Only photos are downloaded; a voice note, a video or a vCard becomes a placeholder.
-    plan = plan_media(inbound)
-    # One allowance for every download of this webhook: Twilio waits 15 s at most.
-    budget = media.new_budget()
-    if plan.photos:
-        # A redelivered MMS must not be fetched again: check first, then end that read
-        # transaction so no database lock (SQLite) is held across the network calls.
-        seen = conversation.is_redelivery(session, inbound.provider, event_key)
-        end_read(session)
-        if not seen:
-            fetched = media.fetch_media(account, plan.photos, budget=budget)
-    images = tuple(item.image for item in fetched if item.image is not None)
-    replied_to = inbound.extra.get("replied_to")
-    incoming = incoming_text(
-        inbound,
-        event_key,
-        images=images,
-        photos_failed=len(plan.photos) - len(images),
-        plan=plan,
-        replied_key=provider_key(keyring, inbound.provider, replied_to) if replied_to else None,
-    )
-    outcome = conversation.handle_incoming(
-        session,
-        keyring,
-        incoming,
-        window=timedelta(hours=settings.conversation_window_hours),
-        default_region=settings.default_region,
-    )
-    if not outcome.is_replay:
+    # Photos are downloaded with no transaction open (a redelivered MMS is not fetched again).
+    [fetched] = prefetch(session, keyring, settings, [inbound])
+    received = receive(session, keyring, settings, inbound, fetched=fetched, answer_inline=True)
+    if received.is_replay:
+        log.info("sms redelivered; nothing stored")
+    else:
         # In the same transaction as the message: stored means its deletion is queued.
         enqueue_deletion(session, keyring, inbound.event_id)
-        if outcome.reply and outcome.tip_number:
-            tip = session.scalar(select(Tip).where(Tip.tip_number == outcome.tip_number))
-            if tip is not None:
-                record_answered_reply(session, keyring, tip, outcome.reply)
-        if inbound.sender_kind == "whatsapp":
-            # Their window is open again: replies held for it go now.
-            release_held_replies(session, keyring, inbound)
-    if outcome.is_replay:
-        log.info("sms redelivered; nothing stored")
-    if fetched and (outcome.images_stored or outcome.is_replay):
+    if fetched.images and (received.images_stored or received.is_replay):
         # Stored (by this request or by the one it raced): the copy on Twilio can go, once the
         # request's writes are committed (before the answer is sent; never if they roll back).
         # Its own allowance: a slow download must not leave a stored photo on Twilio.
-        after_commit(lambda: media.delete_media(account, fetched))
-    return _twiml(outcome.reply)
+        after_commit(lambda: media.delete_media(account, fetched.results))
+    return _twiml(received.reply)
 
 
 @bp.post("/status")
@@ -179,24 +132,7 @@ def delivery_status() -> Response:
         update = twilio_sms.parse_status(request.form)
     except PayloadError as error:
         raise InvalidInputError("The status could not be read.") from error
-    session = db.session()
-    message = session.scalar(
-        select(Message).where(
-            Message.provider == PROVIDER,
-            Message.provider_message_id
-            == provider_key(get_keyring(), PROVIDER, update.provider_message_id),
-        )
-    )
-    if message is None or message.direction != "outbound":
-        # Not ours (or not yet recorded by the worker): nothing to update, and no retry needed.
-        return Response(status=204)
-    apply_delivery_status(
-        message, update.status, error=f"Twilio error {update.error_code or 'unknown'}"
-    )
-    if update.error_code == str(OPTED_OUT):
-        tip = session.get(Tip, message.tip_id)
-        reporter = session.get(Reporter, tip.reporter_id) if tip and tip.reporter_id else None
-        if reporter is not None:
-            reporter.is_opted_out = True
-    log.info("sms status %s for message %s", update.status, message.id)
+    if apply_status(db.session(), get_keyring(), update):
+        log.info("sms status %s recorded", update.status)
+    # Not ours (or not yet recorded by the worker): nothing to update, and no retry needed.
     return Response(status=204)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from intake.channels.texts import tipster_text
 from intake.channels.twilio_sender import (
     PERMANENT_CODES,
     RETRYABLE_STATUSES,
@@ -28,22 +29,13 @@ from intake.notify.service import send_email
 from intake.outbound.service import WEB_NOTICE_CHANNEL
 from intake.outbound.worker import SendError, SendResult, register_sender
 
-NOTICE: dict[str, dict[str, str]] = {
-    "en": {
-        "subject": "News on your tip",
-        "text": "There is news on your tip. Check it with your tip number and receipt.",
-    },
-    "es": {
-        "subject": "Novedades sobre su denuncia",
-        "text": "Hay novedades sobre su denuncia. Consúltelas con su número de denuncia y su "
-        "código secreto.",
-    },
-}
-
 
 def notice_text(language: str | None) -> dict[str, str]:
     """The notice in the tipster's language (English for any other)."""
-    return NOTICE.get(language or "en", NOTICE["en"])
+    return {
+        "subject": tipster_text("news_subject", language),
+        "text": tipster_text("news", language),
+    }
 
 
 def send_web_notice(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:

@@ -10,7 +10,7 @@ import logging
 
 from flask import Blueprint, Response, jsonify, request
 
-from intake.channels.social_service import prefetch_media, process_batch
+from intake.channels.inbound import prefetch, receive_batch
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
 from intake.unit_of_work import keep_on_error
@@ -59,8 +59,8 @@ def receive_events() -> tuple[Response, int]:
         raise InvalidInputError("The body is not an X webhook event.") from None
     session, keyring = db.session(), get_keyring()
     # Photos are downloaded before anything is written: no transaction across the network.
-    fetched = prefetch_media(session, keyring, settings, batch.messages)
-    report = process_batch(session, keyring, settings, batch.messages, fetched=fetched)
+    fetched = prefetch(session, keyring, settings, batch.messages)
+    report = receive_batch(session, keyring, settings, batch.messages, fetched=fetched)
     kinds = " ".join(f"{kind}:{count}" for kind, count in sorted(batch.ignored_kinds.items()))
     log.info(
         "x delivery messages=%d %s ignored=%d (%s) malformed=%d",

@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,8 @@ from intake.crypto import Keyring
 from intake.database import adopt, insert_unless_present
 from intake.errors import InvalidInputError
 from intake.models import Reporter, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -268,3 +271,19 @@ def rekey_reporter(
 def read_identity(keyring: Keyring, reporter: Reporter) -> dict[str, str]:
     """The decrypted identity of a reporter. Only the outbox and a supervisor's reveal call it."""
     return reporter.address.read(keyring)
+
+
+def set_opted_out(reporter: Reporter, opted_out: bool) -> bool:
+    """The one place a tipster is opted out (STOP, a carrier's or platform's refusal) or back in
+    (START); True when that changed anything. Logged without who."""
+    if reporter.is_opted_out == opted_out:
+        return False
+    reporter.is_opted_out = opted_out
+    log.info("opt-%s recorded", "out" if opted_out else "in")
+    return True
+
+
+def mark_reporter_seen(reporter: Reporter, now: datetime) -> None:
+    """Record when the tipster last wrote (the conversation rules read it against the tip's
+    activity: later means they asked for a new tip)."""
+    reporter.last_seen_at = now

@@ -97,7 +97,8 @@ def send_oncall_email(session: Session, keyring: Keyring, row: OutboxMessage) ->
 
 def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
     """Text the notice to the person's work phone through the tip line's Twilio account."""
-    from intake.channels.twilio_sender import StandInHttpClient
+    from intake.channels.conversation import provider_key
+    from intake.channels.twilio_sender import PROVIDER, StandInHttpClient
 
     number = _route(session, keyring, row, "sms")
     if number is None:
@@ -126,7 +127,10 @@ def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> S
     except (TwilioException, OSError) as error:
         raise SendError(f"Twilio unreachable ({type(error).__name__})") from None
     log.info("outbox %s on-call notice texted", row.id)
-    return SendResult(provider_message_id=sent.sid, status="sent")
+    # Stored as every provider message id is, a keyed digest: in clear the SID finds the message,
+    # with the officer's number, in the Twilio account.
+    digest = provider_key(keyring, PROVIDER, sent.sid) if sent.sid else None
+    return SendResult(provider_message_id=digest, status="sent")
 
 
 def register_oncall_senders() -> None:

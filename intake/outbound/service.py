@@ -95,13 +95,27 @@ def enqueue_oncall_notice(
 PULL_CHANNELS = ("web", "api")
 
 
-def record_answered_reply(session: Session, keyring: Keyring, tip: Tip, text: str) -> Message:
-    """Put an answer already sent in the webhook's own response (TwiML) in the tip's thread, as
-    the DM channels' queued acknowledgements are: the detective reads what the tipster was told."""
-    message = Message(tip=tip, direction="outbound", channel=tip.channel, delivery_status="sent")
+def _answer(session: Session, keyring: Keyring, tip: Tip, text: str) -> Message:
+    message = Message(tip=tip, direction="outbound", channel=tip.channel)
     message.body.seal(keyring, text)
     session.add(message)
     return message
+
+
+def record_answered_reply(session: Session, keyring: Keyring, tip: Tip, text: str) -> Message:
+    """Put an answer already sent in the webhook's own response (TwiML) in the tip's thread, as
+    the DM channels' queued acknowledgements are: the detective reads what the tipster was told."""
+    message = _answer(session, keyring, tip, text)
+    message.delivery_status = "sent"
+    return message
+
+
+def enqueue_answer(session: Session, keyring: Keyring, tip: Tip, text: str) -> OutboxMessage | None:
+    """Put the answer to a tipster's message in the tip's thread and queue it to them (a DM
+    cannot be answered in the webhook's response)."""
+    message = _answer(session, keyring, tip, text)
+    session.flush()
+    return enqueue_reply(session, tip, message)
 
 
 # One delivery-status ladder for every channel's reports (Twilio status callbacks, WhatsApp Cloud

@@ -594,3 +594,34 @@ def add_followup(
         details={"channel": channel, "escalated_to": urgency if escalated else None},
     )
     return message
+
+
+def locate_tip(session: Session, keyring: Keyring, tip: Tip, lat: float, lon: float) -> bool:
+    """Give a tip without a point the location its tipster shared later, and route it there
+    while it is new; True when the tip moved. A tip someone already works stays in its queue:
+    only a supervisor moves it."""
+    if tip.has_point or tip.status != "new":
+        return False
+    route = route_tip(
+        session,
+        category_code=tip.category_code,
+        lat=lat,
+        lon=lon,
+        location_text=None,
+        point_kind="shared",
+    )
+    old_queue = tip.queue.code
+    tip.set_point(keyring, route.lat, route.lon)
+    tip.location_source = route.location_source
+    tip.district_id, tip.queue_id = route.district_id, route.queue_id
+    tip.routing_reason.seal(keyring, route.reason)
+    session.flush()
+    session.expire(tip, ["queue"])  # the relationship still holds the old queue object
+    record_event(
+        session,
+        "tip.located",
+        actor_kind="tipster",
+        tip_id=tip.id,
+        details={"from_queue": old_queue, "to_queue": route.queue_code},
+    )
+    return True

@@ -80,3 +80,54 @@ def test_a_redelivered_event_changes_nothing(session, keyring) -> None:
     assert again.is_replay and again.reply == first.reply
     assert session.scalar(select(func.count()).select_from(Tip)) == 1
     assert session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+# --- the decision alone: a pure function of the message ----------------------------------------
+
+
+def decide(text: str, **facts: bool) -> str:
+    """The kind :func:`conversation.decide` answers for ``text``."""
+    defaults = {"has_images": False, "has_notes": False, "is_greeting": False, "opted_out": False}
+    return conversation.decide(text, **{**defaults, **facts}).kind
+
+
+def test_the_decision_is_a_tip_a_keyword_or_nothing() -> None:
+    assert decide("There is a man with a gun at the corner of 5th") == conversation.TIP
+    assert decide("Stop.") == conversation.STOP
+    assert decide("  ayuda ") == conversation.HELP
+    assert decide("nuevo") == conversation.NEW
+    assert decide("olvídame") == conversation.FORGET
+    assert decide("") == conversation.EMPTY
+    # What came with the words counts: a photo or a shared card alone is a tip.
+    assert decide("", has_images=True) == conversation.TIP
+    assert decide("", has_notes=True) == conversation.TIP
+
+
+def test_start_is_a_keyword_only_for_an_opted_out_sender() -> None:
+    assert decide("START", opted_out=True) == conversation.START
+    assert decide("yes", opted_out=False) == conversation.TIP  # an ordinary answer
+
+
+def test_a_chat_opened_without_a_word_is_answered_as_help() -> None:
+    assert decide("", is_greeting=True) == conversation.HELP
+    assert decide("", is_greeting=True, has_notes=True) == conversation.TIP
+
+
+def test_a_spanish_keyword_tells_the_language() -> None:
+    assert (
+        conversation.decide(
+            "ALTO", has_images=False, has_notes=False, is_greeting=False, opted_out=False
+        ).language
+        == "es"
+    )
+    assert (
+        conversation.decide(
+            "STOP", has_images=False, has_notes=False, is_greeting=False, opted_out=False
+        ).language
+        is None
+    )
+
+
+def test_a_bare_link_tells_no_language() -> None:
+    assert not conversation.tells_language_by("https://t.co/abc123 www.example.org/x")
+    assert conversation.tells_language_by("mira esto https://t.co/abc123")

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from intake.channels.social_service import provider_key
+from intake.channels.conversation import provider_key
 from intake.extensions import db, get_keyring
 from intake.identity.service import read_identity
 from intake.models import Message, OutboxMessage, Tip

@@ -111,12 +111,13 @@ MESSENGER_FIRST_MESSAGES = {
 }
 
 
+@pytest.mark.parametrize("instagram", [False, True], ids=["messenger", "instagram"])
 @pytest.mark.parametrize("name", sorted(MESSENGER_FIRST_MESSAGES))
 def test_a_first_messenger_message_of_any_kind_is_stored_and_answered_in_both_languages(
-    client: FlaskClient, social_app: Flask, stub: SocialStub, name: str
+    client: FlaskClient, social_app: Flask, stub: SocialStub, name: str, instagram: bool
 ) -> None:
     message, stored, answer = MESSENGER_FIRST_MESSAGES[name]
-    assert post_meta(client, messenger(message)).status_code == 200
+    assert post_meta(client, messenger(message, instagram=instagram)).status_code == 200
     [narrative] = narratives(social_app)
     assert stored in narrative
     [text] = answers(social_app)
@@ -441,21 +442,24 @@ def x_dm(data: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+# A DM with a video: X puts the video's t.co link in the text.
+X_VIDEO = {
+    "text": "https://t.co/abc123",
+    "attachment": {
+        "type": "media",
+        "media": {
+            "id_str": "1801",
+            "type": "video",
+            "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/1801/pu/img/a.jpg",
+        },
+    },
+}
+
+
 def test_an_x_video_alone_is_a_placeholder_and_answered(
     client: FlaskClient, social_app: Flask, stub: SocialStub
 ) -> None:
-    data = {
-        "text": "https://t.co/abc123",
-        "attachment": {
-            "type": "media",
-            "media": {
-                "id_str": "1801",
-                "type": "video",
-                "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/1801/pu/img/a.jpg",
-            },
-        },
-    }
-    assert post_x(client, x_dm(data)).status_code == 200
+    assert post_x(client, x_dm(X_VIDEO)).status_code == 200
     [narrative] = narratives(social_app)
     assert "[video, not kept" in narrative
     [text] = answers(social_app)
@@ -478,10 +482,10 @@ def test_an_x_activity_help_is_answered(client: FlaskClient, social_app: Flask) 
 def test_photos_are_fetched_with_no_transaction_open(
     client: FlaskClient, social_app: Flask, stub: SocialStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from intake.channels import social_service
+    from intake.channels import inbound
     from tests.factories import jpeg_with_gps
 
-    real_fetch = social_service.fetch_images
+    real_fetch = inbound.fetch_photos
     open_during_fetch: list[bool] = []
 
     def watched(*args: Any, **kwargs: Any) -> Any:
@@ -489,7 +493,7 @@ def test_photos_are_fetched_with_no_transaction_open(
         open_during_fetch.append(db.session().in_transaction())
         return real_fetch(*args, **kwargs)
 
-    monkeypatch.setattr(social_service, "fetch_images", watched)
+    monkeypatch.setattr(inbound, "fetch_photos", watched)
     url = stub.serve("/v/t1/p.jpg", jpeg_with_gps())
     document = messenger({"text": "the van", **attachment("image", payload={"url": url})})
     assert post_meta(client, document).status_code == 200
@@ -498,3 +502,81 @@ def test_photos_are_fetched_with_no_transaction_open(
         [tip] = db.session.scalars(select(Tip)).all()
         assert len(tip.attachments) == 1
         db.session.remove()
+
+
+# --- the first message of every kind, on every platform, answered in the sender's language ----
+
+
+def test_a_first_instagram_share_is_answered_in_both_languages(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    url = "https://www.instagram.com/p/CxYz/"
+    document = messenger(attachment("share", payload={"url": url}), instagram=True)
+    assert post_meta(client, document).status_code == 200
+    [text] = answers(social_app)
+    # A shared post carries no words of the tipster's to tell the language by.
+    assert THANKS_EN in text and THANKS_ES in text
+
+
+def help_documents(word: str) -> dict[str, dict[str, Any]]:
+    """A first ``word`` as each platform delivers a text."""
+    x_activity = copy.deepcopy(payload("x_activity_dm_received.json"))
+    events = x_activity["data"]["payload"]["direct_message_events"]
+    events[0]["message_create"]["message_data"] = {"text": word}
+    return {
+        "messenger": messenger({"text": word}),
+        "instagram": messenger({"text": word}, instagram=True),
+        "whatsapp": whatsapp({"type": "text", "text": {"body": word}}),
+        "x account activity": x_dm({"text": word}),
+        "x activity": x_activity,
+    }
+
+
+@pytest.mark.parametrize(
+    "platform", ["messenger", "instagram", "whatsapp", "x account activity", "x activity"]
+)
+@pytest.mark.parametrize(
+    ("word", "answer", "other"), [("HELP", HELP_EN, HELP_ES), ("AYUDA", HELP_ES, HELP_EN)]
+)
+def test_a_first_help_is_answered_in_its_language_on_every_platform(
+    client: FlaskClient, social_app: Flask, platform: str, word: str, answer: str, other: str
+) -> None:
+    document = help_documents(word)[platform]
+    post = post_x if platform.startswith("x") else post_meta
+    assert post(client, document).status_code == 200
+    [text] = answers(social_app)
+    assert answer in text and other not in text
+    assert row_counts(social_app)["tip"] == 0
+
+
+def test_a_first_x_video_is_answered_in_both_languages(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    assert post_x(client, x_dm(X_VIDEO)).status_code == 200
+    [text] = answers(social_app)
+    assert MEDIA_EN in text and MEDIA_ES in text
+
+
+def test_a_first_x_shared_post_is_kept_and_answered_in_both_languages(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    # A post shared into a DM: its t.co link, and the post behind it for the detective.
+    post_url = "https://x.com/someone/status/1801999999999999002"
+    data = {
+        "text": "https://t.co/Pq7",
+        "entities": {
+            "urls": [
+                {
+                    "url": "https://t.co/Pq7",
+                    "expanded_url": post_url,
+                    "display_url": "x.com/someone/status/1…",
+                    "indices": [0, 16],
+                }
+            ]
+        },
+    }
+    assert post_x(client, x_dm(data)).status_code == 200
+    [narrative] = narratives(social_app)
+    assert post_url in narrative
+    [text] = answers(social_app)
+    assert THANKS_EN in text and THANKS_ES in text

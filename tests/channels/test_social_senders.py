@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from intake.channels.social_service import provider_key
+from intake.channels.conversation import provider_key
 from intake.extensions import db, get_keyring
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.service import enqueue_reply

@@ -5,7 +5,8 @@ kind of message becomes"): stored, answered, or ignored.
 The forms carry the parameters Twilio's messaging webhook and status callback documentation
 lists (``MessageSid``, ``SmsSid``, ``AccountSid``, ``From``, ``To``, ``Body``, ``NumMedia``,
 ``NumSegments``, ``MediaUrlN``/``MediaContentTypeN``; for WhatsApp ``ProfileName``, ``WaId``,
-``MessageType``, ``Forwarded``/``FrequentlyForwarded``, ``ButtonText``/``ButtonPayload``, the
+``MessageType``, ``Forwarded``/``FrequentlyForwarded``, ``ButtonText``/``ButtonPayload``,
+the list-picker reply's ``ListId``/``ListTitle``/``ListDescription``, the
 click-to-WhatsApp ``Referral*`` fields and ``OriginalRepliedMessageSid``/``...Sender``; for
 status callbacks ``MessageStatus``/``SmsStatus``, ``ErrorCode`` and the ``Channel*`` fields).
 """
@@ -183,6 +184,35 @@ def test_a_whatsapp_quick_reply_button_is_stored_as_its_text(
     assert reply_of(post_signed(sms_client, SMS_PATH, form)) is not None
     # The button's label is what the tipster chose; its payload is our own id, not theirs.
     assert narratives(sms_app, keyring) == ["Yes, I saw it"]
+
+
+@pytest.mark.parametrize("body", ["Blue sedan", ""])
+def test_a_whatsapp_list_picker_reply_is_stored_as_the_chosen_item(
+    sms_app: Flask, sms_client: FlaskClient, keyring: Keyring, body: str
+) -> None:
+    # A reply to a twilio/list-picker message: the item's title and our own id for it.
+    form = whatsapp_form(
+        body,
+        message_type="interactive",
+        ListId="vehicle_sedan",
+        ListTitle="Blue sedan",
+        ListDescription="Four doors",
+    )
+    assert reply_of(post_signed(sms_client, SMS_PATH, form)) is not None
+    # The title is what the tipster chose; the id and the description are the line's own words.
+    assert narratives(sms_app, keyring) == ["Blue sedan"]
+
+
+@pytest.mark.parametrize("word", ["HELP", "AYUDA"])
+def test_a_quick_reply_button_saying_a_keyword_is_that_keyword(
+    sms_app: Flask, sms_client: FlaskClient, word: str
+) -> None:
+    # The tipster's words: a button labelled HELP works like typing HELP.
+    form = whatsapp_form("", message_type="button", ButtonText=word, ButtonPayload="help")
+    reply = reply_of(post_signed(sms_client, SMS_PATH, form))
+    assert reply is not None
+    assert ("Línea de denuncias" if word == "AYUDA" else "Anonymous tip line") in reply
+    assert counts(sms_app)["tip"] == 0
 
 
 def test_a_whatsapp_message_from_an_ad_keeps_only_the_tipsters_words(

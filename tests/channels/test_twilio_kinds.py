@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -213,3 +214,58 @@ def test_a_whatsapp_reply_refused_for_the_window_is_held_too(
     drain(app, keyring)
     refused, invitation = twilio_stub.sent_messages
     assert "Body" in refused and invitation["ContentSid"] == "HX" + "b" * 32
+
+
+# --- the first message of every kind, on SMS and on WhatsApp, answered in both languages -------
+
+VOICE = ("cannot keep voice messages", "No podemos guardar mensajes de voz")
+MEDIA = ("could not keep your photo, video or file", "No pudimos guardar su foto, video o archivo")
+# What each kind of first message is, as Twilio posts it: (content type, medium, WhatsApp's
+# MessageType, answer).
+FIRST_MEDIA = {
+    "voice memo": ("audio/amr", b"#!AMR\n\x00", "audio", VOICE),
+    "video": ("video/mp4", b"\x00\x00\x00\x18ftypmp42", "video", MEDIA),
+    "file": ("application/pdf", b"%PDF-1.4\n%fake", "document", MEDIA),
+    "contact card": ("text/vcard", b"BEGIN:VCARD\nFN:Someone\nEND:VCARD", "contacts", MEDIA),
+}
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+@pytest.mark.parametrize("kind", sorted(FIRST_MEDIA))
+def test_a_first_message_without_words_is_answered_in_english_and_spanish(
+    sms_app: Flask, sms_client: FlaskClient, twilio_stub: TwilioStub, channel: str, kind: str
+) -> None:
+    content_type, body, message_type, (english, spanish) = FIRST_MEDIA[kind]
+    url = twilio_stub.media_url("first1", body, content_type)
+    medium = {"NumMedia": "1", "MediaUrl0": url, "MediaContentType0": content_type}
+    if channel == "sms":
+        form = sms_form("", TIPSTER, media=((url, content_type),))
+    else:
+        form = whatsapp_form(message_type=message_type, **medium)
+    reply = reply_of(post_signed(sms_client, SMS_PATH, form))
+    # Nothing tells the tipster's language: both.
+    assert reply is not None and english in reply and spanish in reply
+    assert not twilio_stub.seen("GET", "/Media/MEfirst1")
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+@pytest.mark.parametrize(
+    ("word", "answer", "other"),
+    [("HELP", "Anonymous tip line", "Línea de denuncias"), ("AYUDA", "Línea de", "Anonymous")],
+)
+def test_a_first_help_is_answered_in_its_language_on_sms_and_whatsapp(
+    sms_app: Flask, sms_client: FlaskClient, channel: str, word: str, answer: str, other: str
+) -> None:
+    form = sms_form(word, TIPSTER) if channel == "sms" else whatsapp_form(word)
+    reply = reply_of(post_signed(sms_client, SMS_PATH, form))
+    assert reply is not None and answer in reply and other not in reply
+
+
+def test_a_forwarded_whatsapp_post_first_is_kept_and_answered(
+    sms_app: Flask, sms_client: FlaskClient, keyring: Keyring
+) -> None:
+    # WhatsApp's "shared post": a message forwarded from elsewhere.
+    form = whatsapp_form("Guys with bats at the park tonight", Forwarded="true")
+    reply = reply_of(post_signed(sms_client, SMS_PATH, form))
+    assert reply is not None and "received" in reply
+    assert "[forwarded" in str(only_tip(sms_app, keyring)["narrative"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 
 from flask import Flask
 from PIL import Image
@@ -121,15 +122,20 @@ def test_video_is_not_downloaded(sms_app, sms_client, twilio_stub) -> None:
 
 
 def test_media_over_the_size_cap_is_refused(sms_app, twilio_stub) -> None:
-    from intake.channels.media import fetch_media
+    from intake.channels.media import fetch_photos
+    from webhooks import twilio_sms
     from webhooks.base import MediaRef
 
     url = twilio_stub.media_url("0007", jpeg_with_gps(size=(400, 400)))
     with sms_app.app_context():
         from intake.extensions import get_settings
 
-        account = get_settings().twilio
-    [result] = fetch_media(account, [MediaRef(url, "image/jpeg", "ME0007")], max_bytes=1000)
+        settings = get_settings()
+    message = twilio_sms.parse_message(
+        {"MessageSid": "SM0007", "From": "+16175550100", "NumMedia": "0"}
+    )
+    message = replace(message, media=(MediaRef(url, "image/jpeg", "ME0007"),))
+    [result] = fetch_photos(message, settings, max_bytes=1000).results
 
     assert result.image is None and result.error == "larger than the size cap"
 

@@ -378,6 +378,7 @@ def test_dms_from_two_residents_in_one_delivery_are_two_tips(
         "dm.read",
         "dm.indicate_typing",
         "chat.sent",
+        "chat.conversation_join",
         "follow.follow",
         "follow.unfollow",
         "profile.update.bio",
@@ -400,15 +401,21 @@ CIPHERTEXT = base64.b64encode(b"\x17\x03\x03 sealed X Chat ciphertext \x00\x01")
 
 
 def encrypted_chat(**fields: Any) -> dict[str, Any]:
-    """A ``chat.received`` delivery: the conversation, the sender and the ciphertext."""
+    """A ``chat.received`` delivery as X documents it (docs.x.com "Real-time X Chat events";
+    the ``ChatMessageEvent`` schema of X's OpenAPI): the message event's envelope in clear, its
+    id the message id, beside ``encoded_event``, the ciphertext."""
     return activity(
         "chat.received",
         {
+            "id": "1801999999999999001",
             "conversation_id": f"{RESIDENT}:{X_USER_ID}",
-            "event_id": "1801999999999999001",
             "sender_id": RESIDENT,
             "created_at_msec": "1718207000000",
+            "sequence_id": "1801999999999999001",
             "encoded_event": CIPHERTEXT,
+            "conversation_key_version": "1718206000000",
+            "conversation_token": "c2VhbGVkIHRva2Vu",
+            "is_trusted": True,
             **fields,
         },
     )
@@ -434,6 +441,17 @@ def test_an_encrypted_chat_is_kept_as_a_placeholder_and_answered(
     # Redelivered: nothing more.
     counts = row_counts(social_app)
     assert post_x(client, encrypted_chat()).status_code == 200
+    assert row_counts(social_app) == counts
+
+
+def test_an_encrypted_chat_delivered_again_under_a_new_event_uuid_is_the_same_message(
+    client: FlaskClient, social_app: Flask
+) -> None:
+    assert post_x(client, encrypted_chat()).status_code == 200
+    counts = row_counts(social_app)
+    again = encrypted_chat()
+    again["data"]["event_uuid"] = "1146654567674912769"  # the delivery's id, not the message's
+    assert post_x(client, again).status_code == 200
     assert row_counts(social_app) == counts
 
 

@@ -40,6 +40,9 @@ def test_sms_and_email_routes_deliver_a_notice_without_content(
             ("oncall_email", "sent"),
             ("oncall_sms", "sent"),
         ]
+        [texted] = [r for r in rows if r.channel == "oncall_sms"]
+        # The SID finds the message and the officer's number at Twilio: a keyed digest only.
+        assert texted.provider_message_id and not texted.provider_message_id.startswith("SM")
         db.session.remove()
 
     [sms] = [m for m in twilio_stub.sent_messages if m.get("To") == WORK_PHONE]

@@ -335,10 +335,16 @@ def test_ignored_events_are_counted_by_kind_with_log_safe_names() -> None:
 def test_an_encrypted_chat_with_its_sender_is_an_unreadable_message() -> None:
     document = {
         "data": {
-            "event_uuid": "-1",
+            "event_uuid": "1146654567674912769",
             "event_type": "chat.received",
             "filter": {"user_id": OWN_USER_ID},
-            "payload": {"sender_id": "42", "event_id": "9001", "encoded_event": "AAEC"},
+            "payload": {
+                "id": "9001",
+                "conversation_id": f"42:{OWN_USER_ID}",
+                "sender_id": "42",
+                "created_at_msec": "1718207000000",
+                "encoded_event": "AAEC",
+            },
         }
     }
     [message] = x.parse_events(json.dumps(document).encode(), own_user_id="").messages
