@@ -175,11 +175,15 @@ def test_the_search_page_finds_words_and_goes_to_a_tip_number(own_app, session, 
 def test_pieces_read_as_one_plate_are_searched_apart_when_that_finds_nothing(
     client, session, keyring, team
 ):
-    apart = make_tip(session, keyring, N1_POINT, narrative="Plate 7XKD, a white Ford, again.")
-    together = make_tip(session, keyring, N1_POINT, narrative="A white Ford 7XKD again.")
-    # Read as the plate "ford7xkd" first, which only the second tip holds.
-    assert _numbers(client, team.n1, "ford 7xkd") == [together.tip_number]
-    assert _numbers(client, team.n1, "white 7xkd") == [together.tip_number, apart.tip_number]
+    apart = make_tip(
+        session, keyring, N1_POINT, narrative="Plate ABC, then 1234, a white Ford. XYZ, 5678."
+    )
+    together = make_tip(session, keyring, N1_POINT, narrative="A white Ford ABC 1234 again.")
+    # Read as the plate "abc1234" first, which only the second tip holds.
+    assert _numbers(client, team.n1, "abc 1234") == [together.tip_number]
+    assert _numbers(client, team.n1, "white 1234") == [together.tip_number, apart.tip_number]
+    # No tip holds the plate "xyz5678": its pieces are searched as two words.
+    assert _numbers(client, team.n1, "xyz 5678") == [apart.tip_number]
 
 
 def test_a_rerouted_tip_is_found_in_its_new_queue_only(client, session, keyring, team):
