@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from intake.crypto import search_token
-from intake.models import SearchToken, Tip
+from intake.models import Queue, SearchToken, Tip
 from intake.queues import service as queues
+from intake.search import service as search
 from intake.submissions.service import add_followup
 from tests.queues.test_oversight import COMPLAINT
 from tests.staff.factories import H2_POINT, N1_POINT, bearer, make_tip, make_user
@@ -225,3 +226,18 @@ def test_a_detective_of_two_queues_pages_through_both_merged_newest_first(
     assert seen == list(reversed(numbers))
     only_n1 = [n for n, i in zip(numbers, [0, 1, 1, 0, 1, 0], strict=True) if i == 0]
     assert _numbers(client, team.n1, "blue moped") == list(reversed(only_n1))
+
+
+def test_the_word_with_fewer_rows_where_the_walk_goes_drives_it(
+    client, session, keyring, team, monkeypatch
+):
+    monkeypatch.setattr(search, "RARITY_SAMPLE", 2)
+    texts = ["Red scooter by the gate."] * 2 + ["A scooter by the gate."] * 3
+    numbers = [make_tip(session, keyring, N1_POINT, narrative=t).tip_number for t in texts]
+    red, scooter, gate = (search_token(keyring, w) for w in ("red", "scooter", "gate"))
+    n1 = session.scalar(select(Queue.id).where(Queue.code == "N1"))
+    # "scooter" and "gate" have their second-newest row in the newest tips, "red" further back.
+    assert search._rarest_first(session, [scooter, red, gate], n1, None)[0] == red
+    # Two common words: both are past the sample, the order of the others is kept.
+    assert search._rarest_first(session, [gate, scooter], n1, None) == [gate, scooter]
+    assert _numbers(client, team.n1, "scooter red") == numbers[1::-1]
