@@ -5,6 +5,7 @@ Run from the repository root (see bench/README_search.md):
     PYTHONPATH=. python bench/search_bench.py                      # SQLite (a temp file)
     PYTHONPATH=. python bench/search_bench.py --size 1000000 \\
         --postgres postgresql://postgres@127.0.0.1:5432/postgres
+    PYTHONPATH=. python bench/search_bench.py --keep search1m ...  # load once, reuse after
 
 Tips and their search tokens are bulk-inserted (as in ``queue_bench.py``), not sent through the
 pipeline; what is timed is the real ``intake.search.service.search_tips`` and the real
@@ -28,18 +29,33 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, literal_column, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from bench import queue_bench
 from intake import crypto
 from intake.crypto import Keyring
-from intake.models import SearchToken, User
+from intake.models import Base, SearchToken, User
 from intake.queues import service as queues
 from intake.search import service as search
 
@@ -153,7 +169,7 @@ def _insert_token_rows(engine: Engine, rows: Iterator[dict[str, Any]]) -> int:
     return count
 
 
-def _load(engine: Engine, keyring: Keyring, size: int, words: int) -> tuple[int, int, list[int]]:
+def _load(engine: Engine, keyring: Keyring, size: int, words: int) -> Loaded:
     user_id, queue_id = queue_bench._setup(engine)
     with engine.connect() as connection:
         queue_ids = [r[0] for r in connection.execute(text("SELECT id FROM queue"))]
@@ -174,42 +190,129 @@ def _load(engine: Engine, keyring: Keyring, size: int, words: int) -> tuple[int,
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(analyze))
     print(f"loaded {count:,} search tokens in {time.perf_counter() - started:.1f} s", flush=True)
-    return user_id, queue_id, [tip["queue_id"] for tip in tips]
+    # A plate of a tip the detective can see (queue N1), a third of the way into the data.
+    plate = next(n for n, t in enumerate(tips) if n >= size // 3 and t["queue_id"] == queue_id)
+    return Loaded(user_id, plate, keyring)
 
 
-def _explain(engine: Engine, keyring: Keyring, queue_id: int, plate: int) -> str:
+@dataclass(frozen=True)
+class Loaded:
+    """What a timing run needs of a loaded database: the detective, the plate, the keyring."""
+
+    user_id: int
+    plate: int
+    keyring: Keyring
+
+
+# A kept database remembers what it holds (and the keyring its tokens are under) in this table,
+# written once the load is complete, so a half-loaded database is never reused.
+_META = Table(
+    "bench_search_meta",
+    MetaData(),
+    Column("size", Integer),
+    Column("words", Integer),
+    Column("user_id", Integer),
+    Column("plate", Integer),
+    Column("keyring", Text),
+)
+
+
+def _kept(engine: Engine, size: int, words: int) -> Loaded | None:
+    """The load of a kept database of ``size`` tips and ``words`` words, if there is one."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(_META.name):
+            return None
+        row = connection.execute(select(_META)).one_or_none()
+    if row is None or (row.size, row.words) != (size, words):
+        return None
+    return Loaded(row.user_id, row.plate, Keyring.from_json(row.keyring))
+
+
+def _remember(engine: Engine, size: int, words: int, loaded: Loaded, document: str) -> None:
+    with engine.begin() as connection:
+        _META.create(connection)
+        connection.execute(
+            insert(_META).values(
+                size=size,
+                words=words,
+                user_id=loaded.user_id,
+                plate=loaded.plate,
+                keyring=document,
+            )
+        )
+
+
+def _loaded(engine: Engine, size: int, words: int) -> Loaded:
+    """A kept database's load, else a fresh load (remembered for the next run)."""
+    kept = _kept(engine, size, words)
+    if kept is not None:
+        print(f"reusing the kept database of {size:,} tips", flush=True)
+        # An index added to the model since the load is built now.
+        for index in SearchToken.__table__.indexes:
+            index.create(engine, checkfirst=True)
+        return kept
+    _META.drop(engine, checkfirst=True)
+    Base.metadata.drop_all(engine)
+    # A fresh keyring each load (kept with the database: its tokens are HMACs under it).
+    document = json.dumps(crypto.generate_keyring_document())
+    loaded = _load(engine, Keyring.from_json(document), size, words)
+    _remember(engine, size, words, loaded, document)
+    return loaded
+
+
+class _Explain(Executable, ClauseElement):
+    """``EXPLAIN`` (with ``prefix``'s options) of a statement, its parameters bound as usual."""
+
+    inherit_cache = False
+
+    def __init__(self, prefix: str, statement: Any) -> None:
+        self.prefix = prefix
+        self.statement = statement
+
+
+@compiles(_Explain)
+def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
+    sql = str(compiler.process(element.statement, **kw))
+    # The rows are the plan's, not the statement's: no result types to apply to them.
+    compiler._result_columns.clear()
+    return element.prefix + sql
+
+
+def _explain(session: Session, keyring: Keyring, queue_id: int, plate: int) -> str:
+    """The plan of each statement a search runs besides the listing's: the rarity sample (two
+    words), the walk, and the matched fields of its hits; PostgreSQL's with its buffers."""
     prefix = (
         "EXPLAIN QUERY PLAN "
-        if engine.dialect.name == "sqlite"
-        else "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+        if session.get_bind().dialect.name == "sqlite"
+        else "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) "
     )
     lines = []
-    with engine.connect() as connection:
-        for label, words in QUERIES.items():
-            raw = [crypto.search_token(keyring, w.format(plate=plate)) for w in words]
-            # Blobs have no literal rendering in SQLAlchemy: spell them in each dialect's syntax.
-            tokens: list[Any] = [
-                literal_column(
-                    f"X'{t.hex()}'" if engine.dialect.name == "sqlite" else f"'\\x{t.hex()}'::bytea"
-                )
-                for t in raw
-            ]
-            statement = search.search_statement(tokens, queue_id, [], None, 102)
-            compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
-            lines.append(f"-- {label}")
-            lines.extend(str(row[-1]) for row in connection.execute(text(prefix + str(compiled))))
+    for label, words in QUERIES.items():
+        tokens = [crypto.search_token(keyring, w.format(plate=plate)) for w in words]
+        statements = {}
+        if len(tokens) > 1:
+            statements["rarity"] = search.rarity_statement(tokens, queue_id, None)
+            tokens = search._rarest_first(session, tokens, queue_id, None)
+        walk = search.search_statement(tokens, queue_id, [], None, 51)
+        statements["walk"] = walk
+        hits = [row.id for row in session.execute(walk)]
+        statements["matched fields"] = search.matched_fields_statement(tokens, hits)
+        for part, statement in statements.items():
+            lines.append(f"-- {label}: {part}")
+            lines.extend(str(row[-1]) for row in session.execute(_Explain(prefix, statement)))
     return "\n".join(lines)
 
 
-def run(engine: Engine, keyring: Keyring, size: int, words: int, runs: int) -> bool:
-    """Load, time the queue page and each search side by side, print, and say if on target."""
-    user_id, queue_id, tip_queues = _load(engine, keyring, size, words)
+def run(engine: Engine, size: int, words: int, runs: int) -> bool:
+    """Load (or reuse), time the queue page and each search side by side, print, and say if
+    on target."""
+    loaded = _loaded(engine, size, words)
+    keyring, plate = loaded.keyring, loaded.plate
     print(f"load average before timing: {queue_bench._load_average()}", flush=True)
-    # A plate of a tip the detective can see (queue N1), a third of the way into the data.
-    plate = next(n for n, q in enumerate(tip_queues) if n >= size // 3 and q == queue_id)
     with Session(engine) as session:
-        user = session.get(User, user_id)
+        user = session.get(User, loaded.user_id)
         assert user is not None
+        queue_id = next(q.id for q in queues.visible_queues(session, user))
         calls: dict[str, Callable[[], object]] = {
             "queue page": lambda: queues.list_tips(session, user, queue_code="N1", limit=50)
         }
@@ -237,7 +340,9 @@ def run(engine: Engine, keyring: Keyring, size: int, words: int, runs: int) -> b
             f"p99 {queue_bench._percentile(values, 0.99):.3f} ms, {ratio:.2f}x queue page {verdict}"
         )
     print(f"\nQuery plans at {size:,} tips:")
-    print(_explain(engine, keyring, queue_id, plate))
+    with Session(engine) as session:
+        print(_explain(session, keyring, queue_id, plate))
+        session.rollback()
     return ok
 
 
@@ -261,19 +366,26 @@ def _sqlite_engine(folder: str, name: str) -> Iterator[Engine]:
 
 
 @contextmanager
-def _postgres_engine(server: str) -> Iterator[Engine]:
+def _postgres_engine(server: str, kept: str | None = None) -> Iterator[Engine]:
+    """A scratch database dropped afterwards, or (``kept``) the named one, created if missing
+    and left for the next run."""
     url = make_url(server.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"intake_bench_{secrets.token_hex(4)}"
+    name = f"intake_bench_{kept or secrets.token_hex(4)}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine = create_engine(url.set(database=name))
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if kept is None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -285,19 +397,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--postgres", help="server URL; a scratch database is created and dropped")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="keep the loaded databases (PostgreSQL intake_bench_NAME, SQLite "
+        "intake_bench_NAME.db in the temp folder) and reuse them when size and words match",
+    )
     args = parser.parse_args(argv)
-    keyring = Keyring.from_json(json.dumps(crypto.generate_keyring_document()))
     targets: list[tuple[str, Callable[[str, str], AbstractContextManager[Engine]]]] = []
     if args.postgres:
-        targets.append(("PostgreSQL", lambda f, n: _postgres_engine(args.postgres)))
+        targets.append(("PostgreSQL", lambda f, n: _postgres_engine(args.postgres, args.keep)))
     if not args.skip_sqlite:
         targets.append(("SQLite", _sqlite_engine))
     ok = True
     for label, factory in targets:
         print(f"\n=== {label} ===", flush=True)
-        with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
-            engine = stack.enter_context(factory(folder, f"search_{secrets.token_hex(2)}"))
-            ok = run(engine, keyring, args.size, args.words, args.runs) and ok
+        with tempfile.TemporaryDirectory() as scratch, ExitStack() as stack:
+            folder, name = scratch, f"search_{secrets.token_hex(2)}"
+            if args.keep:
+                folder, name = tempfile.gettempdir(), f"intake_bench_{args.keep}"
+            engine = stack.enter_context(factory(folder, name))
+            ok = run(engine, args.size, args.words, args.runs) and ok
     return 0 if ok else 1
 
 

@@ -7,8 +7,11 @@ detective types meets what the tipster wrote whatever the case, accents, spacing
 - common English and Spanish function words are left out (they match everything);
 - runs of pieces that hold a digit or are short letter groups (at most four letters, not a
   function word), separated by spaces, dashes, dots, slashes or brackets ("7XKD 392",
-  "(617) 555-0123"), are also indexed joined ("7xkd392", "6175550123"), every sub-run of two to
-  four pieces that holds a digit, so a plate or phone number matches however it is written;
+  "ABC-1234", "(617) 555-0123"), are also indexed joined ("7xkd392", "abc1234", "6175550123"),
+  every sub-run of two to four pieces that holds a digit, so a plate or phone number matches
+  however it is written. A letter group belongs to a plate only beside one lone group of
+  digits ("ABC 1234", "1234 ABC"): beside a group that mixes letters and digits, or a number in
+  several groups, it is a word ("gris 7XKD 392" gives "7xkd392", not "gris7xkd");
 - long digit runs also give their last ten digits (a phone number with or without "+1").
 """
 
@@ -54,7 +57,8 @@ def _joinable(piece: str) -> bool:
 
 
 def _runs(text: str) -> list[list[str]]:
-    """Maximal runs of short pieces joined only by separators, that contain a digit."""
+    """Runs of short pieces joined only by separators (split by :func:`_plates`) that contain
+    a digit."""
     found, folded = _pieces(text)
     runs: list[list[str]] = []
     current: list[str] = []
@@ -64,13 +68,43 @@ def _runs(text: str) -> list[list[str]]:
         if current and joinable and _JOINER.match(folded[last_end:start]):
             current.append(piece)
         else:
-            if len(current) > 1:
-                runs.append(current)
+            runs.extend(_plates(current))
             current = [piece] if joinable else []
         last_end = end
-    if len(current) > 1:
-        runs.append(current)
+    runs.extend(_plates(current))
     return [run for run in runs if any(c.isdigit() for c in "".join(run))]
+
+
+def _plates(run: list[str]) -> list[list[str]]:
+    """The plates and numbers of one run: its groups that hold a digit, split at its letter
+    groups; a letter group is kept only with one lone group of digits next to it (the one
+    before it first: "ABC 1234", else after: "1234 ABC")."""
+    # The run as letter groups (str) and stretches of groups that hold a digit (list).
+    parts: list[str | list[str]] = []
+    for piece in run:
+        if piece.isalpha():
+            parts.append(piece)
+        elif parts and isinstance(parts[-1], list):
+            parts[-1].append(piece)
+        else:
+            parts.append([piece])
+    plates: list[list[str]] = []
+    used: set[int] = set()
+    for at, part in enumerate(parts):
+        if isinstance(part, str):
+            continue
+        if len(part) > 1 or not part[0].isdigit():
+            if len(part) > 1:
+                plates.append(part)
+            continue
+        before = parts[at - 1] if at > 0 else None
+        after = parts[at + 1] if at + 1 < len(parts) else None
+        if isinstance(before, str) and at - 1 not in used:
+            plates.append([before, part[0]])
+        elif isinstance(after, str):
+            plates.append([part[0], after])
+            used.add(at + 1)
+    return plates
 
 
 def _word_ok(word: str) -> bool:

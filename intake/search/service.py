@@ -13,10 +13,10 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, select, tuple_
+from sqlalchemy import delete, func, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from intake.crypto import Keyring, search_token
@@ -27,7 +27,8 @@ from intake.search.index import index_text
 from intake.search.rules import query_words
 
 PAGE_MAX = 200
-RARITY_CAP = 2000
+#: How many of a word's newest index rows in a scope tell how common the word is there.
+RARITY_SAMPLE = 100
 
 
 def reindex_tip(session: Session, keyring: Keyring, tip: Tip) -> None:
@@ -177,6 +178,46 @@ def _scopes(session: Session, user: User) -> _Scopes:
     return _Scopes([q.id for q in queues.visible_queues(session, user)], [])
 
 
+def rarity_statement(
+    tokens: list[bytes], scope: int | None, after: tuple[datetime, uuid.UUID] | None
+) -> Any:
+    """One row: for each token, the ``tip_created_at`` of its ``RARITY_SAMPLE``-th index row
+    in one queue (or in every queue) from where the walk starts, newest first; NULL when it
+    has fewer. The older that moment, the fewer rows the word has where the walk goes.
+
+    Each is an index-only range of at most ``RARITY_SAMPLE`` rows (``ix_search_token_walk``
+    in one queue, the primary key across all), whatever the word's frequency."""
+    moments = []
+    for token in tokens:
+        query = select(SearchToken.tip_created_at).where(SearchToken.token == token)
+        if scope is not None:
+            query = query.where(SearchToken.queue_id == scope)
+        if after is not None:
+            query = query.where(
+                tuple_(SearchToken.tip_created_at, SearchToken.tip_id) < tuple_(*after),
+                SearchToken.tip_created_at <= after[0],
+            )
+        query = query.order_by(SearchToken.tip_created_at.desc(), SearchToken.tip_id.desc())
+        moments.append(query.offset(RARITY_SAMPLE - 1).limit(1).scalar_subquery())
+    return select(*moments)
+
+
+def _rarest_first(
+    session: Session,
+    tokens: list[bytes],
+    scope: int | None,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> list[bytes]:
+    # The walk reads about (page size) x (the driver's rows / the hits) index rows: the word
+    # with the fewest rows where the walk goes drives, the others are probed. Counting rows
+    # up to a cap could not tell a word in one tip in ten from one in a hundred (both past the
+    # cap); how far back a word's hundredth row lies can, at a hundred index rows per word.
+    moments = session.execute(rarity_statement(tokens, scope, after)).one()
+    never = datetime.min.replace(tzinfo=UTC)
+    order = sorted(range(len(tokens)), key=lambda i: moments[i] or never)
+    return [tokens[i] for i in order]
+
+
 def _walk(
     session: Session,
     tokens: list[bytes],
@@ -186,6 +227,8 @@ def _walk(
     want: int,
 ) -> list[Any]:
     """Up to ``want`` distinct tips of one scope, newest first."""
+    if len(tokens) > 1:
+        tokens = _rarest_first(session, tokens, scope, after)
     rows: list[Any] = []
     seen: set[uuid.UUID] = set()
     # A tip has one row per field the driving word is in: fetch, drop repeats, go on if short.
@@ -211,10 +254,6 @@ def _search(
     is_split: bool,
 ) -> SearchPage:
     tokens = [search_token(keyring, w) for w in words]
-    if len(tokens) > 1:
-        # Drive the walk by the rarest word, so fewer probes of the others fail: a count capped
-        # at RARITY_CAP index entries per word tells them apart at a bounded cost.
-        tokens.sort(key=lambda t: _capped_count(session, t))
     want = limit + 1
     if scopes.queue_ids is None:
         rows = _walk(session, tokens, None, scopes.hidden, after, want)
@@ -239,28 +278,24 @@ def _search(
     )
 
 
-def _capped_count(session: Session, token: bytes) -> int:
-    capped = select(SearchToken.tip_id).where(SearchToken.token == token).limit(RARITY_CAP)
-    return session.scalar(select(func.count()).select_from(capped.subquery())) or 0
-
-
 def matched_fields_statement(tokens: list[bytes], tip_ids: list[uuid.UUID]) -> Any:
-    """The fields each hit holds the words in: the hits' tip rows (primary key), each joined to
-    its token rows by the whole primary-key prefix (token, tip_created_at, tip_id) of
-    ``search_token``, so every hit costs one index probe per word, however common the word."""
-    return (
-        select(Tip.id, SearchToken.field)
-        .select_from(Tip)
-        .join(
-            SearchToken,
-            and_(
-                SearchToken.token.in_(tokens),
-                SearchToken.tip_created_at == Tip.created_at,
-                SearchToken.tip_id == Tip.id,
-            ),
+    """The fields each hit holds the words in (comma-separated): for each hit's tip row, a
+    correlated subquery over its token rows by the whole primary-key prefix (token,
+    tip_created_at, tip_id) of ``search_token``.
+
+    A correlated subquery runs once per hit whatever the planner estimates: a join left it the
+    choice to walk every row of a common word instead, which it made under a generic plan (one
+    row per word on average) once the statement was prepared."""
+    fields = (
+        select(func.aggregate_strings(SearchToken.field, ","))
+        .where(
+            SearchToken.token.in_(tokens),
+            SearchToken.tip_created_at == Tip.created_at,
+            SearchToken.tip_id == Tip.id,
         )
-        .where(Tip.id.in_(tip_ids))
+        .scalar_subquery()
     )
+    return select(Tip.id, fields).where(Tip.id.in_(tip_ids))
 
 
 def _matched_fields(
@@ -268,11 +303,11 @@ def _matched_fields(
 ) -> dict[uuid.UUID, list[str]]:
     if not rows:
         return {}
-    fields: dict[uuid.UUID, set[str]] = {}
     statement = matched_fields_statement(tokens, [row.id for row in rows])
-    for tip_id, field in session.execute(statement):
-        fields.setdefault(tip_id, set()).add(field)
-    return {tip_id: sorted(names) for tip_id, names in fields.items()}
+    return {
+        tip_id: sorted(set(fields.split(","))) if fields else []
+        for tip_id, fields in session.execute(statement)
+    }
 
 
 def reindex_all(session: Session, keyring: Keyring, *, batch_size: int = 500) -> int:

@@ -32,6 +32,30 @@ def test_function_words_and_long_words_do_not_join_into_numbers():
     assert {"en", "la"}.isdisjoint(words)
 
 
+@pytest.mark.parametrize(
+    ("text", "plates"),
+    [
+        # A word before a plate that mixes letters and digits stays a word.
+        ("un coche gris 7XKD 392", {"7xkd392"}),
+        ("A white Ford 7XKD again", set()),
+        # A letter group is a plate's only beside one lone group of digits.
+        ("plate ABC 1234 gris", {"abc1234"}),
+        ("plate 1234 ABC", {"1234abc"}),
+        ("la placa gris ABC-1234", {"abc1234"}),
+        # Beside a number in several groups, a short word is a word.
+        ("Call 617 555 0123 now", {"617555", "5550123", "6175550123"}),
+        ("7XKD 39A", {"7xkd39a"}),
+    ],
+)
+def test_a_word_beside_a_plate_is_not_glued_to_it(text, plates):
+    def joined(words):
+        return {w for w in words if len(w) > 4 and any(c.isdigit() for c in w)}
+
+    assert joined(index_words(text)) == plates
+    # The query reads the text the same way: a search for it finds it.
+    assert joined(query_words(text)) <= plates
+
+
 def test_a_query_of_only_stopwords_has_no_words():
     assert query_words("the and de la") == []
 

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from intake.crypto import search_token
-from intake.models import SearchToken, Tip
+from intake.models import Queue, SearchToken, Tip
+from intake.search import service as search
 from intake.submissions.service import add_followup
 from intake.tips import service as tips_service
 from tests.queues.test_oversight import COMPLAINT
@@ -181,11 +182,15 @@ def test_the_search_page_finds_words_and_goes_to_a_tip_number(own_app, session, 
 def test_pieces_read_as_one_plate_are_searched_apart_when_that_finds_nothing(
     client, session, keyring, team
 ):
-    apart = make_tip(session, keyring, N1_POINT, narrative="Plate 7XKD, a white Ford, again.")
-    together = make_tip(session, keyring, N1_POINT, narrative="A white Ford 7XKD again.")
-    # Read as the plate "ford7xkd" first, which only the second tip holds.
-    assert _numbers(client, team.n1, "ford 7xkd") == [together.tip_number]
-    assert _numbers(client, team.n1, "white 7xkd") == [together.tip_number, apart.tip_number]
+    apart = make_tip(
+        session, keyring, N1_POINT, narrative="Plate ABC, then 1234, a white Ford. XYZ, 5678."
+    )
+    together = make_tip(session, keyring, N1_POINT, narrative="A white Ford ABC 1234 again.")
+    # Read as the plate "abc1234" first, which only the second tip holds.
+    assert _numbers(client, team.n1, "abc 1234") == [together.tip_number]
+    assert _numbers(client, team.n1, "white 1234") == [together.tip_number, apart.tip_number]
+    # No tip holds the plate "xyz5678": its pieces are searched as two words.
+    assert _numbers(client, team.n1, "xyz 5678") == [apart.tip_number]
 
 
 def test_a_rerouted_tip_is_found_in_its_new_queue_only(client, session, keyring, team):
@@ -227,3 +232,18 @@ def test_a_detective_of_two_queues_pages_through_both_merged_newest_first(
     assert seen == list(reversed(numbers))
     only_n1 = [n for n, i in zip(numbers, [0, 1, 1, 0, 1, 0], strict=True) if i == 0]
     assert _numbers(client, team.n1, "blue moped") == list(reversed(only_n1))
+
+
+def test_the_word_with_fewer_rows_where_the_walk_goes_drives_it(
+    client, session, keyring, team, monkeypatch
+):
+    monkeypatch.setattr(search, "RARITY_SAMPLE", 2)
+    texts = ["Red scooter by the gate."] * 2 + ["A scooter by the gate."] * 3
+    numbers = [make_tip(session, keyring, N1_POINT, narrative=t).tip_number for t in texts]
+    red, scooter, gate = (search_token(keyring, w) for w in ("red", "scooter", "gate"))
+    n1 = session.scalar(select(Queue.id).where(Queue.code == "N1"))
+    # "scooter" and "gate" have their second-newest row in the newest tips, "red" further back.
+    assert search._rarest_first(session, [scooter, red, gate], n1, None)[0] == red
+    # Two common words: both are past the sample, the order of the others is kept.
+    assert search._rarest_first(session, [gate, scooter], n1, None) == [gate, scooter]
+    assert _numbers(client, team.n1, "scooter red") == numbers[1::-1]
