@@ -132,7 +132,7 @@ def keys_rotate(batch_size: int) -> None:
     from intake.lifecycle.service import key_epochs
 
     # Starts the clock of each key drained now: `keys retire` waits BACKUP_RETENTION_DAYS more.
-    settings = current_app.extensions["intake.settings"]
+    settings = current_app.extensions["intake"].settings
     with unit_of_work() as session:
         key_epochs(session, keyring, settings.backup_retention_days)
     click.echo("Every data key is wrapped under the newest keys.")
@@ -147,7 +147,7 @@ def demo_load() -> None:
         write_demo_credentials,
     )
 
-    settings = current_app.extensions["intake.settings"]
+    settings = current_app.extensions["intake"].settings
     if settings.is_production:
         with unit_of_work() as session:
             districts, places = load_demo_city(session)

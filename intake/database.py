@@ -178,7 +178,7 @@ def init_database(app: Flask) -> None:
     """Bind Flask-SQLAlchemy, apply per-dialect settings, chain audit events at commit."""
     from intake.audit.service import install_chain_hooks
 
-    install_chain_hooks()
+    install_chain_hooks(db.session)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

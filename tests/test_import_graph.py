@@ -27,9 +27,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
         "intake.lifecycle.service intake.notify.service intake.oncall.service"
         " intake.outbound.service intake.outbound.worker intake.queues.service"
         " intake.tips.service intake.workspace.service",
-        # The access registry, the error handlers and the staff guard.
-        "intake.access intake.api intake.errors intake.extensions intake.staff.access"
-        " intake.staff.service",
     )
 )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached, scoped_session
 
 from intake.audit.rules import (
     ANCHOR_FIELDS,
@@ -170,18 +170,20 @@ def discard_pending_events(session: Session) -> None:
     _forget_pending(session)
 
 
-def install_chain_hooks() -> None:
-    """Make every session chain its recorded events at commit and forget them on rollback.
+def install_chain_hooks(sessions: scoped_session[Any]) -> None:
+    """Make the sessions of ``sessions`` chain their recorded events at commit (under the
+    current app's audit key) and forget them on rollback.
 
-    Every session, whoever creates it (requests, CLI commands, workers, tests), needs them, so
-    they go on the Session class; create_app calls this, and calling it again changes nothing.
+    ``sessions`` is the apps' session (Flask-SQLAlchemy's ``db.session``: the one requests, CLI
+    commands, workers and tests use), not SQLAlchemy's Session class: a session of some other
+    engine or library gets no hooks. init_database calls this; calling it again changes nothing.
     """
-    if not sa_event.contains(Session, "before_commit", _append_pending):
-        sa_event.listen(Session, "before_commit", _append_pending)
+    if not sa_event.contains(sessions, "before_commit", _append_pending):
+        sa_event.listen(sessions, "before_commit", _append_pending)
         # Every rollback, a savepoint's included ("after_rollback" would not say which one).
-        sa_event.listen(Session, "after_soft_rollback", _after_rollback)
-        sa_event.listen(Session, "after_transaction_create", _mark_savepoint)
-        sa_event.listen(Session, "after_transaction_end", _end_transaction)
+        sa_event.listen(sessions, "after_soft_rollback", _after_rollback)
+        sa_event.listen(sessions, "after_transaction_create", _mark_savepoint)
+        sa_event.listen(sessions, "after_transaction_end", _end_transaction)
 
 
 @dataclass(frozen=True)

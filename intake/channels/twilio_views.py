@@ -12,10 +12,11 @@ import logging
 import threading
 from datetime import timedelta
 
-from flask import Blueprint, Response, request
+from flask import Response, request
 from limits import parse
 from sqlalchemy import select
 
+from intake.blueprints import Blueprint
 from intake.channels import conversation, media
 from intake.channels.conversation import provider_key
 from intake.channels.inbound import incoming_text, plan_media

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -54,7 +54,7 @@ def _route(session: Session, keyring: Keyring, row: OutboxMessage, kind: str) ->
 
 
 def _settings() -> Any:
-    return current_app.extensions["intake.settings"]
+    return current_app.extensions["intake"].settings
 
 
 def send_oncall_webhook(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
@@ -129,12 +129,13 @@ def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> S
     return SendResult(provider_message_id=sent.sid, status="sent")
 
 
-def register_oncall_senders() -> None:
-    """Deliver the on-call channels, and run the escalation sweep in every worker cycle."""
+def register_oncall_senders(app: Flask) -> None:
+    """Deliver the on-call channels of ``app``, and run the escalation sweep in every worker
+    cycle."""
     from intake.oncall.service import sweep_hook
     from intake.outbound.worker import register_cycle_hook
 
-    register_sender(CHANNELS["webhook"], send_oncall_webhook)
-    register_sender(CHANNELS["email"], send_oncall_email)
-    register_sender(CHANNELS["sms"], send_oncall_sms)
-    register_cycle_hook(sweep_hook)
+    register_sender(CHANNELS["webhook"], send_oncall_webhook, app)
+    register_sender(CHANNELS["email"], send_oncall_email, app)
+    register_sender(CHANNELS["sms"], send_oncall_sms, app)
+    register_cycle_hook(sweep_hook, app)

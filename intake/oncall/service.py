@@ -562,7 +562,7 @@ def alert_health(session: Session, *, now: datetime | None = None) -> dict[str, 
 
 def sweep_hook(session: Session, keyring: Keyring) -> int:
     """The outbox worker's per-cycle hook: escalate what is due under this app's settings."""
-    settings: Settings = current_app.extensions["intake.settings"]
+    settings: Settings = current_app.extensions["intake"].settings
     return escalate_due(session, ack_seconds=settings.urgent_ack_seconds)
 
 

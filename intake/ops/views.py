@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Response, jsonify
 from sqlalchemy import text
 
+from intake.blueprints import Blueprint
 from intake.extensions import db
 
 bp = Blueprint("ops", __name__)

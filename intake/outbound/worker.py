@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring
 from intake.models import Message, OutboxMessage, utcnow
+from intake.state import current_state, state_of
 from intake.unit_of_work import discard, end_read, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,13 @@ class Claim:
 
 
 Sender = Callable[[Session, Keyring, OutboxMessage], SendResult]
-_senders: dict[str, Sender] = {}
 
 
-def register_sender(channel: str, sender: Sender) -> None:
-    """Make ``sender`` deliver outbox rows of ``channel``."""
-    _senders[channel] = sender
+def register_sender(channel: str, sender: Sender, app: Flask | None = None) -> None:
+    """Make ``sender`` deliver outbox rows of ``channel`` in ``app`` (by default, the app of the
+    current context: create_app registers its senders inside one)."""
+    state = current_state() if app is None else state_of(app)
+    state.senders[channel] = sender
 
 
 def backoff(attempts: int) -> timedelta:
@@ -218,7 +220,7 @@ def _send(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult 
     if row.attempts > MAX_ATTEMPTS:
         # Only claims that never recorded an outcome get here: a row whose send kills its worker.
         return SendError("its worker stopped during every attempt", permanent=True)
-    sender = _senders.get(row.channel)
+    sender = current_state().senders.get(row.channel)
     if sender is None:
         return SendError(f"no sender is configured for channel {row.channel}")
     try:
@@ -313,24 +315,26 @@ def drain_once(
 
 def lease_of(app: Flask) -> timedelta:
     """The outbox lease configured for ``app`` (OUTBOX_LEASE_SECONDS)."""
-    seconds: int = app.extensions["intake.settings"].outbox_lease_seconds
+    seconds: int = app.extensions["intake"].settings.outbox_lease_seconds
     return timedelta(seconds=seconds)
 
 
 CycleHook = Callable[[Session, Keyring], int]
-_cycle_hooks: list[CycleHook] = []
 
 
-def register_cycle_hook(hook: CycleHook) -> None:
-    """Run ``hook`` once per worker cycle before the drain (the on-call escalation sweep)."""
-    if hook not in _cycle_hooks:
-        _cycle_hooks.append(hook)
+def register_cycle_hook(hook: CycleHook, app: Flask | None = None) -> None:
+    """Run ``hook`` once per worker cycle of ``app`` (by default, the current one) before the
+    drain (the on-call escalation sweep)."""
+    hooks = (current_state() if app is None else state_of(app)).cycle_hooks
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 def run_cycle_hooks(session: Session, keyring: Keyring) -> int:
-    """Run every cycle hook once; returns the work they did. A failing hook spares the others."""
+    """Run every cycle hook of the current app once; returns the work they did. A failing hook
+    spares the others."""
     done = 0
-    for hook in _cycle_hooks:
+    for hook in current_state().cycle_hooks:
         try:
             done += hook(session, keyring)
         except Exception:

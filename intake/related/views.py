@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint as PageBlueprint
 from flask import Flask, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -14,6 +13,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from intake.api import Blueprint
+from intake.blueprints import Blueprint as PageBlueprint
 from intake.errors import IntakeError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
 from intake.localtime import local_instant

@@ -10,7 +10,6 @@ import math
 from datetime import datetime
 
 from flask import (
-    Blueprint,
     Flask,
     current_app,
     flash,
@@ -25,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from intake.access import rule_for_endpoint
+from intake.blueprints import Blueprint
 from intake.errors import IntakeError
 from intake.extensions import db, get_keyring, limiter
 from intake.models import ApiToken, StaffSession, User, utcnow
@@ -409,10 +409,3 @@ def register_staff(app: Flask) -> None:
     access.register(app, canned_pages_bp, staff_rule(SUPERVISING_ROLES))
     # Every role has an account page; it is where administrators land.
     access.register(app, account_bp, staff_rule(ROLES))
-    if app.extensions["intake.keyring"].audit_key_is_derived:
-        # An older keyring still links the audit chain (under a key derived from its receipt
-        # key); a key of its own can be replaced without touching receipts.
-        logging.getLogger("intake").warning(
-            "keyring has no audit key: using one derived from the receipt key; "
-            "add one with `flask intake keys generate --add FILE`"
-        )

@@ -11,12 +11,13 @@ import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, make_response, render_template, request, session
+from flask import Response, make_response, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from intake.blueprints import Blueprint
 from intake.crypto import keyed_digest
 from intake.errors import IntakeError, InvalidInputError, NotFoundError, handle_http_exception
 from intake.extensions import client_key, db, get_keyring, get_settings, limiter
