@@ -24,6 +24,7 @@ from intake.audit.rules import (
     sign_anchor,
 )
 from intake.crypto import Keyring, KeyringError
+from intake.extensions import get_keyring
 from intake.models import AuditEvent, utcnow
 
 # Any constant works; it names the one advisory lock that serialises appends on PostgreSQL.
@@ -79,12 +80,6 @@ def record_event(
     return event
 
 
-def _keyring() -> Keyring:
-    from intake.extensions import get_keyring
-
-    return get_keyring()
-
-
 def event_canonical(event: Any) -> str:
     """The canonical JSON of an event row (what its link covers)."""
     return canonical_event(
@@ -111,7 +106,7 @@ def _append_pending(session: Session) -> None:
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    key = _keyring().active("audit")
+    key = get_keyring().active("audit")
     session.flush()  # every other row first: their locks are taken before the chain's
     _lock_chain(session)
     connection = session.connection()
@@ -246,7 +241,7 @@ def walk_chain(
     so it fails verification unless ``allow_legacy`` (``rechain`` reads them), and even then is
     accepted only before the first keyed link: nobody may append unkeyed events.
     """
-    keyring = keyring or _keyring()
+    keyring = keyring or get_keyring()
     expected_seq, prev_hash = 1, GENESIS_HASH
     keyed_seen = False
     for event in _chain_rows(session, batch_size):
@@ -286,7 +281,7 @@ def verify_chain(
 
 def make_anchor(session: Session, keyring: Keyring | None = None) -> dict[str, Any]:
     """A signed statement of the verified chain's head; AnchorError if the chain is broken."""
-    keyring = keyring or _keyring()
+    keyring = keyring or get_keyring()
     head = walk_chain(session, keyring)
     if isinstance(head, BrokenLink):
         raise AnchorError(f"the chain is broken at event {head.seq}: {head.reason}")
@@ -303,7 +298,7 @@ def check_anchor(
     Catches what a keyed chain alone cannot: an insider holding the audit key who rewrites events
     before the anchor, or anyone who deletes the newest events (truncation leaves a valid chain).
     """
-    keyring = keyring or _keyring()
+    keyring = keyring or get_keyring()
     if not isinstance(anchor, dict) or not all(name in anchor for name in ANCHOR_FIELDS):
         raise AnchorError("the anchor file is not an audit anchor")
     if anchor["version"] != ANCHOR_VERSION or not isinstance(anchor["seq"], int):
@@ -335,7 +330,7 @@ def rechain(session: Session, keyring: Keyring | None = None, *, batch_size: int
     move a chain onto a new audit key. Refuses a broken chain: re-linking would launder the
     tampering. Holds the chain lock until the caller commits. Returns how many events it linked.
     """
-    keyring = keyring or _keyring()
+    keyring = keyring or get_keyring()
     _lock_chain(session)
     head = walk_chain(session, keyring, allow_legacy=True, batch_size=batch_size)
     if isinstance(head, BrokenLink):

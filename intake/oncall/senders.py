@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from intake.channels.twilio_sender import StandInHttpClient
 from intake.crypto import Keyring
 from intake.models import NotifyRoute, OutboxMessage, UrgentAlert
 from intake.notify.service import post_webhook, send_email
 from intake.oncall.rules import TIERS, urgency_label
-from intake.oncall.service import CHANNELS, URGENT_EVENT, route_target
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.oncall.service import CHANNELS, URGENT_EVENT, route_target, sweep_hook
+from intake.outbound.worker import SendError, SendResult, register_cycle_hook, register_sender
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,6 @@ def send_oncall_email(session: Session, keyring: Keyring, row: OutboxMessage) ->
 
 def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
     """Text the notice to the person's work phone through the tip line's Twilio account."""
-    from intake.channels.twilio_sender import StandInHttpClient
-
     number = _route(session, keyring, row, "sms")
     if number is None:
         return SendResult(status="skipped")
@@ -132,9 +131,6 @@ def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> S
 def register_oncall_senders(app: Flask) -> None:
     """Deliver the on-call channels of ``app``, and run the escalation sweep in every worker
     cycle."""
-    from intake.oncall.service import sweep_hook
-    from intake.outbound.worker import register_cycle_hook
-
     register_sender(CHANNELS["webhook"], send_oncall_webhook, app)
     register_sender(CHANNELS["email"], send_oncall_email, app)
     register_sender(CHANNELS["sms"], send_oncall_sms, app)

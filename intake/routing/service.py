@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from intake import reference
 from intake.models import District, Place, Queue, utcnow
 from intake.models.geography import StreetSegment as StreetSegmentRow
-from intake.routing.gazetteer import Gazetteer, Resolution
+from intake.routing.gazetteer import Gazetteer, Resolution, normalise_tokens
 from intake.routing.gazetteer import Place as GazetteerPlace
-from intake.routing.geo import Boundary, DistrictIndex, geometry_from_geojson
+from intake.routing.geo import Boundary, DistrictIndex, geometry_from_geojson, geometry_to_geojson
 from intake.routing.rules import (
     TRIAGE_QUEUE,
     RouteDecision,
@@ -406,8 +406,6 @@ def route_tip(
 
 def upsert_districts(session: Session, boundaries: list[Boundary]) -> tuple[int, int]:
     """Create or update districts and their queues; tips keep their queue. Returns counts."""
-    from intake.routing.geo import geometry_to_geojson
-
     created = updated = 0
     for boundary in boundaries:
         district = session.scalar(select(District).where(District.code == boundary.code))
@@ -500,9 +498,6 @@ def replace_places(session: Session, places: list[GazetteerPlace], source: str) 
     """Replace the gazetteer entries that came from ``source`` with ``places``."""
     from sqlalchemy import delete
 
-    from intake.routing.gazetteer import normalise_tokens
-    from intake.routing.geo import geometry_to_geojson
-
     session.execute(delete(Place).where(Place.source == source))
     for place in places:
         session.add(
@@ -525,9 +520,6 @@ def replace_places(session: Session, places: list[GazetteerPlace], source: str) 
 def replace_street_segments(session: Session, segments: list[StreetSegment], source: str) -> int:
     """Replace the street segments that came from ``source`` with ``segments``."""
     from sqlalchemy import delete
-
-    from intake.routing.gazetteer import normalise_tokens
-    from intake.routing.geo import geometry_to_geojson
 
     session.execute(delete(StreetSegmentRow).where(StreetSegmentRow.source == source))
     session.add_all(

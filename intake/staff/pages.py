@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime
+from pathlib import Path
 
 from flask import (
     Flask,
@@ -25,8 +26,9 @@ from werkzeug.wrappers import Response
 
 from intake.access import rule_for_endpoint
 from intake.blueprints import Blueprint
+from intake.classify.retrain import adopted_scores
 from intake.errors import IntakeError
-from intake.extensions import db, get_keyring, limiter
+from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.models import ApiToken, StaffSession, User, utcnow
 from intake.staff import service
 from intake.staff.access import (
@@ -283,11 +285,6 @@ def _account_page(
 
 
 def _classifier_scores() -> dict[str, object] | None:
-    from pathlib import Path
-
-    from intake.classify.retrain import adopted_scores
-    from intake.extensions import get_settings
-
     return adopted_scores(Path(get_settings().instance_path))
 
 

@@ -22,6 +22,7 @@ from intake.crypto import keyed_digest
 from intake.errors import IntakeError, InvalidInputError, NotFoundError, handle_http_exception
 from intake.extensions import client_key, db, get_keyring, get_settings, limiter
 from intake.identity.service import Contact
+from intake.lifecycle.service import policy_of
 from intake.models import ALERTING_URGENCIES, Tip
 from intake.rewards.service import tipster_rewards
 from intake.submissions import service
@@ -311,8 +312,6 @@ def reply() -> Response:
 @bp.get("/privacy")
 def privacy() -> Response:
     """What is and is not kept about a tipster."""
-    from intake.lifecycle.service import policy_of
-
     return _no_store(
         render_template("submissions/privacy.html", retention=policy_of(get_settings()))
     )
