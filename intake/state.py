@@ -21,7 +21,7 @@ from intake.crypto import Keyring
 if TYPE_CHECKING:
     from intake.access import AccessRule
     from intake.api import Api
-    from intake.outbound.worker import CycleHook, Sender
+    from intake.outbound.senders import CycleHook, Sender
 
 EXTENSION_KEY = "intake"
 

@@ -20,7 +20,8 @@ from intake.audit.service import _append_pending, record_event
 from intake.crypto import Keyring
 from intake.extensions import db
 from intake.models import AuditEvent, Category, OutboxMessage
-from intake.outbound.worker import SendResult, drain_once, register_sender
+from intake.outbound.senders import SendResult, register_sender
+from intake.outbound.worker import drain_once
 from intake.routing.service import RoutePlan, plan_route
 from intake.state import state_of
 from tests.routing.reference_city import boston_boundaries, inside_points, kept_reference_tables

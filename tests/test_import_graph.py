@@ -24,9 +24,7 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     frozenset(cycle.split())
     for cycle in (
         # Services that call each other through function-local imports.
-        "intake.lifecycle.service intake.notify.service intake.oncall.service"
-        " intake.outbound.service intake.outbound.worker intake.queues.service"
-        " intake.tips.service intake.workspace.service",
+        "intake.lifecycle.service intake.oncall.service intake.tips.service",
     )
 )
 

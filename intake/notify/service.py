@@ -37,7 +37,7 @@ from intake.config import NotifySettings, Settings
 from intake.crypto import Keyring
 from intake.models import OutboxMessage, User
 from intake.outbound.rows import enqueue
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.outbound.senders import SendError, SendResult, register_sender
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from intake.models import NotifyRoute, OutboxMessage, UrgentAlert
 from intake.notify.service import post_webhook, send_email
 from intake.oncall.rules import TIERS, urgency_label
 from intake.oncall.service import CHANNELS, URGENT_EVENT, route_target, sweep_hook
-from intake.outbound.worker import SendError, SendResult, register_cycle_hook, register_sender
+from intake.outbound.senders import SendError, SendResult, register_cycle_hook, register_sender
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,8 +26,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring
+from intake.extensions import db, get_keyring, get_settings
+from intake.lifecycle.service import run_daily_retention
 from intake.models import Message, OutboxMessage, utcnow
-from intake.state import current_state, state_of
+from intake.outbound.senders import SendError, SendResult
+from intake.state import current_state
 from intake.unit_of_work import discard, end_read, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -36,39 +39,12 @@ MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(seconds=15)
 
 
-class SendError(Exception):
-    """A send failed. ``permanent`` means retrying cannot help (opted out, unknown recipient)."""
-
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What the provider said when it accepted a message."""
-
-    provider_message_id: str | None = None
-    status: str = "sent"
-
-
 @dataclass(frozen=True)
 class Claim:
     """A row this worker leased: its id and the row's ``attempts`` after the claim (the token)."""
 
     outbox_id: int
     token: int
-
-
-Sender = Callable[[Session, Keyring, OutboxMessage], SendResult]
-
-
-def register_sender(channel: str, sender: Sender, app: Flask | None = None) -> None:
-    """Make ``sender`` deliver outbox rows of ``channel`` in ``app`` (by default, the app of the
-    current context: create_app registers its senders inside one)."""
-    state = current_state() if app is None else state_of(app)
-    state.senders[channel] = sender
 
 
 def backoff(attempts: int) -> timedelta:
@@ -319,17 +295,6 @@ def lease_of(app: Flask) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-CycleHook = Callable[[Session, Keyring], int]
-
-
-def register_cycle_hook(hook: CycleHook, app: Flask | None = None) -> None:
-    """Run ``hook`` once per worker cycle of ``app`` (by default, the current one) before the
-    drain (the on-call escalation sweep)."""
-    hooks = (current_state() if app is None else state_of(app)).cycle_hooks
-    if hook not in hooks:
-        hooks.append(hook)
-
-
 def run_cycle_hooks(session: Session, keyring: Keyring) -> int:
     """Run every cycle hook of the current app once; returns the work they did. A failing hook
     spares the others."""
@@ -345,9 +310,6 @@ def run_cycle_hooks(session: Session, keyring: Keyring) -> int:
 
 def run_worker(app: Flask, stop: threading.Event, *, interval: float = 2.0) -> None:
     """Drain until ``stop`` is set, sleeping ``interval`` seconds when nothing is due."""
-    from intake.extensions import db, get_keyring, get_settings
-    from intake.lifecycle.service import run_daily_retention
-
     with app.app_context():
         keeper = LeaseKeeper(db.engine, lease_of(app))
     with keeper:

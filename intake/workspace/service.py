@@ -20,7 +20,7 @@ from intake.extensions import get_settings
 from intake.models import AuditEvent, OutboxMessage, Tip, TipAwaiting, User
 from intake.notify.service import send_email
 from intake.outbound.rows import enqueue
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.outbound.senders import SendError, SendResult, register_sender
 from intake.queues.rules import OVERSIGHT_QUEUE_KIND
 from intake.submissions.rules import normalise_tip_number
 

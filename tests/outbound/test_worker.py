@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from intake.crypto import Keyring
 from intake.extensions import db
 from intake.models import OutboxMessage, utcnow
+from intake.outbound.senders import SendResult
 from intake.outbound.worker import (
     MAX_ATTEMPTS,
     Claim,
     LeaseKeeper,
-    SendResult,
     claim_due,
     deliver,
     drain_once,
