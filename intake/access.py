@@ -53,20 +53,10 @@ def _build(blueprint: BlueprintFactory[B], rule: AccessRule) -> B:
 
 
 def register(
-    app: Flask,
-    blueprint: BlueprintFactory[flask.Blueprint] | flask.Blueprint,
-    rule: AccessRule,
-    **options: Any,
+    app: Flask, blueprint: BlueprintFactory[flask.Blueprint], rule: AccessRule, **options: Any
 ) -> None:
     """Register a page blueprint with its access rule; staff rules install their guard first."""
-    if isinstance(blueprint, flask.Blueprint):
-        # TRANSITIONAL (the queue pages, until they move into their feature packages): a module
-        # blueprint is shared by every app, so its guard goes on this app only.
-        app.register_blueprint(blueprint, **options)
-        if rule.guard is not None:
-            app.before_request_funcs.setdefault(blueprint.name, []).append(rule.guard)
-    else:
-        app.register_blueprint(_build(blueprint, rule), **options)
+    app.register_blueprint(_build(blueprint, rule), **options)
     record(app, blueprint.name, rule)
 
 
