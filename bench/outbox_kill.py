@@ -170,7 +170,7 @@ def outbox_statuses(app: Flask) -> dict[str, int]:
 
 
 def _worker_env(app: Flask, base_url: str, instance: Path) -> dict[str, str]:
-    settings = app.extensions["intake.settings"]
+    settings = app.extensions["intake"].settings
     env = {
         key: value
         for key, value in os.environ.items()

@@ -11,6 +11,8 @@ from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake.config import Settings, load_settings
+from intake.crypto import load_keyring
+from intake.state import Caches, IntakeState, install
 
 LANGUAGES = (("en", "English"), ("es", "Español"))
 
@@ -61,10 +63,21 @@ def configure(app: Flask, settings: Settings) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         JSON_SORT_KEYS=False,
     )
-    app.extensions["intake.settings"] = settings
-    from intake import reference
-
-    reference.configure(settings.reference_cache_seconds)
+    dev_keyring = None if settings.is_production else Path(settings.instance_path) / "keyring.json"
+    keyring = load_keyring(
+        keyring_json=settings.keyring_json,
+        keyring_file=settings.keyring_file,
+        dev_path=dev_keyring,
+    )
+    # Everything this app decides is its own: no other app of the process sees it.
+    install(app, IntakeState(settings, keyring, Caches(settings.reference_cache_seconds)))
+    if keyring.audit_key_is_derived:
+        # An older keyring still links the audit chain (under a key derived from its receipt
+        # key); a key of its own can be replaced without touching receipts.
+        logging.getLogger("intake").warning(
+            "keyring has no audit key: using one derived from the receipt key; "
+            "add one with `flask intake keys generate --add FILE`"
+        )
     from intake.classify.retrain import use_adopted_models
 
     # The model adopted by `flask intake classify retrain --adopt`, else the shipped one.
@@ -92,7 +105,6 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     """Bind every extension to the app."""
     import intake.models  # noqa: F401  (every table on the metadata before migrations compare)
     from intake.api import init_api
-    from intake.crypto import load_keyring
     from intake.database import init_database
     from intake.extensions import babel, csrf, db, limiter, migrate
     from intake.unit_of_work import init_unit_of_work
@@ -111,19 +123,6 @@ def init_extensions(app: Flask, settings: Settings) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     init_api(app)
-    dev_keyring = None if settings.is_production else Path(settings.instance_path) / "keyring.json"
-    app.extensions["intake.keyring"] = load_keyring(
-        keyring_json=settings.keyring_json,
-        keyring_file=settings.keyring_file,
-        dev_path=dev_keyring,
-    )
-    if app.extensions["intake.keyring"].audit_key_is_derived:
-        # An older keyring still links the audit chain (under a key derived from its receipt
-        # key); a key of its own can be replaced without touching receipts.
-        logging.getLogger("intake").warning(
-            "keyring has no audit key: using one derived from the receipt key; "
-            "add one with `flask intake keys generate --add FILE`"
-        )
 
 
 def register_blueprints(app: Flask) -> None:
@@ -132,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.channels.meta_views import bp as meta_bp
     from intake.channels.twilio_views import bp as twilio_bp
     from intake.channels.x_views import bp as x_bp
+    from intake.errors import register_error_page
     from intake.forwards.views import register_forwards
     from intake.lifecycle.pages import public_bp as lifecycle_public_bp
     from intake.lifecycle.pages import staff_bp as lifecycle_staff_bp
@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.rewards.views import register_rewards
     from intake.staff.access import staff_rule
     from intake.staff.pages import register_staff
+    from intake.staff.rendering import staff_error_page
     from intake.stats.pages import bp as stats_pages_bp
     from intake.stats.views import bp as stats_api_bp
     from intake.submissions.pages import bp as public_pages_bp
@@ -149,13 +150,14 @@ def register_blueprints(app: Flask) -> None:
     # Residents: the tip form, checking back, and the public JSON API.
     access.register(app, public_pages_bp, access.PUBLIC)
     access.register_api(app, public_api_bp, access.PUBLIC)
-    app.extensions["intake.access"]["api-docs"] = access.PUBLIC
+    access.record(app, "api-docs", access.PUBLIC)
     # The community: public statistics (small counts suppressed) and residents' priorities.
     access.register(app, stats_pages_bp, access.PUBLIC)
     access.register_api(app, stats_api_bp, access.PUBLIC)
     access.register(app, priorities_pages_bp, access.PUBLIC)
-    # Detectives, supervisors, the social-media team: staff API and pages.
+    # Detectives, supervisors, the social-media team: staff API and pages (and their error page).
     register_staff(app)
+    register_error_page(app, "/staff/", staff_error_page)
     register_forwards(app)
     # Supervisors: rewards (two people decide); prosecutors and supervisors: community figures.
     register_rewards(app)
@@ -184,10 +186,12 @@ def register_senders(app: Flask) -> None:
     from intake.oncall.senders import register_oncall_senders
     from intake.workspace.service import register_assignee_sender
 
-    register_channel_senders(app)
-    register_notify_sender()
-    register_oncall_senders()
-    register_assignee_sender()
+    # Each in this app's state (the channels' register with the app of the context).
+    with app.app_context():
+        register_channel_senders(app)
+    register_notify_sender(app)
+    register_oncall_senders(app)
+    register_assignee_sender(app)
 
 
 def register_security(app: Flask, settings: Settings) -> None:

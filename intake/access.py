@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, Flask
+import flask
+from flask import Flask
+
+from intake.api import SmorestBlueprint
+from intake.blueprints import BlueprintFactory
+from intake.extensions import csrf
+from intake.state import state_of
+
+B = TypeVar("B", bound=flask.Blueprint)
 
 
 @dataclass(frozen=True)
@@ -31,54 +39,57 @@ PUBLIC = AccessRule("public")
 WEBHOOK = AccessRule("webhook")
 
 
-def _guard_once(blueprint: Blueprint, rule: AccessRule) -> None:
-    # Blueprints are module objects shared by every app a process builds (tests build several);
-    # a blueprint takes no new hooks once registered, and one guard is enough.
-    if rule.guard is not None and not getattr(blueprint, "_intake_guarded", False):
-        blueprint.before_request(rule.guard)
-        blueprint._intake_guarded = True  # type: ignore[attr-defined]
+def record(app: Flask, name: str, rule: AccessRule) -> None:
+    """Note ``rule`` as the access rule of the blueprint called ``name`` in ``app``."""
+    state_of(app).access[name] = rule
 
 
-def _record(app: Flask, blueprint: Blueprint, rule: AccessRule) -> None:
-    app.extensions.setdefault("intake.access", {})[blueprint.name] = rule
+def _build(blueprint: BlueprintFactory[B], rule: AccessRule) -> B:
+    # A new blueprint for this app: its guard is its own, no other app's blueprint has it.
+    built = blueprint.build()
+    if rule.guard is not None:
+        built.before_request(rule.guard)
+    return built
 
 
-def register(app: Flask, blueprint: Blueprint, rule: AccessRule, **options: Any) -> None:
+def register(
+    app: Flask, blueprint: BlueprintFactory[flask.Blueprint], rule: AccessRule, **options: Any
+) -> None:
     """Register a page blueprint with its access rule; staff rules install their guard first."""
-    _guard_once(blueprint, rule)
-    app.register_blueprint(blueprint, **options)
-    _record(app, blueprint, rule)
+    app.register_blueprint(_build(blueprint, rule), **options)
+    record(app, blueprint.name, rule)
 
 
-def register_api(app: Flask, blueprint: Blueprint, rule: AccessRule) -> None:
-    """Register a flask-smorest blueprint (documented in the OpenAPI file) with its rule.
+def register_api(
+    app: Flask, blueprint: BlueprintFactory[SmorestBlueprint], rule: AccessRule
+) -> None:
+    """Register a flask-smorest blueprint (documented in the app's OpenAPI file) with its rule.
 
     JSON API callers send no cookie (anonymous, or a bearer token), so there is no session to
     forge: CSRF protection is for forms and does not apply.
     """
-    from intake.api import api
-    from intake.extensions import csrf
+    built = _build(blueprint, rule)
+    csrf.exempt(built)
+    api = state_of(app).api
+    assert api is not None, "init_api runs before the blueprints are registered"
+    api.register_blueprint(built)
+    record(app, blueprint.name, rule)
 
-    csrf.exempt(blueprint)
-    _guard_once(blueprint, rule)
-    api.register_blueprint(blueprint)
-    _record(app, blueprint, rule)
 
-
-def register_webhook(app: Flask, blueprint: Blueprint) -> None:
+def register_webhook(app: Flask, blueprint: BlueprintFactory[flask.Blueprint]) -> None:
     """Register a provider webhook: the view checks the provider's signature before parsing.
 
     Providers carry no session either, so CSRF does not apply.
     """
-    from intake.extensions import csrf
-
-    csrf.exempt(blueprint)
-    register(app, blueprint, WEBHOOK)
+    built = _build(blueprint, WEBHOOK)
+    csrf.exempt(built)
+    app.register_blueprint(built)
+    record(app, blueprint.name, WEBHOOK)
 
 
 def rule_for_endpoint(app: Flask, endpoint: str) -> AccessRule | None:
     """The access rule covering an endpoint, or None if it has none."""
-    rules: dict[str, AccessRule] = app.extensions.get("intake.access", {})
+    rules = state_of(app).access
     if endpoint == "static":
         return PUBLIC
     blueprint_name = endpoint.rsplit(".", 1)[0] if "." in endpoint else ""

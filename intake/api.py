@@ -13,7 +13,9 @@ from flask import Flask
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from intake.blueprints import BlueprintFactory
 from intake.errors import InvalidInputError, UnsupportedMediaTypeError, handle_http_exception
+from intake.state import state_of
 
 UNKNOWN_FIELD = "_unknown"
 # Request limits gunicorn.conf.py sets (gunicorn answers 414 and 431 over them); the OpenAPI
@@ -166,10 +168,46 @@ class IntakeParser(FlaskParser):
         return data
 
 
-class Blueprint(flask_smorest.Blueprint):
+class SmorestBlueprint(flask_smorest.Blueprint):
     """A smorest blueprint using the project's parser."""
 
     ARGUMENTS_PARSER = IntakeParser()
+
+
+class Blueprint(BlueprintFactory[SmorestBlueprint]):
+    """An API blueprint, made for each app (documented in that app's OpenAPI document).
+
+    ``arguments``, ``response``, ``alt_response`` and ``doc`` wrap the view at once (they only
+    describe it); routes are added to each app's blueprint when it is built.
+    """
+
+    def __init__(self, name: str, import_name: str, **options: Any) -> None:
+        super().__init__(name, import_name, **options)
+        # Never registered: it only makes the describing decorators.
+        self._describer = SmorestBlueprint(name, import_name, **options)
+
+    def _new(self) -> SmorestBlueprint:
+        return SmorestBlueprint(self.name, self.import_name, **self.options)
+
+    def arguments(self, *args: Any, **kwargs: Any) -> Callable[[ViewT], ViewT]:
+        """The view's arguments, parsed and validated (flask-smorest's ``arguments``)."""
+        decorator: Callable[[ViewT], ViewT] = self._describer.arguments(*args, **kwargs)
+        return decorator
+
+    def response(self, *args: Any, **kwargs: Any) -> Callable[[ViewT], ViewT]:
+        """The view's answer, serialised (flask-smorest's ``response``)."""
+        decorator: Callable[[ViewT], ViewT] = self._describer.response(*args, **kwargs)
+        return decorator
+
+    def alt_response(self, *args: Any, **kwargs: Any) -> Callable[[ViewT], ViewT]:
+        """Another documented answer (flask-smorest's ``alt_response``)."""
+        decorator: Callable[[ViewT], ViewT] = self._describer.alt_response(*args, **kwargs)
+        return decorator
+
+    def doc(self, **kwargs: Any) -> Callable[[ViewT], ViewT]:
+        """More of the view's OpenAPI description (flask-smorest's ``doc``)."""
+        decorator: Callable[[ViewT], ViewT] = self._describer.doc(**kwargs)
+        return decorator
 
 
 class Api(flask_smorest.Api):
@@ -188,11 +226,8 @@ class Api(flask_smorest.Api):
         pass
 
 
-api = Api()
-
-
 def init_api(app: Flask) -> None:
-    """Configure OpenAPI and bind the Api."""
+    """Configure OpenAPI and give the app its own Api (and OpenAPI document)."""
     app.config.setdefault("API_TITLE", "Intake")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
@@ -213,4 +248,4 @@ def init_api(app: Flask) -> None:
             }
         },
     )
-    api.init_app(app)
+    state_of(app).api = Api(app)

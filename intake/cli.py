@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -16,13 +17,35 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from intake.classify import retrain_cli as _classify_retrain  # noqa: F401 - adds classify retrain
+from intake.audit.service import AnchorError, check_anchor, make_anchor, rechain, verify_chain
+from intake.bootstrap.service import (
+    ensure_defaults,
+    ensure_demo_users,
+    load_demo_city,
+    write_demo_credentials,
+)
 from intake.classify.cli import intake_cli as classify_commands
+from intake.crypto import (
+    ROTATABLE_PURPOSES,
+    add_key,
+    add_missing_search_key,
+    generate_keyring_document,
+    write_keyring_file,
+)
 from intake.extensions import db, get_keyring
 from intake.forwards.cli import intake_cli as forwards_commands
 from intake.lifecycle.cli import intake_cli as lifecycle_commands
-from intake.lifecycle.cli import keys_cli as lifecycle_key_commands
-from intake.oncall.cli import oncall_cli
+from intake.lifecycle.service import key_epochs
+from intake.models import Reporter, Tip, User
+from intake.models.sealed import KeyOwner
+from intake.oncall.cli import intake_cli as oncall_commands
+from intake.outbound.worker import (
+    drain_once,
+    lease_of,
+    run_cycle_hooks,
+    run_worker,
+    start_background_worker,
+)
 from intake.routing.cli import intake_cli as routing_commands
 from intake.search.cli import intake_cli as search_commands
 from intake.staff.cli import intake_cli as staff_commands
@@ -35,27 +58,40 @@ audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 intake_cli.add_command(keys_cli)
 intake_cli.add_command(demo_cli)
 intake_cli.add_command(audit_cli)
-intake_cli.add_command(oncall_cli)
-# Each feature exports its commands as a group; they are added here, imported one way.
+
+
+def _merge(into: click.Group, commands: Iterable[click.Command]) -> None:
+    """Add ``commands`` to ``into``; a group named like one already there adds its commands to
+    it (the lifecycle's `keys retire` to `keys`, the on-call `users notify` to `users`); the
+    group with a help text is the one its owner declared, and keeps it."""
+    for command in commands:
+        existing = into.commands.get(command.name or "")
+        if isinstance(existing, click.Group) and isinstance(command, click.Group):
+            if command.help and not existing.help:
+                existing, command = command, existing
+                into.add_command(existing)
+            _merge(existing, command.commands.values())
+        else:
+            into.add_command(command)
+
+
+# Each feature exports its commands as a group named `intake`; they are added here, imported one
+# way (no feature imports this module or another feature's CLI).
 for _feature in (
     classify_commands,
     forwards_commands,
     lifecycle_commands,
+    oncall_commands,
     routing_commands,
     search_commands,
     staff_commands,
 ):
-    for _command in _feature.commands.values():
-        intake_cli.add_command(_command)
-for _command in lifecycle_key_commands.commands.values():
-    keys_cli.add_command(_command)
+    _merge(intake_cli, _feature.commands.values())
 
 
 @intake_cli.command("init")
 def init_command() -> None:
     """Create the built-in queues and default categories (safe to run again)."""
-    from intake.bootstrap.service import ensure_defaults
-
     with unit_of_work() as session:
         ensure_defaults(session)
     click.echo("Default queues and categories are in place.")
@@ -76,14 +112,6 @@ def init_command() -> None:
 )
 def keys_generate(add_to: Path | None, out: Path | None) -> None:
     """Print a new keyring (JSON for INTAKE_KEYRING), write it to a file, or add keys to one."""
-    from intake.crypto import (
-        ROTATABLE_PURPOSES,
-        add_key,
-        add_missing_search_key,
-        generate_keyring_document,
-        write_keyring_file,
-    )
-
     if add_to is None and out is not None:
         if out.exists():
             raise click.ClickException(f"{out} exists: use --add to add keys to it.")
@@ -111,9 +139,6 @@ def keys_generate(add_to: Path | None, out: Path | None) -> None:
 @click.option("--batch-size", default=500, show_default=True)
 def keys_rotate(batch_size: int) -> None:
     """Re-wrap every data key under the newest keys. Resumable: commits each batch."""
-    from intake.models import Reporter, Tip, User
-    from intake.models.sealed import KeyOwner
-
     keyring = get_keyring()
     models: tuple[type[KeyOwner], ...] = (Reporter, Tip, User)
     for model in models:
@@ -129,10 +154,9 @@ def keys_rotate(batch_size: int) -> None:
                 if not rows:
                     break
                 bar.update(len(rows))
-    from intake.lifecycle.service import key_epochs
 
     # Starts the clock of each key drained now: `keys retire` waits BACKUP_RETENTION_DAYS more.
-    settings = current_app.extensions["intake.settings"]
+    settings = current_app.extensions["intake"].settings
     with unit_of_work() as session:
         key_epochs(session, keyring, settings.backup_retention_days)
     click.echo("Every data key is wrapped under the newest keys.")
@@ -141,13 +165,7 @@ def keys_rotate(batch_size: int) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the made-up city Port Alder: districts, places, default categories."""
-    from intake.bootstrap.service import (
-        ensure_demo_users,
-        load_demo_city,
-        write_demo_credentials,
-    )
-
-    settings = current_app.extensions["intake.settings"]
+    settings = current_app.extensions["intake"].settings
     if settings.is_production:
         with unit_of_work() as session:
             districts, places = load_demo_city(session)
@@ -172,8 +190,6 @@ def demo_load() -> None:
 )
 def audit_verify(anchor_file: TextIO | None) -> None:
     """Check the audit chain (keyed links); exit 1 naming the first broken link."""
-    from intake.audit.service import AnchorError, check_anchor, verify_chain
-
     if anchor_file is None:
         broken = verify_chain(db.session())
     else:
@@ -192,8 +208,6 @@ def audit_verify(anchor_file: TextIO | None) -> None:
 @audit_cli.command("anchor")
 def audit_anchor() -> None:
     """Print a signed statement of the chain's head (JSON) to keep outside the database."""
-    from intake.audit.service import AnchorError, make_anchor
-
     try:
         anchor = make_anchor(db.session())
     except AnchorError as error:
@@ -205,8 +219,6 @@ def audit_anchor() -> None:
 @audit_cli.command("rechain")
 def audit_rechain() -> None:
     """Check the chain, then re-link every event under the active audit key (one transaction)."""
-    from intake.audit.service import AnchorError, rechain
-
     try:
         with unit_of_work() as session:
             count = rechain(session)
@@ -243,8 +255,6 @@ def serve(host: str, port: int, no_outbox: bool) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not no_outbox:
-        from intake.outbound.worker import start_background_worker
-
         start_background_worker(app)
     click.echo(f"Intake is serving http://{host}:{port}/ (Ctrl+C to stop)")
     run_simple(host, port, app, threaded=True, request_handler=QuietHandler, use_reloader=False)
@@ -257,8 +267,6 @@ def worker(once: bool, interval: float) -> None:
     """Send what the outbox holds (run several: rows are claimed with SKIP LOCKED)."""
     import signal
     import threading
-
-    from intake.outbound.worker import drain_once, lease_of, run_cycle_hooks, run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:

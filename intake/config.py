@@ -14,6 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from intake.crypto import is_development_keyring
+
 ENVIRONMENTS = ("development", "production", "testing")
 
 
@@ -268,8 +270,6 @@ def _secret_key_problem(key: str) -> str | None:
 
 def _keyring_problems(settings: Settings) -> list[str]:
     """What is wrong with the production keyring: readable by others, or the development one."""
-    from intake.crypto import is_development_keyring
-
     problems = []
     text = settings.keyring_json
     if settings.keyring_file and not settings.keyring_json:

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from intake.audit.service import install_chain_hooks
 from intake.extensions import db
 from intake.models import Base
 
@@ -176,9 +177,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def init_database(app: Flask) -> None:
     """Bind Flask-SQLAlchemy, apply per-dialect settings, chain audit events at commit."""
-    from intake.audit.service import install_chain_hooks
-
-    install_chain_hooks()
+    install_chain_hooks(db.session)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

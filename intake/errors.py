@@ -9,17 +9,19 @@ unknown field is reported without its name (a key can carry data too).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from intake.crypto import KeyShreddedError
+from intake.state import current_state, state_of
 
 log = logging.getLogger(__name__)
 
 JSON_PREFIXES = ("/api/", "/webhooks/")
+ErrorPage = Callable[[int, str], str]
 
 
 class IntakeError(Exception):
@@ -153,10 +155,8 @@ def _respond(
     if wants_json():
         response = jsonify(error_payload(status, code, message, fields))
         response.status_code = status
-    elif request.path.startswith("/staff/"):
-        response = Response(_staff_error_page(status, code), status=status)
     else:
-        response = Response(render_template("error.html", status=status, code=code), status=status)
+        response = Response(_error_page(status, code), status=status)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -169,16 +169,17 @@ def handle_shredded(error: Exception) -> Response | tuple[str, int]:
     )
 
 
-def _staff_error_page(status: int, code: str) -> str:
-    """The staff pages' own error page (English, the staff bar; no tipster-facing links)."""
-    from intake.staff.access import ENVIRON_KEY
-    from intake.staff.forms import LogoutForm
+def register_error_page(app: Flask, prefix: str, page: ErrorPage) -> None:
+    """Answer errors under the path ``prefix`` of ``app`` with ``page`` (status, code -> HTML)
+    rather than the residents' error page."""
+    state_of(app).error_pages[prefix] = page
 
-    # Only the user this request already authenticated: an error page runs no query of its own.
-    user = request.environ.get(ENVIRON_KEY)
-    return render_template(
-        "staff/error.html", status=status, code=code, user=user, logout_form=LogoutForm()
-    )
+
+def _error_page(status: int, code: str) -> str:
+    for prefix, page in current_state().error_pages.items():
+        if request.path.startswith(prefix):
+            return page(status, code)
+    return render_template("error.html", status=status, code=code)
 
 
 def handle_intake_error(error: IntakeError) -> Response | tuple[str, int]:

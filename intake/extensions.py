@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_migrate import Migrate
@@ -18,6 +18,7 @@ from intake.config import Settings
 from intake.crypto import Keyring, keyed_digest
 from intake.errors import RateLimitedError, UnavailableError
 from intake.models.base import Base
+from intake.state import current_state
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +92,9 @@ def count_strict(counters: Sequence[Counter]) -> bool:
 
 def get_keyring() -> Keyring:
     """The application's keyring."""
-    keyring: Keyring = current_app.extensions["intake.keyring"]
-    return keyring
+    return current_state().keyring
 
 
 def get_settings() -> Settings:
     """The application's frozen settings."""
-    settings: Settings = current_app.extensions["intake.settings"]
-    return settings
+    return current_state().settings

@@ -1,20 +1,20 @@
-"""Reference data read on every submission (categories, queues), cached per process.
+"""Reference data read on every submission (categories, queues), cached per app.
 
 A submission would otherwise spend most of its queries re-reading tables that change a few times
-a year. The snapshot is refreshed at most every ``ttl`` seconds (REFERENCE_CACHE_SECONDS; 0 in
-tests), so a change made by the CLI in another process is seen within that time.
+a year. The snapshot lives in the app's caches (:class:`intake.state.Caches`): refreshed at most
+every REFERENCE_CACHE_SECONDS (0 in tests), so a change made by the CLI in another process is
+seen within that time, and at once after :func:`invalidate` in this one.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from intake.models import Category, Queue
+from intake.state import current_state
 
 TRIAGE_QUEUE = "triage"
 
@@ -27,22 +27,6 @@ class ReferenceSnapshot:
     extra_keywords: dict[str, list[str]]  # category code -> administrator keywords
     active_categories: frozenset[str]
     queue_ids: dict[str, int]  # routable queue code -> id (triage always included)
-
-
-_lock = threading.Lock()
-_snapshots: dict[str, tuple[float, ReferenceSnapshot]] = {}
-_ttl = 5.0
-
-
-def configure(ttl_seconds: float) -> None:
-    """Set how long a snapshot is trusted (create_app calls it from the settings)."""
-    global _ttl
-    _ttl = ttl_seconds
-
-
-def ttl() -> float:
-    """Seconds a snapshot is trusted."""
-    return _ttl
 
 
 def _read(session: Session) -> ReferenceSnapshot:
@@ -64,18 +48,16 @@ def _read(session: Session) -> ReferenceSnapshot:
 
 def snapshot(session: Session) -> ReferenceSnapshot:
     """The current reference data for this database."""
-    key = str(session.get_bind().engine.url)
-    now = time.monotonic()
-    cached = _snapshots.get(key)
-    if cached is not None and now - cached[0] < _ttl:
-        return cached[1]
-    fresh = _read(session)
-    with _lock:
-        _snapshots[key] = (now, fresh)
-    return fresh
+    caches = current_state().caches
+    key = ("reference", str(session.get_bind().engine.url))
+    cached: ReferenceSnapshot | None = caches.fresh(key)
+    if cached is None:
+        cached = _read(session)
+        caches.store(key, cached)
+    return cached
 
 
 def invalidate() -> None:
-    """Forget every snapshot (after this process changed categories or queues)."""
-    with _lock:
-        _snapshots.clear()
+    """Forget every cached read of the app (after this process changed categories, queues or
+    districts)."""
+    current_state().caches.invalidate()

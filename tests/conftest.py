@@ -173,7 +173,7 @@ def session(app: Flask) -> Iterator[Session]:
 @pytest.fixture
 def keyring(app: Flask) -> Keyring:
     """The app's keyring."""
-    keyring: Keyring = app.extensions["intake.keyring"]
+    keyring: Keyring = app.extensions["intake"].keyring
     return keyring
 
 

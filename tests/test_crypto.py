@@ -101,7 +101,7 @@ def test_rotation_rewraps_data_keys_and_old_data_still_opens(
     with app.app_context():
         created = make_tip(
             db.session,
-            app.extensions["intake.keyring"],
+            app.extensions["intake"].keyring,
             narrative="old words",
             contact=Contact(email="someone@example.org"),
         )
@@ -109,7 +109,7 @@ def test_rotation_rewraps_data_keys_and_old_data_still_opens(
     assert result.exit_code == 0, result.output
 
     rotated = make_app(keyring_json=None, keyring_file=str(keyring_file))
-    new_keyring = rotated.extensions["intake.keyring"]
+    new_keyring = rotated.extensions["intake"].keyring
     result = rotated.test_cli_runner().invoke(args=["intake", "keys", "rotate"])
     assert result.exit_code == 0, result.output
     with rotated.app_context():
@@ -126,7 +126,7 @@ def test_rotation_rewraps_data_keys_and_old_data_still_opens(
     # The audit key was replaced too: new events use it, older ones still verify.
     assert (
         new_keyring.active("audit").key_id
-        != app.extensions["intake.keyring"].active("audit").key_id
+        != app.extensions["intake"].keyring.active("audit").key_id
     )
     with rotated.app_context():
         record_event(db.session, "tip.viewed")

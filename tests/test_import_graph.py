@@ -17,22 +17,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "intake"
 
-# Cycles that existed when this test was written, each a strongly connected set of modules. The
-# list may only shrink: a new cycle, or a module joining one of these, fails the test; removing a
-# cycle fails it too until the entry is deleted here (so progress is recorded).
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    frozenset(cycle.split())
-    for cycle in (
-        # Services that call each other through function-local imports.
-        "intake.lifecycle.service intake.notify.service intake.oncall.service"
-        " intake.outbound.service intake.outbound.worker intake.queues.service"
-        " intake.tips.service intake.workspace.service",
-        # The access registry, the error handlers and the staff guard.
-        "intake.access intake.api intake.errors intake.extensions intake.staff.access"
-        " intake.staff.service",
-    )
-)
-
 
 def module_name(path: Path, root: Path = ROOT) -> str:
     """``intake/queues/service.py`` -> ``intake.queues.service`` (a package: its folder)."""
@@ -156,15 +140,12 @@ def test_the_graph_is_read() -> None:
     assert "intake.cli" in graph["intake"]
 
 
-def test_intake_has_no_import_cycle_beyond_the_known_ones() -> None:
+def test_intake_has_no_import_cycle() -> None:
     graph = import_graph()
-    found = cycles(graph)
-    new = [_describe(c, graph) for c in found - KNOWN_CYCLES]
-    gone = [sorted(c) for c in KNOWN_CYCLES - found]
-    assert not new, "import cycles (move the shared piece to the module that owns it):\n" + (
-        "\n".join(new)
+    found = [_describe(c, graph) for c in cycles(graph)]
+    assert not found, "import cycles (move the shared piece to the module that owns it):\n" + (
+        "\n".join(sorted(found))
     )
-    assert not gone, f"cycles removed: delete them from KNOWN_CYCLES: {gone}"
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:

@@ -467,7 +467,7 @@ def test_raw_twilio_sids_become_digests_and_are_queued_for_deletion(empty_app, m
     # this revision (the rows stay, their SIDs raw) and forward again.
     before = _script().get_revision("6b2f0c9e4a71").down_revision
     with empty_app.app_context():
-        keyring = empty_app.extensions["intake.keyring"]
+        keyring = empty_app.extensions["intake"].keyring
         upgrade()
         load_demo_city(db.session)
         # The search index is newer than this revision: the old schema has no table for it.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, request
+from flask import flash, request
 from werkzeug.wrappers import Response
 
 from intake.api import MAX_INTEGER
 from intake.audit import listing
 from intake.audit.labels import ACTION_LABELS, NOISY_ACTIONS, action_label, detail_words
+from intake.blueprints import Blueprint
 from intake.errors import NotFoundError
 from intake.extensions import db
 from intake.queues.pages import parse_day

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached, scoped_session
 
 from intake.audit.rules import (
     ANCHOR_FIELDS,
@@ -24,6 +24,7 @@ from intake.audit.rules import (
     sign_anchor,
 )
 from intake.crypto import Keyring, KeyringError
+from intake.extensions import get_keyring
 from intake.models import AuditEvent, utcnow
 
 # Any constant works; it names the one advisory lock that serialises appends on PostgreSQL.
@@ -79,12 +80,6 @@ def record_event(
     return event
 
 
-def _keyring() -> Keyring:
-    from intake.extensions import get_keyring
-
-    return get_keyring()
-
-
 def event_canonical(event: Any) -> str:
     """The canonical JSON of an event row (what its link covers)."""
     return canonical_event(
@@ -111,7 +106,7 @@ def _append_pending(session: Session) -> None:
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    key = _keyring().active("audit")
+    key = get_keyring().active("audit")
     session.flush()  # every other row first: their locks are taken before the chain's
     _lock_chain(session)
     connection = session.connection()
@@ -170,18 +165,20 @@ def discard_pending_events(session: Session) -> None:
     _forget_pending(session)
 
 
-def install_chain_hooks() -> None:
-    """Make every session chain its recorded events at commit and forget them on rollback.
+def install_chain_hooks(sessions: scoped_session[Any]) -> None:
+    """Make the sessions of ``sessions`` chain their recorded events at commit (under the
+    current app's audit key) and forget them on rollback.
 
-    Every session, whoever creates it (requests, CLI commands, workers, tests), needs them, so
-    they go on the Session class; create_app calls this, and calling it again changes nothing.
+    ``sessions`` is the apps' session (Flask-SQLAlchemy's ``db.session``: the one requests, CLI
+    commands, workers and tests use), not SQLAlchemy's Session class: a session of some other
+    engine or library gets no hooks. init_database calls this; calling it again changes nothing.
     """
-    if not sa_event.contains(Session, "before_commit", _append_pending):
-        sa_event.listen(Session, "before_commit", _append_pending)
+    if not sa_event.contains(sessions, "before_commit", _append_pending):
+        sa_event.listen(sessions, "before_commit", _append_pending)
         # Every rollback, a savepoint's included ("after_rollback" would not say which one).
-        sa_event.listen(Session, "after_soft_rollback", _after_rollback)
-        sa_event.listen(Session, "after_transaction_create", _mark_savepoint)
-        sa_event.listen(Session, "after_transaction_end", _end_transaction)
+        sa_event.listen(sessions, "after_soft_rollback", _after_rollback)
+        sa_event.listen(sessions, "after_transaction_create", _mark_savepoint)
+        sa_event.listen(sessions, "after_transaction_end", _end_transaction)
 
 
 @dataclass(frozen=True)
@@ -244,7 +241,7 @@ def walk_chain(
     so it fails verification unless ``allow_legacy`` (``rechain`` reads them), and even then is
     accepted only before the first keyed link: nobody may append unkeyed events.
     """
-    keyring = keyring or _keyring()
+    keyring = keyring or get_keyring()
     expected_seq, prev_hash = 1, GENESIS_HASH
     keyed_seen = False
     for event in _chain_rows(session, batch_size):
@@ -284,7 +281,7 @@ def verify_chain(
 
 def make_anchor(session: Session, keyring: Keyring | None = None) -> dict[str, Any]:
     """A signed statement of the verified chain's head; AnchorError if the chain is broken."""
-    keyring = keyring or _keyring()
+    keyring = keyring or get_keyring()
     head = walk_chain(session, keyring)
     if isinstance(head, BrokenLink):
         raise AnchorError(f"the chain is broken at event {head.seq}: {head.reason}")
@@ -301,7 +298,7 @@ def check_anchor(
     Catches what a keyed chain alone cannot: an insider holding the audit key who rewrites events
     before the anchor, or anyone who deletes the newest events (truncation leaves a valid chain).
     """
-    keyring = keyring or _keyring()
+    keyring = keyring or get_keyring()
     if not isinstance(anchor, dict) or not all(name in anchor for name in ANCHOR_FIELDS):
         raise AnchorError("the anchor file is not an audit anchor")
     if anchor["version"] != ANCHOR_VERSION or not isinstance(anchor["seq"], int):
@@ -333,7 +330,7 @@ def rechain(session: Session, keyring: Keyring | None = None, *, batch_size: int
     move a chain onto a new audit key. Refuses a broken chain: re-linking would launder the
     tampering. Holds the chain lock until the caller commits. Returns how many events it linked.
     """
-    keyring = keyring or _keyring()
+    keyring = keyring or get_keyring()
     _lock_chain(session)
     head = walk_chain(session, keyring, allow_legacy=True, batch_size=batch_size)
     if isinstance(head, BrokenLink):

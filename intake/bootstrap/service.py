@@ -16,6 +16,7 @@ from intake.routing.gazetteer import load_places
 from intake.routing.geo import load_boundaries
 from intake.routing.service import replace_places, replace_street_segments, upsert_districts
 from intake.routing.streets import load_street_segments
+from intake.staff.service import create_user
 
 DEMO_DIR = Path(__file__).parent / "demo"
 BUILTIN_QUEUES = (
@@ -76,8 +77,6 @@ DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 
 def ensure_demo_users(session: Session, keyring: Keyring) -> list[DemoCredential]:
     """Create the demo accounts that are missing; returns the new ones' credentials."""
-    from intake.staff.service import create_user
-
     existing = set(session.scalars(select(User.username)))
     created = []
     for username, role, queues in DEMO_USERS:

@@ -25,7 +25,7 @@ from intake.crypto import Keyring
 from intake.extensions import get_settings
 from intake.identity.service import read_identity
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.outbound.senders import SendError, SendResult, register_sender
 from webhooks import meta
 
 log = logging.getLogger(__name__)

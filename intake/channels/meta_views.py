@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
+from intake.blueprints import Blueprint
 from intake.channels.inbound import prefetch, receive_batch
 from intake.errors import ForbiddenError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings

@@ -31,7 +31,7 @@ from intake.crypto import Keyring
 from intake.identity.service import read_identity, set_opted_out
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.rows import enqueue
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.outbound.senders import SendError, SendResult, register_sender
 
 log = logging.getLogger(__name__)
 

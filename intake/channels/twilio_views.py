@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint, Response, request
+from flask import Response, request
 from limits import parse
 
+from intake.blueprints import Blueprint
 from intake.channels import media
 from intake.channels.inbound import apply_status, prefetch, receive
 from intake.channels.twilio_sender import enqueue_deletion

@@ -26,8 +26,8 @@ from intake.crypto import Keyring
 from intake.identity.service import read_identity
 from intake.models import OutboxMessage, Reporter, Tip
 from intake.notify.service import send_email
+from intake.outbound.senders import SendError, SendResult, register_sender
 from intake.outbound.service import WEB_NOTICE_CHANNEL
-from intake.outbound.worker import SendError, SendResult, register_sender
 
 
 def notice_text(language: str | None) -> dict[str, str]:

@@ -17,7 +17,7 @@ from intake.channels.social_media import (
 from intake.crypto import Keyring
 from intake.extensions import get_settings
 from intake.models import Message, OutboxMessage
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.outbound.senders import SendError, SendResult, register_sender
 from webhooks import x
 
 # 400: the request names an invalid recipient; 403: the user does not accept DMs from us or

@@ -24,6 +24,7 @@ from intake.classify.evaluate import (
     evaluate,
     format_report,
 )
+from intake.classify.retrain_cli import classify_retrain
 from intake.classify.rules import Classification
 from intake.classify.service import tip_classifier
 from intake.extensions import db
@@ -56,6 +57,9 @@ class ClassifyGroup(AppGroup):
 @intake_cli.group("classify", cls=ClassifyGroup)
 def classify_cli() -> None:
     """Classify tips: `classify [--json] TEXT`, `classify -` (stdin), `classify evaluate`."""
+
+
+classify_cli.add_command(classify_retrain)
 
 
 def _fail(message: str) -> NoReturn:

@@ -8,14 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from intake.classify import retrain
-from intake.classify.cli import classify_cli
 from intake.classify.evaluate import EvaluationSetError
 from intake.extensions import db, get_keyring, get_settings
 
 
-@classify_cli.command("retrain")
+# Added to `flask intake classify` by intake.classify.cli (this module imports no other CLI).
+@click.command("retrain")
+@with_appcontext
 @click.option("--adopt", is_flag=True, help="Use the candidate from now on, if recall holds.")
 @click.option(
     "--blind",

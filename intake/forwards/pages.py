@@ -10,7 +10,7 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, request
+from flask import flash, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
@@ -18,6 +18,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from intake.blueprints import Blueprint
 from intake.errors import IntakeError
 from intake.extensions import db, get_keyring, get_settings
 from intake.forwards import service

@@ -14,8 +14,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from intake.crypto import write_keyring_file
+from intake.errors import IntakeError
 from intake.extensions import db, get_keyring, get_settings
 from intake.lifecycle import service
+from intake.lifecycle.backup import check_copy, copy_url
+from intake.lifecycle.export import prosecutor_copy, records_copy
 from intake.models import utcnow
 from intake.unit_of_work import unit_of_work
 
@@ -25,6 +29,7 @@ intake_cli = AppGroup("intake")
 keys_cli = AppGroup("keys")
 retention_cli = AppGroup("retention", help="Shred what the retention policy no longer keeps.")
 backup_cli = AppGroup("backup", help="Check what a database copy could open.")
+intake_cli.add_command(keys_cli)  # joins the `keys` group of intake.cli
 intake_cli.add_command(retention_cli)
 intake_cli.add_command(backup_cli)
 
@@ -103,8 +108,6 @@ def keys_epochs() -> None:
 @AS_OF
 def keys_retire(key_id: str, keyring_file: Path | None, as_of: datetime | None) -> None:
     """Destroy a drained key-encryption key once no backup can still need it."""
-    from intake.crypto import write_keyring_file
-
     now = _as_of(as_of)
     configured = get_settings().keyring_file
     path = keyring_file or (Path(configured) if configured else None)
@@ -135,8 +138,6 @@ def backup_check(copy: str) -> None:
 
     Exit 1 when restoring it would bring back something shredded since it was taken.
     """
-    from intake.lifecycle.backup import check_copy, copy_url
-
     try:
         url = copy_url(copy)
     except FileNotFoundError:
@@ -173,9 +174,6 @@ def export(
 ) -> None:
     """A records-request copy of a tip (redacted), or a reason-bound prosecutor's copy."""
     import os
-
-    from intake.errors import IntakeError
-    from intake.lifecycle.export import prosecutor_copy, records_copy
 
     if include_identity and not prosecutor:
         raise click.ClickException("--include-identity goes with --prosecutor only.")

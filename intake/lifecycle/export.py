@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from intake.audit.service import record_event
 from intake.crypto import Keyring
 from intake.errors import InvalidInputError, NotFoundError
+from intake.identity.service import read_identity
+from intake.lifecycle.service import is_held
 from intake.models import AuditEvent, Note, Tip, User, utcnow
 from intake.submissions.rules import normalise_tip_number
 
@@ -69,8 +71,6 @@ def _iso(value: datetime | None) -> str | None:
 
 def _tombstone(session: Session, tip: Tip) -> dict[str, Any]:
     """What every copy carries: the fields statistics count, never identifying."""
-    from intake.lifecycle.service import is_held
-
     return {
         "tip_number": tip.tip_number,
         "channel": tip.channel,
@@ -90,8 +90,6 @@ def _tombstone(session: Session, tip: Tip) -> dict[str, Any]:
 
 
 def _known_identity(keyring: Keyring, tip: Tip) -> tuple[str, ...]:
-    from intake.identity.service import read_identity
-
     if tip.reporter is None or tip.reporter.wrapped_key is None:
         return ()
     return tuple(str(v) for v in read_identity(keyring, tip.reporter).values() if v)
@@ -145,8 +143,6 @@ def prosecutor_copy(
     include_identity: bool = False,
 ) -> dict[str, Any]:
     """The prosecutor's copy: the tip's content and history, with a reason (audited)."""
-    from intake.identity.service import read_identity
-
     reason = (reason or "").strip()
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         raise InvalidInputError(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, make_response, redirect, render_template, url_for
+from flask import Response, flash, make_response, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
@@ -16,11 +16,16 @@ from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from intake.blueprints import Blueprint
 from intake.errors import IntakeError, NotFoundError
 from intake.extensions import db, get_keyring
 from intake.lifecycle import export, service
+from intake.queues.service import supervises
 from intake.staff.access import current_user
 from intake.staff.forms import LogoutForm
+from intake.submissions.pages import _not_found_page
+from intake.submissions.views import find_tip_for_client
+from intake.tips.service import find_tip
 from intake.unit_of_work import attempt
 
 public_bp = Blueprint("lifecycle_public", __name__)
@@ -59,9 +64,6 @@ OUTCOMES = {
 @public_bp.post("/check/forget")
 def forget() -> Response:
     """Ask, then forget the tipster's contact details (the tip itself stays)."""
-    from intake.submissions.pages import _not_found_page
-    from intake.submissions.views import find_tip_for_client
-
     form = ForgetForm()
     if not form.validate_on_submit():
         return _not_found_page()
@@ -141,9 +143,6 @@ def _staff_page(html: str, status: int = 200) -> Response:
 @staff_bp.route("/tips/<tip_number>/export", methods=["GET", "POST"])
 def export_tip(tip_number: str) -> Response:
     """Supervisors: download a records-request copy or a prosecutor's copy (audited)."""
-    from intake.queues.service import supervises
-    from intake.tips.service import find_tip
-
     user = current_user()
     if not supervises(user):
         raise NotFoundError("No such tip.")

@@ -58,6 +58,8 @@ from intake.models import (
     User,
     utcnow,
 )
+from intake.queues.service import supervises
+from intake.tips.find import find_tip
 
 log = logging.getLogger(__name__)
 
@@ -477,9 +479,6 @@ def set_legal_hold(
     session: Session, user: User, tip_number: str, *, hold: bool, reason: str
 ) -> Tip:
     """Put a tip on legal hold, or release it (supervisors, with a reason; audited)."""
-    from intake.queues.service import supervises
-    from intake.tips.service import find_tip
-
     if not supervises(user):
         raise ForbiddenError("Only a supervisor can put a tip on legal hold or release it.")
     reason = (reason or "").strip()

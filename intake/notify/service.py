@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,7 @@ from intake.config import NotifySettings, Settings
 from intake.crypto import Keyring
 from intake.models import OutboxMessage, User
 from intake.outbound.rows import enqueue
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.outbound.senders import SendError, SendResult, register_sender
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ REVEAL_EVENT = "identity.revealed"
 
 
 def _settings() -> Settings:
-    settings: Settings = current_app.extensions["intake.settings"]
+    settings: Settings = current_app.extensions["intake"].settings
     return settings
 
 
@@ -235,8 +235,8 @@ def send_supervisor_notification(
     return SendResult(provider_message_id=None, status="sent")
 
 
-def register_notify_sender() -> None:
-    """Deliver the supervisors' notification channels with this module."""
-    register_sender(CHANNEL, send_supervisor_notification)
-    register_sender(EMAIL_CHANNEL, send_supervisor_email)
-    register_sender(WEBHOOK_CHANNEL, send_supervisor_webhook)
+def register_notify_sender(app: Flask) -> None:
+    """Deliver the supervisors' notification channels of ``app`` with this module."""
+    register_sender(CHANNEL, send_supervisor_notification, app)
+    register_sender(EMAIL_CHANNEL, send_supervisor_email, app)
+    register_sender(WEBHOOK_CHANNEL, send_supervisor_webhook, app)

@@ -13,10 +13,16 @@ from intake.errors import IntakeError
 from intake.extensions import db, get_keyring, get_settings
 from intake.oncall import service
 from intake.oncall.rules import TIERS
-from intake.staff.cli import users_cli
 from intake.unit_of_work import unit_of_work
 
+# This feature's commands under `flask intake`: intake.cli imports this module and adds them
+# (one way, so no feature CLI imports intake.cli or another feature's CLI). Its `users notify`
+# joins the staff feature's `users` group there.
+intake_cli = AppGroup("intake")
 oncall_cli = AppGroup("oncall", help="On-call roster: who is told of urgent tips, tier by tier.")
+users_cli = AppGroup("users")
+intake_cli.add_command(oncall_cli)
+intake_cli.add_command(users_cli)
 
 
 def _fail(error: IntakeError) -> click.ClickException:

@@ -3,13 +3,14 @@ page, and the on-call roster (supervisors, oversight for its own queue, administ
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from intake.blueprints import Blueprint
 from intake.errors import IntakeError
 from intake.extensions import db
 from intake.models import Queue, User

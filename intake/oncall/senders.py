@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from intake.channels.twilio_sender import StandInHttpClient
 from intake.crypto import Keyring
 from intake.models import NotifyRoute, OutboxMessage, UrgentAlert
 from intake.notify.service import post_webhook, send_email
 from intake.oncall.rules import TIERS, urgency_label
-from intake.oncall.service import CHANNELS, URGENT_EVENT, route_target
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.oncall.service import CHANNELS, URGENT_EVENT, route_target, sweep_hook
+from intake.outbound.senders import SendError, SendResult, register_cycle_hook, register_sender
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def _route(session: Session, keyring: Keyring, row: OutboxMessage, kind: str) ->
 
 
 def _settings() -> Any:
-    return current_app.extensions["intake.settings"]
+    return current_app.extensions["intake"].settings
 
 
 def send_oncall_webhook(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
@@ -98,7 +99,7 @@ def send_oncall_email(session: Session, keyring: Keyring, row: OutboxMessage) ->
 def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult:
     """Text the notice to the person's work phone through the tip line's Twilio account."""
     from intake.channels.conversation import provider_key
-    from intake.channels.twilio_sender import PROVIDER, StandInHttpClient
+    from intake.channels.twilio_sender import PROVIDER
 
     number = _route(session, keyring, row, "sms")
     if number is None:
@@ -133,12 +134,10 @@ def send_oncall_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> S
     return SendResult(provider_message_id=digest, status="sent")
 
 
-def register_oncall_senders() -> None:
-    """Deliver the on-call channels, and run the escalation sweep in every worker cycle."""
-    from intake.oncall.service import sweep_hook
-    from intake.outbound.worker import register_cycle_hook
-
-    register_sender(CHANNELS["webhook"], send_oncall_webhook)
-    register_sender(CHANNELS["email"], send_oncall_email)
-    register_sender(CHANNELS["sms"], send_oncall_sms)
-    register_cycle_hook(sweep_hook)
+def register_oncall_senders(app: Flask) -> None:
+    """Deliver the on-call channels of ``app``, and run the escalation sweep in every worker
+    cycle."""
+    register_sender(CHANNELS["webhook"], send_oncall_webhook, app)
+    register_sender(CHANNELS["email"], send_oncall_email, app)
+    register_sender(CHANNELS["sms"], send_oncall_sms, app)
+    register_cycle_hook(sweep_hook, app)

@@ -48,6 +48,8 @@ from intake.oncall.rules import (
     tier_for_step,
 )
 from intake.outbound.service import enqueue_oncall_notice, enqueue_supervisor_alert
+from intake.queues.service import visible_queues as workspace_visible_queues
+from intake.tips.find import find_tip
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +67,6 @@ class RosterError(InvalidInputError):
 
 def visible_queues(session: Session, user: User) -> list[Queue]:
     """The queues ``user`` sees: the workspace's one visibility rule."""
-    # Imported here: the workspace imports the submission pipeline, which raises alerts.
-    from intake.queues.service import visible_queues as workspace_visible_queues
-
     return workspace_visible_queues(session, user)
 
 
@@ -409,8 +408,6 @@ def acknowledge(
     session: Session, user: User, tip_number: str, *, now: datetime | None = None
 ) -> UrgentAlert:
     """Acknowledge a tip's urgent alert: the chain stops; audited. Repeating it changes nothing."""
-    from intake.tips.service import find_tip
-
     tip = find_tip(session, user, tip_number)
     alert = session.scalar(
         select(UrgentAlert)
@@ -559,7 +556,7 @@ def alert_health(session: Session, *, now: datetime | None = None) -> dict[str, 
 
 def sweep_hook(session: Session, keyring: Keyring) -> int:
     """The outbox worker's per-cycle hook: escalate what is due under this app's settings."""
-    settings: Settings = current_app.extensions["intake.settings"]
+    settings: Settings = current_app.extensions["intake"].settings
     return escalate_due(session, ack_seconds=settings.urgent_ack_seconds)
 
 

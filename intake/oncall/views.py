@@ -6,12 +6,15 @@ from typing import Any
 
 from flask import Flask
 
+from intake import access
 from intake.api import Blueprint
 from intake.extensions import db
 from intake.models import User
 from intake.oncall import service
+from intake.oncall.pages import board_bp, roster_bp
 from intake.oncall.schemas import AcknowledgedSchema
-from intake.staff.access import current_user
+from intake.queues.rules import SUPERVISING_ROLES, WORKSPACE_ROLES
+from intake.staff.access import current_user, staff_rule
 
 bp = Blueprint(
     "oncall_api",
@@ -43,11 +46,6 @@ def acknowledge(tip_number: str) -> Any:
 
 def register_oncall(app: Flask) -> None:
     """The acknowledgement API, the urgent board and the roster page, each with its rule."""
-    from intake import access
-    from intake.oncall.pages import board_bp, roster_bp
-    from intake.queues.rules import SUPERVISING_ROLES, WORKSPACE_ROLES
-    from intake.staff.access import staff_rule
-
     # Whoever may see the tip may acknowledge it (find_tip applies the queue visibility).
     access.register_api(app, bp, staff_rule(WORKSPACE_ROLES))
     access.register(app, board_bp, staff_rule(WORKSPACE_ROLES))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Response, jsonify
 from sqlalchemy import text
 
+from intake.blueprints import Blueprint
 from intake.extensions import db
+from intake.oncall.service import alert_health
 
 bp = Blueprint("ops", __name__)
 
@@ -18,8 +20,6 @@ def health() -> Response | tuple[Response, int]:
     sent; ``alerts.dead``: those that failed for good in the last 24 hours. Counts only, never a
     tip; they do not change the status (a load balancer must not drop the server for them).
     """
-    from intake.oncall.service import alert_health
-
     try:
         db.session.execute(text("SELECT 1"))
         alerts = alert_health(db.session())

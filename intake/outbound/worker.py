@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +26,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring
+from intake.extensions import db, get_keyring, get_settings
+from intake.lifecycle.service import run_daily_retention
 from intake.models import Message, OutboxMessage, utcnow
+from intake.outbound.senders import SendError, SendResult
+from intake.state import current_state
 from intake.unit_of_work import discard, end_read, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -35,38 +39,12 @@ MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(seconds=15)
 
 
-class SendError(Exception):
-    """A send failed. ``permanent`` means retrying cannot help (opted out, unknown recipient)."""
-
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What the provider said when it accepted a message."""
-
-    provider_message_id: str | None = None
-    status: str = "sent"
-
-
 @dataclass(frozen=True)
 class Claim:
     """A row this worker leased: its id and the row's ``attempts`` after the claim (the token)."""
 
     outbox_id: int
     token: int
-
-
-Sender = Callable[[Session, Keyring, OutboxMessage], SendResult]
-_senders: dict[str, Sender] = {}
-
-
-def register_sender(channel: str, sender: Sender) -> None:
-    """Make ``sender`` deliver outbox rows of ``channel``."""
-    _senders[channel] = sender
 
 
 def backoff(attempts: int) -> timedelta:
@@ -218,7 +196,7 @@ def _send(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResult 
     if row.attempts > MAX_ATTEMPTS:
         # Only claims that never recorded an outcome get here: a row whose send kills its worker.
         return SendError("its worker stopped during every attempt", permanent=True)
-    sender = _senders.get(row.channel)
+    sender = current_state().senders.get(row.channel)
     if sender is None:
         return SendError(f"no sender is configured for channel {row.channel}")
     try:
@@ -313,24 +291,15 @@ def drain_once(
 
 def lease_of(app: Flask) -> timedelta:
     """The outbox lease configured for ``app`` (OUTBOX_LEASE_SECONDS)."""
-    seconds: int = app.extensions["intake.settings"].outbox_lease_seconds
+    seconds: int = app.extensions["intake"].settings.outbox_lease_seconds
     return timedelta(seconds=seconds)
 
 
-CycleHook = Callable[[Session, Keyring], int]
-_cycle_hooks: list[CycleHook] = []
-
-
-def register_cycle_hook(hook: CycleHook) -> None:
-    """Run ``hook`` once per worker cycle before the drain (the on-call escalation sweep)."""
-    if hook not in _cycle_hooks:
-        _cycle_hooks.append(hook)
-
-
 def run_cycle_hooks(session: Session, keyring: Keyring) -> int:
-    """Run every cycle hook once; returns the work they did. A failing hook spares the others."""
+    """Run every cycle hook of the current app once; returns the work they did. A failing hook
+    spares the others."""
     done = 0
-    for hook in _cycle_hooks:
+    for hook in current_state().cycle_hooks:
         try:
             done += hook(session, keyring)
         except Exception:
@@ -341,9 +310,6 @@ def run_cycle_hooks(session: Session, keyring: Keyring) -> int:
 
 def run_worker(app: Flask, stop: threading.Event, *, interval: float = 2.0) -> None:
     """Drain until ``stop`` is set, sleeping ``interval`` seconds when nothing is due."""
-    from intake.extensions import db, get_keyring, get_settings
-    from intake.lifecycle.service import run_daily_retention
-
     with app.app_context():
         keeper = LeaseKeeper(db.engine, lease_of(app))
     with keeper:

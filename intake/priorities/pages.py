@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Response, make_response, render_template, request
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from intake.blueprints import Blueprint
 from intake.extensions import db, get_settings, limiter
 from intake.models import District, utcnow
 from intake.priorities import service

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint as PageBlueprint
 from flask import Flask, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from intake import access
 from intake.api import Blueprint
+from intake.blueprints import Blueprint as PageBlueprint
 from intake.errors import IntakeError, InvalidInputError
 from intake.extensions import db, get_keyring, get_settings
 from intake.localtime import local_instant
@@ -21,7 +22,7 @@ from intake.models import Category, utcnow
 from intake.related.schemas import SurgeQuerySchema, SurgeSchema
 from intake.related.service import cluster_change
 from intake.related.surge import SURGE_MAX_TIPS, surge
-from intake.staff.access import current_user
+from intake.staff.access import current_user, staff_rule
 from intake.staff.rendering import flash_error, flash_outcomes, staff_page
 from intake.tips import service as tips_service
 from intake.tips.rules import DISPOSITIONS
@@ -146,9 +147,6 @@ def surge_page() -> Response:
 def register_surge(app: Flask) -> None:
     """The surge and cluster API and pages, for the roles that work tips (queue visibility
     applies to every tip)."""
-    from intake import access
-    from intake.staff.access import staff_rule
-
     access.register_api(app, bp, staff_rule(SURGE_ROLES))
     access.register(app, page_bp, staff_rule(SURGE_ROLES))
     access.register(app, cluster_page_bp, staff_rule(CLUSTER_ROLES))

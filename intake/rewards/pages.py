@@ -5,12 +5,13 @@ Forms post and redirect back (post/redirect/get); messages are our own words.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import DecimalField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from intake.blueprints import Blueprint
 from intake.errors import IntakeError
 from intake.extensions import db, get_keyring
 from intake.rewards import service

@@ -11,8 +11,10 @@ from intake import access
 from intake.api import Blueprint
 from intake.extensions import db, get_keyring
 from intake.models import Reward
+from intake.priorities.pages import staff_bp as community_bp
 from intake.queues.rules import SUPERVISING_ROLES
 from intake.rewards import service
+from intake.rewards.pages import bp as pages_bp
 from intake.rewards.schemas import (
     RewardDecisionSchema,
     RewardListSchema,
@@ -90,9 +92,6 @@ def pay(args: dict[str, Any]) -> Any:
 
 def register_rewards(app: Flask) -> None:
     """Rewards (supervisors) and the community comparison (supervisors, prosecutors)."""
-    from intake.priorities.pages import staff_bp as community_bp
-    from intake.rewards.pages import bp as pages_bp
-
     access.register_api(app, bp, staff_rule(SUPERVISING_ROLES))
     access.register(app, pages_bp, staff_rule(SUPERVISING_ROLES))
     access.register(app, community_bp, staff_rule(("supervisor", "prosecutor")))

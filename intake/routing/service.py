@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy.typing as npt
@@ -16,9 +14,9 @@ from sqlalchemy.orm import Session
 from intake import reference
 from intake.models import District, Place, Queue, utcnow
 from intake.models.geography import StreetSegment as StreetSegmentRow
-from intake.routing.gazetteer import Gazetteer, Resolution
+from intake.routing.gazetteer import Gazetteer, Resolution, normalise_tokens
 from intake.routing.gazetteer import Place as GazetteerPlace
-from intake.routing.geo import Boundary, DistrictIndex, geometry_from_geojson
+from intake.routing.geo import Boundary, DistrictIndex, geometry_from_geojson, geometry_to_geojson
 from intake.routing.rules import (
     TRIAGE_QUEUE,
     RouteDecision,
@@ -27,6 +25,7 @@ from intake.routing.rules import (
     decide_routes,
 )
 from intake.routing.streets import StreetSegment
+from intake.state import current_state
 
 
 class RoutingError(Exception):
@@ -58,7 +57,6 @@ class _Cache:
     district_ids: dict[str, int] | None = None
     gazetteer: Gazetteer | None = None
     street_districts: dict[tuple[str, float, float], tuple[str | None, ...]] | None = None
-    checked_at: float = 0.0
 
 
 POINT_LABELS = {
@@ -67,9 +65,6 @@ POINT_LABELS = {
     "coordinates": "coordinates in the message",
     "point": "point",
 }
-
-_cache = _Cache()
-_cache_lock = threading.Lock()
 
 
 def _version(session: Session) -> tuple[object, ...]:
@@ -103,47 +98,49 @@ def _stored_boundary(text: str) -> Polygon | MultiPolygon:
 def _load(session: Session) -> _Cache:
     """The district index and gazetteer, rebuilt only when the tables changed.
 
-    Whether they changed is checked at most once per reference-cache period.
+    Kept in the app's caches: whether the tables changed is checked once the entry is stale
+    (REFERENCE_CACHE_SECONDS, or an invalidation).
     """
-    url = str(session.get_bind().engine.url)
-    now = time.monotonic()
-    if (
-        _cache.version is not None
-        and _cache.version[0] == url
-        and now - _cache.checked_at < reference.ttl()
-    ):
-        return _cache
+    caches = current_state().caches
+    key = ("routing", str(session.get_bind().engine.url))
+    fresh: _Cache | None = caches.fresh(key)
+    if fresh is not None:
+        return fresh
     version = _version(session)
-    _cache.checked_at = now
-    with _cache_lock:
-        if _cache.version == version:
-            return _cache
+    with caches.lock:
+        known: _Cache | None = caches.stale(key)
+        if known is not None and known.version == version:
+            caches.store(key, known)
+            return known
         districts = session.scalars(select(District).where(District.is_active.is_(True))).all()
         boundaries = [
             Boundary(code=d.code, name=d.name, geometry=_stored_boundary(d.boundary_geojson))
             for d in districts
         ]
         places = session.scalars(select(Place)).all()
-        _cache.index = DistrictIndex.build(boundaries)
-        _cache.district_ids = {d.code: d.id for d in districts}
-        _cache.gazetteer = Gazetteer(
-            [
-                GazetteerPlace(
-                    name=p.name,
-                    kind=p.kind,
-                    lat=p.lat,
-                    lon=p.lon,
-                    geometry=shapely.from_geojson(p.geometry_geojson)
-                    if p.geometry_geojson
-                    else None,
-                )
-                for p in places
-            ],
-            segments=_stored_segments(session),
+        cache = _Cache(
+            version=version,
+            index=DistrictIndex.build(boundaries),
+            district_ids={d.code: d.id for d in districts},
+            gazetteer=Gazetteer(
+                [
+                    GazetteerPlace(
+                        name=p.name,
+                        kind=p.kind,
+                        lat=p.lat,
+                        lon=p.lon,
+                        geometry=shapely.from_geojson(p.geometry_geojson)
+                        if p.geometry_geojson
+                        else None,
+                    )
+                    for p in places
+                ],
+                segments=_stored_segments(session),
+            ),
+            street_districts={},
         )
-        _cache.street_districts = {}
-        _cache.version = version
-        return _cache
+        caches.store(key, cache)
+        return cache
 
 
 def _stored_segments(session: Session) -> list[StreetSegment]:
@@ -409,8 +406,6 @@ def route_tip(
 
 def upsert_districts(session: Session, boundaries: list[Boundary]) -> tuple[int, int]:
     """Create or update districts and their queues; tips keep their queue. Returns counts."""
-    from intake.routing.geo import geometry_to_geojson
-
     created = updated = 0
     for boundary in boundaries:
         district = session.scalar(select(District).where(District.code == boundary.code))
@@ -503,9 +498,6 @@ def replace_places(session: Session, places: list[GazetteerPlace], source: str) 
     """Replace the gazetteer entries that came from ``source`` with ``places``."""
     from sqlalchemy import delete
 
-    from intake.routing.gazetteer import normalise_tokens
-    from intake.routing.geo import geometry_to_geojson
-
     session.execute(delete(Place).where(Place.source == source))
     for place in places:
         session.add(
@@ -528,9 +520,6 @@ def replace_places(session: Session, places: list[GazetteerPlace], source: str) 
 def replace_street_segments(session: Session, segments: list[StreetSegment], source: str) -> int:
     """Replace the street segments that came from ``source`` with ``segments``."""
     from sqlalchemy import delete
-
-    from intake.routing.gazetteer import normalise_tokens
-    from intake.routing.geo import geometry_to_geojson
 
     session.execute(delete(StreetSegmentRow).where(StreetSegmentRow.source == source))
     session.add_all(

@@ -8,9 +8,8 @@ name (``staff_api.get_tip``, ``staff_pages.tip``, ``staff_pages.reveal``);
 
 from __future__ import annotations
 
-from flask import Blueprint
-
 from intake.api import Blueprint as ApiBlueprint
+from intake.blueprints import Blueprint
 
 api_bp = ApiBlueprint(
     "staff_api", __name__, url_prefix="/api/v1/staff", description="The detective workspace."

@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime
+from pathlib import Path
 
 from flask import (
-    Blueprint,
     Flask,
     current_app,
     flash,
@@ -25,8 +25,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from intake.access import rule_for_endpoint
+from intake.blueprints import Blueprint
+from intake.classify.retrain import adopted_scores
 from intake.errors import IntakeError
-from intake.extensions import db, get_keyring, limiter
+from intake.extensions import db, get_keyring, get_settings, limiter
 from intake.models import ApiToken, StaffSession, User, utcnow
 from intake.staff import service
 from intake.staff.access import (
@@ -283,11 +285,6 @@ def _account_page(
 
 
 def _classifier_scores() -> dict[str, object] | None:
-    from pathlib import Path
-
-    from intake.classify.retrain import adopted_scores
-    from intake.extensions import get_settings
-
     return adopted_scores(Path(get_settings().instance_path))
 
 
@@ -409,10 +406,3 @@ def register_staff(app: Flask) -> None:
     access.register(app, canned_pages_bp, staff_rule(SUPERVISING_ROLES))
     # Every role has an account page; it is where administrators land.
     access.register(app, account_bp, staff_rule(ROLES))
-    if app.extensions["intake.keyring"].audit_key_is_derived:
-        # An older keyring still links the audit chain (under a key derived from its receipt
-        # key); a key of its own can be replaced without touching receipts.
-        logging.getLogger("intake").warning(
-            "keyring has no audit key: using one derived from the receipt key; "
-            "add one with `flask intake keys generate --add FILE`"
-        )

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from intake.errors import IntakeError
 from intake.extensions import db
 from intake.models import Category
-from intake.staff.access import current_user
+from intake.staff.access import ENVIRON_KEY, current_user
 from intake.staff.forms import LogoutForm
+
+
+def staff_error_page(status: int, code: str) -> str:
+    """The staff pages' own error page (English, the staff bar; no tipster-facing links)."""
+    # Only the user this request already authenticated: an error page runs no query of its own.
+    user = request.environ.get(ENVIRON_KEY)
+    return render_template(
+        "staff/error.html", status=status, code=code, user=user, logout_form=LogoutForm()
+    )
 
 
 def staff_page(template: str, status: int = 200, **context: Any) -> Response:

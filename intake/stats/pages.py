@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Response, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from intake.blueprints import Blueprint
 from intake.extensions import db, get_settings
 from intake.stats import service
 from intake.stats.rules import ALL

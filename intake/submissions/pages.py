@@ -11,16 +11,18 @@ import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, make_response, render_template, request, session
+from flask import Response, make_response, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from intake.blueprints import Blueprint
 from intake.crypto import keyed_digest
 from intake.errors import IntakeError, InvalidInputError, NotFoundError, handle_http_exception
 from intake.extensions import client_key, db, get_keyring, get_settings, limiter
 from intake.identity.service import Contact
+from intake.lifecycle.service import policy_of
 from intake.models import ALERTING_URGENCIES, Tip
 from intake.rewards.service import tipster_rewards
 from intake.submissions import service
@@ -310,8 +312,6 @@ def reply() -> Response:
 @bp.get("/privacy")
 def privacy() -> Response:
     """What is and is not kept about a tipster."""
-    from intake.lifecycle.service import policy_of
-
     return _no_store(
         render_template("submissions/privacy.html", retention=policy_of(get_settings()))
     )

@@ -32,6 +32,7 @@ from intake.errors import (
     NotFoundError,
 )
 from intake.identity.rules import REVEAL_ACTIONS
+from intake.lifecycle.service import is_held
 from intake.models import (
     URGENCY_RANK,
     Attachment,
@@ -45,6 +46,7 @@ from intake.models import (
     User,
     utcnow,
 )
+from intake.oncall.service import tip_changed
 from intake.outbound.service import enqueue_reply
 from intake.queues.rules import WORKSPACE_ROLES
 from intake.queues.service import (
@@ -52,23 +54,17 @@ from intake.queues.service import (
     may_see,
     names_hidden,
     supervises,
-    visible_queues,
 )
 from intake.search.index import index_text, move_tokens
 from intake.submissions.rules import normalise_tip_number
+
+# Found below this module (the legal hold and on-call acknowledgement use it without the workflow);
+# the workspace's pages and features call it through here.
+from intake.tips.find import find_tip as find_tip
 from intake.tips.rules import DISPOSITIONS, NOTE_MAX, REPLY_MAX, TransitionError, check_transition
 from intake.workspace.service import mark_staff_answered
 
 log = logging.getLogger(__name__)
-
-
-def find_tip(session: Session, user: User, tip_number: str) -> Tip:
-    """A tip in a queue the user may see, or NotFoundError (also for tips elsewhere)."""
-    number = normalise_tip_number(tip_number)
-    tip = session.scalar(select(Tip).where(Tip.tip_number == number)) if number else None
-    if tip is None or tip.queue_id not in {q.id for q in visible_queues(session, user)}:
-        raise NotFoundError("No such tip.")
-    return tip
 
 
 @dataclass(frozen=True)
@@ -227,8 +223,6 @@ def _detail(
     session: Session, keyring: Keyring, user: User, tip: Tip, *, with_notes: bool = True
 ) -> TipDetail:
     """The tip page's content; ``with_notes=False`` leaves the notes unread (never decrypted)."""
-    from intake.lifecycle.service import is_held
-
     notes = (
         list(session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.created_at)))
         if with_notes
@@ -428,8 +422,6 @@ def update_tip(
 ) -> Tip:
     """Change a tip's status, category, urgency or queue; each change is audited with old and
     new, and a category or urgency change is kept as a correction."""
-    from intake.oncall.service import tip_changed
-
     tip = find_tip(session, user, tip_number)
     if change.queue is None and change.reason is not None and change.status is None:
         raise InvalidInputError(fields={"queue": ["Say which queue to move the tip to."]})

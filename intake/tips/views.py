@@ -15,6 +15,7 @@ from flask import Response, url_for
 
 from intake.errors import InvalidInputError
 from intake.extensions import db, get_keyring
+from intake.lifecycle.service import is_held, set_legal_hold
 from intake.models import User
 from intake.related import service as related
 from intake.staff.access import current_user
@@ -85,8 +86,6 @@ def decide_link(data: dict[str, Any], tip_number: str) -> Any:
 
 
 def _state(tip: Any) -> dict[str, Any]:
-    from intake.lifecycle.service import is_held
-
     assignee = db.session.get(User, tip.assignee_id) if tip.assignee_id else None
     return {
         "tip_number": tip.tip_number,
@@ -110,8 +109,6 @@ def patch_tip(data: dict[str, Any], tip_number: str) -> Any:
     on legal hold or release it, with a reason."""
     hold = data.pop("legal_hold", None)
     if hold is not None:
-        from intake.lifecycle.service import set_legal_hold
-
         if set(data) - {"reason"}:
             raise InvalidInputError(fields={"legal_hold": ["Change a legal hold on its own."]})
         tip = set_legal_hold(

@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from intake.extensions import get_settings
 from intake.models import AuditEvent, OutboxMessage, Tip, TipAwaiting, User
 from intake.notify.service import send_email
 from intake.outbound.rows import enqueue
-from intake.outbound.worker import SendError, SendResult, register_sender
+from intake.outbound.senders import SendError, SendResult, register_sender
 from intake.queues.rules import OVERSIGHT_QUEUE_KIND
 from intake.submissions.rules import normalise_tip_number
 
@@ -93,9 +94,9 @@ def send_assignee_notice(session: Session, keyring: Keyring, row: OutboxMessage)
     return SendResult(provider_message_id=None, status="sent")
 
 
-def register_assignee_sender() -> None:
-    """Make the outbox deliver assignee notices."""
-    register_sender(ASSIGNEE_CHANNEL, send_assignee_notice)
+def register_assignee_sender(app: Flask) -> None:
+    """Make the outbox of ``app`` deliver assignee notices."""
+    register_sender(ASSIGNEE_CHANNEL, send_assignee_notice, app)
 
 
 def moved_away(session: Session, user: User, tip_number: str) -> str | None:

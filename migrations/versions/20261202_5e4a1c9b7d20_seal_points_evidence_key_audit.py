@@ -96,7 +96,7 @@ def _batches(connection, *columns, size=1000):
                 if keyring is None:
                     from flask import current_app
 
-                    keyring = current_app.extensions["intake.keyring"]
+                    keyring = current_app.extensions["intake"].keyring
                 wrapped = bytes(row.wrapped_key)
                 aead = AESGCM(
                     keyring.kek(row.kek_id).decrypt(

@@ -70,7 +70,8 @@ outbox_message = sa.table(
 def _keyring():
     from flask import current_app
 
-    keyring = current_app.extensions.get("intake.keyring")
+    state = current_app.extensions.get("intake")
+    keyring = state.keyring if state is not None else None
     if keyring is None:
         raise RuntimeError(
             "Twilio message ids must be converted with the application's keyring: run "

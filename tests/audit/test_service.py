@@ -133,7 +133,7 @@ def test_events_under_a_replaced_audit_key_still_verify(
     _chain(session, 2)
     rotated = Keyring.from_json(json.dumps(crypto.add_key(json.loads(keyring_json), "audit")))
     assert rotated.active("audit").key_id != keyring.active("audit").key_id
-    monkeypatch.setitem(app.extensions, "intake.keyring", rotated)
+    monkeypatch.setattr(app.extensions["intake"], "keyring", rotated)
     _chain(session, 2)
     assert verify_chain(session) is None
     key_ids = [e.key_id for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]

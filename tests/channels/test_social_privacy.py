@@ -105,7 +105,7 @@ def test_staff_never_see_a_sender_id_or_handle(
 ) -> None:
     send_everything(social_app, stub)
     with social_app.app_context():
-        keyring = social_app.extensions["intake.keyring"]
+        keyring = social_app.extensions["intake"].keyring
         supervisor = make_user(db.session, keyring, "sup", "supervisor")
         numbers = list(db.session.scalars(select(Tip.tip_number)))
         db.session.remove()

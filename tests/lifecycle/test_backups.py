@@ -71,7 +71,7 @@ def test_a_backup_restored_after_the_epoch_key_is_destroyed_opens_no_identity(
     write_keyring_file(keyring_path, generate_keyring_document())
     app = own_app(keyring_json=None, keyring_file=str(keyring_path))
     with app.app_context():
-        keyring = app.extensions["intake.keyring"]
+        keyring = app.extensions["intake"].keyring
         number = make_tip(
             db.session,
             keyring,
@@ -104,7 +104,7 @@ def test_a_backup_restored_after_the_epoch_key_is_destroyed_opens_no_identity(
             app, "keys", "retire", old_keys["identity"], "--as-of", date.today().isoformat()
         )
         assert too_soon.exit_code == 1 and "BACKUP_RETENTION_DAYS" in too_soon.output
-        active = app.extensions["intake.keyring"].active("identity").key_id
+        active = app.extensions["intake"].keyring.active("identity").key_id
         assert _cli(app, "keys", "retire", active).exit_code == 1
         later = (date.today() + timedelta(days=36)).isoformat()
         for key_id in old_keys.values():
@@ -123,7 +123,7 @@ def test_a_backup_restored_after_the_epoch_key_is_destroyed_opens_no_identity(
             keyring_json=None, keyring_file=str(keyring_path), database_url=restored_url
         )
         with restored.app_context():
-            keyring = restored.extensions["intake.keyring"]
+            keyring = restored.extensions["intake"].keyring
             reporters = list(db.session.scalars(select(Reporter)))
             assert reporters and all(r.wrapped_key is not None for r in reporters)
             for reporter in reporters:

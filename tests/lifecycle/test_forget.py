@@ -133,7 +133,7 @@ def test_texting_forget_deletes_the_number(sms_app, sms_client, word, expected) 
     assert answer is not None and expected in answer
     with sms_app.app_context():
         tip = db.session.scalar(select(Tip))
-        assert tip.reporter_id is None and tip.narrative.read(sms_app.extensions["intake.keyring"])
+        assert tip.reporter_id is None and tip.narrative.read(sms_app.extensions["intake"].keyring)
         reporter = db.session.scalar(select(Reporter))
         assert reporter.wrapped_key is None and reporter.address_index is None
         events = db.session.execute(select(AuditEvent.action, AuditEvent.details)).all()

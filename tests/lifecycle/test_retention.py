@@ -268,7 +268,7 @@ def test_the_daily_run_is_claimed_by_one_worker_a_day(session):
 def test_the_worker_hook_runs_retention(app, session, keyring):
     number = _web_tip(session, keyring)
     close(session, number, days_ago=31)
-    settings = app.extensions["intake.settings"]
+    settings = app.extensions["intake"].settings
     assert service.run_daily_retention(session, settings, NOW)
     assert tip_by_number(session, number).reporter_id is None
     assert not service.run_daily_retention(session, settings, NOW + timedelta(hours=1))

@@ -102,7 +102,7 @@ def webhook_server() -> Iterator[ThreadingHTTPServer]:
 
 def _drain(app) -> None:
     with app.app_context():
-        drain_once(db.session, app.extensions["intake.keyring"])
+        drain_once(db.session, app.extensions["intake"].keyring)
         db.session.remove()
 
 

@@ -8,18 +8,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from intake.crypto import Keyring
 from intake.extensions import db
 from intake.models import OutboxMessage, utcnow
-from intake.outbound import worker
+from intake.outbound.senders import SendResult
 from intake.outbound.worker import (
     MAX_ATTEMPTS,
     Claim,
     LeaseKeeper,
-    SendResult,
     claim_due,
     deliver,
     drain_once,
@@ -31,7 +31,7 @@ EMERGENCY = "He has a gun and says he will shoot everyone at Alder Park tonight.
 
 
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def sent(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Ids of the rows the ``test_echo`` sender was handed, in order."""
     handed: list[int] = []
 
@@ -39,7 +39,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         handed.append(row.id)
         return SendResult(provider_message_id=f"echo-{row.id}")
 
-    monkeypatch.setitem(worker._senders, CHANNEL, echo)
+    monkeypatch.setitem(app.extensions["intake"].senders, CHANNEL, echo)
     return handed
 
 
@@ -109,11 +109,13 @@ def test_a_renewed_lease_keeps_the_row_and_a_taken_over_one_is_not_renewed(sessi
     assert row_values(session, outbox_id).attempts == 2
 
 
-def test_a_sender_that_crashes_is_retried_later_like_any_failure(session, keyring, monkeypatch):
+def test_a_sender_that_crashes_is_retried_later_like_any_failure(
+    app, session, keyring, monkeypatch
+):
     def crash(_session: Session, _keyring: Keyring, _row: OutboxMessage) -> SendResult:
         raise RuntimeError("a bug")
 
-    monkeypatch.setitem(worker._senders, CHANNEL, crash)
+    monkeypatch.setitem(app.extensions["intake"].senders, CHANNEL, crash)
     outbox_id = queue_row(session)
     assert drain_once(session, keyring) == 1
     row = row_values(session, outbox_id)
@@ -132,7 +134,7 @@ def test_a_row_whose_send_kills_every_worker_ends_dead(session, keyring, sent):
     assert sent == []
 
 
-def test_one_drain_sends_rows_queued_while_it_runs(session, keyring, monkeypatch):
+def test_one_drain_sends_rows_queued_while_it_runs(app, session, keyring, monkeypatch):
     """Claims are one at a time: what a send queues (an alert split by route) goes next."""
     handed: list[int] = []
 
@@ -142,7 +144,7 @@ def test_one_drain_sends_rows_queued_while_it_runs(session, keyring, monkeypatch
             s.add(OutboxMessage(kind="notification", channel=CHANNEL, priority=0))
         return SendResult()
 
-    monkeypatch.setitem(worker._senders, CHANNEL, echo_and_queue)
+    monkeypatch.setitem(app.extensions["intake"].senders, CHANNEL, echo_and_queue)
     first, second = queue_row(session), queue_row(session)
     assert drain_once(session, keyring) == 3
     alert = session.scalar(select(OutboxMessage.id).where(OutboxMessage.kind == "notification"))
@@ -181,7 +183,7 @@ def test_a_send_slower_than_the_lease_keeps_its_row(app, session, keyring, monke
             stolen.append(claim_due(other_worker, 1, lease=lease))
         return SendResult()
 
-    monkeypatch.setitem(worker._senders, CHANNEL, slow)
+    monkeypatch.setitem(app.extensions["intake"].senders, CHANNEL, slow)
     outbox_id = queue_row(session)
     with keeper:
         assert drain_once(session, keyring, keeper=keeper) == 1

@@ -36,7 +36,7 @@ def _noisy_jpeg(min_bytes: int) -> bytes:
 @pytest.fixture
 def limited(own_app, session, keyring):
     app = own_app(max_upload_bytes=MAX_UPLOAD)
-    assert app.extensions["intake.settings"].max_json_bytes == JSON_LIMIT
+    assert app.extensions["intake"].settings.max_json_bytes == JSON_LIMIT
     social = make_user(session, keyring, "soc", "social_media")
     detective = make_user(session, keyring, "det", "detective", ("N1",))
     return app, social, detective

@@ -140,7 +140,7 @@ def test_bad_input_gets_the_one_error_shape_without_echo(client, team):
 
 def test_the_page_takes_a_city_time_and_shows_groups_with_counts(own_app, session, keyring, team):
     web = own_app()
-    zone = ZoneInfo(web.extensions["intake.settings"].timezone)
+    zone = ZoneInfo(web.extensions["intake"].settings.timezone)
     since_local = (datetime.now(UTC) - timedelta(minutes=5)).astimezone(zone)
     a = make_tip(session, keyring, N1_POINT, narrative="Photo.", images=(_photo(9),))
     b = make_tip(session, keyring, _away(1), narrative="Photo.", images=(_photo(9),))

@@ -57,7 +57,7 @@ def test_users_create_prints_an_enrolment_link_and_no_secret(app, client, sessio
     session.expire_all()
     user = session.scalar(select(User).where(User.username == "dana"))
     assert user.password_hash.startswith("$argon2id$")
-    assert staff_service.totp_secret(app.extensions["intake.keyring"], user) == secret
+    assert staff_service.totp_secret(app.extensions["intake"].keyring, user) == secret
 
 
 def test_users_create_with_token_prints_a_scoped_token_last(app, client, session):
@@ -141,7 +141,7 @@ def test_reset_issues_a_new_enrolment_link_and_the_old_factors_stop(app, client,
     assert url.startswith("https://tips.example.test/staff/enrol/") and url != first_url
     after = session.scalar(select(User).where(User.username == "dana"))
     assert after.password_hash is None and old_hash is not None
-    assert staff_service.totp_secret(app.extensions["intake.keyring"], after) != old_secret
+    assert staff_service.totp_secret(app.extensions["intake"].keyring, after) != old_secret
     new_secret = _enrol(client, url, "another long pass phrase")
     assert new_secret != old_secret
     assert runner.invoke(args=["intake", "users", "reset", "nobody"]).exit_code != 0
