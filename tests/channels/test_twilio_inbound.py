@@ -84,7 +84,8 @@ def test_first_text_creates_a_tip_and_the_reply_gives_its_number(sms_app, sms_cl
     assert f"Tip {tip.tip_number} received" in reply
     assert "protected" in reply and "no officer ever sees it" in reply
     assert "a detective may text you" in reply
-    assert "911" not in reply
+    # A calm tip is not told to call 911 (the tip number itself may hold those digits).
+    assert "911" not in reply.replace(tip.tip_number, "")
     assert counts(sms_app) == {
         "tip": 1,
         "reporter": 1,

@@ -107,6 +107,7 @@ BLIND_8 = Path(__file__).parent / "blind_8.jsonl"
 BLIND_9 = Path(__file__).parent / "blind_9.jsonl"
 BLIND_10 = Path(__file__).parent / "blind_10.jsonl"
 BLIND_11 = Path(__file__).parent / "blind_11.jsonl"
+BLIND_12 = Path(__file__).parent / "blind_12.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
@@ -123,6 +124,7 @@ def test_labelled_sets_share_no_text() -> None:
         BLIND_9,
         BLIND_10,
         BLIND_11,
+        BLIND_12,
     ]
     texts = [{t.text.casefold() for t in load_labelled(path)} for path in sets]
     for i, first in enumerate(texts):
@@ -273,3 +275,21 @@ def test_blind_11_floor() -> None:
     assert report.accuracy_or_alt >= 0.73
     assert report.language_accuracy("en") >= 0.64
     assert report.language_accuracy("es") >= 0.68
+
+
+def test_blind_12_floor() -> None:
+    # The held-out set: 498 tips (254 Spanish, 129 emergencies, 89 calm tips with danger words)
+    # written apart from the classifier's code and training data, and scored once on the
+    # classifier as it stood (README_classify.md): alerting recall 113/129 (87.6%; en 65/70,
+    # es 48/59), false alarms 17/369 (4.6%), top-1 or second 82.3% (en 84.8%, es 79.9%).
+    # Floors a few points under those figures.
+    tips = load_labelled(BLIND_12)
+    assert len(tips) == 498
+    assert sum(t.language == "es" for t in tips) == 254
+    assert sum(t.urgency == "emergency" for t in tips) == 129
+    report = evaluate(BLIND_12)
+    assert report.emergency_recall >= 0.85, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.06
+    assert report.accuracy_or_alt >= 0.80
+    assert report.language_accuracy("en") >= 0.70
+    assert report.language_accuracy("es") >= 0.61
