@@ -124,7 +124,7 @@ def list_audit(
     )
     # An event may name a tip in its details (an audit export of one tip, a link's other tip):
     # look those up too.
-    hidden_numbers = hidden_tip_numbers(session, user, events)
+    hidden_numbers = hidden_tip_numbers(session, user, events, hidden_queues)
 
     def restricted(event: AuditEvent) -> bool:
         tip = tips.get(event.tip_id) if event.tip_id is not None else None

@@ -118,17 +118,23 @@ def hidden_queue_ids(session: Session, user: User) -> list[int]:
 LINKED_TIP = "other_tip"
 
 
-def hidden_tip_numbers(session: Session, viewer: User, events: Iterable[AuditEvent]) -> set[str]:
+def hidden_tip_numbers(
+    session: Session,
+    viewer: User,
+    events: Iterable[AuditEvent],
+    hidden_queues: list[int] | None = None,
+) -> set[str]:
     """The tip numbers the events name (an audit export's ``tip``, a link's other tip) that are
-    in a queue ``viewer`` may not see."""
+    in a queue ``viewer`` may not see (``hidden_queues``, when the caller has read them)."""
     named = {
         value
         for event in events
         for key in ("tip", LINKED_TIP)
         if isinstance(value := (event.details or {}).get(key), str)
     }
-    hidden_queues = hidden_queue_ids(session, viewer) if named else []
-    if not hidden_queues:
+    if named and hidden_queues is None:
+        hidden_queues = hidden_queue_ids(session, viewer)
+    if not named or not hidden_queues:
         return set()
     return set(
         session.scalars(
