@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from intake.audit.service import install_chain_hooks
 from intake.extensions import db
 from intake.models import Base
+from intake.search.index import install_index_hooks
 
 
 class LockingConnection(sqlite3.Connection):
@@ -176,8 +177,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def init_database(app: Flask) -> None:
-    """Bind Flask-SQLAlchemy, apply per-dialect settings, chain audit events at commit."""
+    """Bind Flask-SQLAlchemy, apply per-dialect settings, chain audit events at commit, write
+    new tips' search tokens after their flush."""
     install_chain_hooks(db.session)
+    install_index_hooks(db.session)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
