@@ -133,15 +133,25 @@ def decide_reward(
     if reward.status != "proposed":
         raise ConflictError("This reward has been decided already.")
     check_second_person(reward.proposed_by_id, user.id)
-    reward.decided_by_id = user.id
-    reward.decided_at = utcnow()
+    # Only if it is still proposed in the database: two supervisors deciding at once both read
+    # "proposed", and only the first may decide (a second approval would issue a second code).
+    decided = session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id, Reward.status == "proposed")
+        .values(
+            status="approved" if approve else "declined",
+            decided_by_id=user.id,
+            decided_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(decided, "rowcount", 0) != 1:
+        raise ConflictError("This reward has been decided already.")
+    session.expire(reward, ["status", "decided_by_id", "decided_at"])
     if not approve:
-        reward.status = "declined"
-        session.flush()
         _audit(session, "reward.declined", user, reward)
         return reward
     code = new_receipt()
-    reward.status = "approved"
     reward.claim_code.seal(keyring, code)
     reward.claim_digest = crypto.keyed_digest(keyring, CLAIM_LABEL, code.replace("-", ""))
     session.flush()
