@@ -88,6 +88,8 @@ class IntakeState:
     error_pages: dict[str, Callable[[int, str], str]] = field(default_factory=dict)
     # The app's flask-smorest Api and OpenAPI document (intake.api).
     api: Api | None = None
+    # When this app's worker next looks whether the daily retention run is due (monotonic).
+    next_retention_check: float = 0.0
 
 
 def install(app: Flask, state: IntakeState) -> IntakeState:

@@ -116,3 +116,25 @@ def test_the_audit_hooks_are_on_the_apps_sessions_not_on_every_session(app: Flas
         record_event(db.session, "test.inside")
         db.session.commit()
         assert (count("test.outside"), count("test.inside")) == (0, 1)
+
+
+def test_one_apps_retention_check_does_not_postpone_anothers(
+    app: Flask, make_app: MakeApp, session: Session
+) -> None:
+    from intake.lifecycle.service import run_daily_retention
+    from intake.models import LifecycleRun
+
+    other = make_app()
+    with other.app_context():
+        # The other app's worker looked (and ran retention): it waits ten minutes to look again.
+        assert run_daily_retention(db.session(), state_of(other).settings)
+        assert state_of(other).next_retention_check > 0
+        assert not run_daily_retention(db.session(), state_of(other).settings)
+    # A day on (its record gone), this app has not looked yet: it looks now and runs it, though
+    # the other app's ten minutes are not over.
+    session.execute(LifecycleRun.__table__.delete())
+    session.commit()
+    assert run_daily_retention(session, state_of(app).settings)
+    assert session.scalar(select(func.count()).select_from(LifecycleRun)) == 1
+    with other.app_context():
+        assert not run_daily_retention(db.session(), state_of(other).settings)

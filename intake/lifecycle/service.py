@@ -59,6 +59,7 @@ from intake.models import (
     utcnow,
 )
 from intake.queues.service import supervises
+from intake.state import current_state
 from intake.tips.find import find_tip
 
 log = logging.getLogger(__name__)
@@ -440,20 +441,19 @@ def claim_daily_run(session: Session, now: datetime) -> bool:
 
 
 _CHECK_EVERY = 600.0
-_next_check = 0.0
 
 
 def run_daily_retention(session: Session, settings: Settings, now: datetime | None = None) -> bool:
     """The worker's hook: run retention when its last run is a day old; never raises.
 
     Called every worker cycle; without ``now`` it looks at the database once per
-    ``_CHECK_EVERY`` seconds of this process.
+    ``_CHECK_EVERY`` seconds of the current app (its state keeps when).
     """
-    global _next_check
     if now is None:
-        if time.monotonic() < _next_check:
+        state = current_state()
+        if time.monotonic() < state.next_retention_check:
             return False
-        _next_check = time.monotonic() + _CHECK_EVERY
+        state.next_retention_check = time.monotonic() + _CHECK_EVERY
     now = now or utcnow()
     try:
         if not claim_daily_run(session, now):
