@@ -26,9 +26,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(port: int) -> None:
-    deadline = time.monotonic() + 30
+def _wait(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Until the server accepts connections; a server that exits fails at once. The ceiling is
+    generous: on a loaded 2-core machine gunicorn and its workers take long to import."""
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"server on port {port} exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -99,7 +103,7 @@ def test_no_access_log(kind: str, server_env, app, tmp_path) -> None:
             command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            _wait(port)
+            _wait(port, process)
             tip_number = _exercise(port)
         finally:
             process.send_signal(signal.SIGTERM)
@@ -155,7 +159,7 @@ def test_gunicorn_starts_production_with_shared_counters(server_env, tmp_path) -
             [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            _wait(port)
+            _wait(port, process)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=20)
@@ -186,7 +190,7 @@ def test_gunicorn_refuses_an_oversized_request_in_json_and_logs_no_address(
             command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            _wait(port)
+            _wait(port, process)
             path = "/api/v1/tips?q=" + marker + "x" * LIMIT_REQUEST_LINE
             answer = _raw(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             headers = f"GET / HTTP/1.1\r\nHost: x\r\nX-Big: {marker}{'y' * 9000}\r\n\r\n"
