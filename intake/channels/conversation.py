@@ -46,14 +46,17 @@ from intake.identity.service import (
     set_opted_out,
 )
 from intake.models import ALERTING_URGENCIES, InboundEvent, Message, Reporter, Tip, utcnow
+from intake.search.index import tokens_of
 from intake.submissions.rules import find_tip_number
 from intake.submissions.service import (
     DuplicateEventError,
+    PreparedTip,
     TipSubmission,
     _claim_event,
     add_followup,
     create_tip,
     find_event,
+    prepare_tip,
 )
 from webhooks.twilio_sms import keyword
 
@@ -400,9 +403,15 @@ def _is_photo_error(error: InvalidInputError) -> bool:
 
 
 def _add_followup(
-    session: Session, keyring: Keyring, tip: Tip, incoming: IncomingText, now: datetime
+    session: Session,
+    keyring: Keyring,
+    tip: Tip,
+    incoming: IncomingText,
+    now: datetime,
+    tokens: frozenset[bytes] | None = None,
 ) -> tuple[Message, int]:
-    """Add the text (and images) to the thread; images that fail never cost the text."""
+    """Add the text (and images) to the thread; images that fail never cost the text.
+    ``tokens``: the blind tokens of ``incoming.text``, computed before the transaction."""
 
     def add(images: tuple[bytes, ...]) -> Message:
         # Photos that fail alone leave their placeholder when there is nothing else to keep.
@@ -417,6 +426,7 @@ def _add_followup(
             provider_message_id=incoming.event_id,
             images=images,
             now=now,
+            tokens=tokens if text == incoming.text else None,
         )
 
     if not incoming.images:
@@ -439,10 +449,12 @@ def _submit(
     submission: TipSubmission,
     default_region: str,
     found: FoundReporter,
+    prepared: PreparedTip | None = None,
 ) -> tuple[Tip, int]:
     """Submit a new tip; images that fail never cost the text.
 
     The event was looked up and the sender found (or not) by the caller in this transaction.
+    ``prepared``: the tip built before the transaction (:func:`_prepare`), if any.
     """
     if not submission.images:
         # Nothing that may fail alone: no savepoint (two statements) to fall back to.
@@ -453,6 +465,7 @@ def _submit(
             default_region=default_region,
             found_reporter=found,
             event_checked=True,
+            prepared=prepared,
         )
         return tip, 0
     try:
@@ -483,6 +496,60 @@ def _submit(
     return tip, 0
 
 
+def _narrative(incoming: IncomingText) -> str:
+    """What is stored of a text to keep: the tipster's words, then the notes for the detective."""
+    return "\n".join(part for part in (incoming.text.strip(), *incoming.notes) if part)
+
+
+def _new_tip_submission(incoming: IncomingText, narrative: str) -> TipSubmission:
+    """The submission of a text that starts a tip (its language is set once the sender is
+    known)."""
+    return TipSubmission(
+        channel=incoming.channel,
+        narrative=narrative,
+        lat=incoming.location[0] if incoming.location else None,
+        lon=incoming.location[1] if incoming.location else None,
+        point_kind="shared",
+        sender=incoming.sender,
+        images=incoming.images,
+        provider=incoming.provider,
+        provider_event_id=incoming.event_id,
+    )
+
+
+@dataclass(frozen=True)
+class _Early:
+    """What a text to keep needs that takes no statement: the blind tokens of its words (a
+    follow-up) and its tip, classified, routed and sealed (a new tip)."""
+
+    tokens: frozenset[bytes]
+    tip: PreparedTip | None
+
+
+def _prepare(session: Session, keyring: Keyring, incoming: IncomingText) -> _Early | None:
+    """The CPU work of a text that will be kept, done before its transaction's first statement
+    (None for a keyword or an empty text). Which of the two is used is only known once the
+    sender's thread is read: the other is dropped, having cost no lock."""
+    decision = decide(
+        incoming.text,
+        has_images=bool(incoming.images),
+        has_notes=bool(incoming.notes),
+        is_greeting=incoming.is_greeting,
+        opted_out=False,  # START from an opted-out sender is a keyword: the work is dropped
+    )
+    if decision.kind != TIP:
+        return None
+    narrative = _narrative(incoming)
+    tokens = tokens_of(keyring, narrative)
+    if incoming.images:
+        return _Early(tokens, None)  # photos may fail alone: create_tip builds its own tip
+    try:
+        prepared = prepare_tip(session, keyring, _new_tip_submission(incoming, narrative))
+    except InvalidInputError:
+        return _Early(tokens, None)  # refused the same way in the transaction, as before
+    return _Early(tokens, prepared)
+
+
 def handle_incoming(
     session: Session,
     keyring: Keyring,
@@ -500,6 +567,9 @@ def handle_incoming(
     """
     now = now or utcnow()
     event_key = incoming.event_id[:128]
+    # Before the first statement (on SQLite it takes the write lock): the CPU work a text to
+    # keep needs whatever its thread turns out to be.
+    early = _prepare(session, keyring, incoming)
     # The one lookup of this event in the request; the pipeline is told it was not there.
     seen = find_event(session, incoming.provider, event_key)
     if seen is not None:
@@ -551,7 +621,7 @@ def handle_incoming(
         return _answered(Outcome(EMPTY, None, language), context, opted_out)
 
     # The tipster's words, then what the detective should know about the rest.
-    narrative = "\n".join(part for part in (incoming.text.strip(), *incoming.notes) if part)
+    narrative = _narrative(incoming)
     stored = replace(incoming, text=narrative)
     quoted = (incoming.provider, incoming.replied_to) if incoming.replied_to else None
     tip = (
@@ -566,27 +636,22 @@ def handle_incoming(
         # Written before the follow-up's audit event, which must stay last (see record_event).
         # See the module docstring: last_seen_at equal to the activity means "no NEW since".
         mark_reporter_seen(reporter, now)
-        _, images_stored = _add_followup(session, keyring, tip, stored, now)
+        tokens = early.tokens if early is not None else None
+        _, images_stored = _add_followup(session, keyring, tip, stored, now, tokens)
         kind = FOLLOWUP
     else:
-        submission = TipSubmission(
-            channel=incoming.channel,
-            narrative=narrative,
-            # A message without words (a photo, a voice note, a contact card) has none to
-            # tell the language by: the notes are the detective's English.
-            language=None if tells_language else (reporter.language if reporter else "en"),
-            lat=incoming.location[0] if incoming.location else None,
-            lon=incoming.location[1] if incoming.location else None,
-            point_kind="shared",
-            sender=incoming.sender,
-            images=incoming.images,
-            provider=incoming.provider,
-            provider_event_id=incoming.event_id,
-        )
+        # A message without words (a photo, a voice note, a contact card) has none to tell
+        # the language by: the notes are the detective's English.
+        told = None if tells_language else (reporter.language if reporter else "en")
+        submission = replace(_new_tip_submission(incoming, narrative), language=told)
+        prepared = early.tip if early is not None else None
+        if prepared is not None:
+            # Built without the language, which only the reporter tells: the same otherwise.
+            prepared = replace(prepared, submission=submission)
         try:
             # The pipeline marks the reporter seen at the tip's activity (see the docstring).
             tip, images_stored = _submit(
-                session, keyring, submission, default_region, FoundReporter(found)
+                session, keyring, submission, default_region, FoundReporter(found), prepared
             )
         except DuplicateEventError:
             return replayed()

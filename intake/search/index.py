@@ -20,16 +20,38 @@ _TABLE: Table = SearchToken.__table__  # type: ignore[assignment]
 _INSERT = insert(_TABLE)
 
 
-def index_text(session: Session, keyring: Keyring, tip: Tip, field: str, text: str | None) -> None:
-    """Add the tokens of ``text`` to the index of ``tip`` under ``field`` (same transaction):
-    its words, and its names and addresses as compound words (for related tips)."""
+def tokens_of(keyring: Keyring, text: str | None) -> frozenset[bytes]:
+    """The blind tokens of ``text``: its words, and its names and addresses as compound words
+    (for related tips). Pure: computed before a transaction begins, it holds no lock."""
+    if not text:
+        return frozenset()
+    return frozenset(search_token(keyring, w) for w in index_words(text) | named_things(text))
+
+
+def index_text(
+    session: Session,
+    keyring: Keyring,
+    tip: Tip,
+    field: str,
+    text: str | None,
+    *,
+    tokens: frozenset[bytes] | None = None,
+) -> None:
+    """Add the tokens of ``text`` to the index of ``tip`` under ``field`` (same transaction).
+    ``tokens``: those of this same text, computed beforehand by :func:`tokens_of`."""
     if text:
-        index_tokens(session, keyring, tip, field, index_words(text) | named_things(text))
+        add_tokens(session, tip, field, tokens if tokens is not None else tokens_of(keyring, text))
 
 
 def index_tokens(session: Session, keyring: Keyring, tip: Tip, field: str, words: set[str]) -> None:
     """Add tokens of already-normalised ``words`` (such as a photo's perceptual hash)."""
-    tokens = {search_token(keyring, word) for word in words}
+    add_tokens(session, tip, field, {search_token(keyring, word) for word in words})
+
+
+def add_tokens(
+    session: Session, tip: Tip, field: str, tokens: frozenset[bytes] | set[bytes]
+) -> None:
+    """Add blind ``tokens`` to the index of ``tip`` under ``field``, each once."""
     if not tokens:
         return
     if inspect(tip).pending:

@@ -22,6 +22,7 @@ from intake import crypto
 from intake.attachments.rules import AttachmentError, PixelBudget
 from intake.attachments.service import attach_image
 from intake.audit.service import record_event
+from intake.classify.rules import Classification
 from intake.classify.service import classify_tip, reassess_urgency
 from intake.crypto import Keyring
 from intake.database import insert_unless_present
@@ -36,8 +37,8 @@ from intake.identity.service import (
 from intake.models import ALERTING_URGENCIES, URGENCY_RANK, InboundEvent, Message, Tip, utcnow
 from intake.oncall.service import raise_alert
 from intake.outbound.service import alert_reason, enqueue_supervisor_alert
-from intake.routing.service import route_tip
-from intake.search.index import index_text
+from intake.routing.service import Route, route_tip
+from intake.search.index import add_tokens, index_text, tokens_of
 from intake.submissions.rules import (
     new_receipt,
     new_tip_number,
@@ -294,35 +295,32 @@ def submit_tip(
     )[1]
 
 
-def create_tip(
-    session: Session,
-    keyring: Keyring,
-    submission: TipSubmission,
-    *,
-    default_region: str = "US",
-    found_reporter: FoundReporter | None = None,
-    event_checked: bool = False,
-) -> tuple[Tip, SubmittedTip]:
-    """:func:`submit_tip`, also giving the tip row (the caller needs no query to reload it)."""
-    _validate(submission)
-    # Classify before touching the database: on SQLite the first query takes the write lock.
-    classification = classify_tip(session, submission.narrative)
-    language = submission.language or classification.language
-    if language in ("und", ""):
-        language = "en"
-    event_ref = _event_key(keyring, submission)
-    if event_ref is not None and not event_checked:
-        existing = find_event(session, *event_ref)
-        expired = existing is not None and existing.received_at <= utcnow() - IDEMPOTENCY_TTL
-        if existing is not None and expired and _is_client_key(submission):
-            # A client's key starts a new tip after a day; the old record and its sealed
-            # receipt go (a provider's event id never expires: redeliveries come for days).
-            session.delete(existing)
-            session.flush()
-            existing = None
-        if existing is not None:
-            return _replay(session, keyring, existing, submission)
+@dataclass(frozen=True)
+class PreparedTip:
+    """The part of a new tip that needs no database: classified, routed, numbered and sealed.
 
+    Built by :func:`prepare_tip` before the transaction's first statement, so on SQLite none of
+    this CPU work is done while holding the write lock. ``tip`` is transient (in no session)
+    until :func:`create_tip` adds it; one that is never used (the text turned out to be a
+    follow-up) is simply dropped. The reporter and the language are set in the transaction.
+    """
+
+    submission: TipSubmission
+    classification: Classification
+    route: Route
+    tip: Tip
+    receipt: str
+    now: datetime
+    narrative_tokens: frozenset[bytes]
+    location_tokens: frozenset[bytes]
+
+
+def prepare_tip(session: Session, keyring: Keyring, submission: TipSubmission) -> PreparedTip:
+    """Validate, classify, route and seal a new tip without a statement (reference data and the
+    gazetteer come from the app's caches; a stale cache is read again, which begins the
+    transaction then). Raises InvalidInputError for bad input."""
+    _validate(submission)
+    classification = classify_tip(session, submission.narrative)
     route = route_tip(
         session,
         category_code=classification.category,
@@ -333,21 +331,6 @@ def create_tip(
         point_kind=submission.point_kind,
     )
     now = utcnow()
-    resolved = resolve_reporter(
-        session,
-        keyring,
-        submission.channel,
-        submission.sender,
-        submission.contact,
-        language=language,
-        default_region=default_region,
-        now=now,
-        found=found_reporter,
-    )
-    reporter = resolved.reporter
-    if reporter is not None and resolved.is_new and submission.contact is not None:
-        reporter.notify_by = submission.contact.notify_by
-
     # 40 random bits: the unique index refuses a repeat (about one in 10^6 submissions with a
     # million tips stored); the request then fails whole, nothing is saved, and a retry (with the
     # form's or client's idempotency key, or the provider's redelivery) gets a fresh number. Not
@@ -358,7 +341,6 @@ def create_tip(
         tip_number=tip_number,
         receipt_digest=crypto.receipt_digest(keyring, tip_number, receipt),
         channel=submission.channel,
-        language=language,
         location_source=route.location_source,
         occurred_at=submission.occurred_at,
         source_platform=submission.source_platform,
@@ -374,7 +356,6 @@ def create_tip(
         district_id=route.district_id,
         queue_id=route.queue_id,
         status="new",
-        reporter=reporter,
         created_at=now,
         updated_at=now,
         last_tipster_activity_at=now,
@@ -392,6 +373,77 @@ def create_tip(
     tip.narrative.seal(keyring, submission.narrative)
     tip.location_text.seal(keyring, submission.location_text or None)
     tip.source_url.seal(keyring, submission.source_url or None)
+    return PreparedTip(
+        submission,
+        classification,
+        route,
+        tip,
+        receipt,
+        now,
+        tokens_of(keyring, submission.narrative),
+        tokens_of(keyring, submission.location_text),
+    )
+
+
+def create_tip(
+    session: Session,
+    keyring: Keyring,
+    submission: TipSubmission,
+    *,
+    default_region: str = "US",
+    found_reporter: FoundReporter | None = None,
+    event_checked: bool = False,
+    prepared: PreparedTip | None = None,
+) -> tuple[Tip, SubmittedTip]:
+    """:func:`submit_tip`, also giving the tip row (the caller needs no query to reload it).
+
+    ``prepared``: the tip built by :func:`prepare_tip` from this same submission before the
+    transaction began (built here otherwise; used once).
+    """
+    # Classify, route and seal before touching the database: on SQLite the first query takes
+    # the write lock.
+    if prepared is None or prepared.submission != submission:
+        prepared = prepare_tip(session, keyring, submission)
+    classification, route, tip, receipt = (
+        prepared.classification,
+        prepared.route,
+        prepared.tip,
+        prepared.receipt,
+    )
+    tip_number = tip.tip_number
+    language = submission.language or classification.language
+    if language in ("und", ""):
+        language = "en"
+    event_ref = _event_key(keyring, submission)
+    if event_ref is not None and not event_checked:
+        existing = find_event(session, *event_ref)
+        expired = existing is not None and existing.received_at <= utcnow() - IDEMPOTENCY_TTL
+        if existing is not None and expired and _is_client_key(submission):
+            # A client's key starts a new tip after a day; the old record and its sealed
+            # receipt go (a provider's event id never expires: redeliveries come for days).
+            session.delete(existing)
+            session.flush()
+            existing = None
+        if existing is not None:
+            return _replay(session, keyring, existing, submission)
+
+    now = prepared.now
+    resolved = resolve_reporter(
+        session,
+        keyring,
+        submission.channel,
+        submission.sender,
+        submission.contact,
+        language=language,
+        default_region=default_region,
+        now=now,
+        found=found_reporter,
+    )
+    reporter = resolved.reporter
+    if reporter is not None and resolved.is_new and submission.contact is not None:
+        reporter.notify_by = submission.contact.notify_by
+    tip.language = language
+    tip.reporter = reporter
     session.add(tip)
     if event_ref is not None:
         replay = None
@@ -410,8 +462,8 @@ def create_tip(
             assert existing is not None
             return _replay(session, keyring, existing, submission)
     refresh_reporter(keyring, resolved, language, now)
-    index_text(session, keyring, tip, "narrative", submission.narrative)
-    index_text(session, keyring, tip, "location", submission.location_text)
+    add_tokens(session, tip, "narrative", prepared.narrative_tokens)
+    add_tokens(session, tip, "location", prepared.location_tokens)
     budget = PixelBudget()  # one for all the photos of this submission
     for image in submission.images:
         try:
@@ -535,11 +587,13 @@ def add_followup(
     provider_message_id: str | None = None,
     images: tuple[bytes, ...] = (),
     now: datetime | None = None,
+    tokens: frozenset[bytes] | None = None,
 ) -> Message:
     """Add the tipster's message to a tip's thread; escalates the tip if it reports danger now.
 
     ``now`` becomes the tip's last tipster activity (a caller that marks the reporter with the
-    same instant passes it).
+    same instant passes it). ``tokens``: the body's blind tokens, computed beforehand
+    (:func:`intake.search.index.tokens_of`).
     """
     if not body.strip() and not images:
         raise InvalidInputError(fields={"body": ["Write a message."]})
@@ -555,7 +609,7 @@ def add_followup(
     )
     message.body.seal(keyring, body)
     session.add(message)
-    index_text(session, keyring, tip, "followup", body)
+    index_text(session, keyring, tip, "followup", body, tokens=tokens)
     budget = PixelBudget()  # one for all the photos of this message
     for image in images:
         try:
