@@ -30,10 +30,11 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -56,6 +57,8 @@ class Stub:
     base_url: str = ""
     arrivals: Counter[str] = field(default_factory=Counter)
     accepted: list[tuple[str, str, float]] = field(default_factory=list)  # worker, body, time
+    # What Messages.json lists back (a worker checking whether an earlier attempt arrived).
+    listed: list[dict[str, str]] = field(default_factory=list)
     trapped: threading.Event = field(default_factory=threading.Event)
     closing: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -88,16 +91,47 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             time.sleep(stub.delay)
+            sid = "SM" + secrets.token_hex(16)
             with stub.lock:
                 stub.accepted.append((worker, form.get("Body", ""), time.monotonic()))
+                stub.listed.append(
+                    {
+                        "sid": sid,
+                        "to": form.get("To", ""),
+                        "from": form.get("From", ""),
+                        "body": form.get("Body", ""),
+                        "direction": "outbound-api",
+                        "status": "queued",
+                        "date_created": formatdate(usegmt=True),
+                    }
+                )
+            body = json.dumps({"sid": sid, "status": "queued", "account_sid": ACCOUNT_SID}).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            """Messages.json?To=...: the messages accepted for that number, newest first."""
+            query = dict(parse_qsl(urlsplit(self.path).query))
+            with stub.lock:
+                stub.arrivals["list"] += 1
+                found = [m for m in reversed(stub.listed) if m["to"] == query.get("To")]
             body = json.dumps(
                 {
-                    "sid": "SM" + secrets.token_hex(16),
-                    "status": "queued",
-                    "account_sid": ACCOUNT_SID,
+                    "messages": found[: int(query.get("PageSize", "50"))],
+                    "next_page_uri": None,
+                    "page": 0,
+                    "page_size": 50,
+                    "start": 0,
+                    "end": len(found),
+                    "first_page_uri": None,
+                    "previous_page_uri": None,
+                    "uri": self.path,
                 }
             ).encode()
-            self.send_response(201)
+            self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from flask import Flask
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ConnectTimeout, ReadTimeout
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -31,7 +34,7 @@ from intake.crypto import Keyring
 from intake.identity.service import read_identity, set_opted_out
 from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
 from intake.outbound.rows import enqueue
-from intake.outbound.senders import SendError, SendResult, register_sender
+from intake.outbound.senders import SendError, SendResult, is_unsure, register_sender
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +62,8 @@ class StandInHttpClient(TwilioHttpClient):
     Its request log is quieted: the library logs each request's URL and headers at INFO.
     """
 
-    def __init__(self, account: TwilioSettings, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
-        super().__init__(timeout=timeout, logger=log)
+    def __init__(self, account: TwilioSettings, timeout: float | None = None) -> None:
+        super().__init__(timeout=SEND_TIMEOUT_SECONDS if timeout is None else timeout, logger=log)
         self._account = account
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
@@ -137,6 +140,14 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
         WHATSAPP_WINDOW
     ):
         return _invite_and_hold(session, keyring, client, account, route, tip)
+    if is_unsure(row):
+        # An earlier attempt got no answer (or its worker died): Twilio may have it already.
+        earlier = _earlier_send(session, keyring, client, route, params["body"], row)
+        if earlier is not None:
+            log.info("outbox %s: an earlier attempt had reached Twilio; not sent again", row.id)
+            message.provider = PROVIDER
+            enqueue_deletion(session, keyring, earlier)
+            return SendResult(provider_message_id=provider_key(keyring, PROVIDER, earlier))
     try:
         sent = client.messages.create(**params)
     except TwilioRestException as error:
@@ -152,13 +163,82 @@ def send_sms(session: Session, keyring: Keyring, row: OutboxMessage) -> SendResu
         raise SendError(f"Twilio error {code} (HTTP {status})", permanent=permanent) from None
     except (TwilioException, OSError) as error:
         # requests' errors are OSErrors; their text can hold the URL but never the number.
-        raise SendError(f"Twilio unreachable ({type(error).__name__})") from None
+        raise SendError(
+            f"Twilio unreachable ({type(error).__name__})", unknown=may_have_arrived(error)
+        ) from None
     message.provider = PROVIDER
     status = (sent.status or "queued").lower()
     if sent.sid:
         enqueue_deletion(session, keyring, sent.sid)
     digest = provider_key(keyring, PROVIDER, sent.sid) if sent.sid else None
     return SendResult(provider_message_id=digest, status=status)
+
+
+def may_have_arrived(error: Exception) -> bool:
+    """Whether a request that failed this way may have reached Twilio all the same: yes after
+    a read timeout, a connection dropped once the request was sent, or an answer that could not
+    be read; no when no connection was made."""
+    if isinstance(error, ConnectTimeout):
+        return False
+    if isinstance(error, ReadTimeout):
+        return True
+    if isinstance(error, RequestsConnectionError):
+        text = repr(error)
+        # urllib3 wraps a refused or unreachable connection in NewConnectionError.
+        return not any(
+            part in text for part in ("NewConnectionError", "Connection refused", "NameResolution")
+        )
+    return isinstance(error, TwilioException)
+
+
+# How far back the messages to a number are looked through for an earlier attempt's send.
+RECONCILE_LIMIT = 20
+# Slack for the clocks of Twilio and this host when comparing creation times.
+CLOCK_SLACK = timedelta(minutes=2)
+
+
+def _earlier_send(
+    session: Session,
+    keyring: Keyring,
+    client: Client,
+    route: dict[str, Any],
+    body: str,
+    row: OutboxMessage,
+) -> str | None:
+    """The SID of a message Twilio accepted for this row in an earlier attempt, if any.
+
+    Twilio offers no idempotency key on Messages.json, so the recent messages to the tipster's
+    address are looked through: same body, sent by us, created after the row was queued, and
+    not already recorded by another outbox row. SendError (outcome still unknown) when Twilio
+    cannot be asked: sending blind could send the text twice.
+    """
+    since = row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC) - CLOCK_SLACK
+    try:
+        recent = client.messages.list(to=route["to"], limit=RECONCILE_LIMIT)
+    except (TwilioException, OSError) as error:
+        raise SendError(
+            f"Twilio unreachable while checking an earlier attempt ({type(error).__name__})",
+            unknown=True,
+        ) from None
+    for candidate in recent:
+        created = candidate.date_created
+        if candidate.body != body or not candidate.sid:
+            continue
+        if created is not None and created.replace(tzinfo=created.tzinfo or UTC) < since:
+            continue
+        if "from_" in route and candidate.from_ not in (None, route["from_"]):
+            continue
+        if (candidate.direction or "outbound-api").startswith("inbound"):
+            continue
+        digest = provider_key(keyring, PROVIDER, candidate.sid)
+        recorded = session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.provider_message_id == digest, OutboxMessage.id != row.id
+            )
+        )
+        if recorded is None:
+            return str(candidate.sid)
+    return None
 
 
 def _invite_and_hold(

@@ -16,14 +16,40 @@ from intake.crypto import Keyring
 from intake.models import OutboxMessage
 from intake.state import current_state, state_of
 
+# The key of an outbox row's payload that marks an earlier attempt whose outcome is unknown: the
+# provider may have accepted it (a read timeout, a connection dropped after the request went, a
+# worker that died during the send). A sender that can look its sends up reconciles before it
+# sends again (intake.channels.twilio_sender); the worker removes the mark once a send is
+# recorded.
+UNSURE = "unsure"
+
 
 class SendError(Exception):
-    """A send failed. ``permanent`` means retrying cannot help (opted out, unknown recipient)."""
+    """A send failed. ``permanent`` means retrying cannot help (opted out, unknown recipient);
+    ``unknown`` that the provider may have accepted it all the same (no answer came back)."""
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, unknown: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.unknown = unknown
+
+
+def is_unsure(row: OutboxMessage) -> bool:
+    """True when an earlier attempt at ``row`` may have reached the provider."""
+    return bool((row.payload or {}).get(UNSURE))
+
+
+def mark_unsure(row: OutboxMessage, unsure: bool) -> None:
+    """Set or clear the mark of an attempt whose outcome is unknown (a new dict: JSON columns
+    track assignment, not mutation)."""
+    payload = dict(row.payload or {})
+    if unsure:
+        payload[UNSURE] = True
+    else:
+        payload.pop(UNSURE, None)
+    if payload != (row.payload or {}):
+        row.payload = payload
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from intake.crypto import Keyring
 from intake.extensions import db, get_keyring, get_settings
 from intake.lifecycle.service import run_daily_retention
 from intake.models import Message, OutboxMessage, utcnow
-from intake.outbound.senders import SendError, SendResult
+from intake.outbound.senders import SendError, SendResult, mark_unsure
 from intake.state import current_state
 from intake.unit_of_work import discard, end_read, unit_of_work
 
@@ -78,6 +78,8 @@ def claim_due(session: Session, limit: int = 1, *, lease: timedelta = DEFAULT_LE
         for row in rows:
             if row.status == "sending":
                 log.warning("outbox %s: its worker stopped during attempt %s", row.id, row.attempts)
+                # That send may have reached the provider: look before sending again.
+                mark_unsure(row, True)
             row.status = "sending"
             row.locked_until = now + lease
             row.attempts += 1
@@ -184,6 +186,8 @@ def _extend(connection: Connection, claim: Claim, lease: timedelta) -> int:
 
 
 def _record_failure(row: OutboxMessage, error: SendError) -> None:
+    if error.unknown:
+        mark_unsure(row, True)  # the provider may have it: the next attempt looks first
     permanent = error.permanent or row.attempts >= MAX_ATTEMPTS
     row.status = "dead" if permanent else "failed"
     row.last_error = error.reason[:200]
@@ -221,7 +225,9 @@ def deliver(session: Session, keyring: Keyring, claim: Claim) -> str:
         # A sender's bug: retry with backoff like any failure, not at every lapse of the lease.
         discard(session)
         log.exception("outbox %s failed unexpectedly", claim.outbox_id)
-        outcome = SendError(f"unexpected error in the sender ({type(error).__name__})")
+        outcome = SendError(
+            f"unexpected error in the sender ({type(error).__name__})", unknown=True
+        )
     # The provider has answered: from here to the commit, a worker killed would send it again.
     row = _held(session, claim, lock=True)
     if row is None:
@@ -244,6 +250,7 @@ def _record(session: Session, row: OutboxMessage, outcome: SendResult | SendErro
         log.warning("outbox %s %s attempt %s: %s", row.id, row.status, row.attempts, outcome.reason)
     else:
         row.status = "sent"
+        mark_unsure(row, False)
         row.sent_at = utcnow()
         row.locked_until = None
         row.last_error = None

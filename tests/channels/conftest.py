@@ -4,13 +4,16 @@ and helpers that sign webhook posts with the real RequestValidator."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
 import socket
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -55,6 +58,9 @@ class TwilioStub:
     created: list[str] = field(default_factory=list)  # SIDs of the messages it accepted
     messages: set[str] = field(default_factory=set)  # SIDs still held (not yet deleted)
     delete_errors: dict[str, tuple[int, int]] = field(default_factory=dict)  # SID -> error
+    # Seconds a send waits before its answer, once the message is accepted (a read timeout).
+    answer_delay: float = 0.0
+    sent: list[dict[str, str]] = field(default_factory=list)  # accepted sends, as Twilio lists
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def media_url(self, name: str, data: bytes, content_type: str = "image/jpeg") -> str:
@@ -142,17 +148,39 @@ def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
             with stub.lock:
                 stub.created.append(sid)
                 stub.messages.add(sid)
+                stub.sent.append(
+                    {
+                        "sid": sid,
+                        "to": entry.form.get("To", ""),
+                        "from": entry.form.get("From", ""),
+                        "body": entry.form.get("Body", ""),
+                        "direction": "outbound-api",
+                        "status": "queued",
+                        "date_created": formatdate(usegmt=True),
+                    }
+                )
             payload = {
                 "sid": sid,
                 "status": "queued",
                 "account_sid": ACCOUNT_SID,
                 "num_segments": "1",
             }
-            self._send(201, json.dumps(payload).encode(), "application/json")
+            if stub.answer_delay:
+                time.sleep(stub.answer_delay)  # accepted, but the answer comes too late
+            with contextlib.suppress(OSError):  # the client may have given up waiting
+                self._send(201, json.dumps(payload).encode(), "application/json")
 
         def do_GET(self) -> None:
             entry = self._record()
             if not self._authorised(entry):
+                return
+            path, _, query = entry.path.partition("?")
+            if path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
+                to = dict(parse_qsl(query)).get("To")
+                with stub.lock:
+                    found = [m for m in reversed(stub.sent) if m["to"] == to]
+                page = {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50}
+                self._send(200, json.dumps(page).encode(), "application/json")
                 return
             if entry.path in stub.redirects:
                 self.send_response(302)

@@ -6,10 +6,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from intake.channels import twilio_sender
 from intake.channels.conversation import provider_key
 from intake.crypto import Keyring
 from intake.extensions import db
-from intake.models import Message, OutboxMessage, Reporter, Tip
+from intake.models import Message, OutboxMessage, Reporter, Tip, utcnow
+from intake.outbound.senders import UNSURE, mark_unsure
 from intake.outbound.service import enqueue_reply
 from intake.outbound.worker import drain_once
 from tests.channels.conftest import (
@@ -214,6 +216,74 @@ def test_a_server_error_is_retried_later(sms_app, sms_client, keyring, twilio_st
     assert row.status == "failed" and row.attempts == 1
     assert outbound_message(sms_app).delivery_status == "retrying"
     assert not is_opted_out(sms_app)
+
+
+def make_due(app: Flask) -> None:
+    """Bring the reply row's next attempt forward to now (its backoff is over)."""
+    with app.app_context():
+        row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reply"))
+        assert row is not None
+        row.next_attempt_at = utcnow()
+        db.session.commit()
+
+
+def test_a_reply_twilio_accepted_without_answering_in_time_is_not_sent_again(
+    sms_app, sms_client, keyring, twilio_stub, monkeypatch
+) -> None:
+    start_conversation(sms_client)
+    detective_asks(sms_app, keyring)
+    monkeypatch.setattr(twilio_sender, "SEND_TIMEOUT_SECONDS", 0.3)
+    twilio_stub.answer_delay = 1.0  # accepted, then the read times out
+
+    drain(sms_app, keyring)
+
+    row = outbox_row(sms_app)
+    assert row.status == "failed" and row.payload.get(UNSURE) is True
+    assert len(twilio_stub.seen("POST", "/Messages.json")) == 1
+    twilio_stub.answer_delay = 0.0
+    make_due(sms_app)
+
+    drain(sms_app, keyring)
+
+    # Looked up at Twilio, found, recorded: the tipster gets the question once.
+    assert len(twilio_stub.seen("POST", "/Messages.json")) == 1
+    assert twilio_stub.seen("GET", "/Messages.json")
+    [sid] = twilio_stub.created
+    row = outbox_row(sms_app)
+    assert row.status == "sent" and UNSURE not in row.payload
+    assert row.provider_message_id == provider_key(keyring, "twilio", sid)
+    assert outbound_message(sms_app).provider_message_id == row.provider_message_id
+
+
+def test_a_reply_twilio_never_received_is_sent_after_the_check(
+    sms_app, sms_client, keyring, twilio_stub
+) -> None:
+    start_conversation(sms_client)
+    detective_asks(sms_app, keyring)
+    with sms_app.app_context():
+        row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reply"))
+        assert row is not None
+        mark_unsure(row, True)  # as after a worker died during its send
+        db.session.commit()
+
+    drain(sms_app, keyring)
+
+    assert twilio_stub.seen("GET", "/Messages.json")
+    [sent] = twilio_stub.seen("POST", "/Messages.json")
+    assert sent.form["Body"] == QUESTION
+    assert outbox_row(sms_app).status == "sent"
+
+
+def test_a_refused_connection_is_retried_without_a_check(sms_app, sms_client, keyring) -> None:
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+    from requests.exceptions import ConnectTimeout, ReadTimeout
+
+    assert not twilio_sender.may_have_arrived(ConnectTimeout("connect timed out"))
+    assert not twilio_sender.may_have_arrived(
+        RequestsConnectionError("NewConnectionError: [Errno 111] Connection refused")
+    )
+    assert twilio_sender.may_have_arrived(ReadTimeout("read timed out"))
+    assert twilio_sender.may_have_arrived(RequestsConnectionError("RemoteDisconnected"))
 
 
 def test_an_unconfigured_account_keeps_the_reply_for_later(build_app, keyring, twilio_stub):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from intake.crypto import Keyring
 from intake.extensions import db
 from intake.models import OutboxMessage, utcnow
-from intake.outbound.senders import SendResult
+from intake.outbound.senders import SendError, SendResult, is_unsure
 from intake.outbound.worker import (
     MAX_ATTEMPTS,
     Claim,
@@ -24,6 +24,7 @@ from intake.outbound.worker import (
     deliver,
     drain_once,
 )
+from intake.state import current_state
 from tests.factories import make_tip
 
 CHANNEL = "test_echo"
@@ -49,6 +50,16 @@ def queue_row(session: Session, **fields: Any) -> int:
     session.add(row)
     session.commit()
     return row.id
+
+
+def app_sender(_session: Session) -> Any:
+    """The sender the current app has for the test channel."""
+    return current_state().senders[CHANNEL]
+
+
+def set_sender(_session: Session, sender: Any) -> None:
+    """Deliver the test channel with ``sender`` in the current app."""
+    current_state().senders[CHANNEL] = sender
 
 
 def lapse_leases(session: Session) -> None:
@@ -85,12 +96,35 @@ def test_a_dead_workers_row_is_sent_once_by_the_next_worker(session, keyring, se
     lapse_leases(session)  # the worker died: nothing renews its lease
     (new_claim,) = claim_due(session, 1)
     assert new_claim == Claim(outbox_id, dead_claim.token + 1)
+    # The dead worker's send may have reached the provider: the next sender is told to look.
+    handed_unsure: list[bool] = []
+    echo = app_sender(session)
+
+    def checking(s: Session, k: Keyring, row: OutboxMessage) -> SendResult:
+        handed_unsure.append(is_unsure(row))
+        return echo(s, k, row)
+
+    set_sender(session, checking)
     assert deliver(session, keyring, new_claim) == "sent"
+    assert handed_unsure == [True]
     # A worker that only seemed dead (paused, cut off) finds its claim gone: it sends nothing.
     assert deliver(session, keyring, dead_claim) == "skipped"
     assert sent == [outbox_id]
     row = row_values(session, outbox_id)
     assert (row.status, row.attempts, row.provider_message_id) == ("sent", 2, f"echo-{outbox_id}")
+    assert not is_unsure(row)  # recorded: the mark is gone
+
+
+def test_a_send_whose_outcome_is_unknown_marks_the_row_for_a_check(session, keyring, app):
+    outbox_id = queue_row(session)
+
+    def timed_out(_s: Session, _k: Keyring, _row: OutboxMessage) -> SendResult:
+        raise SendError("Twilio unreachable (ReadTimeout)", unknown=True)
+
+    set_sender(session, timed_out)
+    (claim,) = claim_due(session, 1)
+    assert deliver(session, keyring, claim) == "failed"
+    assert is_unsure(row_values(session, outbox_id))
 
 
 def test_a_renewed_lease_keeps_the_row_and_a_taken_over_one_is_not_renewed(session, app):
