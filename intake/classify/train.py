@@ -1,6 +1,7 @@
 """Train the classifier's model from data/training.jsonl, or tune the blend by cross-validation.
 
-    python -m intake.classify.train              # writes data/model.json and urgency_model.json
+    python -m intake.classify.train              # writes data/model.json, category_model.json
+                                                 # and urgency_model.json
     python -m intake.classify.train --check      # exit 1 if either model file is not up to date
     python -m intake.classify.train --cv         # k-fold cross-validation on training.jsonl only
     python -m intake.classify.train --urgency-cv # urgency model: settings and threshold by CV
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from intake.classify import model, urgency_model
+from intake.classify import category_model, model, urgency_model
 from intake.classify.evaluate import LabelledTip, load_labelled
 from intake.classify.rules import (
     BLEND,
@@ -59,6 +60,13 @@ def train_text(paths: Path | Sequence[Path] = CATEGORY_TRAINING_PATHS) -> str:
     return model.dumps(
         model.count_features(((normalised_words(t.text), t.category) for t in tips), CLASSES)
     )
+
+
+def train_category_text(paths: Sequence[Path] = CATEGORY_TRAINING_PATHS) -> str:
+    """The logistic-regression category model's file text (same input, same bytes)."""
+    tips = [tip for path in paths for tip in load_labelled(path)]
+    documents = [(model.features(normalised_words(t.text)), t.category) for t in tips]
+    return category_model.dumps(category_model.fit(documents, CLASSES))
 
 
 def urgency_documents(tips: Sequence[LabelledTip]) -> list[tuple[frozenset[str], bool]]:
@@ -225,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     outputs = (
         (model.DEFAULT_MODEL_PATH, train_text()),
+        (category_model.DEFAULT_CATEGORY_MODEL_PATH, train_category_text()),
         (urgency_model.DEFAULT_URGENCY_MODEL_PATH, train_urgency_text()),
     )
     if args.check:
