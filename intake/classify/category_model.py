@@ -55,11 +55,11 @@ class CategoryModel:
         if not rows:
             return [0.0] * len(self.classes), 0
         values = self.idf[rows]
-        values = values / math.sqrt(float(values @ values))
-        z = values @ self.weights[rows] + self.intercepts
-        z = z - z.max()
-        log_p = z - math.log(float(np.exp(z).sum()))
-        return [float(x) for x in log_p], len(rows)
+        z = (values @ self.weights[rows]) / math.sqrt(float(values @ values)) + self.intercepts
+        z -= z.max()
+        z -= math.log(float(np.exp(z).sum()))
+        log_p: list[float] = z.tolist()
+        return log_p, len(rows)
 
 
 def document_vectors(
@@ -106,14 +106,22 @@ def fit(
     index = {code: i for i, code in enumerate(classes)}
     labels = np.array([index[code] for _, code in documents], dtype=np.int64)
     seen = sorted(set(labels.tolist()))
-    estimator = LogisticRegression(C=c, max_iter=3000)
-    estimator.fit(matrix, labels)
     # Classes absent from training get a very low intercept and no weights.
     coefficients = np.zeros((len(classes), len(vocabulary)))
     intercepts = np.full(len(classes), -30.0)
-    for position, ci in enumerate(seen):
-        coefficients[ci] = estimator.coef_[position]
-        intercepts[ci] = estimator.intercept_[position]
+    if len(seen) == 1:
+        intercepts[seen[0]] = 0.0
+    else:
+        estimator = LogisticRegression(C=c, max_iter=3000)
+        estimator.fit(matrix, labels)
+        coef, bias = estimator.coef_, estimator.intercept_
+        if len(seen) == 2:
+            # Two classes: one logit, split as a softmax of -z/2 and +z/2.
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+            bias = np.array([-bias[0] / 2, bias[0] / 2])
+        for position, ci in enumerate(seen):
+            coefficients[ci] = coef[position]
+            intercepts[ci] = bias[position]
     return {
         "format": CATEGORY_MODEL_FORMAT,
         "classes": list(classes),
