@@ -51,11 +51,12 @@ class CategoryModel:
     def log_probabilities(self, features: Iterable[str]) -> tuple[list[float], int]:
         """Log P(class) for a tip's features, and how many features the model knew."""
         get = self.index.get
-        rows = [r for r in (get(f) for f in features) if r is not None]
+        rows = [r for r in map(get, features) if r is not None]
         if not rows:
             return [0.0] * len(self.classes), 0
-        values = self.idf[rows]
-        z = (values @ self.weights[rows]) / math.sqrt(float(values @ values)) + self.intercepts
+        values = self.idf.take(rows)
+        z = values @ self.weights.take(rows, axis=0)
+        z = z / math.sqrt(float(values @ values)) + self.intercepts
         z -= z.max()
         z -= math.log(float(np.exp(z).sum()))
         log_p: list[float] = z.tolist()
