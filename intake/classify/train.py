@@ -65,11 +65,15 @@ def train_text(paths: Path | Sequence[Path] = CATEGORY_TRAINING_PATHS) -> str:
     )
 
 
+def category_documents(tips: Sequence[LabelledTip]) -> list[tuple[set[str], str]]:
+    """Each tip's category-model features and its category."""
+    return [(model.features(normalised_words(t.text)), t.category) for t in tips]
+
+
 def train_category_text(paths: Sequence[Path] = CATEGORY_TRAINING_PATHS) -> str:
     """The logistic-regression category model's file text (same input, same bytes)."""
     tips = [tip for path in paths for tip in load_labelled(path)]
-    documents = [(model.features(normalised_words(t.text)), t.category) for t in tips]
-    return category_model.dumps(category_model.fit(documents, CLASSES))
+    return category_model.dumps(category_model.fit(category_documents(tips), CLASSES))
 
 
 def urgency_documents(tips: Sequence[LabelledTip]) -> list[tuple[frozenset[str], bool]]:
