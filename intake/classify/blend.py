@@ -19,6 +19,16 @@ class BlendParams:
     other_bonus: float  # "other" wins when neither source knows the text
     strong_score: float  # lexicon evidence this strong for a STRONG category decides alone
     unsure_margin: float  # below this blended margin the result is flagged unsure
+    # The logistic-regression category model's log-probabilities count this many times, the
+    # naive Bayes log-likelihoods ``nb_share`` times, before the temperature divides both.
+    regression_weight: float = 8.0
+    nb_share: float = 0.5
+    # With no lexicon evidence, text stays "other" unless the regression's own best class has at
+    # least this probability (a plate number is no crime), or ``short_floor`` for a tip of at
+    # most ``short_words`` words ("is anybody there", "ignore that, it was for my husband").
+    confidence_floor: float = 0.12
+    short_floor: float = 0.5
+    short_words: int = 8
 
 
 # Tuned by cross-validation on training.jsonl only (`python -m intake.classify.train --cv`).
@@ -35,6 +45,28 @@ BLEND = BlendParams(
 STRONG_CATEGORIES = frozenset(
     {"officer_conduct", "homicide", "child_abuse", "human_trafficking", "sexual_assault"}
 )
+
+
+def combine_models(
+    nb_log_likelihoods: Sequence[float],
+    nb_classes: Sequence[str],
+    regression_log_p: Sequence[float],
+    regression_classes: Sequence[str],
+    params: BlendParams = BLEND,
+) -> list[float]:
+    """Per naive Bayes class: both learnt models' scores on one scale (the regression by code)."""
+    by_code = dict(zip(regression_classes, regression_log_p, strict=True))
+    # A class only the naive Bayes knows (an adopted candidate's) gets the regression's best.
+    best = max(regression_log_p, default=0.0)
+    return [
+        params.regression_weight * by_code.get(code, best) + params.nb_share * ll
+        for code, ll in zip(nb_classes, nb_log_likelihoods, strict=True)
+    ]
+
+
+def model_floor(word_count: int, params: BlendParams = BLEND) -> float:
+    """The regression's least top probability for a tip without lexicon evidence to leave other."""
+    return params.short_floor if word_count <= params.short_words else params.confidence_floor
 
 
 def blend_scores(

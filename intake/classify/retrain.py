@@ -11,8 +11,13 @@ A model file holds word and character n-gram counts. So that no narrative's word
 that way, corrections re-weight the shipped vocabulary only: a feature that the shipped training
 data does not have (a name, a street, a plate) is never added.
 
-The classifier reads its models through ``model.default_model()`` and
-``urgency_model.default_urgency_model()``; this module swaps what those return.
+The category regression is retrained the same way (its features restricted to the shipped
+vocabulary too) and written beside them; an adopted folder without one (adopted before the
+regression existed) keeps the shipped regression.
+
+The classifier reads its models through ``model.default_model()``,
+``category_model.default_category_model()`` and ``urgency_model.default_urgency_model()``; this
+module swaps what those return.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.classify import model, urgency_model
+from intake.classify import category_model, model, urgency_model
 from intake.classify.evaluate import (
     DEFAULT_EVALUATION_PATH,
     EvaluationReport,
@@ -42,6 +47,7 @@ from intake.classify.train import (
     CATEGORY_TRAINING_PATHS,
     CLASSES,
     URGENCY_TRAINING_PATHS,
+    category_documents,
     urgency_documents,
 )
 from intake.crypto import Keyring, sha256_hex
@@ -51,6 +57,7 @@ from intake.oncall.rules import is_urgent
 ADOPTED_DIR = "classifier"
 MODEL_FILE = "model.json"
 URGENCY_FILE = "urgency_model.json"
+CATEGORY_FILE = "category_model.json"
 SCORES_FILE = "scores.json"
 # One correction in five (at least one) is kept out of training to measure the candidate.
 HELD_OUT_SHARE = 5
@@ -64,6 +71,11 @@ _SHIPPED: tuple[Callable[[], model.NaiveBayes], Callable[[], urgency_model.Urgen
 )
 
 
+_SHIPPED_REGRESSION: Callable[[], category_model.CategoryModel] = (
+    category_model.default_category_model
+)
+
+
 class RetrainError(Exception):
     """The candidate cannot be built or adopted; the message says why."""
 
@@ -71,8 +83,17 @@ class RetrainError(Exception):
 # --- the models in use --------------------------------------------------------------------------
 
 
-def install(nb: model.NaiveBayes | None, urgency: urgency_model.UrgencyModel | None) -> None:
+def install(
+    nb: model.NaiveBayes | None,
+    urgency: urgency_model.UrgencyModel | None,
+    regression: category_model.CategoryModel | None = None,
+) -> None:
     """Make the classifier use these models (None: the shipped one) in this process."""
+    setattr(  # noqa: B010
+        category_model,
+        "default_category_model",
+        (lambda: regression) if regression is not None else _SHIPPED_REGRESSION,
+    )
     setattr(model, "default_model", (lambda: nb) if nb is not None else _SHIPPED[0])  # noqa: B010
     setattr(  # noqa: B010 - the classifier looks the loader up by attribute at each call
         urgency_model,
@@ -82,15 +103,23 @@ def install(nb: model.NaiveBayes | None, urgency: urgency_model.UrgencyModel | N
 
 
 @contextmanager
-def models_in_use(nb: model.NaiveBayes, urgency: urgency_model.UrgencyModel) -> Iterator[None]:
+def models_in_use(
+    nb: model.NaiveBayes,
+    urgency: urgency_model.UrgencyModel,
+    regression: category_model.CategoryModel | None = None,
+) -> Iterator[None]:
     """Classify with these models inside the block, then with the previous ones again."""
     previous = (model.default_model, urgency_model.default_urgency_model)
-    install(nb, urgency)
+    previous_regression = category_model.default_category_model
+    install(nb, urgency, regression)
+    if regression is None:
+        setattr(category_model, "default_category_model", previous_regression)  # noqa: B010
     try:
         yield
     finally:
         setattr(model, "default_model", previous[0])  # noqa: B010
         setattr(urgency_model, "default_urgency_model", previous[1])  # noqa: B010
+        setattr(category_model, "default_category_model", previous_regression)  # noqa: B010
 
 
 def adopted_dir(instance_path: Path) -> Path:
@@ -104,9 +133,11 @@ def use_adopted_models(instance_path: Path) -> bool:
     if not (folder / MODEL_FILE).exists() or not (folder / URGENCY_FILE).exists():
         install(None, None)
         return False
+    regression_path = folder / CATEGORY_FILE
     install(
         model.build(model.load_counts(folder / MODEL_FILE)),
         urgency_model.load(folder / URGENCY_FILE),
+        category_model.load(regression_path) if regression_path.exists() else None,
     )
     return True
 
@@ -180,6 +211,21 @@ def build_candidate(
     return counts, urgency_model.fit([*shipped_docs, *extra_docs])
 
 
+def build_regression_candidate(extra: Sequence[LabelledTip]) -> dict[str, Any]:
+    """The category regression from the shipped data plus ``extra``, on the shipped vocabulary."""
+    shipped = category_documents(
+        [tip for path in CATEGORY_TRAINING_PATHS for tip in load_labelled(path)]
+    )
+    frequency: dict[str, int] = {}
+    for features, _ in shipped:
+        for feature in features:
+            frequency[feature] = frequency.get(feature, 0) + 1
+    vocabulary = {f for f, n in frequency.items() if n >= category_model.MIN_DOCUMENT_FREQUENCY}
+    known = [t for t in extra if t.category in CLASSES]  # a department's own category: no model
+    extra_docs = [(features & vocabulary, code) for features, code in category_documents(known)]
+    return category_model.fit([*shipped, *extra_docs], CLASSES)
+
+
 def _documents(tips: Sequence[LabelledTip]) -> Iterator[tuple[list[str], str]]:
     return ((normalised_words(t.text), t.category) for t in tips)
 
@@ -241,17 +287,19 @@ def blind_sets(paths: Sequence[Path] = ()) -> dict[str, list[LabelledTip]]:
 
 def compare(
     session: Session, keyring: Keyring, blind_paths: Sequence[Path] = ()
-) -> tuple[Comparison, dict[str, Any], urgency_model.UrgencyModel]:
-    """Build the candidate and measure it beside the model in use."""
+) -> tuple[Comparison, dict[str, Any], urgency_model.UrgencyModel, dict[str, Any]]:
+    """Build the candidate (naive Bayes counts, urgency model, category regression) and measure
+    it beside the model in use."""
     corrections = corrected_tips(session, keyring)
     train, held = split_corrections(corrections)
     sets = blind_sets(blind_paths)
     if held:
         sets[CORRECTIONS_SET] = held
     counts, urgency = build_candidate(train)
+    regression = build_regression_candidate(train)
     candidate_nb = model.build(counts)
     current = {name: SetScore.of(evaluate_tips(tips)) for name, tips in sets.items()}
-    with models_in_use(candidate_nb, urgency):
+    with models_in_use(candidate_nb, urgency, category_model.build(regression)):
         candidate = {name: SetScore.of(evaluate_tips(tips)) for name, tips in sets.items()}
     comparison = Comparison(
         corrections=len(corrections),
@@ -261,7 +309,7 @@ def compare(
         candidate=candidate,
         falls=recall_falls(current, candidate),
     )
-    return comparison, counts, urgency
+    return comparison, counts, urgency, regression
 
 
 def adopt(
@@ -269,6 +317,7 @@ def adopt(
     comparison: Comparison,
     counts: dict[str, Any],
     urgency: urgency_model.UrgencyModel,
+    regression: dict[str, Any] | None = None,
     *,
     now: datetime | None = None,
 ) -> Path:
@@ -288,11 +337,13 @@ def adopt(
     }
     # Each file is replaced whole (written aside, then renamed): a process starting meanwhile
     # reads the old file or the new one, never half of one.
-    for name, text in (
-        (MODEL_FILE, model.dumps(counts)),
-        (URGENCY_FILE, urgency_model.dumps(urgency)),
-        (SCORES_FILE, json.dumps(scores, indent=2, sort_keys=True) + "\n"),
-    ):
+    files = [(MODEL_FILE, model.dumps(counts)), (URGENCY_FILE, urgency_model.dumps(urgency))]
+    if regression is not None:
+        files.append((CATEGORY_FILE, category_model.dumps(regression)))
+    elif (folder / CATEGORY_FILE).exists():
+        (folder / CATEGORY_FILE).unlink()  # the shipped regression goes with these models
+    files.append((SCORES_FILE, json.dumps(scores, indent=2, sort_keys=True) + "\n"))
+    for name, text in files:
         aside = folder / f".{name}.new"
         aside.write_text(text, encoding="utf-8")
         os.replace(aside, folder / name)

@@ -31,7 +31,9 @@ def classify_retrain(adopt: bool, blind_paths: tuple[Path, ...]) -> None:
     in use on the blind sets and held-out corrections; with --adopt, use it if emergency recall
     does not fall."""
     try:
-        comparison, counts, urgency = retrain.compare(db.session(), get_keyring(), blind_paths)
+        comparison, counts, urgency, regression = retrain.compare(
+            db.session(), get_keyring(), blind_paths
+        )
     except EvaluationSetError as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -41,7 +43,7 @@ def classify_retrain(adopt: bool, blind_paths: tuple[Path, ...]) -> None:
         return
     instance = Path(get_settings().instance_path)
     try:
-        folder = retrain.adopt(instance, comparison, counts, urgency)
+        folder = retrain.adopt(instance, comparison, counts, urgency, regression)
     except retrain.RetrainError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Adopted: written to {folder}. Restart the service and workers to use it.")

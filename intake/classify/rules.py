@@ -11,16 +11,19 @@ classifying reads no file.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from intake.classify import model, urgency_model
+from intake.classify import category_model, model, urgency_model
 from intake.classify.blend import (
     BLEND,
     STRONG_CATEGORIES,
     BlendParams,
     _blend_confidence,
     blend_scores,
+    combine_models,
+    model_floor,
 )
 from intake.classify.category_rules import (
     MIN_CATEGORY_SCORE,
@@ -206,10 +209,16 @@ def _classify(
     features = model.features(words)
     nb = model.default_model()
     log_likelihoods, known = nb.log_likelihoods_of(features)
-    if not known and lex_top is None:
+    regression = category_model.default_category_model()
+    log_p, regression_known = regression.log_probabilities(features)
+    if lex_top is None and (
+        not (known or regression_known) or math.exp(max(log_p)) < model_floor(len(words))
+    ):
+        # Neither the lexicon nor a confident model knows this text: it stays "other".
         ranked: list[tuple[str, float]] = []
     else:
-        ranked = blend_scores(analysis.scores, lex_top, log_likelihoods, nb.classes)
+        combined = combine_models(log_likelihoods, nb.classes, log_p, regression.classes)
+        ranked = blend_scores(analysis.scores, lex_top, combined, nb.classes)
     if ranked and ranked[0][0] != OTHER_CATEGORY:
         top = ranked[0][0]
         margin = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 99.0

@@ -1,8 +1,10 @@
 """Train the classifier's model from data/training.jsonl, or tune the blend by cross-validation.
 
-    python -m intake.classify.train              # writes data/model.json and urgency_model.json
+    python -m intake.classify.train              # writes data/model.json, category_model.json
+                                                 # and urgency_model.json
     python -m intake.classify.train --check      # exit 1 if either model file is not up to date
     python -m intake.classify.train --cv         # k-fold cross-validation on training.jsonl only
+    python -m intake.classify.train --category-cv # the shipped blend with the regression, by CV
     python -m intake.classify.train --urgency-cv # urgency model: settings and threshold by CV
 
 Cross-validation never reads the blind sets: they measure, they do not tune.
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from intake.classify import model, urgency_model
+from intake.classify import category_model, model, urgency_model
+from intake.classify.blend import combine_models, model_floor
 from intake.classify.evaluate import LabelledTip, load_labelled
 from intake.classify.rules import (
     BLEND,
@@ -59,6 +63,17 @@ def train_text(paths: Path | Sequence[Path] = CATEGORY_TRAINING_PATHS) -> str:
     return model.dumps(
         model.count_features(((normalised_words(t.text), t.category) for t in tips), CLASSES)
     )
+
+
+def category_documents(tips: Sequence[LabelledTip]) -> list[tuple[set[str], str]]:
+    """Each tip's category-model features and its category."""
+    return [(model.features(normalised_words(t.text)), t.category) for t in tips]
+
+
+def train_category_text(paths: Sequence[Path] = CATEGORY_TRAINING_PATHS) -> str:
+    """The logistic-regression category model's file text (same input, same bytes)."""
+    tips = [tip for path in paths for tip in load_labelled(path)]
+    return category_model.dumps(category_model.fit(category_documents(tips), CLASSES))
 
 
 def urgency_documents(tips: Sequence[LabelledTip]) -> list[tuple[frozenset[str], bool]]:
@@ -210,12 +225,55 @@ def cross_validate(paths: Sequence[Path] = CATEGORY_TRAINING_PATHS) -> None:
         print(f"  {accuracy:.1%} {params}")
 
 
+def category_cross_validate(paths: Sequence[Path] = CATEGORY_TRAINING_PATHS) -> None:
+    """Print out-of-fold accuracy of the shipped blend: lexicon, naive Bayes and regression."""
+    rows = _prepare([tip for path in paths for tip in load_labelled(path)])
+    nb_scored = _out_of_fold(
+        rows, model.DEFAULT_ALPHA, model.DEFAULT_BIGRAM_WEIGHT, model.DEFAULT_CHAR_WEIGHT
+    )
+    regression: list[tuple[list[float], int]] = [([], 0)] * len(rows)
+    for fold in range(FOLDS):
+        train = [
+            (model.features(r.words), r.category) for i, r in enumerate(rows) if i % FOLDS != fold
+        ]
+        scorer = category_model.build(category_model.fit(train, CLASSES))
+        for i, row in enumerate(rows):
+            if i % FOLDS == fold:
+                regression[i] = scorer.log_probabilities(model.features(row.words))
+    lexicon_only = sum((r.lexicon_top or OTHER_CATEGORY) == r.category for r in rows) / len(rows)
+    alone = sum(
+        bool(k) and CLASSES[lp.index(max(lp))] == r.category
+        for r, (lp, k) in zip(rows, regression, strict=True)
+    ) / len(rows)
+    print(f"tips: {len(rows)}, folds: {FOLDS}; lexicon alone {lexicon_only:.1%}")
+    print(
+        f"regression alone {alone:.1%}; naive Bayes blend {_accuracy(rows, nb_scored, BLEND):.1%}"
+    )
+    for weight, share in itertools.product((4.0, 8.0, 12.0), (0.0, 0.5, 1.0)):
+        params = replace(BLEND, regression_weight=weight, nb_share=share)
+        correct = 0
+        for row, (lls, known), (lp, rk) in zip(rows, nb_scored, regression, strict=True):
+            floor = model_floor(len(row.words), params)
+            if row.lexicon_top is None and (not (known or rk) or math.exp(max(lp)) < floor):
+                top = OTHER_CATEGORY
+            else:
+                combined = combine_models(lls, CLASSES, lp, CLASSES, params)
+                ranked = blend_scores(
+                    row.lexicon_scores, row.lexicon_top, combined, CLASSES, params
+                )
+                top = ranked[0][0]
+            correct += top == row.category
+        shipped = " (shipped)" if params == BLEND else ""
+        print(f"  regression x{weight}, naive Bayes x{share}: {correct / len(rows):.1%}{shipped}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write the model file, check it, or cross-validate."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cv", action="store_true", help="cross-validate, write nothing")
     parser.add_argument("--check", action="store_true", help="fail if a model file is stale")
     parser.add_argument("--urgency-cv", action="store_true", help="cross-validate urgency")
+    parser.add_argument("--category-cv", action="store_true", help="cross-validate the blend")
     args = parser.parse_args(argv)
     if args.cv:
         cross_validate()
@@ -223,8 +281,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.urgency_cv:
         urgency_cross_validate()
         return 0
+    if args.category_cv:
+        category_cross_validate()
+        return 0
     outputs = (
         (model.DEFAULT_MODEL_PATH, train_text()),
+        (category_model.DEFAULT_CATEGORY_MODEL_PATH, train_category_text()),
         (urgency_model.DEFAULT_URGENCY_MODEL_PATH, train_urgency_text()),
     )
     if args.check:

@@ -51,7 +51,7 @@ def test_evaluation_set_meets_targets() -> None:
 
 def test_heldout_set_targets() -> None:
     report = evaluate(HELDOUT)
-    assert report.accuracy >= 0.80
+    assert report.accuracy >= 0.92
     assert report.emergency_recall == 1.0, report.missed_emergencies
     assert report.false_alarm_rate <= 0.05
 
@@ -142,7 +142,7 @@ def test_blind_sets_shape() -> None:
 
 
 # Floors sit five points under the score measured when the set was last scored (README).
-@pytest.mark.parametrize(("path", "floor"), [(BLIND_2, 0.90), (BLIND_3, 0.76)])
+@pytest.mark.parametrize(("path", "floor"), [(BLIND_2, 0.90), (BLIND_3, 0.84)])
 def test_blind_set_floor_and_every_emergency(path: Path, floor: float) -> None:
     report = evaluate(path)
     assert report.accuracy >= floor
@@ -216,7 +216,7 @@ def test_blind_8_floor() -> None:
     report = evaluate(BLIND_8)
     assert report.emergency_recall >= 0.89, report.missed_emergencies
     assert report.false_alarm_rate <= 0.075
-    assert report.accuracy_or_alt >= 0.76
+    assert report.accuracy_or_alt >= 0.80
     assert report.accuracy_or_alt > report.accuracy
 
 
@@ -234,7 +234,7 @@ def test_blind_9_floor() -> None:
     report = evaluate(BLIND_9)
     assert report.emergency_recall >= 0.85, report.missed_emergencies
     assert report.false_alarm_rate <= 0.12
-    assert report.accuracy_or_alt >= 0.72
+    assert report.accuracy_or_alt >= 0.79
 
 
 def test_blind_10_floor() -> None:
@@ -253,9 +253,9 @@ def test_blind_10_floor() -> None:
     report = evaluate(BLIND_10)
     assert report.emergency_recall >= 0.87, report.missed_emergencies
     assert report.false_alarm_rate <= 0.08
-    assert report.accuracy_or_alt >= 0.75
-    assert report.language_accuracy("en") >= 0.72
-    assert report.language_accuracy("es") >= 0.62
+    assert report.accuracy_or_alt >= 0.79
+    assert report.language_accuracy("en") >= 0.75
+    assert report.language_accuracy("es") >= 0.67
 
 
 def test_blind_11_floor() -> None:
@@ -270,9 +270,9 @@ def test_blind_11_floor() -> None:
     assert sum(t.language == "es" for t in tips) == 150
     assert sum(t.urgency == "emergency" for t in tips) == 80
     report = evaluate(BLIND_11)
-    assert report.emergency_recall >= 0.83, report.missed_emergencies
+    assert report.emergency_recall >= 0.86, report.missed_emergencies
     assert report.false_alarm_rate <= 0.04
-    assert report.accuracy_or_alt >= 0.73
+    assert report.accuracy_or_alt >= 0.76
     assert report.language_accuracy("en") >= 0.64
     assert report.language_accuracy("es") >= 0.68
 
@@ -288,8 +288,8 @@ def test_blind_12_floor() -> None:
     assert sum(t.language == "es" for t in tips) == 254
     assert sum(t.urgency == "emergency" for t in tips) == 129
     report = evaluate(BLIND_12)
-    assert report.emergency_recall >= 0.85, report.missed_emergencies
+    assert report.emergency_recall >= 0.89, report.missed_emergencies
     assert report.false_alarm_rate <= 0.06
-    assert report.accuracy_or_alt >= 0.80
+    assert report.accuracy_or_alt >= 0.82
     assert report.language_accuracy("en") >= 0.70
     assert report.language_accuracy("es") >= 0.61

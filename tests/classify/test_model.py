@@ -155,6 +155,7 @@ BLIND_8 = HERE / "blind_8.jsonl"
 BLIND_9 = HERE / "blind_9.jsonl"
 BLIND_10 = HERE / "blind_10.jsonl"
 BLIND_11 = HERE / "blind_11.jsonl"
+BLIND_12 = HERE / "blind_12.jsonl"
 
 
 def test_residents_training_set_shape() -> None:
@@ -170,7 +171,9 @@ def test_residents_training_set_shape() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [*URGENCY_SCORED_SETS, BLIND_8, BLIND_9, BLIND_10, BLIND_11], ids=lambda p: p.name
+    "path",
+    [*URGENCY_SCORED_SETS, BLIND_8, BLIND_9, BLIND_10, BLIND_11, BLIND_12],
+    ids=lambda p: p.name,
 )
 def test_residents_training_set_shares_no_text_with_a_scored_set(path: Path) -> None:
     training = [_words(t.text) for t in load_labelled(RESIDENTS_TRAINING_PATH)]

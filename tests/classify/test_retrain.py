@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.classify import model, retrain, urgency_model
+from intake.classify import category_model, model, retrain, urgency_model
 from intake.classify.evaluate import LabelledTip
 from intake.classify.retrain import SetScore, recall_falls
 from tests.oncall.test_cli_and_pages import _csrf
@@ -64,7 +64,7 @@ def test_a_correction_on_the_tip_page_appears_in_the_next_evaluation(
     assert "Adopted" in adopted.output
     scores = json.loads((tmp_path / "classifier" / "scores.json").read_text())
     assert scores["corrections"] == 1 and "blind_4.jsonl" in scores["sets"]
-    for name in ("model.json", "urgency_model.json", "scores.json"):
+    for name in ("model.json", "urgency_model.json", "category_model.json", "scores.json"):
         assert b"quillfeather" not in (tmp_path / "classifier" / name).read_bytes()
 
     admin = make_user(session, keyring, "adm", "admin")
@@ -74,6 +74,7 @@ def test_a_correction_on_the_tip_page_appears_in_the_next_evaluation(
     retrain.install(None, None)
     own_app(instance_path=str(tmp_path))
     assert model.default_model is not retrain._SHIPPED[0]
+    assert category_model.default_category_model is not retrain._SHIPPED_REGRESSION
 
 
 def test_adoption_is_refused_where_emergency_recall_falls():
@@ -100,6 +101,35 @@ def test_corrections_reweight_the_shipped_vocabulary_but_add_no_word_of_theirs()
     shipped = model.load_counts()
     weapons = shipped["classes"].index("weapons")
     assert counts["documents"][weapons] == shipped["documents"][weapons] + 3
+
+
+def test_the_regression_candidate_learns_corrections_on_the_shipped_vocabulary_only():
+    secret = "zyxwvut"
+    tips = [
+        LabelledTip(f"{secret} has a gun in the {secret} house", "en", "weapons", "emergency")
+        for _ in range(3)
+    ]
+    content = retrain.build_regression_candidate(tips)
+    assert not [f for f in content["features"] if secret[:4] in f]
+    assert set(content["features"]) == set(
+        json.loads(category_model.DEFAULT_CATEGORY_MODEL_PATH.read_text(encoding="utf-8"))[
+            "features"
+        ]
+    )
+    assert content != json.loads(
+        category_model.DEFAULT_CATEGORY_MODEL_PATH.read_text(encoding="utf-8")
+    )
+
+
+def test_an_adopted_folder_without_a_regression_keeps_the_shipped_one(tmp_path):
+    folder = retrain.adopted_dir(tmp_path)
+    folder.mkdir()
+    (folder / retrain.MODEL_FILE).write_text(model.dumps(model.load_counts()), encoding="utf-8")
+    shipped_urgency = urgency_model.DEFAULT_URGENCY_MODEL_PATH.read_text(encoding="utf-8")
+    (folder / retrain.URGENCY_FILE).write_text(shipped_urgency, encoding="utf-8")
+    assert retrain.use_adopted_models(tmp_path)
+    assert category_model.default_category_model is retrain._SHIPPED_REGRESSION
+    assert model.default_model is not retrain._SHIPPED[0]
 
 
 def test_the_held_out_part_is_a_fifth_and_at_least_one():
