@@ -108,6 +108,7 @@ BLIND_9 = Path(__file__).parent / "blind_9.jsonl"
 BLIND_10 = Path(__file__).parent / "blind_10.jsonl"
 BLIND_11 = Path(__file__).parent / "blind_11.jsonl"
 BLIND_12 = Path(__file__).parent / "blind_12.jsonl"
+BLIND_13 = Path(__file__).parent / "blind_13.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
@@ -293,3 +294,20 @@ def test_blind_12_floor() -> None:
     assert report.accuracy_or_alt >= 0.82
     assert report.language_accuracy("en") >= 0.70
     assert report.language_accuracy("es") >= 0.61
+
+
+def test_blind_13_floor() -> None:
+    # The held-out set: 500 tips (249 Spanish, 130 emergencies) written apart from the
+    # classifier's code and training data, before the regression category model and the fourth
+    # batch of residents' tips; scored on the classifier before (a76b942) and after (72c464d)
+    # them, never tuned on (README_classify.md): alerting recall 117/130 -> 121/130 (90.0% ->
+    # 93.1%), false alarms 12/370 -> 18/370 (3.2% -> 4.9%), top-1 or second 70.8% -> 70.8%.
+    # Floors a few points under the figures after.
+    tips = load_labelled(BLIND_13)
+    assert len(tips) == 500
+    assert sum(t.language == "es" for t in tips) == 249
+    assert sum(t.urgency == "emergency" for t in tips) == 130
+    report = evaluate(BLIND_13)
+    assert report.emergency_recall >= 0.90, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.06
+    assert report.accuracy_or_alt >= 0.68
