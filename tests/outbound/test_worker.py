@@ -57,9 +57,9 @@ def app_sender(_session: Session) -> Any:
     return current_state().senders[CHANNEL]
 
 
-def set_sender(_session: Session, sender: Any) -> None:
-    """Deliver the test channel with ``sender`` in the current app."""
-    current_state().senders[CHANNEL] = sender
+def set_sender(monkeypatch: pytest.MonkeyPatch, sender: Any) -> None:
+    """Deliver the test channel with ``sender`` in the current app, for this test only."""
+    monkeypatch.setitem(current_state().senders, CHANNEL, sender)
 
 
 def lapse_leases(session: Session) -> None:
@@ -89,7 +89,7 @@ def test_an_emergency_alert_is_claimed_before_replies_queued_earlier(session, ke
     assert later[-1] == reply
 
 
-def test_a_dead_workers_row_is_sent_once_by_the_next_worker(session, keyring, sent):
+def test_a_dead_workers_row_is_sent_once_by_the_next_worker(session, keyring, sent, monkeypatch):
     outbox_id = queue_row(session)
     (dead_claim,) = claim_due(session, 1)
     assert claim_due(session, 1) == []  # leased: nobody else takes it
@@ -104,7 +104,7 @@ def test_a_dead_workers_row_is_sent_once_by_the_next_worker(session, keyring, se
         handed_unsure.append(is_unsure(row))
         return echo(s, k, row)
 
-    set_sender(session, checking)
+    set_sender(monkeypatch, checking)
     assert deliver(session, keyring, new_claim) == "sent"
     assert handed_unsure == [True]
     # A worker that only seemed dead (paused, cut off) finds its claim gone: it sends nothing.
@@ -115,13 +115,15 @@ def test_a_dead_workers_row_is_sent_once_by_the_next_worker(session, keyring, se
     assert not is_unsure(row)  # recorded: the mark is gone
 
 
-def test_a_send_whose_outcome_is_unknown_marks_the_row_for_a_check(session, keyring, app):
+def test_a_send_whose_outcome_is_unknown_marks_the_row_for_a_check(
+    session, keyring, app, monkeypatch
+):
     outbox_id = queue_row(session)
 
     def timed_out(_s: Session, _k: Keyring, _row: OutboxMessage) -> SendResult:
         raise SendError("Twilio unreachable (ReadTimeout)", unknown=True)
 
-    set_sender(session, timed_out)
+    set_sender(monkeypatch, timed_out)
     (claim,) = claim_due(session, 1)
     assert deliver(session, keyring, claim) == "failed"
     assert is_unsure(row_values(session, outbox_id))

@@ -71,7 +71,15 @@ def _recorded_actions() -> set[str]:
                 if isinstance(node.args[1], ast.JoinedStr):
                     prefix = value_of(node.args[1].values[0])  # type: ignore[arg-type]
                     found.update(f"{prefix}{decision}" for decision in LINK_DECISIONS)
-            if name == "append" and node.args and isinstance(node.args[0], ast.Tuple):
+            # A list of (action, details) pairs recorded afterwards (tips/service.py: events).
+            receiver = func.value if isinstance(func, ast.Attribute) else None
+            events_list = isinstance(receiver, ast.Name) and receiver.id == "events"
+            if (
+                name == "append"
+                and events_list
+                and node.args
+                and isinstance(node.args[0], ast.Tuple)
+            ):
                 candidates.append(node.args[0].elts[0])
             for candidate in candidates:
                 value = value_of(candidate)
