@@ -220,6 +220,7 @@ def _earlier_send(
             f"Twilio unreachable while checking an earlier attempt ({type(error).__name__})",
             unknown=True,
         ) from None
+    matching: dict[str, str] = {}  # digest -> SID, newest first as Twilio lists them
     for candidate in recent:
         created = candidate.date_created
         if candidate.body != body or not candidate.sid:
@@ -230,15 +231,18 @@ def _earlier_send(
             continue
         if (candidate.direction or "outbound-api").startswith("inbound"):
             continue
-        digest = provider_key(keyring, PROVIDER, candidate.sid)
-        recorded = session.scalar(
-            select(OutboxMessage.id).where(
-                OutboxMessage.provider_message_id == digest, OutboxMessage.id != row.id
+        matching.setdefault(provider_key(keyring, PROVIDER, candidate.sid), str(candidate.sid))
+    if not matching:
+        return None
+    # One look for all of them: which are recorded by another outbox row already.
+    recorded = set(
+        session.scalars(
+            select(OutboxMessage.provider_message_id).where(
+                OutboxMessage.provider_message_id.in_(list(matching)), OutboxMessage.id != row.id
             )
         )
-        if recorded is None:
-            return str(candidate.sid)
-    return None
+    )
+    return next((sid for digest, sid in matching.items() if digest not in recorded), None)
 
 
 def _invite_and_hold(

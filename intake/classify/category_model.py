@@ -14,7 +14,6 @@ this model is not confident (``CONFIDENCE_FLOOR``): text the models do not know 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from intake.classify import model_file
 
 DEFAULT_CATEGORY_MODEL_PATH = Path(__file__).parent / "data" / "category_model.json"
 CATEGORY_MODEL_FORMAT = 1
@@ -137,14 +138,11 @@ def fit(
 def dumps(content: dict[str, Any]) -> str:
     """The model file's exact text: sorted, one feature per line, so diffs stay readable."""
     head = {k: v for k, v in content.items() if k != "features"}
-    lines = [json.dumps(head, sort_keys=True)[:-1] + ', "features": {']
-    items = sorted(content["features"].items())
-    for i, (feature, entries) in enumerate(items):
-        comma = "," if i < len(items) - 1 else ""
-        row = ",".join(_number(x) for x in entries)
-        lines.append(f"{json.dumps(feature, ensure_ascii=False)}: [{row}]{comma}")
-    lines.append("}}")
-    return "\n".join(lines) + "\n"
+    rows = (
+        (feature, "[" + ",".join(_number(x) for x in entries) + "]")
+        for feature, entries in sorted(content["features"].items())
+    )
+    return model_file.dumps(head, "features", rows)
 
 
 def _number(x: float) -> str:
@@ -179,13 +177,9 @@ def build(content: dict[str, Any]) -> CategoryModel:
 
 def load(path: Path = DEFAULT_CATEGORY_MODEL_PATH) -> CategoryModel:
     """Read a model file written by ``dumps``."""
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CategoryModelFileError(f"cannot read category model {path.name}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != CATEGORY_MODEL_FORMAT:
-        raise CategoryModelFileError(f"category model {path.name} has an unknown format")
-    return build(data)
+    return build(
+        model_file.load(path, CATEGORY_MODEL_FORMAT, CategoryModelFileError, "category model")
+    )
 
 
 # Read when this module is imported, so that classifying a tip never reads a file.

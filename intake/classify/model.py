@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from intake.classify import model_file
+
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "model.json"
 MODEL_FORMAT = 1
 
@@ -182,24 +184,13 @@ def build(
 def dumps(counts: Mapping[str, Any]) -> str:
     """The model file's exact text: sorted, one feature per line, so diffs stay readable."""
     head = {k: v for k, v in counts.items() if k != "features"}
-    lines = [json.dumps(head, sort_keys=True)[:-1] + ', "features": {']
-    items = list(counts["features"].items())
-    for i, (feature, entries) in enumerate(items):
-        comma = "," if i < len(items) - 1 else ""
-        lines.append(f"{json.dumps(feature, ensure_ascii=False)}: {json.dumps(entries)}{comma}")
-    lines.append("}}")
-    return "\n".join(lines) + "\n"
+    rows = ((f, json.dumps(entries)) for f, entries in counts["features"].items())
+    return model_file.dumps(head, "features", rows)
 
 
 def load_counts(path: Path = DEFAULT_MODEL_PATH) -> dict[str, Any]:
     """Read a model file written by ``dumps``."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"cannot read model file {path.name}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
-        raise ModelFileError(f"model file {path.name} has an unknown format")
-    return data
+    return model_file.load(path, MODEL_FORMAT, ModelFileError, "model file")
 
 
 # Read when this module is imported, so that classifying a tip never reads a file.

@@ -13,12 +13,12 @@ cross-validation (``train --urgency-cv``; see ``rules.classify_text``).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from intake.classify import model_file
 
 DEFAULT_URGENCY_MODEL_PATH = Path(__file__).parent / "data" / "urgency_model.json"
 URGENCY_MODEL_FORMAT = 2
@@ -134,31 +134,18 @@ def fit(
 
 def dumps(urgency_model: UrgencyModel) -> str:
     """The model file's exact text: sorted, one feature per line, so diffs stay readable."""
-    head = json.dumps(
-        {
-            "bias": urgency_model.bias,
-            "calibration": list(urgency_model.calibration),
-            "format": URGENCY_MODEL_FORMAT,
-        },
-        sort_keys=True,
-    )
-    lines = [head[:-1] + ', "weights": {']
-    items = sorted(urgency_model.weights.items())
-    for i, (feature, weight) in enumerate(items):
-        comma = "," if i < len(items) - 1 else ""
-        lines.append(f"{json.dumps(feature, ensure_ascii=False)}: {weight!r}{comma}")
-    lines.append("}}")
-    return "\n".join(lines) + "\n"
+    head = {
+        "bias": urgency_model.bias,
+        "calibration": list(urgency_model.calibration),
+        "format": URGENCY_MODEL_FORMAT,
+    }
+    rows = ((f, repr(w)) for f, w in sorted(urgency_model.weights.items()))
+    return model_file.dumps(head, "weights", rows)
 
 
 def load(path: Path = DEFAULT_URGENCY_MODEL_PATH) -> UrgencyModel:
     """Read a model file written by ``dumps``."""
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UrgencyModelFileError(f"cannot read urgency model {path.name}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != URGENCY_MODEL_FORMAT:
-        raise UrgencyModelFileError(f"urgency model {path.name} has an unknown format")
+    data = model_file.load(path, URGENCY_MODEL_FORMAT, UrgencyModelFileError, "urgency model")
     try:
         slope, intercept = (float(x) for x in data["calibration"])
         return UrgencyModel(
