@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from intake.classify import model_file
+from intake.classify import model, model_file
 
 DEFAULT_CATEGORY_MODEL_PATH = Path(__file__).parent / "data" / "category_model.json"
 CATEGORY_MODEL_FORMAT = 1
@@ -94,11 +94,7 @@ def fit(
     from sklearn.linear_model import LogisticRegression
 
     feature_sets = [frozenset(f) for f, _ in documents]
-    frequency: dict[str, int] = {}
-    for features in feature_sets:
-        for feature in features:
-            frequency[feature] = frequency.get(feature, 0) + 1
-    vocabulary = sorted(f for f, n in frequency.items() if n >= MIN_DOCUMENT_FREQUENCY)
+    frequency, vocabulary = model.frequent_features(documents, MIN_DOCUMENT_FREQUENCY)
     total = len(feature_sets)
     idf = [
         round(GROUP_WEIGHT[f[0]] * (math.log((1 + total) / (1 + frequency[f])) + 1), WEIGHT_DIGITS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,15 @@ MIN_DOCUMENT_FREQUENCY = 2
 
 class ModelFileError(Exception):
     """The shipped model file is missing or malformed."""
+
+
+def frequent_features(
+    documents: Iterable[tuple[Iterable[str], object]], min_documents: int
+) -> tuple[Counter[str], list[str]]:
+    """How many documents hold each feature, and the features in at least ``min_documents`` of
+    them (sorted): the vocabulary the learnt models are trained on."""
+    frequency = Counter(f for features, _ in documents for f in set(features))
+    return frequency, sorted(f for f, n in frequency.items() if n >= min_documents)
 
 
 def features(words: Sequence[str]) -> set[str]:

@@ -216,11 +216,8 @@ def build_regression_candidate(extra: Sequence[LabelledTip]) -> dict[str, Any]:
     shipped = category_documents(
         [tip for path in CATEGORY_TRAINING_PATHS for tip in load_labelled(path)]
     )
-    frequency: dict[str, int] = {}
-    for features, _ in shipped:
-        for feature in features:
-            frequency[feature] = frequency.get(feature, 0) + 1
-    vocabulary = {f for f, n in frequency.items() if n >= category_model.MIN_DOCUMENT_FREQUENCY}
+    _, kept = model.frequent_features(shipped, category_model.MIN_DOCUMENT_FREQUENCY)
+    vocabulary = set(kept)
     known = [t for t in extra if t.category in CLASSES]  # a department's own category: no model
     extra_docs = [(features & vocabulary, code) for features, code in category_documents(known)]
     return category_model.fit([*shipped, *extra_docs], CLASSES)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from intake.classify import model_file
+from intake.classify import model, model_file
 
 DEFAULT_URGENCY_MODEL_PATH = Path(__file__).parent / "data" / "urgency_model.json"
 URGENCY_MODEL_FORMAT = 2
@@ -87,11 +87,7 @@ def fit(
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    frequency: dict[str, int] = {}
-    for features, _ in documents:
-        for feature in features:
-            frequency[feature] = frequency.get(feature, 0) + 1
-    kept = sorted(f for f, n in frequency.items() if n >= MIN_DOCUMENT_FREQUENCY)
+    _, kept = model.frequent_features(documents, MIN_DOCUMENT_FREQUENCY)
     index = {f: i for i, f in enumerate(kept)}
     rows, cols = [], []
     for r, (features, _) in enumerate(documents):
