@@ -137,6 +137,12 @@ def parse_message(form: Mapping[str, str]) -> InboundMessage:
         replied_to = (form.get("OriginalRepliedMessageSid") or "").strip()
         if replied_to and len(replied_to) <= MAX_ID_LENGTH:
             extra["replied_to"] = replied_to
+    # With Advanced Opt-Out on a Messaging Service, Twilio names the keyword it matched
+    # (``OptOutType``: STOP, START or HELP), also for the custom and other-language words
+    # configured there: the line must honour what Twilio honours on the carrier side.
+    declared = (form.get("OptOutType") or "").strip().lower()
+    if declared in ("stop", "start", "help"):
+        extra["keyword"] = declared
     latitude, longitude = _coordinate(form, "Latitude", 90), _coordinate(form, "Longitude", 180)
     location = (latitude, longitude) if latitude is not None and longitude is not None else None
     shared = []

@@ -111,6 +111,9 @@ class IncomingText:
     is_greeting: bool = False  # a chat opened without content (Get Started): answered as HELP
     # The stored (digested) provider id of the message this one quotes: its tip is the thread.
     replied_to: str | None = None
+    # A keyword the provider matched itself ("stop", "start", "help": Twilio's OptOutType for
+    # the words configured in Advanced Opt-Out), honoured even when the text is not ours.
+    keyword: str | None = None
 
 
 # What the detective reads in place of content that could not be kept.
@@ -210,16 +213,22 @@ class Decision:
 
 
 def decide(
-    text: str, *, has_images: bool, has_notes: bool, is_greeting: bool, opted_out: bool
+    text: str,
+    *,
+    has_images: bool,
+    has_notes: bool,
+    is_greeting: bool,
+    opted_out: bool,
+    declared: str | None = None,
 ) -> Decision:
     """The rules' decision for one message, before threading: a pure function of its text,
-    whether photos or notes came with it, whether it opened a chat without content, and
-    whether the sender is opted out."""
+    whether photos or notes came with it, whether it opened a chat without content, whether
+    the sender is opted out, and the keyword the provider ``declared`` it to be (if any)."""
     folded = _folded(text)
     if folded in _FORGET_WORDS:
         return Decision(FORGET, "es" if folded in _FORGET_SPANISH else None)
     has_words = bool(text.strip())
-    word = keyword(text)
+    word = keyword(text) or declared
     if word == START and not opted_out:
         word = None  # "yes" / "start" from someone not opted out is an ordinary answer
     if word is None and is_greeting and not (has_words or has_notes):
@@ -269,13 +278,14 @@ def replay_outcome(
         event = find_event(session, incoming.provider, incoming.event_id[:128])
     tip = session.get(Tip, event.tip_id) if event is not None and event.tip_id else None
     if tip is None:
-        word = keyword(incoming.text)
+        word = keyword(incoming.text) or incoming.keyword
         language = language or "en"
         if word in (HELP, NEW, START) and not opted_out:
             return _answered(Outcome(word, None, language, is_replay=True), context, False)
         if word is None and not incoming.text.strip() and not opted_out:
             # An empty text or a sticker asked for words: the same answer again.
-            return _answered(Outcome(EMPTY, None, language, is_replay=True), context, False)
+            again = Outcome(EMPTY, None, language, is_replay=True, is_bilingual=reporter is None)
+            return _answered(again, context, False)
         return Outcome(word or EMPTY, None, language, is_replay=True)
     is_followup = (
         session.scalar(
@@ -536,6 +546,7 @@ def _prepare(session: Session, keyring: Keyring, incoming: IncomingText) -> _Ear
         has_notes=bool(incoming.notes),
         is_greeting=incoming.is_greeting,
         opted_out=False,  # START from an opted-out sender is a keyword: the work is dropped
+        declared=incoming.keyword,
     )
     if decision.kind != TIP:
         return None
@@ -586,6 +597,7 @@ def handle_incoming(
         has_notes=bool(incoming.notes),
         is_greeting=incoming.is_greeting,
         opted_out=opted_out,
+        declared=incoming.keyword,
     )
     language = decision.language or (reporter.language if reporter and reporter.language else "en")
 
@@ -618,7 +630,9 @@ def handle_incoming(
         # redelivered sticker is not asked about twice).
         if not _claim_event(session, incoming.provider, event_key):
             return replayed()
-        return _answered(Outcome(EMPTY, None, language), context, opted_out)
+        # No word to tell a newcomer's language by (a sticker, an empty text): both.
+        empty = Outcome(EMPTY, None, language, is_bilingual=reporter is None)
+        return _answered(empty, context, opted_out)
 
     # The tipster's words, then what the detective should know about the rest.
     narrative = _narrative(incoming)

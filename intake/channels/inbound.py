@@ -143,6 +143,7 @@ def incoming_text(
         unkept=tuple(unkept),
         is_greeting="greeting" in message.unreadable,
         replied_to=replied_key,
+        keyword=message.extra.get("keyword"),
     )
 
 
@@ -248,6 +249,10 @@ def receive(
         default_region=settings.default_region,
         context=context,
     )
+    if outcome.kind == conversation.STOP and outcome.reply is None and _is_whatsapp(message):
+        # WhatsApp through Twilio: no carrier confirms a STOP there, so the line does, in the
+        # words of a DM (as on the Cloud API); an SMS STOP stays unanswered (the carrier's).
+        outcome = replace(outcome, reply=conversation.answer_text(outcome, DM))
     if outcome.is_replay:
         return Received("duplicate", outcome.tip_number, outcome.reply)
     tip = (

@@ -131,3 +131,22 @@ def test_a_spanish_keyword_tells_the_language() -> None:
 def test_a_bare_link_tells_no_language() -> None:
     assert not conversation.tells_language_by("https://t.co/abc123 www.example.org/x")
     assert conversation.tells_language_by("mira esto https://t.co/abc123")
+
+
+def test_a_keyword_the_provider_matched_counts_as_that_keyword() -> None:
+    # Twilio's OptOutType names the custom words of a Messaging Service's Advanced Opt-Out.
+    def declared(text: str, word: str, *, opted_out: bool = False) -> str:
+        return conversation.decide(
+            text,
+            has_images=False,
+            has_notes=False,
+            is_greeting=False,
+            opted_out=opted_out,
+            declared=word,
+        ).kind
+
+    assert declared("BAJA", "stop") == conversation.STOP
+    assert declared("SOCORRO", "help") == conversation.HELP
+    assert declared("ALTA", "start", opted_out=True) == conversation.START
+    assert declared("ALTA", "start") == conversation.TIP  # not opted out: their words
+    assert declared("HELP", "stop") == conversation.HELP  # our own reading of the words wins

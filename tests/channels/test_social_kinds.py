@@ -187,7 +187,8 @@ def test_a_sticker_alone_is_asked_for_words(client: FlaskClient, social_app: Fla
     assert post_meta(client, messenger(sticker)).status_code == 200
     assert row_counts(social_app)["tip"] == 0
     [text] = answers(social_app)
-    assert "Write to us what you know" in text
+    # A sticker has no words to tell the newcomer's language by: both.
+    assert "Write to us what you know" in text and "Escríbanos lo que sabe" in text
 
 
 def inbound_bodies(app: Flask) -> list[str]:
@@ -580,3 +581,72 @@ def test_a_first_x_shared_post_is_kept_and_answered_in_both_languages(
     assert post_url in narrative
     [text] = answers(social_app)
     assert THANKS_EN in text and THANKS_ES in text
+
+
+# --- STOP and START on every platform ----------------------------------------------------------
+
+STOP_EN = "You will get no more messages from the tip line"
+STOP_ES = "No recibirá más mensajes de la línea de denuncias"
+START_EN = "You will get messages from the tip line again"
+START_ES = "Volverá a recibir mensajes de la línea de denuncias"
+PLATFORMS = ["messenger", "instagram", "whatsapp", "x account activity", "x activity"]
+
+
+def text_document(platform: str, words: str, serial: int) -> dict[str, Any]:
+    """``words`` as a text on ``platform`` (the recorded deliveries, shaped as each platform
+    documents a text message), with a message id of its own."""
+    document = help_documents(words)[platform]
+    if platform in ("messenger", "instagram"):
+        document["entry"][0]["messaging"][0]["message"]["mid"] = f"m_text_{serial}"
+    elif platform == "whatsapp":
+        document["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = f"wamid.T{serial}"
+    elif platform == "x account activity":
+        document["direct_message_events"][0]["id"] = str(1801234567890200000 + serial)
+    else:
+        events = document["data"]["payload"]["direct_message_events"]
+        events[0]["id"] = str(1801234567890300000 + serial)
+    return document
+
+
+def opted_out(app: Flask) -> list[bool]:
+    """Every reporter's opt-out."""
+    with app.app_context():
+        found = list(db.session.scalars(select(Reporter.is_opted_out)))
+        db.session.remove()
+    return found
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_stop_and_start_work_on_every_platform(
+    client: FlaskClient, social_app: Flask, platform: str
+) -> None:
+    post = post_x if platform.startswith("x") else post_meta
+    tip = "The grey van with the ladder rack parks behind 22 Elm St every night"
+    assert post(client, text_document(platform, tip, 1)).status_code == 200
+    assert post(client, text_document(platform, "STOP", 2)).status_code == 200
+    assert opted_out(social_app) == [True]
+    # Still kept, never answered.
+    assert post(client, text_document(platform, "It was blue", 3)).status_code == 200
+    assert post(client, text_document(platform, "START", 4)).status_code == 200
+    assert opted_out(social_app) == [False]
+    acknowledgement, stopped, started = answers(social_app)
+    assert THANKS_EN in acknowledgement
+    assert STOP_EN in stopped and START_EN in started
+    assert inbound_bodies(social_app) == ["It was blue"]
+    assert row_counts(social_app)["tip"] == 1
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_first_alto_is_confirmed_in_spanish_and_remembered(
+    client: FlaskClient, social_app: Flask, platform: str
+) -> None:
+    post = post_x if platform.startswith("x") else post_meta
+    assert post(client, text_document(platform, "ALTO", 1)).status_code == 200
+    [text] = answers(social_app)
+    assert STOP_ES in text and STOP_EN not in text
+    assert opted_out(social_app) == [True]
+    assert row_counts(social_app)["tip"] == 0
+    # START lifts it, answered in the language the reporter was first heard in.
+    assert post(client, text_document(platform, "START", 2)).status_code == 200
+    assert opted_out(social_app) == [False]
+    assert START_ES in answers(social_app)[-1]

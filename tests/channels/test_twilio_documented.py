@@ -117,6 +117,80 @@ def test_an_mms_pdf_is_a_file_placeholder_never_downloaded(
     assert not twilio_stub.seen("GET", "/Media/MEpdf1")
 
 
+# --- Advanced Opt-Out: the keyword Twilio matched (OptOutType) ---------------------------------
+#
+# With Advanced Opt-Out on the Messaging Service (its custom and other-language keywords), Twilio
+# adds ``OptOutType`` (STOP, START or HELP) to the incoming-message webhook when the whole body
+# matches one of them (Twilio's help article "How to Track Opt-Out, Opt-In and Help Messages
+# Using the OptOutType Parameter"); such a number posts ``MessagingServiceSid`` as well.
+
+MESSAGING_SERVICE = "MG" + "c" * 32
+
+
+def keyword_form(body: str, opt_out_type: str, *, whatsapp: bool = False) -> dict[str, str]:
+    """A message Twilio's Advanced Opt-Out matched as ``opt_out_type``."""
+    form = whatsapp_form(body) if whatsapp else sms_form(body, TIPSTER)
+    form.update(OptOutType=opt_out_type, MessagingServiceSid=MESSAGING_SERVICE)
+    return form
+
+
+def opted_out(app: Flask) -> list[bool]:
+    """Every reporter's opt-out."""
+    with app.app_context():
+        found = list(db.session.scalars(select(Reporter.is_opted_out)))
+        db.session.remove()
+    return found
+
+
+def test_a_custom_opt_out_word_twilio_matched_opts_the_tipster_out(
+    sms_app: Flask, sms_client: FlaskClient, keyring: Keyring
+) -> None:
+    tip = "The grey van with the ladder rack parks behind 22 Elm St after midnight."
+    assert reply_of(post_signed(sms_client, SMS_PATH, sms_form(tip, TIPSTER))) is not None
+    before = counts(sms_app)
+    # "BAJA" is no keyword of ours, but the Messaging Service lists it: Twilio blocks the
+    # number from now on, so the line records the opt-out too (the carrier side confirms).
+    assert reply_of(post_signed(sms_client, SMS_PATH, keyword_form("BAJA", "STOP"))) is None
+    assert opted_out(sms_app) == [True]
+    assert counts(sms_app)["message"] == before["message"]  # not a follow-up
+    # Its opt-in word lifts it.
+    reply = reply_of(post_signed(sms_client, SMS_PATH, keyword_form("ALTA", "START")))
+    assert reply is not None and "from the tip line again" in reply
+    assert opted_out(sms_app) == [False]
+    assert narratives(sms_app, keyring) == [tip]
+
+
+def test_a_custom_help_word_twilio_matched_is_answered_and_stores_nothing(
+    sms_app: Flask, sms_client: FlaskClient
+) -> None:
+    reply = reply_of(post_signed(sms_client, SMS_PATH, keyword_form("SOCORRO", "HELP")))
+    assert reply is not None and "Anonymous tip line" in reply
+    assert counts(sms_app)["tip"] == 0
+
+
+def test_an_opt_in_word_from_a_tipster_not_opted_out_is_their_answer(
+    sms_app: Flask, sms_client: FlaskClient, keyring: Keyring
+) -> None:
+    tip = "The grey van with the ladder rack parks behind 22 Elm St after midnight."
+    assert reply_of(post_signed(sms_client, SMS_PATH, sms_form(tip, TIPSTER))) is not None
+    # "SÍ" is the Messaging Service's opt-in word, and an answer to a detective's question:
+    # START means something only to an opted-out sender, otherwise the words are kept.
+    reply = reply_of(post_signed(sms_client, SMS_PATH, keyword_form("SÍ", "START")))
+    assert reply is not None and reply.startswith("Added to tip")
+    assert thread(sms_app, keyring)[-2:] == [("inbound", "SÍ"), ("outbound", reply)]
+
+
+def test_a_custom_opt_out_word_on_whatsapp_through_twilio_is_confirmed(
+    sms_app: Flask, sms_client: FlaskClient
+) -> None:
+    tip = "Someone is dealing from the blue house on Elm Street every night."
+    assert reply_of(post_signed(sms_client, SMS_PATH, whatsapp_form(tip))) is not None
+    form = keyword_form("BAJA", "STOP", whatsapp=True)
+    reply = reply_of(post_signed(sms_client, SMS_PATH, form))
+    assert reply is not None and "no more messages" in reply
+    assert opted_out(sms_app) == [True]
+
+
 # --- WhatsApp through Twilio ----------------------------------------------------------------
 
 

@@ -317,8 +317,17 @@ def test_stop_from_an_unknown_number_stores_nothing(sms_app, sms_client) -> None
 
 
 def test_an_empty_text_asks_for_words(sms_app, sms_client) -> None:
-    assert text(sms_client, "   ") == "Text us what you know. If anyone is in danger now, call 911."
+    # No word tells a newcomer's language: English and Spanish.
+    assert text(sms_client, "   ") == (
+        "Text us what you know. If anyone is in danger now, call 911.\n\n"
+        "Escríbanos lo que sabe. Si alguien está en peligro ahora, llame al 911."
+    )
     assert counts(sms_app)["tip"] == 0
+    # Once the line knows the sender (and their language), one language.
+    text(sms_client, DRUGS_ES)
+    assert text(sms_client, "   ") == (
+        "Escríbanos lo que sabe. Si alguien está en peligro ahora, llame al 911."
+    )
 
 
 # --- refusals -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from intake.crypto import Keyring
 from intake.extensions import db
 from intake.identity.service import read_identity
-from intake.models import Tip
+from intake.models import Message, Reporter, Tip
 from tests.channels.conftest import (
     ACCOUNT_SID,
     SMS_PATH,
@@ -269,3 +269,49 @@ def test_a_forwarded_whatsapp_post_first_is_kept_and_answered(
     reply = reply_of(post_signed(sms_client, SMS_PATH, form))
     assert reply is not None and "received" in reply
     assert "[forwarded" in str(only_tip(sms_app, keyring)["narrative"])
+
+
+# --- STOP and START on WhatsApp through Twilio --------------------------------------------------
+
+STOP_EN = "You will get no more messages from the tip line. Send START to get them again."
+STOP_ES = "No recibirá más mensajes de la línea de denuncias."
+
+
+def opted_out(app: Flask) -> list[bool]:
+    """Every reporter's opt-out."""
+    with app.app_context():
+        found = list(db.session.scalars(select(Reporter.is_opted_out)))
+        db.session.remove()
+    return found
+
+
+def test_stop_and_start_work_on_whatsapp_through_twilio(
+    sms_app: Flask, sms_client: FlaskClient, keyring: Keyring
+) -> None:
+    tip = "Someone is dealing from the blue house on Elm Street every night."
+    assert reply_of(post_signed(sms_client, SMS_PATH, whatsapp_form(tip))) is not None
+    stop = whatsapp_form("STOP")
+    # No carrier confirms a STOP on WhatsApp: the line does (an SMS STOP is the carrier's).
+    assert reply_of(post_signed(sms_client, SMS_PATH, stop)) == STOP_EN
+    assert opted_out(sms_app) == [True]
+    # Twilio posts again when it got no answer in time: confirmed again, nothing written.
+    assert reply_of(post_signed(sms_client, SMS_PATH, stop)) == STOP_EN
+    assert reply_of(post_signed(sms_client, SMS_PATH, whatsapp_form("It was blue"))) is None
+    start = reply_of(post_signed(sms_client, SMS_PATH, whatsapp_form("START")))
+    assert start is not None and "from the tip line again" in start
+    assert opted_out(sms_app) == [False]
+    with sms_app.app_context():
+        inbound = db.session.scalars(select(Message).where(Message.direction == "inbound"))
+        assert [m.body.read(keyring) for m in inbound] == ["It was blue"]
+        db.session.remove()
+
+
+def test_a_first_alto_on_whatsapp_through_twilio_is_confirmed_in_spanish(
+    sms_app: Flask, sms_client: FlaskClient
+) -> None:
+    reply = reply_of(post_signed(sms_client, SMS_PATH, whatsapp_form("ALTO")))
+    assert reply is not None and reply.startswith(STOP_ES)
+    assert "no more messages" not in reply
+    with sms_app.app_context():
+        assert db.session.scalar(select(Tip)) is None
+        db.session.remove()

@@ -301,3 +301,16 @@ def test_a_forwarded_whatsapp_message_says_so() -> None:
     }
     message = twilio_sms.parse_message(form)
     assert message.shared == ("[forwarded many times: not the tipster's own words]",)
+
+
+def test_the_keyword_advanced_opt_out_matched_is_passed_on() -> None:
+    form = {
+        "MessageSid": "SM" + "7" * 32,
+        "From": "+16175550177",
+        "Body": "BAJA",
+        "MessagingServiceSid": "MG" + "c" * 32,
+        "OptOutType": "STOP",
+    }
+    assert twilio_sms.parse_message(form).extra == {"keyword": "stop"}
+    assert twilio_sms.parse_message({**form, "OptOutType": "OTHER"}).extra == {}
+    assert twilio_sms.parse_message({**form, "OptOutType": ""}).extra == {}
