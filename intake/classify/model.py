@@ -13,10 +13,13 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from intake.classify import model_file
 
@@ -113,6 +116,11 @@ class NaiveBayes:
     weights: Mapping[str, tuple[int, tuple[tuple[int, float], ...]]]
     log_norm: tuple[tuple[float, ...], ...]  # [group][class]: log(total + alpha * V)
     group_weight: tuple[float, float, float]  # words, bigrams, char grams
+    # The same weights as one matrix, so that scoring a tip is a gather and a sum in numpy.
+    dense: _Dense = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dense", _Dense.of(self))
 
     def log_likelihoods(self, words: Sequence[str]) -> tuple[list[float], int]:
         """Log-likelihood of each class (up to a shared constant) and how many features it knew."""
@@ -120,23 +128,16 @@ class NaiveBayes:
 
     def log_likelihoods_of(self, found_features: Iterable[str]) -> tuple[list[float], int]:
         """``log_likelihoods`` for features already extracted (shared with the urgency model)."""
-        scores = [0.0] * len(self.classes)
-        known = [0, 0, 0]
-        get = self.weights.get
-        for feature in found_features:
-            found = get(feature)
-            if found is None:
-                continue
-            group, entries = found
-            known[group] += 1
-            for ci, w in entries:
-                scores[ci] += w
-        for group, count in enumerate(known):
-            if count:
-                amount = count * self.group_weight[group]
-                norm = self.log_norm[group]
-                scores = [s - amount * n for s, n in zip(scores, norm, strict=True)]
-        return scores, sum(known)
+        dense = self.dense
+        get = dense.index.get
+        rows = [r for r in map(get, found_features) if r is not None]
+        if not rows:
+            return [0.0] * len(self.classes), 0
+        scores = dense.weights.take(rows, axis=0).sum(axis=0)
+        known = np.bincount(dense.groups.take(rows), minlength=3)
+        scores -= (known * dense.group_weight) @ dense.log_norm
+        out: list[float] = scores.tolist()
+        return out, len(rows)
 
     def top_words(self, words: Sequence[str], code: str, against: str) -> list[tuple[str, float]]:
         """Words of the tip that most favour ``code`` over ``against``, strongest first."""
@@ -152,6 +153,33 @@ class NaiveBayes:
             if gain > 0:
                 found[word] = gain
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+@dataclass(frozen=True)
+class _Dense:
+    index: dict[str, int]  # feature -> row
+    weights: npt.NDArray[np.float64]  # rows x classes: group weight x log-weight, 0 if unseen
+    groups: npt.NDArray[np.int64]  # per row: its feature group
+    group_weight: npt.NDArray[np.float64]  # per group
+    log_norm: npt.NDArray[np.float64]  # groups x classes
+
+    @classmethod
+    def of(cls, nb: NaiveBayes) -> _Dense:
+        features = list(nb.weights)
+        weights = np.zeros((len(features), len(nb.classes)))
+        groups = np.zeros(len(features), dtype=np.int64)
+        for row, feature in enumerate(features):
+            group, entries = nb.weights[feature]
+            groups[row] = group
+            for ci, w in entries:
+                weights[row, ci] = w
+        return cls(
+            {f: i for i, f in enumerate(features)},
+            weights,
+            groups,
+            np.array(nb.group_weight, dtype=np.float64),
+            np.array(nb.log_norm, dtype=np.float64).reshape(3, len(nb.classes)),
+        )
 
 
 _GROUPS = {"w": 0, "b": 1, "c": 2}

@@ -45,6 +45,7 @@ from intake.classify.evaluate import (
 from intake.classify.rules import URGENCY_EMERGENCY, normalised_words
 from intake.classify.train import (
     CATEGORY_TRAINING_PATHS,
+    CHECKOUT_SETS_DIR,
     CLASSES,
     URGENCY_TRAINING_PATHS,
     category_documents,
@@ -62,8 +63,6 @@ SCORES_FILE = "scores.json"
 # One correction in five (at least one) is kept out of training to measure the candidate.
 HELD_OUT_SHARE = 5
 CORRECTIONS_SET = "department corrections (held out)"
-# The blind sets kept beside the package in a source checkout (the deployment runs from one).
-CHECKOUT_BLIND_DIR = Path(__file__).resolve().parents[2] / "tests" / "classify"
 
 _SHIPPED: tuple[Callable[[], model.NaiveBayes], Callable[[], urgency_model.UrgencyModel]] = (
     model.default_model,
@@ -276,9 +275,12 @@ def recall_falls(current: dict[str, SetScore], candidate: dict[str, SetScore]) -
 
 
 def blind_sets(paths: Sequence[Path] = ()) -> dict[str, list[LabelledTip]]:
-    """The blind sets: the given files, else the package's evaluation set and the checkout's."""
+    """The blind sets: the given files, else the package's evaluation set and the checkout's blind
+    sets that no model was trained on (the retired ones would only measure memory)."""
     if not paths:
-        paths = [DEFAULT_EVALUATION_PATH, *sorted(CHECKOUT_BLIND_DIR.glob("*.jsonl"))]
+        trained = {*CATEGORY_TRAINING_PATHS, *URGENCY_TRAINING_PATHS}
+        kept = (p for p in sorted(CHECKOUT_SETS_DIR.glob("*.jsonl")) if p not in trained)
+        paths = [DEFAULT_EVALUATION_PATH, *kept]
     return {path.name: load_labelled(path) for path in paths}
 
 

@@ -3,28 +3,33 @@
 Features are the category model's (``model.features``: word unigrams, word bigrams and character
 4-grams of the accent-folded, contraction-expanded words) plus signals from the urgency rules
 ("r:" prefixed: a danger frame, a near-time marker, a canceller, a denied danger, and their
-combinations). ``python -m intake.classify.train`` fits it with scikit-learn (liblinear logistic
-regression, Platt-calibrated on out-of-fold scores by ``CalibratedClassifierCV``) on the training
-files into ``data/urgency_model.json``: weights, bias and the two calibration numbers. Scoring at
-run time is a sum of dictionary lookups (no scikit-learn import, no model download). The rules
-decide first; the model adds ``emergency`` or ``possible_emergency`` above thresholds chosen by
-cross-validation (``train --urgency-cv``; see ``rules.classify_text``).
+combinations), present-or-absent, weighted by their inverse document frequency (character grams
+at half weight) and L2-normalised per tip, as for the category regression: a long rambling tip's
+every word counts less than a short one's. ``python -m intake.classify.train`` fits it with
+scikit-learn (logistic regression, Platt-calibrated on out-of-fold scores by
+``CalibratedClassifierCV``) on the training files into ``data/urgency_model.json``: per feature
+its value and weight, the bias and the two calibration numbers. Scoring at run time is dictionary
+lookups and one square root (no scikit-learn import, no model download). The rules decide first;
+the model adds ``emergency`` or ``possible_emergency`` above thresholds chosen by
+cross-validation (``train --urgency-cv``; see ``rules.classify_text``) and vetoes a rules
+emergency it is nearly sure is none.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from intake.classify import model, model_file
 
 DEFAULT_URGENCY_MODEL_PATH = Path(__file__).parent / "data" / "urgency_model.json"
-URGENCY_MODEL_FORMAT = 2
+URGENCY_MODEL_FORMAT = 3
 
 # Training settings, chosen by cross-validation on the training files only (train --urgency-cv).
-DEFAULT_C = 1.0  # inverse L2 strength of the logistic regression
+DEFAULT_C = 10.0  # inverse L2 strength of the logistic regression
+GROUP_WEIGHT = {"w": 1.0, "b": 1.0, "c": 0.5, "r": 1.0}  # words, bigrams, char grams, rules
 CALIBRATION_FOLDS = 5
 MIN_DOCUMENT_FREQUENCY = 2
 SPLIT_SEED = 20261202  # a fixed split for calibration: same data, same file
@@ -37,19 +42,30 @@ class UrgencyModelFileError(Exception):
 
 @dataclass(frozen=True)
 class UrgencyModel:
-    """Logistic regression: P(emergency) = sigmoid(slope * (bias + sum of weights) + intercept)."""
+    """Logistic regression over idf-weighted, L2-normalised binary features.
+
+    P(emergency) = sigmoid(slope * (bias + sum(value * weight) / norm) + intercept), where a
+    feature's value is its group weight times its idf and norm is the length of the tip's values.
+    """
 
     bias: float
     weights: Mapping[str, float]
     calibration: tuple[float, float] = (1.0, 0.0)  # Platt slope and intercept
+    # Per feature: group weight x idf (a feature without one counts 1.0, as in hand-made models).
+    values: Mapping[str, float] = field(default_factory=dict)
 
     def score(self, features: Iterable[str]) -> float:
         """The log-odds of an emergency for a tip's features."""
-        get = self.weights.get
-        total = self.bias
-        for feature in features:
-            total += get(feature, 0.0)
-        return total
+        weight, value = self.weights.get, self.values.get
+        total = norm = 0.0
+        for feature in set(features):
+            w = weight(feature)
+            if w is None:
+                continue
+            v = value(feature, 1.0)
+            total += v * w
+            norm += v * v
+        return self.bias + (total / math.sqrt(norm) if norm else 0.0)
 
     def probability(self, features: Iterable[str]) -> float:
         """Calibrated P(emergency) for a tip's features."""
@@ -62,8 +78,10 @@ class UrgencyModel:
 
     def strongest(self, features: Iterable[str], limit: int = 3) -> list[str]:
         """The word features ("w:" stripped) that push hardest toward an emergency."""
-        get = self.weights.get
-        found = [(get(f, 0.0), f[2:]) for f in features if f.startswith("w:")]
+        weight, value = self.weights.get, self.values.get
+        found = [
+            (weight(f, 0.0) * value(f, 1.0), f[2:]) for f in set(features) if f.startswith("w:")
+        ]
         found = [(w, word) for w, word in found if w > 0]
         found.sort(key=lambda kv: (-kv[0], kv[1]))
         return [word for _, word in found[:limit]]
@@ -87,18 +105,29 @@ def fit(
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    _, kept = model.frequent_features(documents, MIN_DOCUMENT_FREQUENCY)
+    frequency, kept = model.frequent_features(documents, MIN_DOCUMENT_FREQUENCY)
+    total = len(documents)
+    values = [
+        round(GROUP_WEIGHT[f[0]] * (math.log((1 + total) / (1 + frequency[f])) + 1), WEIGHT_DIGITS)
+        for f in kept
+    ]
     index = {f: i for i, f in enumerate(kept)}
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    cells: list[float] = []
     for r, (features, _) in enumerate(documents):
-        present = sorted(index[f] for f in features if f in index)
+        present = sorted(index[f] for f in set(features) if f in index)
+        norm = math.sqrt(sum(values[i] ** 2 for i in present)) or 1.0
         rows.extend([r] * len(present))
         cols.extend(present)
+        cells.extend(values[i] / norm for i in present)
     matrix = csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(documents), len(kept)), dtype=np.float64
+        (np.array(cells, dtype=np.float64), (rows, cols)),
+        shape=(len(documents), len(kept)),
+        dtype=np.float64,
     )
     labels = np.array([bool(label) for _, label in documents], dtype=np.int64)
-    base = LogisticRegression(C=c, solver="liblinear", max_iter=1000)
+    base = LogisticRegression(C=c, max_iter=3000)
     smaller_class = int(min(labels.sum(), len(labels) - labels.sum()))
     if smaller_class < 2:
         # Too few examples to hold any out for calibration: the raw logistic probability.
@@ -116,15 +145,13 @@ def fit(
             round(-float(calibrator.a_), WEIGHT_DIGITS),
             round(-float(calibrator.b_), WEIGHT_DIGITS),
         )
-    coefficients = estimator.coef_[0]
+    coefficients = [round(float(w), WEIGHT_DIGITS) for w in estimator.coef_[0]]
+    # Every kept feature stays, even at weight 0: its value still counts in a tip's norm.
     return UrgencyModel(
         round(float(estimator.intercept_[0]), WEIGHT_DIGITS),
-        {
-            f: round(float(w), WEIGHT_DIGITS)
-            for f, w in zip(kept, coefficients, strict=True)
-            if round(float(w), WEIGHT_DIGITS) != 0.0
-        },
+        dict(zip(kept, coefficients, strict=True)),
         calibration,
+        dict(zip(kept, values, strict=True)),
     )
 
 
@@ -135,7 +162,8 @@ def dumps(urgency_model: UrgencyModel) -> str:
         "calibration": list(urgency_model.calibration),
         "format": URGENCY_MODEL_FORMAT,
     }
-    rows = ((f, repr(w)) for f, w in sorted(urgency_model.weights.items()))
+    value = urgency_model.values.get
+    rows = ((f, f"[{value(f, 1.0)!r},{w!r}]") for f, w in sorted(urgency_model.weights.items()))
     return model_file.dumps(head, "weights", rows)
 
 
@@ -144,10 +172,12 @@ def load(path: Path = DEFAULT_URGENCY_MODEL_PATH) -> UrgencyModel:
     data = model_file.load(path, URGENCY_MODEL_FORMAT, UrgencyModelFileError, "urgency model")
     try:
         slope, intercept = (float(x) for x in data["calibration"])
+        pairs = {str(f): (float(v), float(w)) for f, (v, w) in data["weights"].items()}
         return UrgencyModel(
             float(data["bias"]),
-            {str(f): float(w) for f, w in data["weights"].items()},
+            {f: w for f, (_, w) in pairs.items()},
             (slope, intercept),
+            {f: v for f, (v, _) in pairs.items()},
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UrgencyModelFileError(f"urgency model {path.name} is malformed") from exc

@@ -114,14 +114,24 @@ def _sentence_cues(analysis: _Analysis) -> dict[int, dict[str, list[_Hit]]]:
         cues_here = by_sentence.setdefault(tokens[hit.first].sentence, {})
         cues_here.setdefault(_PROGRESSIVE, []).append(hit)
     # A cue inside a cancelling phrase is not that cue: "esta mañana" is this morning, not
-    # tomorrow; "now he says" reports talk, not danger now; "kill it" is praise.
+    # tomorrow; "now he says" reports talk, not danger now; "kill it" is praise, and so is a
+    # crime phrase that ends in it ("going to kill it at the talent show").
     for canceller, spans in cancel_spans.items():
         for cues in by_sentence.values():
             for name in _CANCELS[canceller]:
                 found = cues.get(name)
                 if not found:
                     continue
-                kept = [h for h in found if not any(a <= h.first < b for a, b in spans)]
+                # A crime phrase is cancelled by overlapping the span, other cues by starting in it.
+                overlap = name == _VIOLENT_CRIME
+                kept = [
+                    h
+                    for h in found
+                    if not any(
+                        (h.first < b and a < h.last) if overlap else a <= h.first < b
+                        for a, b in spans
+                    )
+                ]
                 if kept:
                     cues[name] = kept
                 else:
@@ -149,6 +159,9 @@ def urgency_signals(analysis: _Analysis) -> frozenset[str]:
         found.add("r:cancel")
     elif "r:danger_time" in found:
         found.add("r:danger_time_clean")
+    if any(h.entry.target == "idiom" for h in analysis.hits):
+        # "kill it at the talent show", "me va a matar si llego tarde": harm words as praise.
+        found.add("r:idiom")
     if any(h.negated and h.entry.target in _NEGATABLE for h in analysis.hits):
         # A denied danger ("he doesn't have a gun", "no está armado"): n-grams cannot see it.
         found.add("r:denied")
@@ -189,7 +202,7 @@ _DANGER = ("harm", "armed", "weaponword", "violence", "ongoing", "held", "violen
 _CANCELS: dict[str, tuple[str, ...]] = {
     "morning": ("soon",),
     "not_now": ("now",),
-    "idiom": ("harm", "violent_ing", _PROGRESSIVE),
+    "idiom": ("harm", "violent_ing", _PROGRESSIVE, "_VIOLENT_CRIME_"),
     "recent": ("past",),
     "yes_si": ("conditional",),
     "weather": ("past",),
@@ -258,6 +271,9 @@ def _progressive_hits(tokens: list[_Token]) -> list[_Hit]:
     for i, tok in enumerate(tokens):
         word = tok.word
         if len(word) < 5 or word in _NOT_GERUNDS or not _GERUND_RE.match(word):
+            continue
+        if word == "going" and i + 1 < len(tokens) and tokens[i + 1].word == "to":
+            # "is going to kill me" is the future (an intent, with no time), not an act now.
             continue
         for j in range(i - 1, max(-1, i - 1 - AUX_REACH), -1):
             before = tokens[j]

@@ -10,6 +10,7 @@ import pytest
 
 from intake.classify import model, rules, urgency_model
 from intake.classify.evaluate import DEFAULT_EVALUATION_PATH, load_labelled
+from intake.classify.retrain import blind_sets
 from intake.classify.rules import (
     ALERTING_URGENCIES,
     BLEND,
@@ -24,10 +25,14 @@ from intake.classify.rules import (
 )
 from intake.classify.taxonomy import DEFAULT_CODES
 from intake.classify.train import (
+    CATEGORY_TRAINING_PATHS,
     CLASSES,
     DEFAULT_TRAINING_PATH,
     DEFAULT_URGENCY_TRAINING_PATH,
     RESIDENTS_TRAINING_PATH,
+    RETIRED_BLIND_SETS,
+    RETIRED_URGENCY_SETS,
+    URGENCY_TRAINING_PATHS,
     main,
     train_text,
     train_urgency_text,
@@ -74,6 +79,25 @@ def test_training_set_shares_no_text_with_a_scored_set(path: Path) -> None:
         words = _words(tip.text)
         closest = max(len(words & other) / len(words | other) for other in training)
         assert closest < NEAR_DUPLICATE_JACCARD
+
+
+def test_blind_sets_not_retired_are_never_trained_on() -> None:
+    # Retired blind sets are training data; every other set in the checkout is what measures.
+    trained = {*CATEGORY_TRAINING_PATHS, *URGENCY_TRAINING_PATHS}
+    assert set(RETIRED_BLIND_SETS) | set(RETIRED_URGENCY_SETS) <= trained
+    blind = sorted(HERE.resolve().glob("*.jsonl"))
+    held = [p for p in blind if p not in trained]
+    assert [p.name for p in held] == ["blind_14.jsonl"]
+    # `classify retrain` measures a candidate on those and the package's evaluation set only.
+    assert sorted(blind_sets()) == sorted([DEFAULT_EVALUATION_PATH.name, "blind_14.jsonl"])
+    training = [_words(t.text) for path in trained for t in load_labelled(path)]
+    normalised = {_normalised(t.text) for path in trained for t in load_labelled(path)}
+    for path in held:
+        for tip in load_labelled(path):
+            assert _normalised(tip.text) not in normalised
+            words = _words(tip.text)
+            closest = max(len(words & other) / len(words | other) for other in training)
+            assert closest < NEAR_DUPLICATE_JACCARD, tip.text[:40]
 
 
 def test_near_duplicate_check_can_fail() -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from intake.classify.rules import assess_urgency, classify_text, detect_language, fold
+from intake.classify.rules import (
+    _analyse,
+    assess_urgency,
+    classify_text,
+    detect_language,
+    fold,
+    urgency_signals,
+)
 from intake.classify.taxonomy import DEFAULT_CATEGORIES, DEFAULT_CODES
 
 EXPECTED_CODES = {
@@ -251,3 +258,44 @@ def test_cancellers_keep_danger_words_from_being_emergencies(text: str) -> None:
 def test_threat_without_time_or_means_is_high() -> None:
     result = classify_text("my ex keeps texting that he is going to kill me")
     assert result.urgency == "high"
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        ("he said he is going to hurt her", False),  # "going to": the future, an intent
+        ("they are going to jump him after school", False),
+        ("they are beating him outside the store", True),  # a present progressive: now
+        ("he is going into the house with a knife", True),  # "going" as movement
+    ],
+)
+def test_going_to_is_the_future_not_an_act_now(text: str, now: bool) -> None:
+    signals = urgency_signals(_analyse(text))
+    assert ("r:danger_time" in signals) is now
+
+
+def test_an_idiom_cancels_a_crime_phrase_that_ends_in_it() -> None:
+    # "going to kill" (a threat) overlaps "kill it" (praise): no danger, and the learnt model,
+    # which cannot see idioms, stays silent.
+    text = "my sister is going to kill it at the talent show tomorrow"
+    assert "r:danger" not in urgency_signals(_analyse(text))
+    assert "r:idiom" in urgency_signals(_analyse(text))
+    result = classify_text(text)
+    assert result.urgency == "normal" and result.urgency_probability == 0.0
+    # Without the idiom the same words are a threat for tomorrow.
+    assert classify_text("my sister is going to kill him tomorrow").urgency == "emergency"
+
+
+def test_a_partners_threat_with_a_gun_is_domestic_violence() -> None:
+    # The lexicon's strong domestic-violence evidence (a partner and a threat) decides over the
+    # learnt models' "a gun is weapons".
+    for text in (
+        "Mi ex viene esta noche a matarme, tiene una pistola",
+        "my boyfriend says he will shoot me when he gets home, he has his gun with him",
+    ):
+        assert classify_text(text).category == "domestic_violence", text
+
+
+@pytest.mark.parametrize("text", ["12345", "$500", "617 555 0134", "7XK 392"])
+def test_numbers_alone_stay_other(text: str) -> None:
+    assert classify_text(text).category == "other"
