@@ -62,6 +62,7 @@ RETIRED_BLIND_SETS = tuple(
         "blind_11",
         "blind_12",
         "blind_13",
+        "blind_14",
     )
 )
 # Written for urgency alone (their categories are not the taxonomy's): the urgency model only.

@@ -260,9 +260,27 @@ _PRESENT_AUX = frozenset(
 )
 _HABIT_AUX = frozenset(fold("keeps keep kept anda andan pasa was were been estaba estaban").split())
 AUX_REACH = 6
+_SUBJECTS = frozenset(
+    fold("he she they we you i someone somebody people ppl yall everybody everyone").split()
+)
 _GERUND_RE = re.compile(
     r"^[a-z]{2,}(?:ing|ando|iendo|yendo)(?:se|me|te|lo|la|le|los|las|les|nos)?$"
 )
+
+
+_PLACE_WORDS = frozenset(
+    {
+        *("the", "a", "an", "my", "your", "his", "her", "their", "our", "this", "that"),
+        *("school", "work", "church", "home", "there", "here"),
+    }
+)
+
+
+def _is_going_to_future(tokens: list[_Token], i: int) -> bool:
+    """ "going to" followed by a verb (not by a place: "going to the store")."""
+    if tokens[i].word != "going" or i + 1 >= len(tokens) or tokens[i + 1].word != "to":
+        return False
+    return i + 2 >= len(tokens) or tokens[i + 2].word not in _PLACE_WORDS
 
 
 def _progressive_hits(tokens: list[_Token]) -> list[_Hit]:
@@ -272,8 +290,14 @@ def _progressive_hits(tokens: list[_Token]) -> list[_Hit]:
         word = tok.word
         if len(word) < 5 or word in _NOT_GERUNDS or not _GERUND_RE.match(word):
             continue
-        if word == "going" and i + 1 < len(tokens) and tokens[i + 1].word == "to":
-            # "is going to kill me" is the future (an intent, with no time), not an act now.
+        if _is_going_to_future(tokens, i):
+            # "is going to kill me" is the future (an intent, with no time), not an act now;
+            # "is going to her house with a gun" is a movement, now.
+            continue
+        if i and tokens[i - 1].word in _SUBJECTS and tokens[i - 1].sentence == tok.sentence:
+            # "he's beating her" (the 's is dropped: it may be "has"), "hes beating her", and
+            # the zero copula "they shootin at the cookout": a subject right before the gerund.
+            found.append(_Hit(_Entry((word,), _PROGRESSIVE, _PROGRESSIVE, 0.0), i, i + 1, False))
             continue
         for j in range(i - 1, max(-1, i - 1 - AUX_REACH), -1):
             before = tokens[j]

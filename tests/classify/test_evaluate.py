@@ -111,6 +111,7 @@ BLIND_11 = Path(__file__).parent / "blind_11.jsonl"
 BLIND_12 = Path(__file__).parent / "blind_12.jsonl"
 BLIND_13 = Path(__file__).parent / "blind_13.jsonl"
 BLIND_14 = Path(__file__).parent / "blind_14.jsonl"
+BLIND_15 = Path(__file__).parent / "blind_15.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
@@ -130,6 +131,7 @@ def test_labelled_sets_share_no_text() -> None:
         BLIND_12,
         BLIND_13,
         BLIND_14,
+        BLIND_15,
     ]
     texts = [{t.text.casefold() for t in load_labelled(path)} for path in sets]
     for i, first in enumerate(texts):
@@ -319,7 +321,8 @@ def test_blind_13_floor() -> None:
 
 
 def test_blind_14_floor() -> None:
-    # The held-out set, never trained on: 500 tips (250 Spanish, 130 emergencies) written apart
+    # Retired into training after blind_15 was written (its figures are now memory). It was the
+    # held-out set: 500 tips (250 Spanish, 130 emergencies) written apart
     # from the classifier's code, its training data and the earlier sets, committed before any
     # classifier ran on it, scored on the classifier before (c27e656) and after (9b86849) the
     # retired sets were trained on (README_classify.md): alerting recall 110/130 -> 114/130

@@ -10,6 +10,7 @@ from intake.classify.rules import (
     classify_text,
     detect_language,
     fold,
+    normalised_words,
     urgency_signals,
 )
 from intake.classify.taxonomy import DEFAULT_CATEGORIES, DEFAULT_CODES
@@ -267,6 +268,14 @@ def test_threat_without_time_or_means_is_high() -> None:
         ("they are going to jump him after school", False),
         ("they are beating him outside the store", True),  # a present progressive: now
         ("he is going into the house with a knife", True),  # "going" as movement
+        ("he is going to her house with a knife", True),
+        # The 's is dropped (it may be "has"): a subject right before a gerund is happening now.
+        ("he's beating her in the kitchen", True),
+        ("hes beating her in the kitchen", True),
+        ("they beating him in the hallway", True),  # the zero copula
+        ("they shootin at the cookout on Ames st", True),  # and a dropped g
+        ("he's been beating her for years", False),
+        ("he keeps beating her", False),
     ],
 )
 def test_going_to_is_the_future_not_an_act_now(text: str, now: bool) -> None:
@@ -299,3 +308,16 @@ def test_a_partners_threat_with_a_gun_is_domestic_violence() -> None:
 @pytest.mark.parametrize("text", ["12345", "$500", "617 555 0134", "7XK 392"])
 def test_numbers_alone_stay_other(text: str) -> None:
     assert classify_text(text).category == "other"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("shootin", "shooting"), ("bleedin", "bleeding"), ("runnin", "running")],
+)
+def test_a_dropped_g_is_read_as_the_gerund(typed: str, read: str) -> None:
+    assert normalised_words(f"they {typed} on Ames st") == ["they", read, "on", "ames", "st"]
+
+
+@pytest.mark.parametrize("word", ["cousin", "within", "justin", "begin", "cabin"])
+def test_words_that_end_in_in_stay_themselves(word: str) -> None:
+    assert normalised_words(f"my {word}") == ["my", word]
