@@ -55,6 +55,11 @@ def _plan(session, statement) -> str:
     session.execute(text("SET LOCAL enable_bitmapscan = off"))
     # ...and in its order: with a handful of rows, any index plus a sort costs about the same.
     session.execute(text("SET LOCAL enable_sort = off"))
+    # Every statement here lists one queue. On a handful of rows the all-queues index read with
+    # a filter on the queue can cost the same as the queue's own (it did, depending on the
+    # table's statistics after earlier tests); at volume it never would. Hide it for this
+    # question: the transaction is rolled back, and the DDL with it.
+    session.execute(text("DROP INDEX ix_tip_listing"))
     rows = session.execute(text("EXPLAIN (COSTS OFF) " + str(compiled))).all()
     return "\n".join(str(row[0]) for row in rows)
 
