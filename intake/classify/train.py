@@ -63,6 +63,7 @@ RETIRED_BLIND_SETS = tuple(
         "blind_12",
         "blind_13",
         "blind_14",
+        "blind_15",
     )
 )
 # Written for urgency alone (their categories are not the taxonomy's): the urgency model only.

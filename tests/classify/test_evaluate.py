@@ -112,6 +112,7 @@ BLIND_12 = Path(__file__).parent / "blind_12.jsonl"
 BLIND_13 = Path(__file__).parent / "blind_13.jsonl"
 BLIND_14 = Path(__file__).parent / "blind_14.jsonl"
 BLIND_15 = Path(__file__).parent / "blind_15.jsonl"
+BLIND_16 = Path(__file__).parent / "blind_16.jsonl"
 
 
 def test_labelled_sets_share_no_text() -> None:
@@ -132,6 +133,7 @@ def test_labelled_sets_share_no_text() -> None:
         BLIND_13,
         BLIND_14,
         BLIND_15,
+        BLIND_16,
     ]
     texts = [{t.text.casefold() for t in load_labelled(path)} for path in sets]
     for i, first in enumerate(texts):
@@ -344,7 +346,8 @@ def test_blind_14_floor() -> None:
 
 
 def test_blind_15_floor() -> None:
-    # The held-out set, never trained on: 499 tips (249 Spanish, 130 emergencies) written apart
+    # Retired into training after blind_16 was written (its figures are now memory). It was the
+    # held-out set: 499 tips (249 Spanish, 130 emergencies) written apart
     # from the classifier's code, its training data and the earlier sets, committed before any
     # classifier ran on it, scored on c27e656, c9b4180 and cff073f (README_classify.md):
     # alerting recall 87.7% -> 93.1% -> 93.1%, false alarms 4.6% -> 3.3% -> 3.3%, top-1 or
@@ -362,3 +365,25 @@ def test_blind_15_floor() -> None:
         assert part.emergency_recall >= 0.89
         assert part.false_alarm_rate <= 0.06
         assert part.accuracy_or_alt >= 0.82
+
+
+def test_blind_16_floor() -> None:
+    # The held-out set, never trained on: 498 tips (248 Spanish, 130 emergencies) written apart
+    # from the classifier's code, its training data and the earlier sets, committed before any
+    # classifier ran on it, scored on c27e656, 9c77b5c and after blind_15 was retired
+    # (README_classify.md): alerting recall 86.9% -> 95.4% -> 95.4% (95.4% in each language),
+    # false alarms 4.9% -> 3.8% -> 3.8% (en 4.9%, es 2.7%), top-1 or second 72.7% -> 79.5% ->
+    # 80.9% (en 74.8%, es 87.1%). Floors a few points under the last.
+    tips = load_labelled(BLIND_16)
+    assert len(tips) == 498
+    assert sum(t.language == "es" for t in tips) == 248
+    assert sum(t.urgency == "emergency" for t in tips) == 130
+    report = evaluate(BLIND_16)
+    assert report.emergency_recall >= 0.93, report.missed_emergencies
+    assert report.false_alarm_rate <= 0.05
+    assert report.accuracy_or_alt >= 0.78
+    for language, category_floor in (("en", 0.72), ("es", 0.84)):
+        part = evaluate_tips([t for t in tips if t.language == language])
+        assert part.emergency_recall >= 0.92
+        assert part.false_alarm_rate <= 0.06
+        assert part.accuracy_or_alt >= category_floor
