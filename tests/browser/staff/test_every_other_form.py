@@ -124,6 +124,7 @@ def test_supervisors_hold_export_and_pay_a_reward_with_every_field(
     page.fill("#amount", "150.00")
     page.fill("#reason", "Led to the arrest")
     page.click("form[action$='/staff/rewards/'] button[type=submit]")
+    page.wait_for_load_state()  # the form posts: read the answer, not the page mid-load
     assert "$150.00" in page.content()
     # ... approved by another ...
     other = page.context.browser.new_context().new_page()

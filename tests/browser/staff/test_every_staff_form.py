@@ -149,6 +149,7 @@ def test_a_supervisor_fills_every_form_of_the_tip_page_canned_oncall_and_audit(
     page.select_option("#language", "es")
     page.fill("#canned-body", "Gracias. ¿A qué hora vio la camioneta?")
     page.click("#add-canned")
+    page.wait_for_load_state()  # the form posts: read the answer, not the page mid-load
     assert "Pedir la hora" in page.content()
 
     # The on-call roster: tier 1 of N1.

@@ -91,11 +91,13 @@ def test_detective_works_a_tip_and_the_web_tipster_reads_the_reply(
     assert page.inner_text("#exact-text") == "Which night is it worst? Please answer here."
     assert page.title().startswith("Check the reply")
     page.click("#confirm-send")
+    page.wait_for_load_state()  # the form posts: read the answer, not the page mid-load
     assert "Reply sent to the tipster." in page.content()
     assert "Which night is it worst?" in page.inner_text("#thread")
 
     page.select_option("select[name=status]", "closed")
     page.click("#change-status")
+    page.wait_for_load_state()  # the form posts: read the answer, not the page mid-load
     assert "needs a disposition" in page.content()
     page.select_option("select[name=status]", "investigating")
     page.click("#change-status")
@@ -142,10 +144,14 @@ def test_supervisor_reroutes_and_reveals_with_a_reason(live_server, page, sessio
     # The override shows as a visible tag instead of turning the name around.
     assert "invoice[U+202E]gpj.exe" in page.inner_text("#narrative")
 
+    # Each click posts the form: wait for the answer page to load before reading it (read
+    # mid-navigation, the page's content is empty).
     page.click("#reveal")  # no reason
+    page.wait_for_load_state()
     assert "at least 10 characters" in page.content()
     page.fill("textarea[name=reason]", "Court order 2024-17 for the witness contact")
     page.click("#reveal")  # no code: the session's second factor is not enough
+    page.wait_for_load_state()
     assert "6-digit code" in page.content() and "+16175550188" not in page.content()
     page.fill("textarea[name=reason]", "Court order 2024-17 for the witness contact")
     # A code of the next time step (accepted; the login already spent the current one).
