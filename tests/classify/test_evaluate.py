@@ -326,7 +326,7 @@ def test_blind_14_floor() -> None:
     # Retired into training after blind_15 was written (its figures are now memory). It was the
     # held-out set: 500 tips (250 Spanish, 130 emergencies) written apart
     # from the classifier's code, its training data and the earlier sets, committed before any
-    # classifier ran on it, scored on the classifier before (c27e656) and after (9b86849) the
+    # classifier ran on it, scored on the classifier before (c27e656) and after (1663a0e) the
     # retired sets were trained on (README_classify.md): alerting recall 110/130 -> 114/130
     # (84.6% -> 87.7%), false alarms 21/370 -> 23/370 (5.7% -> 6.2%; en 9.2%), top-1 or second
     # 79.2% -> 83.2%. Floors a few points under the figures after.
