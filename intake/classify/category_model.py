@@ -83,6 +83,23 @@ def document_vectors(
     return csr_matrix((vals, (rows, cols)), shape=(len(feature_sets), len(vocabulary)))
 
 
+def idf_weights(
+    documents: Sequence[tuple[Iterable[str], object]],
+    min_document_frequency: int,
+    group_weight: dict[str, float],
+    digits: int,
+) -> tuple[list[str], list[float]]:
+    """Training: the features in enough documents and, per feature, its group's weight times its
+    smoothed inverse document frequency (scikit-learn's ``smooth_idf``), rounded to ``digits``."""
+    frequency, vocabulary = model.frequent_features(documents, min_document_frequency)
+    total = len(documents)
+    idf = [
+        round(group_weight[f[0]] * (math.log((1 + total) / (1 + frequency[f])) + 1), digits)
+        for f in vocabulary
+    ]
+    return vocabulary, idf
+
+
 def fit(
     documents: Sequence[tuple[Iterable[str], str]],
     classes: Sequence[str],
@@ -94,12 +111,7 @@ def fit(
     from sklearn.linear_model import LogisticRegression
 
     feature_sets = [frozenset(f) for f, _ in documents]
-    frequency, vocabulary = model.frequent_features(documents, MIN_DOCUMENT_FREQUENCY)
-    total = len(feature_sets)
-    idf = [
-        round(GROUP_WEIGHT[f[0]] * (math.log((1 + total) / (1 + frequency[f])) + 1), WEIGHT_DIGITS)
-        for f in vocabulary
-    ]
+    vocabulary, idf = idf_weights(documents, MIN_DOCUMENT_FREQUENCY, GROUP_WEIGHT, WEIGHT_DIGITS)
     matrix = document_vectors(feature_sets, vocabulary, idf)
     index = {code: i for i, code in enumerate(classes)}
     labels = np.array([index[code] for _, code in documents], dtype=np.int64)

@@ -54,6 +54,7 @@ from intake.classify.urgency_rules import (
     URGENCY_POSSIBLE,
     _urgency,
     imminent_emergency,
+    model_stays_silent,
     urgency_signals,
 )
 
@@ -126,9 +127,7 @@ def _learnt_urgency(
     """The learnt model's calibrated P(emergency) (None: silent) and the words that pushed it up."""
     scorer = urgency_model.default_urgency_model()
     signals = urgency_signals(analysis)
-    if "r:danger" not in signals and ("r:denied" in signals or "r:idiom" in signals):
-        # The only danger is denied ("he doesn't have a gun") or an idiom ("going to kill it at
-        # the talent show"): the n-grams see neither negation nor idiom.
+    if model_stays_silent(signals):
         return None, ()
     probability = scorer.probability(itertools.chain(features, signals))
     if probability < POSSIBLE_PROBABILITY:

@@ -37,7 +37,7 @@ from intake.classify.rules import (
     urgency_signals,
 )
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
-from intake.classify.urgency_rules import imminent_emergency
+from intake.classify.urgency_rules import imminent_emergency, model_stays_silent
 
 DEFAULT_TRAINING_PATH = Path(__file__).parent / "data" / "training.jsonl"
 DEFAULT_URGENCY_TRAINING_PATH = Path(__file__).parent / "data" / "urgency_training.jsonl"
@@ -140,7 +140,7 @@ def urgency_cross_validate(paths: Sequence[Path] = URGENCY_TRAINING_PATHS) -> No
             (
                 _classify(tip.text, None, use_urgency_model=False).urgency == URGENCY_EMERGENCY,
                 imminent_emergency(analysis),
-                "r:danger" not in signals and ("r:denied" in signals or "r:idiom" in signals),
+                model_stays_silent(signals),
                 tip.language,
             )
         )

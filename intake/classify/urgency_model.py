@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from intake.classify import model, model_file
+from intake.classify import category_model, model_file
 
 DEFAULT_URGENCY_MODEL_PATH = Path(__file__).parent / "data" / "urgency_model.json"
 URGENCY_MODEL_FORMAT = 3
@@ -100,32 +100,14 @@ def fit(
     """Train with scikit-learn: logistic regression, sigmoid-calibrated on held-out folds."""
     # Training only: scikit-learn is never imported when tips are classified.
     import numpy as np
-    from scipy.sparse import csr_matrix
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    frequency, kept = model.frequent_features(documents, MIN_DOCUMENT_FREQUENCY)
-    total = len(documents)
-    values = [
-        round(GROUP_WEIGHT[f[0]] * (math.log((1 + total) / (1 + frequency[f])) + 1), WEIGHT_DIGITS)
-        for f in kept
-    ]
-    index = {f: i for i, f in enumerate(kept)}
-    rows: list[int] = []
-    cols: list[int] = []
-    cells: list[float] = []
-    for r, (features, _) in enumerate(documents):
-        present = sorted(index[f] for f in set(features) if f in index)
-        norm = math.sqrt(sum(values[i] ** 2 for i in present)) or 1.0
-        rows.extend([r] * len(present))
-        cols.extend(present)
-        cells.extend(values[i] / norm for i in present)
-    matrix = csr_matrix(
-        (np.array(cells, dtype=np.float64), (rows, cols)),
-        shape=(len(documents), len(kept)),
-        dtype=np.float64,
+    kept, values = category_model.idf_weights(
+        documents, MIN_DOCUMENT_FREQUENCY, GROUP_WEIGHT, WEIGHT_DIGITS
     )
+    matrix = category_model.document_vectors([f for f, _ in documents], kept, values)
     labels = np.array([bool(label) for _, label in documents], dtype=np.int64)
     base = LogisticRegression(C=c, max_iter=3000)
     smaller_class = int(min(labels.sum(), len(labels) - labels.sum()))

@@ -140,6 +140,12 @@ def _sentence_cues(analysis: _Analysis) -> dict[int, dict[str, list[_Hit]]]:
     return by_sentence
 
 
+def model_stays_silent(signals: frozenset[str]) -> bool:
+    """Whether the learnt urgency model may not speak: the only danger is denied ("he doesn't
+    have a gun") or an idiom ("going to kill it at the talent show"), which n-grams cannot see."""
+    return "r:danger" not in signals and ("r:denied" in signals or "r:idiom" in signals)
+
+
 def urgency_signals(analysis: _Analysis) -> frozenset[str]:
     """The urgency rules' frames found in a tip, as "r:" features for the learnt model."""
     found: set[str] = set()
