@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -322,7 +323,21 @@ def test_blind_13_floor() -> None:
     assert report.accuracy_or_alt >= 0.68
 
 
-def test_blind_14_floor() -> None:
+@dataclass(frozen=True)
+class HeldOutFloor:
+    """A held-out set's shape and its floors, a few points under the figures it was scored at."""
+
+    path: Path
+    size: int
+    spanish: int
+    recall: float
+    false_alarms: float
+    category: float
+    # Per language: recall, false alarms and category floors.
+    per_language: dict[str, tuple[float, float, float]]
+
+
+HELD_OUT_FLOORS = [
     # Retired into training after blind_15 was written (its figures are now memory). It was the
     # held-out set: 500 tips (250 Spanish, 130 emergencies) written apart
     # from the classifier's code, its training data and the earlier sets, committed before any
@@ -330,60 +345,42 @@ def test_blind_14_floor() -> None:
     # retired sets were trained on (README_classify.md): alerting recall 110/130 -> 114/130
     # (84.6% -> 87.7%), false alarms 21/370 -> 23/370 (5.7% -> 6.2%; en 9.2%), top-1 or second
     # 79.2% -> 83.2%. Floors a few points under the figures after.
-    tips = load_labelled(BLIND_14)
-    assert len(tips) == 500
-    assert sum(t.language == "es" for t in tips) == 250
-    assert sum(t.urgency == "emergency" for t in tips) == 130
-    report = evaluate(BLIND_14)
-    assert report.emergency_recall >= 0.85, report.missed_emergencies
-    assert report.false_alarm_rate <= 0.08
-    assert report.accuracy_or_alt >= 0.80
-    for language in ("en", "es"):
-        part = evaluate_tips([t for t in tips if t.language == language])
-        assert part.emergency_recall >= 0.83
-        assert part.false_alarm_rate <= 0.11
-        assert part.accuracy_or_alt >= 0.79
-
-
-def test_blind_15_floor() -> None:
+    HeldOutFloor(
+        BLIND_14, 500, 250, 0.85, 0.08, 0.80, {"en": (0.83, 0.11, 0.79), "es": (0.83, 0.11, 0.79)}
+    ),
     # Retired into training after blind_16 was written (its figures are now memory). It was the
     # held-out set: 499 tips (249 Spanish, 130 emergencies) written apart
     # from the classifier's code, its training data and the earlier sets, committed before any
     # classifier ran on it, scored on c27e656, c9b4180 and cff073f (README_classify.md):
     # alerting recall 87.7% -> 93.1% -> 93.1%, false alarms 4.6% -> 3.3% -> 3.3%, top-1 or
     # second 76.8% -> 84.2% -> 85.6% (en 84.8%, es 86.3%). Floors a few points under the last.
-    tips = load_labelled(BLIND_15)
-    assert len(tips) == 499
-    assert sum(t.language == "es" for t in tips) == 249
-    assert sum(t.urgency == "emergency" for t in tips) == 130
-    report = evaluate(BLIND_15)
-    assert report.emergency_recall >= 0.91, report.missed_emergencies
-    assert report.false_alarm_rate <= 0.05
-    assert report.accuracy_or_alt >= 0.83
-    for language in ("en", "es"):
-        part = evaluate_tips([t for t in tips if t.language == language])
-        assert part.emergency_recall >= 0.89
-        assert part.false_alarm_rate <= 0.06
-        assert part.accuracy_or_alt >= 0.82
-
-
-def test_blind_16_floor() -> None:
+    HeldOutFloor(
+        BLIND_15, 499, 249, 0.91, 0.05, 0.83, {"en": (0.89, 0.06, 0.82), "es": (0.89, 0.06, 0.82)}
+    ),
     # The held-out set, never trained on: 498 tips (248 Spanish, 130 emergencies) written apart
     # from the classifier's code, its training data and the earlier sets, committed before any
     # classifier ran on it, scored on c27e656, 9c77b5c and after blind_15 was retired
     # (README_classify.md): alerting recall 86.9% -> 95.4% -> 95.4% (95.4% in each language),
     # false alarms 4.9% -> 3.8% -> 3.8% (en 4.9%, es 2.7%), top-1 or second 72.7% -> 79.5% ->
     # 80.9% (en 74.8%, es 87.1%). Floors a few points under the last.
-    tips = load_labelled(BLIND_16)
-    assert len(tips) == 498
-    assert sum(t.language == "es" for t in tips) == 248
+    HeldOutFloor(
+        BLIND_16, 498, 248, 0.93, 0.05, 0.78, {"en": (0.92, 0.06, 0.72), "es": (0.92, 0.06, 0.84)}
+    ),
+]
+
+
+@pytest.mark.parametrize("floor", HELD_OUT_FLOORS, ids=lambda f: f.path.name)
+def test_held_out_set_floor(floor: HeldOutFloor) -> None:
+    tips = load_labelled(floor.path)
+    assert len(tips) == floor.size
+    assert sum(t.language == "es" for t in tips) == floor.spanish
     assert sum(t.urgency == "emergency" for t in tips) == 130
-    report = evaluate(BLIND_16)
-    assert report.emergency_recall >= 0.93, report.missed_emergencies
-    assert report.false_alarm_rate <= 0.05
-    assert report.accuracy_or_alt >= 0.78
-    for language, category_floor in (("en", 0.72), ("es", 0.84)):
+    report = evaluate(floor.path)
+    assert report.emergency_recall >= floor.recall, report.missed_emergencies
+    assert report.false_alarm_rate <= floor.false_alarms
+    assert report.accuracy_or_alt >= floor.category
+    for language, (recall, false_alarms, category) in floor.per_language.items():
         part = evaluate_tips([t for t in tips if t.language == language])
-        assert part.emergency_recall >= 0.92
-        assert part.false_alarm_rate <= 0.06
-        assert part.accuracy_or_alt >= category_floor
+        assert part.emergency_recall >= recall
+        assert part.false_alarm_rate <= false_alarms
+        assert part.accuracy_or_alt >= category
