@@ -53,7 +53,7 @@ from intake.classify.urgency_rules import (
     URGENCY_NORMAL,
     URGENCY_POSSIBLE,
     _urgency,
-    imminent_emergency,
+    unvetoed_emergency,
     model_stays_silent,
     urgency_signals,
 )
@@ -113,8 +113,9 @@ class Classification:
 # this decision on the training files only (`python -m intake.classify.train --urgency-cv`; the
 # retired blind sets among them): at or above EMERGENCY_PROBABILITY it is an emergency; from
 # POSSIBLE_PROBABILITY up the model is unsure and the tip is a possible emergency (alerted as
-# urgent, "check now" for staff). Out of fold on 6,008 tips: recall 94.4%, false alarms 4.8%
-# (0.5 and 0.05 gave 93.2% and 5.2% on 5,509). Fresh tips: bench/README_classify.md.
+# urgent, "check now" for staff). Out of fold on 7,003 tips: recall 94.4%, false alarms 4.6%
+# (en 93.4%/4.8%, es 95.4%/4.4%); 0.3 gave 95.6%/5.5% (en 5.8%), C=30 94.7%/4.5% (en 4.9%).
+# Fresh tips: bench/README_classify.md.
 EMERGENCY_PROBABILITY = 0.85
 POSSIBLE_PROBABILITY = 0.4
 # Under this P the model vetoes the frames' emergency (unless the frames saw an imminent threat).
@@ -151,14 +152,15 @@ def _with_learnt_urgency(
 
     The model lowers a rules emergency only when it is nearly sure there is none (P under
     VETO_PROBABILITY: a past, habitual, hypothetical or resolved event the frames read as now),
-    and never one the frames made of an imminent threat, which the model learns poorly.
+    and never one the frames made of an imminent threat or of a small child left alone
+    (``unvetoed_emergency``), which the model learns poorly.
     """
     found, learnt = _learnt_urgency(analysis, features)
     if found is None:
         return urgency, evidence, 0.0
     probability = found
     if urgency == URGENCY_EMERGENCY:
-        if probability < VETO_PROBABILITY and not imminent_emergency(analysis):
+        if probability < VETO_PROBABILITY and not unvetoed_emergency(analysis):
             return URGENCY_HIGH, evidence, probability
         return urgency, evidence, probability
     if probability >= EMERGENCY_PROBABILITY:

@@ -70,13 +70,17 @@ def _urgency(
     return URGENCY_NORMAL, ()
 
 
-# The frames that make an emergency of what is about to happen (a threat for tonight, a weapon
-# brought to school tomorrow) rather than of what is happening now.
-_IMMINENT_FRAMES = frozenset({"soon", "coming", "future", "want", "school", "bring"})
+# The frames the learnt model may not veto: what is about to happen (a threat for tonight, a
+# weapon brought to school tomorrow), which it learns poorly, and a small child left alone or
+# neglected with the state still holding ("crying alone since last night"), whose words are
+# calm ones the model reads as a habit or a past.
+_UNVETOED_FRAMES = frozenset(
+    {"soon", "coming", "future", "want", "school", "bring", "alone", "neglect"}
+)
 
 
-def imminent_emergency(analysis: _Analysis) -> bool:
-    """Whether a window of the tip is an emergency by an imminent frame (threat, "tonight")."""
+def unvetoed_emergency(analysis: _Analysis) -> bool:
+    """Whether a window of the tip is an emergency by a frame the learnt model may not veto."""
     by_sentence = _sentence_cues(analysis)
     sentences = sorted(by_sentence)
     windows = [by_sentence[s] for s in sentences]
@@ -85,7 +89,7 @@ def imminent_emergency(analysis: _Analysis) -> bool:
         for a, b in itertools.pairwise(sentences)
         if b == a + 1
     ]
-    return any(not _IMMINENT_FRAMES.isdisjoint(_emergency_cues(cues)) for cues in windows)
+    return any(not _UNVETOED_FRAMES.isdisjoint(_emergency_cues(cues)) for cues in windows)
 
 
 def _sentence_cues(analysis: _Analysis) -> dict[int, dict[str, list[_Hit]]]:
@@ -102,6 +106,9 @@ def _sentence_cues(analysis: _Analysis) -> dict[int, dict[str, list[_Hit]]]:
                 # Evidence of a violent crime, kept per sentence: with "right now" it is one.
                 sentence = tokens[hit.first].sentence
                 by_sentence.setdefault(sentence, {}).setdefault(_VIOLENT_CRIME, []).append(hit)
+            continue
+        if entry.target == "joke" and hit.negated:
+            # "he's not joking this time", "no es broma": the opposite of a joke marker.
             continue
         if entry.target in _CANCELS:
             cancel_spans.setdefault(entry.target, []).append((hit.first, hit.last))

@@ -87,9 +87,9 @@ def test_blind_sets_not_retired_are_never_trained_on() -> None:
     assert set(RETIRED_BLIND_SETS) | set(RETIRED_URGENCY_SETS) <= trained
     blind = sorted(HERE.resolve().glob("*.jsonl"))
     held = [p for p in blind if p not in trained]
-    assert [p.name for p in held] == ["blind_16.jsonl"]
+    assert [p.name for p in held] == ["blind_18.jsonl"]
     # `classify retrain` measures a candidate on those and the package's evaluation set only.
-    assert sorted(blind_sets()) == sorted([DEFAULT_EVALUATION_PATH.name, "blind_16.jsonl"])
+    assert sorted(blind_sets()) == sorted([DEFAULT_EVALUATION_PATH.name, "blind_18.jsonl"])
     training = [_words(t.text) for path in trained for t in load_labelled(path)]
     normalised = {_normalised(t.text) for path in trained for t in load_labelled(path)}
     for path in held:
@@ -374,3 +374,15 @@ def test_veto_spares_imminent_threats(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _classify(threat, None, use_urgency_model=False).urgency == "emergency"
     assert classify_text(threat).urgency == "emergency"
     assert assess_urgency(threat, "es")[0] == "emergency"
+
+
+def test_veto_spares_a_small_child_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A child alone with the state still holding is told in calm words the model reads as a
+    # habit or a past: with a veto above any probability, the frames' emergency still stands.
+    monkeypatch.setattr(rules, "VETO_PROBABILITY", 2.0)
+    for text in (
+        "the toddler upstairs has been alone since last night, I can hear him through the floor",
+        "los niños del 3er piso siguen solos desde ayer, la mamá no ha vuelto",
+    ):
+        assert _classify(text, None, use_urgency_model=False).urgency == "emergency", text
+        assert classify_text(text).urgency == "emergency", text

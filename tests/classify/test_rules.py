@@ -321,3 +321,17 @@ def test_a_dropped_g_is_read_as_the_gerund(typed: str, read: str) -> None:
 @pytest.mark.parametrize("word", ["cousin", "within", "justin", "begin", "cabin"])
 def test_words_that_end_in_in_stay_themselves(word: str) -> None:
     assert normalised_words(f"my {word}") == ["my", word]
+
+
+@pytest.mark.parametrize(
+    ("text", "cancelled"),
+    [
+        ("they are beating him right now lol", True),
+        ("they are beating him right now and they are not joking", False),
+        ("le están pegando ahorita jaja", True),
+        ("le están pegando ahorita y no es broma", False),
+    ],
+)
+def test_a_denied_joke_cancels_nothing(text: str, cancelled: bool) -> None:
+    # "not joking" / "no es broma" says the opposite of a joke marker: the danger stands.
+    assert ("r:cancel" in urgency_signals(_analyse(text))) is cancelled
