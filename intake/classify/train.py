@@ -66,6 +66,7 @@ RETIRED_BLIND_SETS = tuple(
         "blind_15",
         "blind_16",
         "blind_17",
+        "blind_18",
     )
 )
 # Written for urgency alone (their categories are not the taxonomy's): the urgency model only.

@@ -447,6 +447,9 @@ def _emergency_cues(
             "weaponword" if has("weaponword") else "harm",
             "soon" if soon else "future",
         )
+    # "There will be a shooting on Friday" written at a school: gunfire foretold for a day.
+    if has("school") and has("gunfire") and soon and future and not (past or unreal):
+        return ("school", "gunfire", "soon")
     if has("weaponword") and has("bring") and (soon or has("school")) and not (past or iffy):
         return ("weaponword", "bring", "soon" if soon else "school")
     return ()

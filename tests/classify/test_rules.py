@@ -233,6 +233,10 @@ def test_partner_threat_is_domestic_violence() -> None:
         "mi abuelo con demencia se salió hace diez minutos y no lo encontramos",  # gone just now
         "he just texted he's on his way over here to kill me",  # coming
         "he says he will kill me, he bought a gun today",  # intent with the means
+        # Threats in street words, for a named time.
+        "they posted that they gonna run up on the Lenox kids at the cookout tonight",
+        "dicen en el grupo que esta noche van a tirotear la casa de la fiesta en Bowdoin",
+        "el mensaje dice que la van a volar mañana a mediodía, la iglesia de Dudley",
     ],
 )
 def test_danger_with_a_near_time_is_an_emergency(text: str) -> None:
@@ -250,6 +254,7 @@ def test_danger_with_a_near_time_is_an_emergency(text: str) -> None:
         "the movie last night had a guy shooting everyone",  # fiction
         "mi jefe dice que me va a matar si llego tarde jaja",  # joke, condition
         "the man who beat me in 2021 now lives on my street",  # distant past, "now" of state
+        "there was a shooting near the school on friday and everyone is still shook",  # past
     ],
 )
 def test_cancellers_keep_danger_words_from_being_emergencies(text: str) -> None:
