@@ -53,8 +53,8 @@ from intake.classify.urgency_rules import (
     URGENCY_NORMAL,
     URGENCY_POSSIBLE,
     _urgency,
-    unvetoed_emergency,
     model_stays_silent,
+    unvetoed_emergency,
     urgency_signals,
 )
 

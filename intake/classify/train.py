@@ -37,7 +37,7 @@ from intake.classify.rules import (
     urgency_signals,
 )
 from intake.classify.taxonomy import DEFAULT_CATEGORIES
-from intake.classify.urgency_rules import unvetoed_emergency, model_stays_silent
+from intake.classify.urgency_rules import model_stays_silent, unvetoed_emergency
 
 DEFAULT_TRAINING_PATH = Path(__file__).parent / "data" / "training.jsonl"
 DEFAULT_URGENCY_TRAINING_PATH = Path(__file__).parent / "data" / "urgency_training.jsonl"
