@@ -733,7 +733,7 @@ URGENCY_TERMS: dict[str, str] = {
         handle me; handle you; handle us; get me; come for me; pull up on me; run up on me;
         take care of me; get at me; do me; smoke me; body me; catch me;
         run up on; pull up on them; pull up on the; settle the score;
-        tirotear+; balacear la; la van a volar; lo van a volar; volar la; volar el;
+        tirotear+; la van a volar; lo van a volar;
         se las cobran; se la cobran; cobrarselas; cobrarsela; ajustar cuentas; arreglar cuentas;
         se van a vengar; vengarse;
         tuer; me tuer; te tuer; matar; touye; touye m; tiye

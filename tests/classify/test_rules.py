@@ -255,6 +255,9 @@ def test_danger_with_a_near_time_is_an_emergency(text: str) -> None:
         "mi jefe dice que me va a matar si llego tarde jaja",  # joke, condition
         "the man who beat me in 2021 now lives on my street",  # distant past, "now" of state
         "there was a shooting near the school on friday and everyone is still shook",  # past
+        # "volar" is to fly before it is to blow up.
+        "mañana vamos a volar el dron en el parque Franklin, hay permiso?",
+        "el domingo los niños van a volar la chiringa en Castle Island",
     ],
 )
 def test_cancellers_keep_danger_words_from_being_emergencies(text: str) -> None:
